@@ -1,0 +1,45 @@
+// The one build script: server/CLI and extension bundles (Node, CommonJS), the UI bundle
+// (browser, IIFE), and the test and benchmark files (Node, dependencies left external).
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+
+function walk(dir, pattern, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, pattern, out);
+    else if (pattern.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: ['node20'],
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+rmSync('dist-test', { recursive: true, force: true });
+
+await Promise.all([
+  // Everything the extension and the server need at run time is bundled: the .vsix ships no node_modules.
+  esbuild.build({ ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }),
+  existsSync('src/vscode/extension.ts') &&
+    esbuild.build({ ...node, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist', external: ['vscode'] }),
+  existsSync('webview/main.ts') &&
+    esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: ['chrome120'], sourcemap: !production,
+      minify: production, logLevel: 'warning', entryPoints: { ui: 'webview/main.ts' }, outdir: 'dist' }),
+  // The demo app uses the OpenTelemetry SDK from devDependencies, like any app would.
+  esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist', packages: 'external' }),
+  esbuild.build({ ...node, sourcemap: true, entryPoints: walk('test', /\.(test|helper)\.ts$|^helpers?\.ts$/).concat(walk('test/helpers', /\.ts$/)),
+    outdir: 'dist-test', outbase: 'test', packages: 'external', bundle: true }),
+  esbuild.build({ ...node, sourcemap: true, entryPoints: walk('bench', /\.ts$/), outdir: 'dist-bench', outbase: 'bench', packages: 'external' }),
+].filter(Boolean));

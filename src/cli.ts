@@ -1,0 +1,136 @@
+// `agent-lens serve | import | status`: the trace server's command line.
+import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
+import { defaultOptions, startServer, PortInUseError, SERVER_VERSION, type ServerOptions } from './server/server';
+import { readState, removeState, writeState, defaultDataDir } from './server/stateFile';
+import { importFiles } from './server/importer';
+
+const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and trace viewer for LLM agents
+
+usage:
+  agent-lens serve [options]     run the trace server in the foreground
+  agent-lens import FILE...      load OTLP JSON / JSON lines / protobuf files
+  agent-lens status              show the running server, if any
+
+serve options:
+  --http-port N        OTLP/HTTP, API and UI port (default 4318; 0 = any free port)
+  --grpc-port N        OTLP/gRPC port (default 4317; 0 = any free port)
+  --host H             address to listen on (default 127.0.0.1; anything else exposes your traces)
+  --data-dir D         where accepted data is kept (default ${defaultDataDir()})
+  --no-persist         keep everything in memory only
+  --max-memory-mb N    memory for stored spans before the oldest runs are evicted (default 512)
+  --max-disk-mb N      disk for stored data before the oldest files are dropped (default 2048)
+  --retention-days N   drop stored data older than this (default 7)
+  --token T            API token (default: $AGENT_LENS_TOKEN or a random one)
+  --json               print one machine-readable line when ready (or on failure)
+`;
+
+function num(v: string | undefined, name: string, def: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) fail(`--${name} wants a non-negative number, got "${v}"`);
+  return n;
+}
+
+function fail(msg: string, code = 2): never {
+  process.stderr.write(`agent-lens: ${msg}\n`);
+  process.exit(code);
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv, allowPositionals: false, strict: true,
+    options: {
+      'http-port': { type: 'string' }, 'grpc-port': { type: 'string' }, host: { type: 'string' },
+      'data-dir': { type: 'string' }, 'no-persist': { type: 'boolean' }, 'max-memory-mb': { type: 'string' },
+      'max-disk-mb': { type: 'string' }, 'retention-days': { type: 'string' }, token: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const json = !!values.json;
+  const log = (m: string) => process.stderr.write(`agent-lens: ${m}\n`);
+  const d = defaultOptions();
+  const opts: ServerOptions = {
+    ...d,
+    host: values.host ?? d.host,
+    httpPort: num(values['http-port'], 'http-port', d.httpPort),
+    grpcPort: num(values['grpc-port'], 'grpc-port', d.grpcPort),
+    dataDir: values['no-persist'] ? null : values['data-dir'] ?? d.dataDir,
+    token: values.token ?? d.token,
+    maxMemoryBytes: num(values['max-memory-mb'], 'max-memory-mb', d.maxMemoryBytes / 1048576) * 1048576,
+    maxDiskBytes: num(values['max-disk-mb'], 'max-disk-mb', d.maxDiskBytes / 1048576) * 1048576,
+    retentionMs: num(values['retention-days'], 'retention-days', d.retentionMs / 86400000) * 86400000,
+    log,
+  };
+  let server;
+  try {
+    server = await startServer(opts);
+  } catch (e) {
+    if (e instanceof PortInUseError) {
+      const other = readState();
+      const hint = other && (other.httpPort === e.port || other.grpcPort === e.port)
+        ? ` It is an Agent Lens server already running (pid ${other.pid}, UI ${other.uiUrl}).` : '';
+      if (json) process.stdout.write(JSON.stringify({ event: 'error', code: 'port-in-use', port: e.port, suggestion: e.suggestion ?? null, message: e.message + hint }) + '\n');
+      fail(e.message + hint);
+    }
+    if (json) process.stdout.write(JSON.stringify({ event: 'error', code: 'start-failed', message: (e as Error).message }) + '\n');
+    fail(`could not start: ${(e as Error).message}`, 1);
+  }
+  const state = {
+    pid: process.pid, host: server.host, httpPort: server.httpPort, grpcPort: server.grpcPort, token: server.token,
+    version: SERVER_VERSION, dataDir: server.dataDir ?? '', uiUrl: server.uiUrl, startedAt: new Date().toISOString(),
+  };
+  try { writeState(state); } catch (e) { log(`warning: could not write the state file: ${(e as Error).message}`); }
+  if (json) {
+    process.stdout.write(JSON.stringify({ event: 'ready', ...state, otlpHttpEndpoint: `http://${server.host === '0.0.0.0' ? '127.0.0.1' : server.host}:${server.httpPort}` }) + '\n');
+  } else {
+    const h = server.host.includes(':') ? `[${server.host}]` : server.host;
+    process.stdout.write([
+      `Agent Lens trace server ${SERVER_VERSION}`,
+      `  OTLP/HTTP  http://${h}:${server.httpPort}  (POST /v1/traces, /v1/logs, /v1/metrics)`,
+      `  OTLP/gRPC  ${h}:${server.grpcPort}`,
+      `  UI         ${server.uiUrl}`,
+      `  data       ${server.dataDir ?? '(memory only)'}`,
+      `Point your app at it:  OTEL_EXPORTER_OTLP_ENDPOINT=http://${h}:${server.httpPort}`,
+      '',
+    ].join('\n'));
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    removeState();
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('exit', () => removeState());
+  // The server outlives a client (the extension) that spawned it with a pipe and went away.
+  process.stdout.on('error', () => {});
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { process.stdout.write(HELP); return; }
+  if (cmd === '--version') { process.stdout.write(SERVER_VERSION + '\n'); return; }
+  if (cmd === 'serve') return serve(rest);
+  if (cmd === 'import') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
+    if (!positionals.length) fail('import wants one or more files');
+    for (const f of positionals) if (!fs.existsSync(f)) fail(`no such file: ${f}`);
+    const r = await importFiles(positionals, { dataDir: values['data-dir'] });
+    process.stdout.write(`imported ${r.spans} spans and ${r.logs} log records from ${positionals.length} file(s) ${r.where}\n`);
+    if (r.errors.length) { for (const e of r.errors) process.stderr.write(`agent-lens: ${e}\n`); process.exit(1); }
+    return;
+  }
+  if (cmd === 'status') {
+    const s = readState();
+    if (!s) { process.stdout.write('no Agent Lens server is running\n'); process.exit(1); }
+    process.stdout.write(JSON.stringify({ ...s, token: undefined }, null, 2) + '\n');
+    return;
+  }
+  fail(`unknown command "${cmd}"\n\n${HELP}`);
+}
+
+main().catch((e) => fail(`${(e as Error).message}`, 1));

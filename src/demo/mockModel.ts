@@ -1,0 +1,93 @@
+// A local OpenAI-compatible model server for the demo and the tests (there is no internet here):
+// POST /v1/chat/completions answers by script — a tool call when tools are offered and no tool
+// result is in the conversation yet, a final answer otherwise — with `usage` from the text length.
+// Streaming (`stream: true`) sends SSE chunks and, with stream_options.include_usage, a usage chunk.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface ChatMessage { role: string; content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }
+interface ChatRequest { model: string; messages: ChatMessage[]; tools?: { function: { name: string } }[]; stream?: boolean; stream_options?: { include_usage?: boolean } }
+
+export interface MockModel {
+  url: string;
+  port: number;
+  /** Every usage the server reported, in order, for tests to compare against. */
+  usages: { prompt_tokens: number; completion_tokens: number; total_tokens: number }[];
+  close(): Promise<void>;
+}
+
+const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
+
+/** Tool arguments the mock asks for, by tool name. */
+export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
+  get_weather: { city: 'Lisbon', unit: 'celsius' },
+  search_flights: { from: 'BER', to: 'LIS', date: '2026-12-04' },
+};
+
+export function answerFor(req: ChatRequest, n: number) {
+  const hasToolResult = req.messages.some((m) => m.role === 'tool');
+  const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const prompt = tokens(JSON.stringify(req.messages)) + (req.tools ? 20 * req.tools.length : 0);
+  if (req.tools?.length && !hasToolResult) {
+    const calls = req.tools.slice(0, 2).map((t, i) => ({
+      id: `call_${n}_${i}`, type: 'function' as const,
+      function: { name: t.function.name, arguments: JSON.stringify(TOOL_ARGS[t.function.name] ?? { query: last }) },
+    }));
+    const completion = tokens(JSON.stringify(calls));
+    return { message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+  }
+  const text = hasToolResult
+    ? `Lisbon will be 18°C and sunny; the cheapest flight BER→LIS on Dec 4 is TP 541 at €89.`
+    : `Sure — ${String(last).slice(0, 60)}`;
+  const completion = tokens(text);
+  return { message: { role: 'assistant', content: text }, finish_reason: 'stop', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+}
+
+export async function startMockModel(port = 0): Promise<MockModel> {
+  const usages: MockModel['usages'] = [];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
+        return;
+      }
+      let body: ChatRequest;
+      try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest; } catch {
+        res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad json' } }));
+        return;
+      }
+      const a = answerFor(body, n++);
+      usages.push(a.usage);
+      const id = `chatcmpl-mock-${n}`;
+      const created = Math.floor(Date.now() / 1000);
+      const model = body.model.includes('gpt-4o-mini') ? 'gpt-4o-mini-2024-07-18' : body.model;
+      if (!body.stream) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: a.message, finish_reason: a.finish_reason, logprobs: null }], usage: a.usage, system_fingerprint: 'fp_mock' }));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+      const base = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_mock' };
+      send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+      const m = a.message as ChatMessage;
+      if (m.tool_calls) {
+        m.tool_calls.forEach((tc, i) => send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: tc.function.arguments } }] }, finish_reason: null }] }));
+      } else {
+        for (const piece of String(m.content).match(/.{1,16}/gs) ?? []) send({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+      }
+      send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: a.finish_reason }] });
+      if (body.stream_options?.include_usage) send({ ...base, choices: [], usage: a.usage });
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const p = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${p}/v1`, port: p, usages,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}

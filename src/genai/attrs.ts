@@ -1,0 +1,87 @@
+// Reading attribute values by key: one Map per span, and typed getters over OTLP AnyValues.
+import type { AnyValue, KeyValue } from '../protocol';
+
+export type Attrs = Map<string, AnyValue>;
+
+export function attrMap(kvs: readonly KeyValue[]): Attrs {
+  const m: Attrs = new Map();
+  for (let i = 0; i < kvs.length; i++) m.set(kvs[i]!.key, kvs[i]!.value);
+  return m;
+}
+
+export function getStr(a: Attrs, key: string): string | undefined {
+  const v = a.get(key);
+  if (!v) return undefined;
+  if ('stringValue' in v) return v.stringValue;
+  if ('intValue' in v) return v.intValue;
+  if ('doubleValue' in v) return String(v.doubleValue);
+  if ('boolValue' in v) return String(v.boolValue);
+  return undefined;
+}
+
+export function getNum(a: Attrs, key: string): number | undefined {
+  const v = a.get(key);
+  if (!v) return undefined;
+  if ('intValue' in v) return Number(v.intValue);
+  if ('doubleValue' in v) return typeof v.doubleValue === 'number' ? v.doubleValue : undefined;
+  if ('stringValue' in v) {
+    const n = Number(v.stringValue);
+    return v.stringValue.trim() !== '' && Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** The first of several keys that is present, as a number. */
+export function firstNum(a: Attrs, ...keys: string[]): number | undefined {
+  for (const k of keys) {
+    const n = getNum(a, k);
+    if (n !== undefined) return n;
+  }
+  return undefined;
+}
+
+export function firstStr(a: Attrs, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const s = getStr(a, k);
+    if (s !== undefined && s !== '') return s;
+  }
+  return undefined;
+}
+
+/** A string array attribute (or a single string) as a list of strings. */
+export function getStrList(a: Attrs, key: string): string[] | undefined {
+  const v = a.get(key);
+  if (!v) return undefined;
+  if ('arrayValue' in v) return v.arrayValue.values.map((x) => ('stringValue' in x ? x.stringValue : JSON.stringify(toJs(x))));
+  if ('stringValue' in v) {
+    const s = v.stringValue;
+    if (s.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(s);
+        if (Array.isArray(parsed)) return parsed.map(String);
+      } catch { /* a plain string that starts with a bracket */ }
+    }
+    return [s];
+  }
+  return undefined;
+}
+
+/** An AnyValue as plain JavaScript (kvlists become objects, int64 stays a string past 2^53). */
+export function toJs(v: AnyValue | undefined): unknown {
+  if (!v) return undefined;
+  if ('stringValue' in v) return v.stringValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('intValue' in v) {
+    const n = Number(v.intValue);
+    return Number.isSafeInteger(n) ? n : v.intValue;
+  }
+  if ('doubleValue' in v) return v.doubleValue;
+  if ('arrayValue' in v) return v.arrayValue.values.map(toJs);
+  if ('kvlistValue' in v) {
+    const o: Record<string, unknown> = {};
+    for (const kv of v.kvlistValue.values) o[kv.key] = toJs(kv.value);
+    return o;
+  }
+  if ('bytesValue' in v) return v.bytesValue;
+  return undefined;
+}

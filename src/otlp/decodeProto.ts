@@ -1,0 +1,351 @@
+// Decodes OTLP protobuf Export{Trace,Logs,Metrics}ServiceRequest bodies into our records.
+// Field numbers follow opentelemetry-proto v1 (trace.proto, logs.proto, metrics.proto, common.proto).
+import type { AnyValue, KeyValue, Resource, Scope, SpanEvent, SpanLink, SpanStatus, Nanos } from '../protocol';
+import { PbReader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
+import {
+  addReason, emptyResource, emptyScope, spanProblem,
+  type DecodedLogs, type DecodedMetrics, type DecodedTraces, type LogRecordData, type MetricPoint, type SpanRecord,
+} from './records';
+
+const ZERO = '0' as Nanos;
+
+function end(r: PbReader, stop: number): void {
+  if (r.pos !== stop) r.fail('a field runs past the end of its message');
+}
+
+function anyValue(r: PbReader, stop: number): AnyValue {
+  let v: AnyValue = {};
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'AnyValue.string_value'); v = { stringValue: r.string() }; break;
+      case 2: r.expect(wt, WT_VARINT, 'AnyValue.bool_value'); v = { boolValue: r.varint32() !== 0 }; break;
+      case 3: r.expect(wt, WT_VARINT, 'AnyValue.int_value'); v = { intValue: r.varint64Signed() }; break;
+      case 4: {
+        r.expect(wt, WT_I64, 'AnyValue.double_value');
+        const d = r.double();
+        v = { doubleValue: Number.isFinite(d) ? d : Number.isNaN(d) ? 'NaN' : d > 0 ? 'Infinity' : '-Infinity' };
+        break;
+      }
+      case 5: {
+        r.expect(wt, WT_LEN, 'AnyValue.array_value');
+        const e = r.lenEnd();
+        const values: AnyValue[] = [];
+        while (r.pos < e) {
+          const t = r.varint32();
+          if (t === ((1 << 3) | WT_LEN)) { const ve = r.lenEnd(); values.push(anyValue(r, ve)); end(r, ve); }
+          else r.skip(t & 7);
+        }
+        end(r, e);
+        v = { arrayValue: { values } };
+        break;
+      }
+      case 6: {
+        r.expect(wt, WT_LEN, 'AnyValue.kvlist_value');
+        const e = r.lenEnd();
+        const values: KeyValue[] = [];
+        while (r.pos < e) {
+          const t = r.varint32();
+          if (t === ((1 << 3) | WT_LEN)) { const ke = r.lenEnd(); values.push(keyValue(r, ke)); end(r, ke); }
+          else r.skip(t & 7);
+        }
+        end(r, e);
+        v = { kvlistValue: { values } };
+        break;
+      }
+      case 7: r.expect(wt, WT_LEN, 'AnyValue.bytes_value'); v = { bytesValue: r.base64() }; break;
+      default: r.skip(wt);
+    }
+  }
+  return v;
+}
+
+function keyValue(r: PbReader, stop: number): KeyValue {
+  let key = '';
+  let value: AnyValue = {};
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'KeyValue.key'); key = r.string(); break;
+      case 2: { r.expect(wt, WT_LEN, 'KeyValue.value'); const e = r.lenEnd(); value = anyValue(r, e); end(r, e); break; }
+      default: r.skip(wt);
+    }
+  }
+  return { key, value };
+}
+
+function pushAttr(r: PbReader, wt: number, into: KeyValue[], what: string): void {
+  r.expect(wt, WT_LEN, what);
+  const e = r.lenEnd();
+  into.push(keyValue(r, e));
+  end(r, e);
+}
+
+function resource(r: PbReader, stop: number): Resource {
+  const res = emptyResource();
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: pushAttr(r, wt, res.attributes, 'Resource.attributes'); break;
+      case 2: r.expect(wt, WT_VARINT, 'Resource.dropped_attributes_count'); res.droppedAttributesCount = r.varint32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return res;
+}
+
+function scope(r: PbReader, stop: number): Scope {
+  const s = emptyScope();
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'InstrumentationScope.name'); s.name = r.string(); break;
+      case 2: r.expect(wt, WT_LEN, 'InstrumentationScope.version'); s.version = r.string(); break;
+      case 3: pushAttr(r, wt, s.attributes, 'InstrumentationScope.attributes'); break;
+      case 4: r.expect(wt, WT_VARINT, 'InstrumentationScope.dropped_attributes_count'); s.droppedAttributesCount = r.varint32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return s;
+}
+
+function event(r: PbReader, stop: number): SpanEvent {
+  const ev: SpanEvent = { timeUnixNano: ZERO, name: '', attributes: [], droppedAttributesCount: 0 };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_I64, 'Span.Event.time_unix_nano'); ev.timeUnixNano = r.nanos(); break;
+      case 2: r.expect(wt, WT_LEN, 'Span.Event.name'); ev.name = r.string(); break;
+      case 3: pushAttr(r, wt, ev.attributes, 'Span.Event.attributes'); break;
+      case 4: r.expect(wt, WT_VARINT, 'Span.Event.dropped_attributes_count'); ev.droppedAttributesCount = r.varint32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return ev;
+}
+
+function link(r: PbReader, stop: number): SpanLink {
+  const l: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: [], droppedAttributesCount: 0, flags: 0 };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'Span.Link.trace_id'); l.traceId = r.hexId(); break;
+      case 2: r.expect(wt, WT_LEN, 'Span.Link.span_id'); l.spanId = r.hexId(); break;
+      case 3: r.expect(wt, WT_LEN, 'Span.Link.trace_state'); l.traceState = r.string(); break;
+      case 4: pushAttr(r, wt, l.attributes, 'Span.Link.attributes'); break;
+      case 5: r.expect(wt, WT_VARINT, 'Span.Link.dropped_attributes_count'); l.droppedAttributesCount = r.varint32(); break;
+      case 6: r.expect(wt, WT_I32, 'Span.Link.flags'); l.flags = r.fixed32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return l;
+}
+
+function status(r: PbReader, stop: number): SpanStatus {
+  const s: SpanStatus = { code: 0, message: '' };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 2: r.expect(wt, WT_LEN, 'Status.message'); s.message = r.string(); break;
+      case 3: r.expect(wt, WT_VARINT, 'Status.code'); s.code = r.varint32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return s;
+}
+
+function span(r: PbReader, stop: number, res: Resource, sc: Scope): SpanRecord {
+  const s: SpanRecord = {
+    traceId: '', spanId: '', parentSpanId: '', traceState: '', flags: 0, name: '', kind: 0,
+    startTimeUnixNano: ZERO, endTimeUnixNano: ZERO, attributes: [], droppedAttributesCount: 0,
+    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
+    resource: res, scope: sc, startMs: 0, endMs: 0,
+  };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'Span.trace_id'); s.traceId = r.hexId(); break;
+      case 2: r.expect(wt, WT_LEN, 'Span.span_id'); s.spanId = r.hexId(); break;
+      case 3: r.expect(wt, WT_LEN, 'Span.trace_state'); s.traceState = r.string(); break;
+      case 4: r.expect(wt, WT_LEN, 'Span.parent_span_id'); s.parentSpanId = r.hexId(); break;
+      case 5: r.expect(wt, WT_LEN, 'Span.name'); s.name = r.string(); break;
+      case 6: r.expect(wt, WT_VARINT, 'Span.kind'); s.kind = r.varint32(); break;
+      case 7: r.expect(wt, WT_I64, 'Span.start_time_unix_nano'); s.startTimeUnixNano = r.nanos(); s.startMs = r.lastMs; break;
+      case 8: r.expect(wt, WT_I64, 'Span.end_time_unix_nano'); s.endTimeUnixNano = r.nanos(); s.endMs = r.lastMs; break;
+      case 9: pushAttr(r, wt, s.attributes, 'Span.attributes'); break;
+      case 10: r.expect(wt, WT_VARINT, 'Span.dropped_attributes_count'); s.droppedAttributesCount = r.varint32(); break;
+      case 11: { r.expect(wt, WT_LEN, 'Span.events'); const e = r.lenEnd(); s.events.push(event(r, e)); end(r, e); break; }
+      case 12: r.expect(wt, WT_VARINT, 'Span.dropped_events_count'); s.droppedEventsCount = r.varint32(); break;
+      case 13: { r.expect(wt, WT_LEN, 'Span.links'); const e = r.lenEnd(); s.links.push(link(r, e)); end(r, e); break; }
+      case 14: r.expect(wt, WT_VARINT, 'Span.dropped_links_count'); s.droppedLinksCount = r.varint32(); break;
+      case 15: { r.expect(wt, WT_LEN, 'Span.status'); const e = r.lenEnd(); s.status = status(r, e); end(r, e); break; }
+      case 16: r.expect(wt, WT_I32, 'Span.flags'); s.flags = r.fixed32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return s;
+}
+
+/**
+ * Walks Export*ServiceRequest → Resource* → Scope* → items, the shape all three signals share,
+ * calling `item` for each item message (field 2 of the scope message).
+ */
+function walkResources(r: PbReader, item: (r: PbReader, stop: number, res: Resource, sc: Scope) => void): void {
+  const buf = r.buf;
+  while (r.pos < buf.length) {
+    const tag = r.varint32();
+    if (tag >>> 3 !== 1) { r.skip(tag & 7); continue; }
+    r.expect(tag & 7, WT_LEN, 'resource_*');
+    const rEnd = r.lenEnd();
+    let res = emptyResource();
+    const scopeBounds: number[] = [];
+    while (r.pos < rEnd) {
+      const t = r.varint32();
+      const wt = t & 7;
+      switch (t >>> 3) {
+        case 1: { r.expect(wt, WT_LEN, 'resource'); const e = r.lenEnd(); res = resource(r, e); end(r, e); break; }
+        case 2: { r.expect(wt, WT_LEN, 'scope_*'); const e = r.lenEnd(); scopeBounds.push(r.pos, e); r.pos = e; break; }
+        case 3: r.expect(wt, WT_LEN, 'schema_url'); res.schemaUrl = r.string(); break;
+        default: r.skip(wt);
+      }
+    }
+    end(r, rEnd);
+    // The resource may follow its scopes on the wire, so scopes are read once it is known.
+    for (let i = 0; i < scopeBounds.length; i += 2) {
+      r.pos = scopeBounds[i]!;
+      const sEnd = scopeBounds[i + 1]!;
+      let sc = emptyScope();
+      const items: number[] = [];
+      while (r.pos < sEnd) {
+        const t = r.varint32();
+        const wt = t & 7;
+        switch (t >>> 3) {
+          case 1: { r.expect(wt, WT_LEN, 'scope'); const e = r.lenEnd(); sc = scope(r, e); end(r, e); break; }
+          case 2: { r.expect(wt, WT_LEN, 'item'); const e = r.lenEnd(); items.push(r.pos, e); r.pos = e; break; }
+          case 3: r.expect(wt, WT_LEN, 'schema_url'); sc.schemaUrl = r.string(); break;
+          default: r.skip(wt);
+        }
+      }
+      end(r, sEnd);
+      for (let j = 0; j < items.length; j += 2) {
+        r.pos = items[j]!;
+        item(r, items[j + 1]!, res, sc);
+        end(r, items[j + 1]!);
+      }
+    }
+    r.pos = rEnd;
+  }
+}
+
+export function decodeTracesProto(buf: Buffer): DecodedTraces {
+  const r = new PbReader(buf, 'ExportTraceServiceRequest');
+  const out: DecodedTraces = { spans: [], rejected: 0, reasons: [] };
+  walkResources(r, (r, stop, res, sc) => {
+    const s = span(r, stop, res, sc);
+    const problem = spanProblem(s.traceId, s.spanId);
+    if (problem) { out.rejected++; addReason(out.reasons, problem); }
+    else out.spans.push(s);
+  });
+  return out;
+}
+
+function logRecord(r: PbReader, stop: number, res: Resource, sc: Scope): LogRecordData {
+  const l: LogRecordData = {
+    timeUnixNano: ZERO, observedTimeUnixNano: ZERO, severityNumber: 0, severityText: '', body: {},
+    attributes: [], droppedAttributesCount: 0, flags: 0, traceId: '', spanId: '', eventName: '', resource: res, scope: sc,
+  };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_I64, 'LogRecord.time_unix_nano'); l.timeUnixNano = r.nanos(); break;
+      case 11: r.expect(wt, WT_I64, 'LogRecord.observed_time_unix_nano'); l.observedTimeUnixNano = r.nanos(); break;
+      case 2: r.expect(wt, WT_VARINT, 'LogRecord.severity_number'); l.severityNumber = r.varint32(); break;
+      case 3: r.expect(wt, WT_LEN, 'LogRecord.severity_text'); l.severityText = r.string(); break;
+      case 5: { r.expect(wt, WT_LEN, 'LogRecord.body'); const e = r.lenEnd(); l.body = anyValue(r, e); end(r, e); break; }
+      case 6: pushAttr(r, wt, l.attributes, 'LogRecord.attributes'); break;
+      case 7: r.expect(wt, WT_VARINT, 'LogRecord.dropped_attributes_count'); l.droppedAttributesCount = r.varint32(); break;
+      case 8: r.expect(wt, WT_I32, 'LogRecord.flags'); l.flags = r.fixed32(); break;
+      case 9: r.expect(wt, WT_LEN, 'LogRecord.trace_id'); l.traceId = r.hexId(); break;
+      case 10: r.expect(wt, WT_LEN, 'LogRecord.span_id'); l.spanId = r.hexId(); break;
+      case 12: r.expect(wt, WT_LEN, 'LogRecord.event_name'); l.eventName = r.string(); break;
+      default: r.skip(wt);
+    }
+  }
+  return l;
+}
+
+export function decodeLogsProto(buf: Buffer): DecodedLogs {
+  const r = new PbReader(buf, 'ExportLogsServiceRequest');
+  const out: DecodedLogs = { logs: [], rejected: 0, reasons: [] };
+  walkResources(r, (r, stop, res, sc) => {
+    const l = logRecord(r, stop, res, sc);
+    if ((l.traceId && l.traceId.length !== 32) || (l.spanId && l.spanId.length !== 16)) {
+      out.rejected++;
+      addReason(out.reasons, 'log record with a malformed trace_id or span_id');
+    } else out.logs.push(l);
+  });
+  return out;
+}
+
+// Metrics: only GenAI metrics' histogram and sum points are kept; everything is counted.
+function dataPoint(r: PbReader, stop: number, histogram: boolean, m: { name: string; unit: string }): MetricPoint {
+  const p: MetricPoint = { name: m.name, unit: m.unit, timeUnixNano: '0', attributes: [], count: 0, sum: 0 };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    const f = tag >>> 3;
+    if (f === (histogram ? 9 : 7)) pushAttr(r, wt, p.attributes, 'DataPoint.attributes');
+    else if (f === 3 && wt === WT_I64) p.timeUnixNano = r.nanos();
+    else if (histogram && f === 4 && wt === WT_I64) p.count = r.fixed64Number();
+    else if (histogram && f === 5 && wt === WT_I64) p.sum = r.double();
+    else if (!histogram && f === 4 && wt === WT_I64) { p.sum = r.double(); p.count = 1; }
+    else if (!histogram && f === 6 && wt === WT_I64) { p.sum = r.fixed64Number(); p.count = 1; }
+    else r.skip(wt);
+  }
+  return p;
+}
+
+export function decodeMetricsProto(buf: Buffer): DecodedMetrics {
+  const r = new PbReader(buf, 'ExportMetricsServiceRequest');
+  const out: DecodedMetrics = { points: [], dataPoints: 0, rejected: 0, reasons: [] };
+  walkResources(r, (r, stop) => {
+    const m = { name: '', unit: '' };
+    const bodies: number[] = [];
+    while (r.pos < stop) {
+      const tag = r.varint32();
+      const wt = tag & 7;
+      const f = tag >>> 3;
+      if (f === 1) { r.expect(wt, WT_LEN, 'Metric.name'); m.name = r.string(); }
+      else if (f === 3) { r.expect(wt, WT_LEN, 'Metric.unit'); m.unit = r.string(); }
+      else if (f === 5 || f === 7 || f === 9 || f === 10 || f === 11) {
+        r.expect(wt, WT_LEN, 'Metric.data'); const e = r.lenEnd(); bodies.push(f, r.pos, e); r.pos = e;
+      } else r.skip(wt);
+    }
+    const keep = m.name.startsWith('gen_ai.');
+    for (let i = 0; i < bodies.length; i += 3) {
+      const kind = bodies[i]!;
+      r.pos = bodies[i + 1]!;
+      const e = bodies[i + 2]!;
+      while (r.pos < e) {
+        const tag = r.varint32();
+        if (tag >>> 3 !== 1) { r.skip(tag & 7); continue; }
+        r.expect(tag & 7, WT_LEN, 'Metric.data_points');
+        const pe = r.lenEnd();
+        out.dataPoints++;
+        if (keep && (kind === 9 || kind === 7 || kind === 5)) out.points.push(dataPoint(r, pe, kind === 9, m));
+        r.pos = pe;
+      }
+    }
+    r.pos = stop;
+  });
+  return out;
+}

@@ -1,0 +1,74 @@
+// The internal records that both wire decoders (protobuf, JSON) produce: the protocol's data types
+// plus references to their resource and scope and millisecond times for drawing and sorting.
+import type { LogData, Resource, Scope, SpanData } from '../protocol';
+
+export interface SpanRecord extends SpanData {
+  resource: Resource;
+  scope: Scope;
+  /** Approximate milliseconds since the epoch (for ordering and drawing; exact values are the strings). */
+  startMs: number;
+  endMs: number;
+}
+
+export interface LogRecordData extends LogData {
+  resource: Resource;
+  scope: Scope;
+}
+
+/** A GenAI metric data point (token usage, operation duration), kept because it is cheap. */
+export interface MetricPoint {
+  name: string;
+  unit: string;
+  timeUnixNano: string;
+  attributes: import('../protocol').KeyValue[];
+  count: number;
+  sum: number;
+}
+
+export interface DecodedTraces {
+  spans: SpanRecord[];
+  rejected: number;
+  /** Why items were rejected, for the partial_success error_message. */
+  reasons: string[];
+}
+
+export interface DecodedLogs {
+  logs: LogRecordData[];
+  rejected: number;
+  reasons: string[];
+}
+
+export interface DecodedMetrics {
+  points: MetricPoint[];
+  dataPoints: number;
+  rejected: number;
+  reasons: string[];
+}
+
+/** Malformed input: the whole request is refused with this message (HTTP 400, gRPC INVALID_ARGUMENT). */
+export class OtlpDecodeError extends Error {
+  override name = 'OtlpDecodeError';
+}
+
+export function emptyResource(): Resource {
+  return { attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+export function emptyScope(): Scope {
+  return { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+const MAX_REASONS = 5;
+export function addReason(reasons: string[], reason: string): void {
+  if (reasons.length < MAX_REASONS && !reasons.includes(reason)) reasons.push(reason);
+}
+
+const INVALID_TRACE = '00000000000000000000000000000000';
+const INVALID_SPAN = '0000000000000000';
+
+/** Why a span cannot be kept, or '' when it can. */
+export function spanProblem(traceId: string, spanId: string): string {
+  if (traceId.length !== 32 || traceId === INVALID_TRACE) return 'span with an invalid trace_id (want 16 non-zero bytes)';
+  if (spanId.length !== 16 || spanId === INVALID_SPAN) return 'span with an invalid span_id (want 8 non-zero bytes)';
+  return '';
+}

@@ -1,0 +1,51 @@
+// The query API under /api (token and Origin already checked): runs, one run, deletion, status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Ingest } from './ingest';
+import type { LiveFeed } from './liveFeed';
+import { traceResponse } from '../store/store';
+import { SERVER_VERSION } from './version';
+import { PROTOCOL_VERSION } from '../protocol';
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})$/;
+
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ingest: Ingest, live: LiveFeed): Promise<void> {
+  const p = url.pathname;
+  const store = ingest.store;
+  if (p === '/api/traces' && req.method === 'GET') {
+    const limitRaw = url.searchParams.get('limit');
+    const limit = limitRaw ? Number(limitRaw) : 100;
+    if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
+    const out = store.list({ service: url.searchParams.get('service') ?? undefined, q: url.searchParams.get('q') ?? undefined, limit: Math.min(limit, 10_000) });
+    return json(res, 200, out);
+  }
+  if (p === '/api/traces' && req.method === 'DELETE') {
+    ingest.clear();
+    return json(res, 200, { cleared: true });
+  }
+  const m = TRACE_RE.exec(p);
+  if (m) {
+    const id = m[1]!.toLowerCase();
+    if (req.method === 'GET') {
+      const e = store.get(id);
+      if (!e || e.summary.spanCount === 0) return json(res, 404, { error: `no trace ${id}` });
+      return json(res, 200, traceResponse(e));
+    }
+    if (req.method === 'DELETE') {
+      return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
+    }
+  }
+  if (p === '/api/metrics' && req.method === 'GET') return json(res, 200, { points: ingest.metrics });
+  if (p === '/api/status' && req.method === 'GET') {
+    return json(res, 200, {
+      version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
+      traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes,
+      liveClients: live.clientCount, counters: ingest.counters,
+    });
+  }
+  json(res, 404, { error: `no API route ${req.method} ${p}` });
+}

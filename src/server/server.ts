@@ -1,0 +1,182 @@
+// The trace server: OTLP/HTTP + API + live feed + UI on one port, OTLP/gRPC on another, the store
+// and its files. The same program whether started by the extension, `npm start` or a test.
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TraceStore } from '../store/store';
+import { SegmentLog } from '../store/segments';
+import { Ingest } from './ingest';
+import { LiveFeed } from './liveFeed';
+import { handleApi } from './api';
+import { denyReason, type AccessOptions } from './access';
+import { serveUi } from './ui';
+import { handleOtlpPost, handleOtlpPreflight, otlpSignalOf, type ReceiverLimits } from '../otlp/httpReceiver';
+import { startGrpcReceiver, type GrpcReceiver } from '../otlp/grpcReceiver';
+import { defaultDataDir } from './stateFile';
+
+import { SERVER_VERSION } from './version';
+export { SERVER_VERSION };
+
+export interface ServerOptions {
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  /** Where accepted data is written; null keeps everything in memory only. */
+  dataDir: string | null;
+  token: string;
+  maxMemoryBytes: number;
+  maxDiskBytes: number;
+  retentionMs: number;
+  limits: ReceiverLimits;
+  allowedOrigins: string[];
+  log: (msg: string) => void;
+}
+
+export function defaultOptions(over: Partial<ServerOptions> = {}): ServerOptions {
+  return {
+    host: '127.0.0.1',
+    httpPort: 4318,
+    grpcPort: 4317,
+    dataDir: defaultDataDir(),
+    token: process.env.AGENT_LENS_TOKEN || randomBytes(18).toString('base64url'),
+    maxMemoryBytes: 512 * 1024 * 1024,
+    maxDiskBytes: 2 * 1024 * 1024 * 1024,
+    retentionMs: 7 * 24 * 3600 * 1000,
+    limits: { maxBodyBytes: 32 * 1024 * 1024, maxDecompressedBytes: 128 * 1024 * 1024, bodyIdleMs: 15_000 },
+    allowedOrigins: [],
+    log: () => {},
+    ...over,
+  };
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number, readonly what: string, readonly flag: string, readonly suggestion: number | undefined) {
+    super(`port ${port} (${what}) is taken by another program. ` +
+      (suggestion ? `Start with ${flag} ${suggestion} (free now), or ${flag} 0 for any free port.` : `Choose another with ${flag} N, or ${flag} 0 for any free port.`));
+  }
+}
+
+/** The next port after `from` that can be bound on `host`, if any within a few tries. */
+export async function nextFreePort(host: string, from: number): Promise<number | undefined> {
+  for (let p = from + 1; p < from + 50 && p < 65536; p++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(p, host, () => s.close(() => resolve(true)));
+    });
+    if (ok) return p;
+  }
+  return undefined;
+}
+
+export interface RunningServer {
+  httpPort: number;
+  grpcPort: number;
+  host: string;
+  token: string;
+  uiUrl: string;
+  dataDir: string | null;
+  ingest: Ingest;
+  store: TraceStore;
+  live: LiveFeed;
+  close(): Promise<void>;
+}
+
+function hostForUrl(host: string): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return h.includes(':') ? `[${h}]` : h;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const store = new TraceStore({ maxBytes: opts.maxMemoryBytes });
+  const segs = opts.dataDir
+    ? new SegmentLog({
+      dir: path.join(opts.dataDir, 'segments'), segmentBytes: 64 * 1024 * 1024, maxTotalBytes: opts.maxDiskBytes,
+      maxAgeMs: opts.retentionMs, fsyncMs: 1000, warn: (m) => opts.log(`warning: ${m}`),
+    })
+    : undefined;
+  const ingest = new Ingest(store, segs);
+  const t0 = Date.now();
+  const replayed = ingest.replay();
+  if (replayed && replayed.records) {
+    opts.log(`loaded ${store.spanCount} spans in ${store.traceCount} traces from ${replayed.segments} segment(s) in ${Date.now() - t0} ms`);
+  }
+  const live = new LiveFeed(SERVER_VERSION);
+  ingest.listen(live);
+  const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
+  const access: AccessOptions = { token: opts.token, allowedOrigins: opts.allowedOrigins, loopbackOnly };
+  const accept = ingest.accept.bind(ingest);
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const signal = otlpSignalOf(url.pathname);
+    if (signal) {
+      if (req.method === 'OPTIONS') return handleOtlpPreflight(req, res);
+      if (req.method === 'POST') return void handleOtlpPost(signal, req, res, opts.limits, accept);
+      res.writeHead(405, { Allow: 'POST, OPTIONS', 'Content-Type': 'text/plain' }).end('use POST\n');
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      const deny = denyReason(req, url, access);
+      if (deny) {
+        res.writeHead(deny.startsWith('Origin') || deny.startsWith('Host') ? 403 : 401, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ error: deny }));
+        return;
+      }
+      return void handleApi(req, res, url, ingest, live);
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') return serveUi(req, res, url);
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  });
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 30_000;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const deny = url.pathname === '/ws' ? denyReason(req, url, access) : 'not found';
+    if (deny) {
+      socket.end(`HTTP/1.1 ${deny === 'not found' ? '404 Not Found' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${deny}\n`);
+      return;
+    }
+    live.upgrade(req, socket, head);
+  });
+
+  const httpPort = await new Promise<number>((resolve, reject) => {
+    server.once('error', async (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new PortInUseError(opts.httpPort, 'OTLP/HTTP, API and UI', '--http-port', await nextFreePort(opts.host, opts.httpPort)));
+      else reject(e);
+    });
+    server.listen(opts.httpPort, opts.host, () => resolve((server.address() as net.AddressInfo).port));
+  });
+  let grpcServer: GrpcReceiver;
+  try {
+    grpcServer = await startGrpcReceiver(opts.host, opts.grpcPort, opts.limits.maxDecompressedBytes, accept);
+  } catch (e) {
+    await new Promise((r) => server.close(r));
+    if (/EADDRINUSE|address already in use|No address added/i.test(String((e as Error).message))) {
+      throw new PortInUseError(opts.grpcPort, 'OTLP/gRPC', '--grpc-port', await nextFreePort(opts.host, opts.grpcPort));
+    }
+    throw e;
+  }
+
+  const base = `http://${hostForUrl(opts.host)}:${httpPort}`;
+  let closed = false;
+  return {
+    httpPort, grpcPort: grpcServer.port, host: opts.host, token: opts.token, dataDir: opts.dataDir,
+    uiUrl: `${base}/?token=${encodeURIComponent(opts.token)}`,
+    ingest, store, live,
+    async close() {
+      if (closed) return;
+      closed = true;
+      live.close();
+      server.closeAllConnections();
+      await Promise.all([new Promise((r) => server.close(r)), grpcServer.close()]);
+      segs?.close();
+    },
+  };
+}

@@ -1,0 +1,217 @@
+// The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
+import type { ApiLog, ApiSpan, KeyValue, Resource, Scope, TraceResponse, TraceSummary } from '../protocol';
+import type { LogRecordData, SpanRecord } from '../otlp/records';
+import { normalizeSpan } from '../genai/normalize';
+import { TraceEntry, type StoredSpan, cmpNanos } from './traceEntry';
+
+export interface StoreOptions {
+  /** Approximate bytes of span data to keep in memory before evicting the oldest traces. */
+  maxBytes: number;
+}
+
+export interface IngestResult {
+  /** Spans that were new (duplicates left out), grouped by trace. */
+  added: Map<TraceEntry, StoredSpan[]>;
+  duplicates: number;
+  /** Traces evicted to stay under the memory bound. */
+  evicted: string[];
+}
+
+// Rough V8 costs: an object ~ 60-100 bytes, a string header 16 bytes plus its characters.
+function kvBytes(kvs: readonly KeyValue[]): number {
+  let n = 0;
+  for (let i = 0; i < kvs.length; i++) {
+    const kv = kvs[i]!;
+    n += 96 + kv.key.length;
+    const v = kv.value;
+    if ('stringValue' in v) n += 16 + v.stringValue.length;
+    else if ('arrayValue' in v) n += 64 * v.arrayValue.values.length + JSON.stringify(v).length;
+    else if ('kvlistValue' in v) n += 96 * v.kvlistValue.values.length + JSON.stringify(v).length;
+    else if ('bytesValue' in v) n += 16 + v.bytesValue.length;
+  }
+  return n;
+}
+
+export function estimateSpanBytes(s: SpanRecord): number {
+  let n = 420 + s.name.length + kvBytes(s.attributes) + s.status.message.length;
+  for (const e of s.events) n += 120 + e.name.length + kvBytes(e.attributes);
+  for (const l of s.links) n += 200 + kvBytes(l.attributes);
+  return n;
+}
+
+export class TraceStore {
+  /** In order of first arrival: the first entry is the next to evict. */
+  private readonly traces = new Map<string, TraceEntry>();
+  private bytes = 0;
+  private spanTotal = 0;
+
+  constructor(private readonly opts: StoreOptions) {}
+
+  get traceCount(): number { return this.traces.size; }
+  get spanCount(): number { return this.spanTotal; }
+  get approxBytes(): number { return this.bytes; }
+
+  private entry(traceId: string): TraceEntry {
+    let e = this.traces.get(traceId);
+    if (!e) {
+      e = new TraceEntry(traceId);
+      this.traces.set(traceId, e);
+    }
+    return e;
+  }
+
+  addSpans(spans: readonly SpanRecord[]): IngestResult {
+    const added = new Map<TraceEntry, StoredSpan[]>();
+    let duplicates = 0;
+    for (const rec of spans) {
+      const e = this.entry(rec.traceId);
+      if (e.spans.has(rec.spanId)) { duplicates++; continue; }
+      const s: StoredSpan = { rec, genai: normalizeSpan(rec), bytes: estimateSpanBytes(rec) };
+      e.add(s);
+      this.bytes += s.bytes;
+      this.spanTotal++;
+      let list = added.get(e);
+      if (!list) added.set(e, (list = []));
+      list.push(s);
+    }
+    return { added, duplicates, evicted: this.evict(new Set(added.keys())) };
+  }
+
+  addLogs(logs: readonly LogRecordData[]): { added: Map<TraceEntry, LogRecordData[]>; evicted: string[] } {
+    const added = new Map<TraceEntry, LogRecordData[]>();
+    for (const l of logs) {
+      if (!l.traceId) continue; // not part of a run; acknowledged and counted, not kept
+      const e = this.entry(l.traceId);
+      e.logs.push(l);
+      const b = 200 + kvBytes(l.attributes) + JSON.stringify(l.body).length;
+      e.bytes += b;
+      this.bytes += b;
+      let list = added.get(e);
+      if (!list) added.set(e, (list = []));
+      list.push(l);
+    }
+    return { added, evicted: this.evict(new Set(added.keys())) };
+  }
+
+  private evict(keep: Set<TraceEntry>): string[] {
+    const evicted: string[] = [];
+    if (this.bytes <= this.opts.maxBytes) return evicted;
+    for (const [id, e] of this.traces) {
+      if (this.bytes <= this.opts.maxBytes) break;
+      // A trace that just grew is kept unless it alone is over the bound.
+      if (keep.has(e) && this.traces.size - evicted.length <= keep.size) continue;
+      this.remove(id);
+      evicted.push(id);
+    }
+    return evicted;
+  }
+
+  get(traceId: string): TraceEntry | undefined {
+    return this.traces.get(traceId);
+  }
+
+  remove(traceId: string): boolean {
+    const e = this.traces.get(traceId);
+    if (!e) return false;
+    this.traces.delete(traceId);
+    this.bytes -= e.bytes;
+    this.spanTotal -= e.spans.size;
+    return true;
+  }
+
+  clear(): void {
+    this.traces.clear();
+    this.bytes = 0;
+    this.spanTotal = 0;
+  }
+
+  /** Run summaries, newest first. `q` matches trace id, root name, service and agent names. */
+  list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number } {
+    const q = opts.q?.toLowerCase();
+    const out: TraceEntry[] = [];
+    for (const e of this.traces.values()) {
+      const s = e.summary;
+      if (s.spanCount === 0) continue;
+      if (opts.service && s.service !== opts.service) continue;
+      if (q && !(s.traceId.includes(q) || s.rootName.toLowerCase().includes(q) || s.service.toLowerCase().includes(q)
+        || s.agentNames.some((a) => a.toLowerCase().includes(q)))) continue;
+      out.push(e);
+    }
+    out.sort((a, b) => cmpNanos(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano));
+    const limit = opts.limit ?? 100;
+    return { traces: out.slice(0, limit).map((e) => e.summary), total: out.length };
+  }
+}
+
+/** Resources and scopes shared by many spans are sent once and referred to by index. */
+export class SharedRefs {
+  readonly resources: Resource[] = [];
+  readonly scopes: Scope[] = [];
+  private readonly rIdx = new Map<Resource, number>();
+  private readonly sIdx = new Map<Scope, number>();
+
+  resource(r: Resource): number {
+    let i = this.rIdx.get(r);
+    if (i === undefined) { i = this.resources.push(r) - 1; this.rIdx.set(r, i); }
+    return i;
+  }
+
+  scope(s: Scope): number {
+    let i = this.sIdx.get(s);
+    if (i === undefined) { i = this.scopes.push(s) - 1; this.sIdx.set(s, i); }
+    return i;
+  }
+}
+
+export function toApiSpan(s: StoredSpan, refs: SharedRefs, withContent: boolean): ApiSpan {
+  const { resource, scope, startMs: _s, endMs: _e, ...data } = s.rec;
+  const api: ApiSpan = { ...data, resource: refs.resource(resource), scope: refs.scope(scope) };
+  const genai = withContent ? normalizeSpan(s.rec, { content: true }) : s.genai;
+  if (genai) api.genai = genai;
+  return api;
+}
+
+export function toApiLog(l: LogRecordData, refs: SharedRefs): ApiLog {
+  const { resource, scope, ...data } = l;
+  return { ...data, resource: refs.resource(resource), scope: refs.scope(scope) };
+}
+
+/** Parents before children, siblings by start time; spans whose parent is missing come as roots. */
+export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string, StoredSpan>): StoredSpan[] {
+  const children = new Map<string, StoredSpan[]>();
+  const roots: StoredSpan[] = [];
+  for (const s of spans) {
+    const p = s.rec.parentSpanId;
+    if (p && p !== s.rec.spanId && byId.has(p)) {
+      let list = children.get(p);
+      if (!list) children.set(p, (list = []));
+      list.push(s);
+    } else roots.push(s);
+  }
+  const byStart = (a: StoredSpan, b: StoredSpan) => cmpNanos(a.rec.startTimeUnixNano, b.rec.startTimeUnixNano);
+  roots.sort(byStart);
+  const out: StoredSpan[] = [];
+  const stack = roots.reverse();
+  const seen = new Set<string>();
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s.rec.spanId)) continue;
+    seen.add(s.rec.spanId);
+    out.push(s);
+    const kids = children.get(s.rec.spanId);
+    if (kids) {
+      kids.sort(byStart);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+  }
+  // Spans in a parent cycle are reachable from no root; they still belong in the answer.
+  if (out.length < byId.size) for (const s of byId.values()) if (!seen.has(s.rec.spanId)) out.push(s);
+  return out;
+}
+
+export function traceResponse(e: TraceEntry): TraceResponse {
+  const refs = new SharedRefs();
+  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => toApiSpan(s, refs, true));
+  const logs = e.logs.map((l) => toApiLog(l, refs));
+  return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs };
+}
