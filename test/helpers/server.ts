@@ -1,0 +1,66 @@
+// Test helpers: an in-process server on free ports with a fresh data directory, a real server
+// process (`dist/cli.js serve --json`), and an authenticated API client.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startServer, defaultOptions, type RunningServer, type ServerOptions } from '../../src/server/server';
+
+export function tmpDir(prefix = 'al-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestServer(over: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  return startServer(defaultOptions({ httpPort: 0, grpcPort: 0, dataDir: tmpDir(), token: 'test-token', ...over }));
+}
+
+export function api(base: { httpPort: number; token: string }) {
+  return async <T = unknown>(p: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(`http://127.0.0.1:${base.httpPort}${p}`, { ...init, headers: { Authorization: `Bearer ${base.token}`, ...(init.headers ?? {}) } });
+    if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  ready: { httpPort: number; grpcPort: number; token: string; pid: number; uiUrl: string };
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `agent-lens serve --json` and waits for its ready line. */
+export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const ready = await new Promise<ServerProcess['ready']>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        const msg = JSON.parse(line);
+        if (msg.event === 'ready') resolve(msg); else reject(new Error(`server failed: ${line}`));
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited ${code}: ${err}`)));
+    setTimeout(() => reject(new Error(`server not ready in 15 s: ${err}`)), 15_000).unref();
+  });
+  return { child, ready, stderr: () => err, exited };
+}
