@@ -1,0 +1,121 @@
+// A corpus of bad requests, then valid data: each bad one gets the right status and a message
+// that says what was wrong, the server keeps serving, and nothing accepted before is lost.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { startTestServer, api } from '../helpers/server';
+import { tracerProvider, emitRichTrace } from '../helpers/otel';
+import type { RunningServer } from '../../src/server/server';
+import type { TraceListResponse } from '../../src/protocol';
+
+let server: RunningServer;
+let validProto: Buffer;
+let validJson: Buffer;
+before(async () => {
+  server = await startTestServer({ limits: { maxBodyBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024, bodyIdleMs: 500 } });
+  const { provider, memory, tracer } = tracerProvider('corpus', []);
+  emitRichTrace(tracer, 'corpus');
+  await provider.forceFlush();
+  validProto = Buffer.from(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
+  validJson = Buffer.from(JsonTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
+});
+after(async () => { await server.close(); });
+
+async function post(body: Buffer | string, headers: Record<string, string>, path = '/v1/traces') {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
+  return { status: res.status, text: Buffer.from(await res.arrayBuffer()).toString('latin1') };
+}
+const PB = { 'Content-Type': 'application/x-protobuf' };
+const JS = { 'Content-Type': 'application/json' };
+
+test('the corpus: each bad request gets its status and a message; valid data still goes in', async () => {
+  const get = api(server);
+  // Something accepted first, which no later bad request may lose.
+  assert.equal((await post(validProto, PB)).status, 200);
+  const before = await get<TraceListResponse>('/api/traces');
+  assert.equal(before.total, 1);
+
+  const zeroIds = JSON.parse(validJson.toString());
+  zeroIds.resourceSpans[0].scopeSpans[0].spans[0].traceId = '00000000000000000000000000000000';
+  const wrongType = JSON.parse(validJson.toString());
+  wrongType.resourceSpans[0].scopeSpans[0].spans[0].name = 5;
+  const badTime = JSON.parse(validJson.toString());
+  badTime.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano = 'yesterday';
+  let deep = '{"stringValue":"x"}';
+  for (let i = 0; i < 200; i++) deep = `{"arrayValue":{"values":[${deep}]}}`;
+  const deepBody = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","attributes":[{"key":"d","value":${deep}}]}]}]}]}`;
+
+  const corpus: [string, Buffer | string, Record<string, string>, number, RegExp][] = [
+    ['truncated protobuf', validProto.subarray(0, validProto.length - 7), PB, 400, /invalid protobuf.*(runs past|truncated)/],
+    ['garbage protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]), PB, 400, /invalid protobuf/],
+    ['wrong wire type', Buffer.from([0x0d, 1, 2, 3, 4]), PB, 400, /invalid protobuf/],
+    ['overlong varint', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), PB, 400, /varint/],
+    ['invalid JSON', '{"resourceSpans": [', JS, 400, /not valid JSON/],
+    ['JSON of the wrong shape', '[1,2,3]', JS, 400, /expected an object/],
+    ['wrong field type', JSON.stringify(wrongType), JS, 400, /spans\[0\]\.name: expected a string, got number/],
+    ['bad time', JSON.stringify(badTime), JS, 400, /startTimeUnixNano: expected nanoseconds/],
+    ['too deep', deepBody, JS, 400, /nested deeper than 64/],
+    ['unknown content type', 'hello', { 'Content-Type': 'text/plain' }, 415, /unsupported Content-Type .*text\/plain/],
+    ['unknown encoding', validProto, { ...PB, 'Content-Encoding': 'br' }, 415, /unsupported Content-Encoding .*br/],
+    ['gzip flag on plain data', validProto, { ...PB, 'Content-Encoding': 'gzip' }, 400, /not valid gzip/],
+    ['oversized body', Buffer.alloc(2 * 1024 * 1024, 1), PB, 413, /at most 1048576|over 1048576/],
+    ['gzip bomb', gzipSync(Buffer.alloc(64 * 1024 * 1024)), { ...PB, 'Content-Encoding': 'gzip' }, 413, /expands to more than/],
+  ];
+  for (const [name, body, headers, status, message] of corpus) {
+    const r = await post(body, headers);
+    assert.equal(r.status, status, `${name}: status (${r.text.slice(0, 200)})`);
+    assert.match(r.text, message, `${name}: message`);
+  }
+  // Partial success: the span with a zero trace id is rejected, the other kept.
+  const partial = await post(JSON.stringify(zeroIds), JS);
+  assert.equal(partial.status, 200);
+  assert.deepEqual(JSON.parse(partial.text), { partialSuccess: { rejectedSpans: '1', errorMessage: 'span with an invalid trace_id (want 16 non-zero bytes)' } });
+
+  // A client that stalls mid-body gets 408 and is dropped; others are served meanwhile.
+  const stalled = await new Promise<string>((resolve) => {
+    const sock = net.connect(server.httpPort, '127.0.0.1', () => {
+      sock.write(`POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n`);
+      sock.write(validProto.subarray(0, 10));
+    });
+    let got = '';
+    sock.on('data', (d) => { got += d; });
+    sock.on('close', () => resolve(got));
+  });
+  assert.match(stalled, /^HTTP\/1\.1 408/);
+  assert.match(stalled, /no data for 500 ms/);
+
+  // Valid data in both encodings still goes in, and nothing accepted earlier was lost.
+  assert.equal((await post(gzipSync(validJson), { ...JS, 'Content-Encoding': 'gzip' })).status, 200);
+  const afterList = await get<TraceListResponse>('/api/traces');
+  assert.equal(afterList.total, 2, 'the first trace plus the partial one');
+  const first = afterList.traces.find((t) => t.traceId === before.traces[0]!.traceId)!;
+  assert.equal(first.spanCount, 2);
+});
+
+test('gRPC: malformed messages get INVALID_ARGUMENT, oversized ones RESOURCE_EXHAUSTED; valid data goes in', async () => {
+  const client = new grpc.Client(`127.0.0.1:${server.grpcPort}`, grpc.credentials.createInsecure());
+  const call = (body: Buffer) => new Promise<{ code: number; details: string }>((resolve) => {
+    client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, (err) => {
+      resolve(err ? { code: err.code!, details: err.details ?? '' } : { code: 0, details: '' });
+    });
+  });
+  const bad = await call(validProto.subarray(0, validProto.length - 3));
+  assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(bad.details, /invalid protobuf/);
+  const big = await call(Buffer.alloc(5 * 1024 * 1024));
+  assert.equal(big.code, grpc.status.RESOURCE_EXHAUSTED);
+  assert.equal((await call(validProto)).code, 0);
+  client.close();
+});
+
+test('CORS preflight lets browser apps export', async () => {
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}/v1/traces`, {
+    method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+  });
+  assert.equal(res.status, 204);
+  assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:5173');
+  assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
+});
