@@ -44,9 +44,18 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** Kills every server process a test started (for `after`, so a failed test cannot hang the run). */
+export function killServers(): void {
+  for (const c of spawned) if (c.exitCode === null) c.kill('SIGKILL');
+  spawned.clear();
+}
+
 /** Starts `agent-lens serve --json` and waits for its ready line. */
 export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.add(child);
   let out = '', err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
