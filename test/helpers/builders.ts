@@ -1,0 +1,27 @@
+// Builders for store tests: a span record with sensible defaults (style: builders over literals).
+import type { SpanRecord } from '../../src/otlp/records';
+import type { KeyValue, Nanos } from '../../src/protocol';
+
+let n = 0;
+const hex = (v: number, len: number) => v.toString(16).padStart(len, '0');
+
+export function span(over: Partial<SpanRecord> & { attrs?: Record<string, string | number> } = {}): SpanRecord {
+  const { attrs, ...rest } = over;
+  const id = ++n;
+  const start = BigInt(1_795_000_000_000_000_000) + BigInt(id) * 1_000_000n;
+  const attributes: KeyValue[] = Object.entries(attrs ?? {}).map(([key, v]) => ({
+    key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v },
+  }));
+  return {
+    traceId: hex(1, 32), spanId: hex(id, 16), parentSpanId: '', traceState: '', flags: 1, name: `span-${id}`, kind: 1,
+    startTimeUnixNano: start.toString() as Nanos, endTimeUnixNano: (start + 5_000_000n).toString() as Nanos,
+    attributes, droppedAttributesCount: 0, events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0, schemaUrl: '' },
+    scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+    startMs: Number(start) / 1e6, endMs: Number(start + 5_000_000n) / 1e6,
+    ...rest,
+  };
+}
+
+export const traceId = (i: number) => hex(i, 32);

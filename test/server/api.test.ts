@@ -1,0 +1,60 @@
+// The query API and the live feed: token and Origin checks, filters, and spans streamed as they arrive.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import * as http from 'node:http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { startTestServer, api } from '../helpers/server';
+import { tracerProvider, emitRichTrace } from '../helpers/otel';
+import type { RunningServer } from '../../src/server/server';
+import type { ServerMessage, TraceListResponse } from '../../src/protocol';
+
+let server: RunningServer;
+before(async () => { server = await startTestServer(); });
+after(async () => { await server.close(); });
+
+test('the API wants the token, an allowed Origin and a loopback Host', async () => {
+  const url = `http://127.0.0.1:${server.httpPort}/api/traces`;
+  assert.equal((await fetch(url)).status, 401);
+  assert.equal((await fetch(url, { headers: { Authorization: 'Bearer nope' } })).status, 401);
+  assert.equal((await fetch(`${url}?token=test-token`)).status, 200);
+  assert.equal((await fetch(url, { headers: { Authorization: 'Bearer test-token', Origin: 'https://evil.example' } })).status, 403);
+  assert.equal((await fetch(url, { headers: { Authorization: 'Bearer test-token', Origin: `http://127.0.0.1:${server.httpPort}` } })).status, 200);
+  assert.equal((await fetch(url, { headers: { Authorization: 'Bearer test-token', Origin: 'vscode-webview://abc' } })).status, 200);
+  // fetch cannot set Host; a DNS-rebinding page's requests carry the attacker's name in it.
+  const rebinding = await new Promise<number>((r) => http.get({ host: '127.0.0.1', port: server.httpPort, path: '/api/traces',
+    headers: { Authorization: 'Bearer test-token', Host: 'attacker.example' } }, (res) => { res.resume(); r(res.statusCode!); }));
+  assert.equal(rebinding, 403);
+  const ws = new WebSocket(`ws://127.0.0.1:${server.httpPort}/ws`);
+  const status = await new Promise<number>((r) => ws.on('unexpected-response', (_q, res) => r(res.statusCode!)));
+  assert.equal(status, 401);
+});
+
+test('the live feed sends summaries to all and spans to subscribers, as they arrive', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.httpPort}/ws?token=test-token`);
+  const msgs: ServerMessage[] = [];
+  ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
+  await new Promise((r) => ws.on('open', r));
+  ws.send(JSON.stringify({ type: 'subscribe', traceIds: '*' }));
+  await new Promise((r) => setTimeout(r, 50));
+  const { provider, memory, tracer } = tracerProvider('live', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  emitRichTrace(tracer, 'live');
+  await provider.forceFlush();
+  const traceId = memory.getFinishedSpans()[0]!.spanContext().traceId;
+  const until = Date.now() + 5000;
+  while (Date.now() < until && msgs.filter((m) => m.type === 'spans').flatMap((m) => (m.type === 'spans' ? m.spans : [])).length < 2) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(msgs[0]!.type, 'hello');
+  const spans = msgs.flatMap((m) => (m.type === 'spans' && m.traceId === traceId ? m.spans : []));
+  assert.equal(spans.length, 2, 'both spans streamed');
+  const chat = spans.find((s) => s.name === 'chat gpt-4o-mini')!;
+  assert.equal(chat.genai?.kind, 'llm');
+  const last = msgs.filter((m) => m.type === 'summaries').flatMap((m) => (m.type === 'summaries' ? m.traces : [])).filter((t) => t.traceId === traceId).pop()!;
+  assert.equal(last.spanCount, 2);
+  ws.close();
+  await provider.shutdown();
+
+  const get = api(server);
+  const q = await get<TraceListResponse>('/api/traces?q=agent-live');
+  assert.deepEqual(q.traces.map((t) => t.traceId), [traceId]);
+  assert.equal((await get<TraceListResponse>('/api/traces?service=nope')).total, 0);
+});

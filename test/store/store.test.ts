@@ -1,0 +1,64 @@
+// The store: out-of-order arrival, duplicates, incremental summaries, parents-first order, eviction.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TraceStore, orderParentsFirst, traceResponse } from '../../src/store/store';
+import { span, traceId } from '../helpers/builders';
+
+const llm = (input: number, output: number) => ({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output });
+
+test('children before their parent: the summary waits for the root, then takes its name', () => {
+  const store = new TraceStore({ maxBytes: 1e9 });
+  const root = span({ name: 'invoke_agent planner', attrs: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner', 'gen_ai.usage.input_tokens': 999 } });
+  const c1 = span({ parentSpanId: root.spanId, name: 'chat gpt-4o', attrs: llm(100, 10) });
+  const c2 = span({ parentSpanId: root.spanId, name: 'chat gpt-4o', attrs: llm(200, 20), status: { code: 2, message: 'x' } });
+  store.addSpans([c2, c1]);
+  let s = store.get(traceId(1))!.summary;
+  assert.equal(s.rootPending, true);
+  assert.equal(s.rootName, 'chat gpt-4o');
+  store.addSpans([root, c1]);
+  s = store.get(traceId(1))!.summary;
+  assert.equal(s.rootPending, false);
+  assert.equal(s.rootName, 'invoke_agent planner');
+  assert.equal(s.service, 'svc');
+  assert.equal(s.spanCount, 3);
+  assert.equal(s.errorCount, 1);
+  assert.deepEqual(s.usage, { input: 300, output: 30, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, 'the agent span repeats usage: counted once');
+  assert.deepEqual(s.agentNames, ['planner']);
+  assert.ok(Math.abs(s.costUsd! - (300 * 2.5 + 30 * 10) / 1e6) < 1e-12, `gpt-4o cost, got ${s.costUsd}`);
+  assert.equal(s.startTimeUnixNano, root.startTimeUnixNano);
+  assert.equal(s.endTimeUnixNano, c2.endTimeUnixNano);
+  const order = traceResponse(store.get(traceId(1))!).spans.map((x) => x.spanId);
+  assert.deepEqual(order, [root.spanId, c1.spanId, c2.spanId]);
+});
+
+test('an unknown model is an unpriced call, never a silent 0', () => {
+  const store = new TraceStore({ maxBytes: 1e9 });
+  store.addSpans([span({ traceId: traceId(7), attrs: { ...llm(10, 1), 'gen_ai.request.model': 'my-private-model-x' } })]);
+  const s = store.get(traceId(7))!.summary;
+  assert.equal(s.costUsd, null);
+  assert.equal(s.unpricedCalls, 1);
+});
+
+test('orphans and cycles still come out, each span once', () => {
+  const a = span({ spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: 'bbbbbbbbbbbbbbbb' });
+  const b = span({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: 'aaaaaaaaaaaaaaaa' });
+  const orphan = span({ parentSpanId: 'cccccccccccccccc' });
+  const stored = [a, b, orphan].map((rec) => ({ rec, genai: undefined, bytes: 0 }));
+  const byId = new Map(stored.map((s) => [s.rec.spanId, s]));
+  const out = orderParentsFirst(stored, byId);
+  assert.equal(out.length, 3);
+  assert.equal(out[0]!.rec, orphan);
+});
+
+test('memory is bounded by evicting whole oldest traces', () => {
+  const store = new TraceStore({ maxBytes: 200_000 });
+  const big = 'x'.repeat(2000);
+  for (let t = 1; t <= 50; t++) {
+    store.addSpans(Array.from({ length: 10 }, () => span({ traceId: traceId(100 + t), attrs: { payload: big } })));
+  }
+  assert.ok(store.approxBytes <= 200_000, `bytes ${store.approxBytes}`);
+  assert.ok(store.traceCount < 50 && store.traceCount > 3, `kept ${store.traceCount}`);
+  assert.equal(store.get(traceId(101)), undefined, 'the oldest went first');
+  assert.ok(store.get(traceId(150)), 'the newest is kept');
+  for (const t of store.list({ limit: 1000 }).traces) assert.equal(t.spanCount, 10, 'traces are evicted whole');
+});
