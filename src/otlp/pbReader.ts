@@ -159,6 +159,30 @@ export class PbReader {
   }
 }
 
+// Short strings (attribute keys, operation names, models, providers) repeat in every span: looking
+// them up by their bytes is faster than a native utf8Slice call, and the store then holds one copy.
+const INTERN_MAX = 40;
+const INTERN_SLOTS = 4096;
+const internBytes: (Buffer | undefined)[] = new Array(INTERN_SLOTS);
+const internStr: string[] = new Array(INTERN_SLOTS);
+
+function intern(buf: Buffer, start: number, end: number, fast: FastSlices): string {
+  let h = 2166136261;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+  const slot = (h >>> 0) & (INTERN_SLOTS - 1);
+  const cached = internBytes[slot];
+  const len = end - start;
+  if (cached !== undefined && cached.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) if (cached[i] !== buf[start + i]) { same = false; break; }
+    if (same) return internStr[slot]!;
+  }
+  const s = fast.utf8Slice(start, end);
+  internBytes[slot] = Buffer.from(buf.subarray(start, end));
+  internStr[slot] = s;
+  return s;
+}
+
 // hi * 2^32 as (high, low) decimal halves split at 1e10, cached: a batch's times share `hi`
 // (it changes every ~4.3 s), so the common case is two additions and a string concat, no BigInt.
 let cachedHi = -1, cachedHigh = 0, cachedLow = 0;
