@@ -1,6 +1,7 @@
 // `npm run bench`: ingest through the whole pipeline (decode, normalize, store) for protobuf and
 // JSON batches of realistic GenAI spans, against references measured in the same run: protobufjs
 // decoding the official OTLP definitions (decode, decode + toObject) and JSON.parse.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { trace, context } from '@opentelemetry/api';
 import { TracerProvider, SimpleSpanProcessor, InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -90,7 +91,7 @@ function main(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   let perSpan = NaN;
   if (gc) {
-    ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
+    ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined); // drop the last round's spans
     gc(); gc();
     const before = process.memoryUsage().heapUsed;
     const keep = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
@@ -117,4 +118,12 @@ function main(): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-if (process.env.BENCH_DUMP) { const fs = require("node:fs"); Array.from({ length: 4 }, makeBatch).forEach((b, i) => fs.writeFileSync(`/tmp/batch${i}.pb`, ProtobufTraceSerializer.serializeRequest(b)!)); } else main();
+/** `BENCH_DUMP=DIR`: write four protobuf batches there for bench/profile-ingest.ts instead of measuring. */
+function dump(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(dir, `batch${i}.pb`), ProtobufTraceSerializer.serializeRequest(makeBatch())!);
+  process.stdout.write(`wrote ${dir}/batch0..3.pb\n`);
+}
+
+if (process.env.BENCH_DUMP) dump(process.env.BENCH_DUMP);
+else main();

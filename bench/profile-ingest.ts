@@ -1,4 +1,5 @@
 // Not a benchmark: a loop over protobuf ingest alone, for `node --cpu-prof` when tuning.
+// BENCH_DUMP=/tmp/b node dist-bench/ingest.bench.js && node --cpu-prof dist-bench/profile-ingest.js /tmp/b/*.pb
 import { readFileSync } from 'node:fs';
 import { TraceStore } from '../src/store/store';
 import { Ingest } from '../src/server/ingest';
