@@ -90,9 +90,9 @@ export class PbReader {
 
   string(): string {
     const end = this.lenEnd();
-    const s = this.fast.utf8Slice(this.pos, end);
+    const start = this.pos;
     this.pos = end;
-    return s;
+    return end - start <= INTERN_MAX ? intern(this.buf, start, end, this.fast) : this.fast.utf8Slice(start, end);
   }
 
   hexId(): string {
