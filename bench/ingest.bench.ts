@@ -3,6 +3,8 @@
 // decoding the official OTLP definitions (decode, decode + toObject) and JSON.parse.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { trace, context } from '@opentelemetry/api';
 import { TracerProvider, SimpleSpanProcessor, InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -10,6 +12,7 @@ import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otl
 import { TraceStore } from '../src/store/store';
 import { Ingest } from '../src/server/ingest';
 import { decodeTracesProto } from '../src/otlp/decodeProto';
+import { scanKeys } from '../src/genai/normalize';
 
 // protobufjs static code generated from the official .proto files (shipped by otlp-transformer 0.215).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -36,7 +39,12 @@ function makeBatch(): ReadableSpan[] {
         'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
         'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'gen_ai.response.id': `chatcmpl-${n}`, 'server.address': 'api.openai.com',
         'gen_ai.usage.input_tokens': 350 + step * 40, 'gen_ai.usage.output_tokens': 42, 'gen_ai.response.finish_reasons': ['tool_calls'],
-        'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `Plan a trip to Lisbon for step ${step}: weather, flights and a hotel near the river, please.` }] }]),
+        'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'You are a travel planner. Use the tools to check the weather, flights and hotels before you answer. Be brief.' }]),
+        'gen_ai.input.messages': JSON.stringify([
+          { role: 'user', parts: [{ type: 'text', content: `Plan a trip to Lisbon for step ${step}: weather, flights and a hotel near the river, please.` }] },
+          { role: 'assistant', parts: [{ type: 'text', content: 'I will check the weather in Lisbon first, then look for flights from Berlin and a hotel in Alfama.' }] },
+          { role: 'user', parts: [{ type: 'text', content: 'Great, and keep the hotel under 150 euros a night if you can.' }] },
+        ]),
         'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'tool_call', id: `call_${n}`, name: 'get_weather', arguments: { city: 'Lisbon', unit: 'celsius' } }], finish_reason: 'tool_call' }]),
       } }, ctx);
       chat.end();
@@ -69,59 +77,81 @@ function measure(batches: Buffer[], fn: (b: Buffer, round: number) => void, ms =
   return spans / (elapsed / 1000);
 }
 
-function main(): void {
-  const batches = Array.from({ length: BATCHES }, makeBatch);
-  const proto = batches.map((b) => Buffer.from(ProtobufTraceSerializer.serializeRequest(b)!));
-  const json = batches.map((b) => Buffer.from(JsonTraceSerializer.serializeRequest(b)!));
-  const avgBytes = proto.reduce((n, b) => n + b.length, 0) / (BATCHES * SPANS_PER_BATCH);
+type CaseName = 'refDecode' | 'refDecodeObj' | 'refJson' | 'oursDecode' | 'oursProto' | 'oursJson';
+const CASES: CaseName[] = ['refDecode', 'refDecodeObj', 'refJson', 'oursDecode', 'oursProto', 'oursJson'];
+const PASSES = 5;
 
+/** In a child process: measures one case over the batches in `dir` and prints spans/s. */
+function runCase(name: CaseName, dir: string): void {
+  const load = (ext: string) => Array.from({ length: BATCHES }, (_, i) => fs.readFileSync(path.join(dir, `batch${i}.${ext}`)));
+  const proto = load('pb');
+  const json = load('json');
   const toObjectOpts = { longs: String, bytes: String, enums: Number, defaults: false };
   // A fresh store each round, so that every span is new (not a duplicate) and is normalized and stored.
   let ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
   let lastRound = -2;
   const fresh = (round: number) => { if (round !== lastRound) { ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined); lastRound = round; } };
-  const cases: [string, Buffer[], (b: Buffer, r: number) => void][] = [
-    ['refDecode', proto, (b) => RefRequest.decode(b)],
-    ['refDecodeObj', proto, (b) => RefRequest.toObject(RefRequest.decode(b), toObjectOpts)],
-    ['refJson', json, (b) => JSON.parse(b.toString('utf8'))],
-    ['oursDecode', proto, (b) => decodeTracesProto(b)],
-    ['oursProto', proto, (b, r) => { fresh(r); ingest.accept('traces', 'proto', b, false); }],
-    ['oursJson', json, (b, r) => { fresh(r); ingest.accept('traces', 'json', b, false); }],
-  ];
-  // Three interleaved passes and the median of each: single runs swing with GC and the other core.
-  const runs = new Map<string, number[]>(cases.map(([k]) => [k, []]));
-  for (let pass = 0; pass < 3; pass++) for (const [k, b, fn] of cases) { lastRound = -2; runs.get(k)!.push(measure(b, fn, 1000)); }
-  const med = (k: string) => runs.get(k)!.sort((a, b) => a - b)[1]!;
-  const [refDecode, refDecodeObj, refJson, oursDecode, oursProto, oursJson] =
-    ['refDecode', 'refDecodeObj', 'refJson', 'oursDecode', 'oursProto', 'oursJson'].map(med) as [number, number, number, number, number, number];
+  const cases: Record<CaseName, [Buffer[], (b: Buffer, r: number) => void]> = {
+    refDecode: [proto, (b) => RefRequest.decode(b)],
+    refDecodeObj: [proto, (b) => RefRequest.toObject(RefRequest.decode(b), toObjectOpts)],
+    refJson: [json, (b) => JSON.parse(b.toString('utf8'))],
+    oursDecode: [proto, (b) => decodeTracesProto(b, scanKeys)],
+    oursProto: [proto, (b, r) => { fresh(r); ingest.accept('traces', 'proto', b, false); }],
+    oursJson: [json, (b, r) => { fresh(r); ingest.accept('traces', 'json', b, false); }],
+  };
+  const [batches, fn] = cases[name];
+  process.stdout.write(String(measure(batches, fn, 1200)));
+}
 
-  // Memory: heap held per stored span.
+function main(): void {
+  const batches = Array.from({ length: BATCHES }, makeBatch);
+  const proto = batches.map((b) => Buffer.from(ProtobufTraceSerializer.serializeRequest(b)!));
+  const json = batches.map((b) => Buffer.from(JsonTraceSerializer.serializeRequest(b)!));
+  const avgBytes = proto.reduce((n, b) => n + b.length, 0) / (BATCHES * SPANS_PER_BATCH);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-'));
+  proto.forEach((b, i) => fs.writeFileSync(path.join(dir, `batch${i}.pb`), b));
+  json.forEach((b, i) => fs.writeFileSync(path.join(dir, `batch${i}.json`), b));
+
+  // Each measurement in its own process (a case's heap must not tax the next one's GC), the cases
+  // interleaved, and the median of five passes: single runs swing with GC and the other core.
+  const runs = new Map<CaseName, number[]>(CASES.map((k) => [k, []]));
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const k of CASES) {
+      const out = execFileSync(process.execPath, ['--expose-gc', __filename], { env: { ...process.env, BENCH_CASE: k, BENCH_DIR: dir } });
+      runs.get(k)!.push(Number(out.toString()));
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const med = (k: CaseName) => runs.get(k)!.sort((a, b) => a - b)[PASSES >> 1]!;
+  const [refDecode, refDecodeObj, refJson, oursDecode, oursProto, oursJson] = CASES.map(med) as [number, number, number, number, number, number];
+  const spread = (k: CaseName) => { const r = runs.get(k)!; return `±${Math.round(((r[r.length - 1]! - r[0]!) / 2 / med(k)) * 100)}%`.padStart(5); };
+
+  // Memory: heap and buffer bytes held per stored span (the batches are built before measuring).
   const gc = (globalThis as { gc?: () => void }).gc;
   let perSpan = NaN;
   if (gc) {
-    ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined); // drop the last round's spans
-    gc(); gc();
-    const before = process.memoryUsage().heapUsed;
+    const kept = Array.from({ length: 8 }, () => Buffer.from(ProtobufTraceSerializer.serializeRequest(makeBatch())!));
+    const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+    const before = used();
     const keep = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
-    for (let i = 0; i < 8; i++) keep.accept('traces', 'proto', Buffer.from(ProtobufTraceSerializer.serializeRequest(makeBatch())!), false);
-    gc(); gc();
-    perSpan = (process.memoryUsage().heapUsed - before) / keep.store.spanCount;
+    for (const b of kept) keep.accept('traces', 'proto', b, false);
+    perSpan = (used() - before) / keep.store.spanCount;
   }
 
   const f = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11);
   const lines = [
-    `ingest benchmark (median of 3 interleaved passes): ${BATCHES} batches x ${SPANS_PER_BATCH} GenAI spans, ${avgBytes.toFixed(0)} protobuf bytes/span (node ${process.version})`,
+    `ingest benchmark (median of ${PASSES} interleaved passes, each in its own process; ± is half the range): ${BATCHES} batches x ${SPANS_PER_BATCH} GenAI spans, ${avgBytes.toFixed(0)} protobuf bytes/span (node ${process.version})`,
     '',
     'reference (same run)                         spans/s',
-    `  protobufjs decode                      ${f(refDecode)}`,
-    `  protobufjs decode + toObject           ${f(refDecodeObj)}`,
-    `  JSON.parse (OTLP/JSON)                 ${f(refJson)}`,
-    'agent-lens                                    spans/s   ratio',
-    `  protobuf decode only                   ${f(oursDecode)}   ${(oursDecode / refDecode).toFixed(2)} x protobufjs decode`,
-    `  protobuf ingest (decode+normalize+store)${f(oursProto).slice(1)}   ${(oursProto / refDecodeObj).toFixed(2)} x protobufjs decode+toObject`,
-    `  JSON ingest (decode+normalize+store)   ${f(oursJson)}   ${(oursJson / refJson).toFixed(2)} x JSON.parse alone`,
+    `  protobufjs decode                      ${f(refDecode)} ${spread('refDecode')}`,
+    `  protobufjs decode + toObject           ${f(refDecodeObj)} ${spread('refDecodeObj')}`,
+    `  JSON.parse (OTLP/JSON)                 ${f(refJson)} ${spread('refJson')}`,
+    'agent-lens                                    spans/s         ratio',
+    `  protobuf decode as ingest does it      ${f(oursDecode)} ${spread('oursDecode')}   ${(oursDecode / refDecode).toFixed(2)} x protobufjs decode`,
+    `  protobuf ingest (decode+normalize+store)${f(oursProto).slice(1)} ${spread('oursProto')}   ${(oursProto / refDecodeObj).toFixed(2)} x protobufjs decode+toObject`,
+    `  JSON ingest (decode+normalize+store)   ${f(oursJson)} ${spread('oursJson')}   ${(oursJson / refJson).toFixed(2)} x JSON.parse alone`,
     '',
-    `memory: ${Number.isNaN(perSpan) ? 'run with --expose-gc to measure' : `${Math.round(perSpan)} bytes of heap per stored span`}`,
+    `memory: ${Number.isNaN(perSpan) ? 'run with --expose-gc to measure' : `${Math.round(perSpan)} bytes (heap and buffers) per stored span, ${avgBytes.toFixed(0)} of them its protobuf bytes`}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -133,5 +163,6 @@ function dump(dir: string): void {
   process.stdout.write(`wrote ${dir}/batch0..3.pb\n`);
 }
 
-if (process.env.BENCH_DUMP) dump(process.env.BENCH_DUMP);
+if (process.env.BENCH_CASE) runCase(process.env.BENCH_CASE as CaseName, process.env.BENCH_DIR!);
+else if (process.env.BENCH_DUMP) dump(process.env.BENCH_DUMP);
 else main();

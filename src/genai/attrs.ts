@@ -1,12 +1,34 @@
 // Reading attribute values by key: one Map per span, and typed getters over OTLP AnyValues.
 import type { AnyValue, KeyValue } from '../protocol';
 
-export type Attrs = Map<string, AnyValue>;
+/**
+ * Attribute lookup by key. A span normalized at ingest has a handful of attributes, and searching
+ * them from the end (so that a repeated key's last value wins, as in a Map) is cheaper than
+ * building a Map per span; long lists get a Map.
+ */
+export class Attrs {
+  private readonly map: Map<string, AnyValue> | undefined;
+  constructor(private readonly kvs: readonly KeyValue[]) {
+    if (kvs.length > 16) {
+      this.map = new Map();
+      for (let i = 0; i < kvs.length; i++) this.map.set(kvs[i]!.key, kvs[i]!.value);
+    }
+  }
+
+  get(key: string): AnyValue | undefined {
+    if (this.map) return this.map.get(key);
+    const kvs = this.kvs;
+    for (let i = kvs.length - 1; i >= 0; i--) if (kvs[i]!.key === key) return kvs[i]!.value;
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+}
 
 export function attrMap(kvs: readonly KeyValue[]): Attrs {
-  const m: Attrs = new Map();
-  for (let i = 0; i < kvs.length; i++) m.set(kvs[i]!.key, kvs[i]!.value);
-  return m;
+  return new Attrs(kvs);
 }
 
 export function getStr(a: Attrs, key: string): string | undefined {

@@ -1,7 +1,8 @@
 // The `genai` view of a span: which convention it speaks, what kind of step it is, models, agent,
 // tool, usage and cost, in the current OTel GenAI terms (see shared/GENAI-SCHEMAS.md).
 // Spans with no GenAI signal get no view.
-import type { GenAiKind, GenAiView, SpanData, Usage } from '../protocol';
+import type { GenAiKind, GenAiView, KeyValue, SpanStatus, Usage } from '../protocol';
+import type { ScanKeys } from '../otlp/records';
 import { attrMap, firstNum, firstStr, getStr, getStrList, toJs, type Attrs } from './attrs';
 import { costOf } from './pricing';
 import { parseMessages, parseParts } from './messages';
@@ -20,18 +21,18 @@ const OPENINFERENCE_KIND: Record<string, GenAiKind> = {
 
 const TRACELOOP_KIND: Record<string, GenAiKind> = { workflow: 'workflow', task: 'workflow', agent: 'agent', tool: 'tool' };
 
-function detectSchema(a: Attrs, span: SpanData): string | undefined {
+function detectSchema(a: Attrs, span: SpanFacts): string | undefined {
   if (a.has('openinference.span.kind')) return 'openinference';
   if (a.has('ai.operationId') || span.name.startsWith('ai.')) return 'vercel-ai';
   if (a.has('traceloop.span.kind') || a.has('llm.request.type') || a.has('gen_ai.prompt.0.role') || a.has('gen_ai.completion.0.role')) return 'openllmetry';
   if (a.has('logfire.span_type') || a.has('pydantic_ai.all_messages')) return 'logfire';
   if (a.has('gen_ai.input.messages') || a.has('gen_ai.provider.name') || a.has('gen_ai.output.messages')) return 'otel-genai-current';
   if (a.has('gen_ai.operation.name') || a.has('gen_ai.system') || a.has('gen_ai.request.model')) return 'otel-genai-events';
-  for (const e of span.events) if (e.name.startsWith('gen_ai.')) return 'otel-genai-events';
+  for (const e of span.eventNames) if (e.startsWith('gen_ai.')) return 'otel-genai-events';
   return undefined;
 }
 
-function kindOf(a: Attrs, schema: string, span: SpanData): GenAiKind {
+function kindOf(a: Attrs, schema: string, span: SpanFacts): GenAiKind {
   const op = getStr(a, 'gen_ai.operation.name');
   if (schema === 'openinference') return OPENINFERENCE_KIND[getStr(a, 'openinference.span.kind') ?? ''] ?? 'other';
   if (schema === 'vercel-ai') {
@@ -77,11 +78,40 @@ function jsonOrString(s: string | undefined): unknown {
   try { return JSON.parse(s); } catch { return s; }
 }
 
+/** What the normalizer reads of a span. */
+export interface SpanFacts {
+  name: string;
+  status: SpanStatus;
+  attributes: readonly KeyValue[];
+  eventNames: readonly string[];
+}
+
+// Every attribute the normalizer reads without `content`: at ingest the protobuf decoder decodes
+// only these and keeps the rest as bytes. A test checks that normalizing with only these keys
+// gives the same view as with all of them.
+export const scanKeys: ScanKeys = [
+  'openinference.span.kind', 'ai.operationId', 'traceloop.span.kind', 'llm.request.type', 'gen_ai.prompt.0.role',
+  'gen_ai.completion.0.role', 'logfire.span_type', 'pydantic_ai.all_messages', 'gen_ai.input.messages',
+  'gen_ai.provider.name', 'gen_ai.output.messages', 'gen_ai.operation.name', 'gen_ai.system', 'gen_ai.request.model',
+  'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'gen_ai.tool.name',
+  'llm.token_count.prompt', 'llm.token_count.completion', 'ai.usage.inputTokens', 'ai.usage.promptTokens',
+  'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'ai.usage.outputTokens', 'ai.usage.completionTokens',
+  'gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read',
+  'ai.usage.cachedInputTokens', 'gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_write.input_tokens',
+  'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write',
+  'gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning',
+  'ai.usage.reasoningTokens', 'llm.provider', 'llm.system', 'ai.model.provider', 'llm.request.model_name', 'llm.model_name',
+  'ai.model.id', 'gen_ai.response.model', 'llm.response.model_name', 'ai.response.model', 'gen_ai.agent.name', 'agent.name',
+  'agent_name', 'traceloop.entity.name', 'ai.telemetry.functionId', 'gen_ai.agent.id', 'gen_ai.conversation.id', 'session.id',
+  'traceloop.association.properties.session_id', 'tool.name', 'ai.toolCall.name', 'gen_ai.tool.call.id', 'ai.toolCall.id',
+  'gen_ai.response.finish_reasons', 'error.type',
+];
+
 /**
  * The GenAI view of a span. Message content is parsed only with `content: true` (the query API):
  * at ingest only the scalar fields are needed, and parsed messages would double the memory.
  */
-export function normalizeSpan(span: SpanData, opts: { content?: boolean } = {}): GenAiView | undefined {
+export function normalizeSpan(span: SpanFacts, opts: { content?: boolean } = {}): GenAiView | undefined {
   const a = attrMap(span.attributes);
   const schema = detectSchema(a, span);
   if (!schema) return undefined;

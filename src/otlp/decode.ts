@@ -6,6 +6,7 @@ import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './decode
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './decodeJson';
 import { OtlpDecodeError, type DecodedLogs, type DecodedMetrics, type DecodedTraces } from './records';
 import type { Signal } from './responses';
+import { scanKeys } from '../genai/normalize';
 
 export type Format = 'proto' | 'json';
 
@@ -50,7 +51,7 @@ export async function decompress(body: Buffer, encoding: string | undefined, max
 export function decodeBody(signal: Signal, format: Format, body: Buffer): Decoded {
   try {
     if (format === 'proto') {
-      if (signal === 'traces') return { signal, data: decodeTracesProto(body) };
+      if (signal === 'traces') return { signal, data: decodeTracesProto(body, scanKeys) };
       if (signal === 'logs') return { signal, data: decodeLogsProto(body) };
       return { signal, data: decodeMetricsProto(body) };
     }

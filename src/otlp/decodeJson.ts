@@ -210,27 +210,34 @@ export function decodeTracesJson(body: unknown): DecodedTraces {
     const start = nanos(field(o, 'startTimeUnixNano', 'start_time_unix_nano'), p + '.startTimeUnixNano');
     const endT = nanos(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), p + '.endTimeUnixNano');
     const st = obj(o.status, p + '.status');
+    const attributes = keyValues(o.attributes, p + '.attributes');
+    const events = arr(o.events, p + '.events').map((e, i) => event(e, `${p}.events[${i}]`));
     const s: SpanRecord = {
       traceId: id(field(o, 'traceId', 'trace_id'), p + '.traceId', 16),
       spanId: id(field(o, 'spanId', 'span_id'), p + '.spanId', 8),
       parentSpanId: id(field(o, 'parentSpanId', 'parent_span_id'), p + '.parentSpanId', 8),
-      traceState: str(field(o, 'traceState', 'trace_state'), p + '.traceState'),
-      flags: uint(o.flags, p + '.flags'),
       name: str(o.name, p + '.name'),
       kind: enumValue(o.kind, p + '.kind', SPAN_KINDS),
       startTimeUnixNano: start.exact,
       endTimeUnixNano: endT.exact,
-      attributes: keyValues(o.attributes, p + '.attributes'),
-      droppedAttributesCount: uint(field(o, 'droppedAttributesCount', 'dropped_attributes_count'), p + '.droppedAttributesCount'),
-      events: arr(o.events, p + '.events').map((e, i) => event(e, `${p}.events[${i}]`)),
-      droppedEventsCount: uint(field(o, 'droppedEventsCount', 'dropped_events_count'), p + '.droppedEventsCount'),
-      links: arr(o.links, p + '.links').map((l, i) => link(l, `${p}.links[${i}]`)),
-      droppedLinksCount: uint(field(o, 'droppedLinksCount', 'dropped_links_count'), p + '.droppedLinksCount'),
       status: st ? { code: enumValue(st.code, p + '.status.code', STATUS_CODES), message: str(st.message, p + '.status.message') } : { code: 0, message: '' },
       resource: res,
       scope: sc,
       startMs: start.ms,
       endMs: endT.ms,
+      detail: {
+        traceState: str(field(o, 'traceState', 'trace_state'), p + '.traceState'),
+        flags: uint(o.flags, p + '.flags'),
+        attributes,
+        droppedAttributesCount: uint(field(o, 'droppedAttributesCount', 'dropped_attributes_count'), p + '.droppedAttributesCount'),
+        events,
+        droppedEventsCount: uint(field(o, 'droppedEventsCount', 'dropped_events_count'), p + '.droppedEventsCount'),
+        links: arr(o.links, p + '.links').map((l, i) => link(l, `${p}.links[${i}]`)),
+        droppedLinksCount: uint(field(o, 'droppedLinksCount', 'dropped_links_count'), p + '.droppedLinksCount'),
+      },
+      scan: { attributes, eventNames: events.map((e) => e.name) },
+      genai: undefined,
+      bytes: 0,
     };
     const problem = spanProblem(s.traceId, s.spanId);
     if (problem) { out.rejected++; addReason(out.reasons, problem); }

@@ -1,9 +1,9 @@
 // Decodes OTLP protobuf Export{Trace,Logs,Metrics}ServiceRequest bodies into our records.
 // Field numbers follow opentelemetry-proto v1 (trace.proto, logs.proto, metrics.proto, common.proto).
-import type { AnyValue, KeyValue, Resource, Scope, SpanEvent, SpanLink, SpanStatus, Nanos } from '../protocol';
-import { PbReader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
+import type { AnyValue, KeyValue, Resource, Scope, SpanData, SpanEvent, SpanLink, SpanStatus, Nanos } from '../protocol';
+import { KeyMatcher, PbReader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
 import {
-  addReason, emptyResource, emptyScope, spanProblem,
+  addReason, type ScanKeys, type SpanDetail, type SpanScan, emptyResource, emptyScope, spanProblem,
   type DecodedLogs, type DecodedMetrics, type DecodedTraces, type LogRecordData, type MetricPoint, type SpanRecord,
 } from './records';
 
@@ -13,7 +13,11 @@ function end(r: PbReader, stop: number): void {
   if (r.pos !== stop) r.fail('a field runs past the end of its message');
 }
 
-function anyValue(r: PbReader, stop: number): AnyValue {
+// Nesting deeper than this is refused (as in the JSON decoder): recursion must not exhaust the stack.
+const MAX_DEPTH = 64;
+
+function anyValue(r: PbReader, stop: number, depth = 0): AnyValue {
+  if (depth > MAX_DEPTH) r.fail(`values nested deeper than ${MAX_DEPTH} levels`);
   let v: AnyValue = {};
   while (r.pos < stop) {
     const tag = r.varint32();
@@ -34,7 +38,7 @@ function anyValue(r: PbReader, stop: number): AnyValue {
         const values: AnyValue[] = [];
         while (r.pos < e) {
           const t = r.varint32();
-          if (t === ((1 << 3) | WT_LEN)) { const ve = r.lenEnd(); values.push(anyValue(r, ve)); end(r, ve); }
+          if (t === ((1 << 3) | WT_LEN)) { const ve = r.lenEnd(); values.push(anyValue(r, ve, depth + 1)); end(r, ve); }
           else r.skip(t & 7);
         }
         end(r, e);
@@ -47,7 +51,7 @@ function anyValue(r: PbReader, stop: number): AnyValue {
         const values: KeyValue[] = [];
         while (r.pos < e) {
           const t = r.varint32();
-          if (t === ((1 << 3) | WT_LEN)) { const ke = r.lenEnd(); values.push(keyValue(r, ke)); end(r, ke); }
+          if (t === ((1 << 3) | WT_LEN)) { const ke = r.lenEnd(); values.push(keyValue(r, ke, depth + 1)); end(r, ke); }
           else r.skip(t & 7);
         }
         end(r, e);
@@ -61,7 +65,7 @@ function anyValue(r: PbReader, stop: number): AnyValue {
   return v;
 }
 
-function keyValue(r: PbReader, stop: number): KeyValue {
+function keyValue(r: PbReader, stop: number, depth = 0): KeyValue {
   let key = '';
   let value: AnyValue = {};
   while (r.pos < stop) {
@@ -69,11 +73,87 @@ function keyValue(r: PbReader, stop: number): KeyValue {
     const wt = tag & 7;
     switch (tag >>> 3) {
       case 1: r.expect(wt, WT_LEN, 'KeyValue.key'); key = r.string(); break;
-      case 2: { r.expect(wt, WT_LEN, 'KeyValue.value'); const e = r.lenEnd(); value = anyValue(r, e); end(r, e); break; }
+      case 2: { r.expect(wt, WT_LEN, 'KeyValue.value'); const e = r.lenEnd(); value = anyValue(r, e, depth); end(r, e); break; }
       default: r.skip(wt);
     }
   }
   return { key, value };
+}
+
+// The check* functions walk a message exactly as its decoder would, failing where it would fail,
+// but build nothing: what they pass, `spanDetail` decodes later without an error.
+function checkAnyValue(r: PbReader, stop: number, depth: number): void {
+  if (depth > MAX_DEPTH) r.fail(`values nested deeper than ${MAX_DEPTH} levels`);
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'AnyValue.string_value'); r.pos = r.lenEnd(); break;
+      case 2: r.expect(wt, WT_VARINT, 'AnyValue.bool_value'); r.varint32(); break;
+      case 3: r.expect(wt, WT_VARINT, 'AnyValue.int_value'); r.varint32(); break;
+      case 4: r.expect(wt, WT_I64, 'AnyValue.double_value'); r.skip(WT_I64); break;
+      case 5: case 6: {
+        const f = tag >>> 3;
+        r.expect(wt, WT_LEN, f === 5 ? 'AnyValue.array_value' : 'AnyValue.kvlist_value');
+        const e = r.lenEnd();
+        while (r.pos < e) {
+          const t = r.varint32();
+          if (t === ((1 << 3) | WT_LEN)) {
+            const ve = r.lenEnd();
+            if (f === 5) checkAnyValue(r, ve, depth + 1); else checkKeyValue(r, ve, depth + 1, undefined);
+            end(r, ve);
+          } else r.skip(t & 7);
+        }
+        end(r, e);
+        break;
+      }
+      case 7: r.expect(wt, WT_LEN, 'AnyValue.bytes_value'); r.pos = r.lenEnd(); break;
+      default: r.skip(wt);
+    }
+  }
+}
+
+/**
+ * Checks a KeyValue; when its key is in `want`, also decodes it into `into`. Keys come first on
+ * the wire in practice, so the value is decoded or only checked as it is reached.
+ */
+function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatcher | undefined, into?: KeyValue[]): void {
+  let key: string | undefined;
+  let seenKey = false;
+  let value: AnyValue | undefined;
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: {
+        r.expect(wt, WT_LEN, 'KeyValue.key');
+        const e = r.lenEnd();
+        key = want?.match(r.buf, r.pos, e);
+        seenKey = true;
+        r.pos = e;
+        break;
+      }
+      case 2: {
+        r.expect(wt, WT_LEN, 'KeyValue.value');
+        const e = r.lenEnd();
+        // A value before its key (legal, never seen in practice) is decoded in case the key is wanted.
+        if (key !== undefined || (want !== undefined && !seenKey)) value = anyValue(r, e, depth);
+        else checkAnyValue(r, e, depth);
+        end(r, e);
+        break;
+      }
+      default: r.skip(wt);
+    }
+  }
+  if (into && key !== undefined) into.push({ key, value: value ?? {} });
+}
+
+// One matcher per key list (the normalizer has one list; tests may pass others).
+const matchers = new WeakMap<ScanKeys, KeyMatcher>();
+function matcherFor(keys: ScanKeys): KeyMatcher {
+  let m = matchers.get(keys);
+  if (!m) matchers.set(keys, (m = new KeyMatcher(keys)));
+  return m;
 }
 
 function pushAttr(r: PbReader, wt: number, into: KeyValue[], what: string): void {
@@ -161,12 +241,12 @@ function status(r: PbReader, stop: number): SpanStatus {
   return s;
 }
 
-function span(r: PbReader, stop: number, res: Resource, sc: Scope): SpanRecord {
-  const s: SpanRecord = {
+/** Every field of a span (the query path, from a stored span's bytes). */
+function fullSpan(r: PbReader, stop: number): SpanData {
+  const s: SpanData = {
     traceId: '', spanId: '', parentSpanId: '', traceState: '', flags: 0, name: '', kind: 0,
     startTimeUnixNano: ZERO, endTimeUnixNano: ZERO, attributes: [], droppedAttributesCount: 0,
     events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
-    resource: res, scope: sc, startMs: 0, endMs: 0,
   };
   while (r.pos < stop) {
     const tag = r.varint32();
@@ -178,8 +258,8 @@ function span(r: PbReader, stop: number, res: Resource, sc: Scope): SpanRecord {
       case 4: r.expect(wt, WT_LEN, 'Span.parent_span_id'); s.parentSpanId = r.hexId(); break;
       case 5: r.expect(wt, WT_LEN, 'Span.name'); s.name = r.string(); break;
       case 6: r.expect(wt, WT_VARINT, 'Span.kind'); s.kind = r.varint32(); break;
-      case 7: r.expect(wt, WT_I64, 'Span.start_time_unix_nano'); s.startTimeUnixNano = r.nanos(); s.startMs = r.lastMs; break;
-      case 8: r.expect(wt, WT_I64, 'Span.end_time_unix_nano'); s.endTimeUnixNano = r.nanos(); s.endMs = r.lastMs; break;
+      case 7: r.expect(wt, WT_I64, 'Span.start_time_unix_nano'); s.startTimeUnixNano = r.nanos(); break;
+      case 8: r.expect(wt, WT_I64, 'Span.end_time_unix_nano'); s.endTimeUnixNano = r.nanos(); break;
       case 9: pushAttr(r, wt, s.attributes, 'Span.attributes'); break;
       case 10: r.expect(wt, WT_VARINT, 'Span.dropped_attributes_count'); s.droppedAttributesCount = r.varint32(); break;
       case 11: { r.expect(wt, WT_LEN, 'Span.events'); const e = r.lenEnd(); s.events.push(event(r, e)); end(r, e); break; }
@@ -194,6 +274,130 @@ function span(r: PbReader, stop: number, res: Resource, sc: Scope): SpanRecord {
   return s;
 }
 
+/** The query-time part of a stored span, decoded from its bytes when it came as protobuf. */
+export function spanDetail(rec: SpanRecord): SpanDetail {
+  const d = rec.detail;
+  if (!Buffer.isBuffer(d)) return d;
+  const s = fullSpan(new PbReader(d, 'stored Span'), d.length);
+  return {
+    traceState: s.traceState, flags: s.flags, attributes: s.attributes, droppedAttributesCount: s.droppedAttributesCount,
+    events: s.events, droppedEventsCount: s.droppedEventsCount, links: s.links, droppedLinksCount: s.droppedLinksCount,
+  };
+}
+
+/**
+ * The ingest path: decodes what the store indexes, the attributes `keys` wants and the event names,
+ * checks the rest as `fullSpan` would read it, and keeps the span's bytes for later.
+ */
+function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, keys: KeyMatcher): SpanRecord {
+  const begin = r.pos;
+  const scan: SpanScan = { attributes: [], eventNames: [] };
+  const s: SpanRecord = {
+    traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, startTimeUnixNano: ZERO, endTimeUnixNano: ZERO,
+    status: OK, resource: res, scope: sc, startMs: 0, endMs: 0, detail: EMPTY, scan, genai: undefined, bytes: 0,
+  };
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'Span.trace_id'); s.traceId = r.hexId(); break;
+      case 2: r.expect(wt, WT_LEN, 'Span.span_id'); s.spanId = r.hexId(); break;
+      case 3: r.expect(wt, WT_LEN, 'Span.trace_state'); r.pos = r.lenEnd(); break;
+      case 4: r.expect(wt, WT_LEN, 'Span.parent_span_id'); s.parentSpanId = r.hexId(); break;
+      case 5: r.expect(wt, WT_LEN, 'Span.name'); s.name = r.string(); break;
+      case 6: r.expect(wt, WT_VARINT, 'Span.kind'); s.kind = r.varint32(); break;
+      case 7: r.expect(wt, WT_I64, 'Span.start_time_unix_nano'); s.startTimeUnixNano = r.nanos(); s.startMs = r.lastMs; break;
+      case 8: r.expect(wt, WT_I64, 'Span.end_time_unix_nano'); s.endTimeUnixNano = r.nanos(); s.endMs = r.lastMs; break;
+      case 9: {
+        r.expect(wt, WT_LEN, 'Span.attributes');
+        const e = r.lenEnd();
+        checkKeyValue(r, e, 0, keys, scan.attributes);
+        end(r, e);
+        break;
+      }
+      case 10: r.expect(wt, WT_VARINT, 'Span.dropped_attributes_count'); r.varint32(); break;
+      case 11: { r.expect(wt, WT_LEN, 'Span.events'); const e = r.lenEnd(); scan.eventNames.push(checkEvent(r, e)); end(r, e); break; }
+      case 12: r.expect(wt, WT_VARINT, 'Span.dropped_events_count'); r.varint32(); break;
+      case 13: { r.expect(wt, WT_LEN, 'Span.links'); const e = r.lenEnd(); checkLink(r, e); end(r, e); break; }
+      case 14: r.expect(wt, WT_VARINT, 'Span.dropped_links_count'); r.varint32(); break;
+      case 15: { r.expect(wt, WT_LEN, 'Span.status'); const e = r.lenEnd(); s.status = status(r, e); end(r, e); break; }
+      case 16: r.expect(wt, WT_I32, 'Span.flags'); r.fixed32(); break;
+      default: r.skip(wt);
+    }
+  }
+  // A copy, not a view: a view would keep the whole request buffer alive for as long as any span of it.
+  const bytes = Buffer.allocUnsafe(stop - begin);
+  r.buf.copy(bytes, 0, begin, stop);
+  s.detail = bytes;
+  return s;
+}
+
+const OK: SpanStatus = Object.freeze({ code: 0, message: '' }) as SpanStatus;
+const EMPTY = Buffer.alloc(0);
+
+/** Checks an event as `event` reads it; returns its name. */
+function checkEvent(r: PbReader, stop: number): string {
+  let name = '';
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_I64, 'Span.Event.time_unix_nano'); r.skip(WT_I64); break;
+      case 2: r.expect(wt, WT_LEN, 'Span.Event.name'); name = r.string(); break;
+      case 3: checkAttr(r, wt, 'Span.Event.attributes'); break;
+      case 4: r.expect(wt, WT_VARINT, 'Span.Event.dropped_attributes_count'); r.varint32(); break;
+      default: r.skip(wt);
+    }
+  }
+  return name;
+}
+
+function checkLink(r: PbReader, stop: number): void {
+  while (r.pos < stop) {
+    const tag = r.varint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1: r.expect(wt, WT_LEN, 'Span.Link.trace_id'); r.pos = r.lenEnd(); break;
+      case 2: r.expect(wt, WT_LEN, 'Span.Link.span_id'); r.pos = r.lenEnd(); break;
+      case 3: r.expect(wt, WT_LEN, 'Span.Link.trace_state'); r.pos = r.lenEnd(); break;
+      case 4: checkAttr(r, wt, 'Span.Link.attributes'); break;
+      case 5: r.expect(wt, WT_VARINT, 'Span.Link.dropped_attributes_count'); r.varint32(); break;
+      case 6: r.expect(wt, WT_I32, 'Span.Link.flags'); r.fixed32(); break;
+      default: r.skip(wt);
+    }
+  }
+}
+
+function checkAttr(r: PbReader, wt: number, what: string): void {
+  r.expect(wt, WT_LEN, what);
+  const e = r.lenEnd();
+  checkKeyValue(r, e, 0, undefined);
+  end(r, e);
+}
+
+// Resources and scopes repeat in every request an app sends: requests with the same bytes share one
+// object, so the store holds one copy and the API sends it once. The cache is small and is emptied
+// when full (an app has a handful of resources and scopes, not thousands).
+const SHARED_MAX = 512;
+const resources = new Map<string, Resource>();
+const scopes = new Map<string, Scope>();
+
+function shared<T>(cache: Map<string, T>, r: PbReader, at: number, stop: number, urlAt: number, urlEnd: number, make: () => T): T {
+  const fast = r.buf as unknown as { latin1Slice(s: number, e: number): string };
+  const key = (at >= 0 ? fast.latin1Slice(at, stop) : '') + '\u0000' + (urlAt >= 0 ? fast.latin1Slice(urlAt, urlEnd) : '');
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    if (cache.size >= SHARED_MAX) cache.clear();
+    cache.set(key, v);
+  }
+  return v;
+}
+
+function stringAt(r: PbReader, at: number, stop: number): string {
+  return r.buf.toString('utf8', at, stop);
+}
+
 /**
  * Walks Export*ServiceRequest → Resource* → Scope* → items, the shape all three signals share,
  * calling `item` for each item message (field 2 of the scope message).
@@ -205,36 +409,48 @@ function walkResources(r: PbReader, item: (r: PbReader, stop: number, res: Resou
     if (tag >>> 3 !== 1) { r.skip(tag & 7); continue; }
     r.expect(tag & 7, WT_LEN, 'resource_*');
     const rEnd = r.lenEnd();
-    let res = emptyResource();
+    let resAt = -1, resEnd = -1, urlAt = -1, urlEnd = -1;
     const scopeBounds: number[] = [];
     while (r.pos < rEnd) {
       const t = r.varint32();
       const wt = t & 7;
       switch (t >>> 3) {
-        case 1: { r.expect(wt, WT_LEN, 'resource'); const e = r.lenEnd(); res = resource(r, e); end(r, e); break; }
+        case 1: { r.expect(wt, WT_LEN, 'resource'); const e = r.lenEnd(); resAt = r.pos; resEnd = e; r.pos = e; break; }
         case 2: { r.expect(wt, WT_LEN, 'scope_*'); const e = r.lenEnd(); scopeBounds.push(r.pos, e); r.pos = e; break; }
-        case 3: r.expect(wt, WT_LEN, 'schema_url'); res.schemaUrl = r.string(); break;
+        case 3: { r.expect(wt, WT_LEN, 'schema_url'); const e = r.lenEnd(); urlAt = r.pos; urlEnd = e; r.pos = e; break; }
         default: r.skip(wt);
       }
     }
     end(r, rEnd);
+    const res = shared(resources, r, resAt, resEnd, urlAt, urlEnd, () => {
+      let out = emptyResource();
+      if (resAt >= 0) { r.pos = resAt; out = resource(r, resEnd); end(r, resEnd); }
+      if (urlAt >= 0) out.schemaUrl = stringAt(r, urlAt, urlEnd);
+      return out;
+    });
     // The resource may follow its scopes on the wire, so scopes are read once it is known.
     for (let i = 0; i < scopeBounds.length; i += 2) {
       r.pos = scopeBounds[i]!;
       const sEnd = scopeBounds[i + 1]!;
-      let sc = emptyScope();
+      let scAt = -1, scEnd = -1, sUrlAt = -1, sUrlEnd = -1;
       const items: number[] = [];
       while (r.pos < sEnd) {
         const t = r.varint32();
         const wt = t & 7;
         switch (t >>> 3) {
-          case 1: { r.expect(wt, WT_LEN, 'scope'); const e = r.lenEnd(); sc = scope(r, e); end(r, e); break; }
+          case 1: { r.expect(wt, WT_LEN, 'scope'); const e = r.lenEnd(); scAt = r.pos; scEnd = e; r.pos = e; break; }
           case 2: { r.expect(wt, WT_LEN, 'item'); const e = r.lenEnd(); items.push(r.pos, e); r.pos = e; break; }
-          case 3: r.expect(wt, WT_LEN, 'schema_url'); sc.schemaUrl = r.string(); break;
+          case 3: { r.expect(wt, WT_LEN, 'schema_url'); const e = r.lenEnd(); sUrlAt = r.pos; sUrlEnd = e; r.pos = e; break; }
           default: r.skip(wt);
         }
       }
       end(r, sEnd);
+      const sc = shared(scopes, r, scAt, scEnd, sUrlAt, sUrlEnd, () => {
+        let out = emptyScope();
+        if (scAt >= 0) { r.pos = scAt; out = scope(r, scEnd); end(r, scEnd); }
+        if (sUrlAt >= 0) out.schemaUrl = stringAt(r, sUrlAt, sUrlEnd);
+        return out;
+      });
       for (let j = 0; j < items.length; j += 2) {
         r.pos = items[j]!;
         item(r, items[j + 1]!, res, sc);
@@ -245,11 +461,13 @@ function walkResources(r: PbReader, item: (r: PbReader, stop: number, res: Resou
   }
 }
 
-export function decodeTracesProto(buf: Buffer): DecodedTraces {
+/** `keys`: the attributes to decode at ingest (see SpanScan); the rest stay bytes until a query. */
+export function decodeTracesProto(buf: Buffer, keys: ScanKeys): DecodedTraces {
   const r = new PbReader(buf, 'ExportTraceServiceRequest');
   const out: DecodedTraces = { spans: [], rejected: 0, reasons: [] };
+  const matcher = matcherFor(keys);
   walkResources(r, (r, stop, res, sc) => {
-    const s = span(r, stop, res, sc);
+    const s = scanSpan(r, stop, res, sc, matcher);
     const problem = spanProblem(s.traceId, s.spanId);
     if (problem) { out.rejected++; addReason(out.reasons, problem); }
     else out.spans.push(s);

@@ -1,13 +1,46 @@
 // The internal records that both wire decoders (protobuf, JSON) produce: the protocol's data types
 // plus references to their resource and scope and millisecond times for drawing and sorting.
-import type { LogData, Resource, Scope, SpanData } from '../protocol';
+import type { GenAiView, KeyValue, LogData, Resource, Scope, SpanData } from '../protocol';
 
-export interface SpanRecord extends SpanData {
+/** The parts of a span that only a query needs: kept as the span's own protobuf bytes when it came as protobuf. */
+export type SpanDetail = Pick<SpanData, 'traceState' | 'flags' | 'attributes' | 'droppedAttributesCount' | 'events'
+  | 'droppedEventsCount' | 'links' | 'droppedLinksCount'>;
+
+/** The attribute keys the ingest-time normalizer reads (and so the protobuf decoder decodes at ingest). */
+export type ScanKeys = readonly string[];
+
+/** What the ingest-time GenAI normalizer reads: for protobuf, only the attributes it knows it needs. */
+export interface SpanScan {
+  attributes: KeyValue[];
+  eventNames: string[];
+}
+
+/**
+ * A stored span. The fields the store indexes and summarizes are decoded; the rest (`detail`) is the
+ * span's protobuf bytes, decoded again when a query asks (see `spanDetail` in decodeProto.ts).
+ * Keeping bytes instead of a tree of attribute objects is what makes ingest fast and a stored span
+ * small: most of a GenAI span is message JSON that nobody reads until the span is opened.
+ */
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: SpanData['startTimeUnixNano'];
+  endTimeUnixNano: SpanData['endTimeUnixNano'];
+  status: SpanData['status'];
   resource: Resource;
   scope: Scope;
   /** Approximate milliseconds since the epoch (for ordering and drawing; exact values are the strings). */
   startMs: number;
   endMs: number;
+  detail: SpanDetail | Buffer;
+  /** Set by the decoder for the store's normalizer, which drops it once read. */
+  scan: SpanScan | null;
+  /** Set by the store: the span's GenAI view (scalar fields; content is read at query time) and its approximate bytes. */
+  genai: GenAiView | undefined;
+  bytes: number;
 }
 
 export interface LogRecordData extends LogData {

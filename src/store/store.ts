@@ -1,5 +1,6 @@
 // The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
-import type { ApiLog, ApiSpan, KeyValue, Resource, Scope, TraceResponse, TraceSummary } from '../protocol';
+import type { ApiLog, ApiSpan, GenAiView, KeyValue, Resource, Scope, TraceResponse, TraceSummary } from '../protocol';
+import { spanDetail } from '../otlp/decodeProto';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { TraceEntry, type StoredSpan, cmpNanos } from './traceEntry';
@@ -32,10 +33,14 @@ function kvBytes(kvs: readonly KeyValue[]): number {
   return n;
 }
 
-export function estimateSpanBytes(s: SpanRecord): number {
-  let n = 420 + s.name.length + kvBytes(s.attributes) + s.status.message.length;
-  for (const e of s.events) n += 120 + e.name.length + kvBytes(e.attributes);
-  for (const l of s.links) n += 200 + kvBytes(l.attributes);
+export function estimateSpanBytes(s: SpanRecord, genai: GenAiView | undefined): number {
+  // The record, its id strings, status and GenAI view; measured with `npm run bench`.
+  let n = 480 + s.name.length + s.status.message.length + (genai ? 260 : 0);
+  const d = s.detail;
+  if (Buffer.isBuffer(d)) return n + 160 + d.length;
+  n += kvBytes(d.attributes);
+  for (const e of d.events) n += 120 + e.name.length + kvBytes(e.attributes);
+  for (const l of d.links) n += 200 + kvBytes(l.attributes);
   return n;
 }
 
@@ -63,10 +68,16 @@ export class TraceStore {
   addSpans(spans: readonly SpanRecord[]): IngestResult {
     const added = new Map<TraceEntry, StoredSpan[]>();
     let duplicates = 0;
+    let e: TraceEntry | undefined;
     for (const rec of spans) {
-      const e = this.entry(rec.traceId);
+      // Spans of one trace usually come together in a request.
+      if (e === undefined || e.traceId !== rec.traceId) e = this.entry(rec.traceId);
       if (e.spans.has(rec.spanId)) { duplicates++; continue; }
-      const s: StoredSpan = { rec, genai: normalizeSpan(rec), bytes: estimateSpanBytes(rec) };
+      const genai = rec.scan ? normalizeSpan({ name: rec.name, status: rec.status, ...rec.scan }) : undefined;
+      rec.scan = null;
+      rec.genai = genai;
+      rec.bytes = estimateSpanBytes(rec, genai);
+      const s: StoredSpan = rec;
       e.add(s);
       this.bytes += s.bytes;
       this.spanTotal++;
@@ -164,9 +175,18 @@ export class SharedRefs {
 }
 
 export function toApiSpan(s: StoredSpan, refs: SharedRefs, withContent: boolean): ApiSpan {
-  const { resource, scope, startMs: _s, endMs: _e, ...data } = s.rec;
-  const api: ApiSpan = { ...data, resource: refs.resource(resource), scope: refs.scope(scope) };
-  const genai = withContent ? normalizeSpan(s.rec, { content: true }) : s.genai;
+  const r = s;
+  const d = spanDetail(r);
+  const api: ApiSpan = {
+    traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId, traceState: d.traceState, flags: d.flags,
+    name: r.name, kind: r.kind, startTimeUnixNano: r.startTimeUnixNano, endTimeUnixNano: r.endTimeUnixNano,
+    attributes: d.attributes, droppedAttributesCount: d.droppedAttributesCount, events: d.events,
+    droppedEventsCount: d.droppedEventsCount, links: d.links, droppedLinksCount: d.droppedLinksCount, status: r.status,
+    resource: refs.resource(r.resource), scope: refs.scope(r.scope),
+  };
+  const genai = withContent && s.genai
+    ? normalizeSpan({ name: r.name, status: r.status, attributes: d.attributes, eventNames: d.events.map((e) => e.name) }, { content: true })
+    : s.genai;
   if (genai) api.genai = genai;
   return api;
 }
@@ -181,31 +201,31 @@ export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string,
   const children = new Map<string, StoredSpan[]>();
   const roots: StoredSpan[] = [];
   for (const s of spans) {
-    const p = s.rec.parentSpanId;
-    if (p && p !== s.rec.spanId && byId.has(p)) {
+    const p = s.parentSpanId;
+    if (p && p !== s.spanId && byId.has(p)) {
       let list = children.get(p);
       if (!list) children.set(p, (list = []));
       list.push(s);
     } else roots.push(s);
   }
-  const byStart = (a: StoredSpan, b: StoredSpan) => cmpNanos(a.rec.startTimeUnixNano, b.rec.startTimeUnixNano);
+  const byStart = (a: StoredSpan, b: StoredSpan) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
   roots.sort(byStart);
   const out: StoredSpan[] = [];
   const stack = roots.reverse();
   const seen = new Set<string>();
   while (stack.length) {
     const s = stack.pop()!;
-    if (seen.has(s.rec.spanId)) continue;
-    seen.add(s.rec.spanId);
+    if (seen.has(s.spanId)) continue;
+    seen.add(s.spanId);
     out.push(s);
-    const kids = children.get(s.rec.spanId);
+    const kids = children.get(s.spanId);
     if (kids) {
       kids.sort(byStart);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     }
   }
   // Spans in a parent cycle are reachable from no root; they still belong in the answer.
-  if (out.length < byId.size) for (const s of byId.values()) if (!seen.has(s.rec.spanId)) out.push(s);
+  if (out.length < byId.size) for (const s of byId.values()) if (!seen.has(s.spanId)) out.push(s);
   return out;
 }
 

@@ -1,22 +1,26 @@
 // One trace in the store: its spans by id, its log records, and a summary kept up to date as
 // spans arrive (in any order, sometimes twice) without rescanning the trace.
-import type { GenAiView, Nanos, TraceSummary } from '../protocol';
+import type { Nanos, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
 
-export interface StoredSpan {
-  rec: SpanRecord;
-  genai: GenAiView | undefined;
-  bytes: number;
-}
+/** A span once the store has normalized it (its `genai` and `bytes` are set). */
+export type StoredSpan = SpanRecord;
 
 /** Compares exact decimal nanosecond strings. */
 export function cmpNanos(a: string, b: string): number {
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }
 
+// Resources are shared between spans (and requests), so each is read once.
+const services = new WeakMap<object, string>();
 function serviceOf(rec: SpanRecord): string {
-  return getStr(attrMap(rec.resource.attributes), 'service.name') ?? '';
+  let s = services.get(rec.resource);
+  if (s === undefined) {
+    s = getStr(attrMap(rec.resource.attributes), 'service.name') ?? '';
+    services.set(rec.resource, s);
+  }
+  return s;
 }
 
 export class TraceEntry {
@@ -39,7 +43,7 @@ export class TraceEntry {
 
   /** Adds a span unless one with its id is already here; false for a duplicate. */
   add(s: StoredSpan): boolean {
-    const rec = s.rec;
+    const rec = s;
     if (this.spans.has(rec.spanId)) return false;
     this.spans.set(rec.spanId, s);
     this.bytes += s.bytes;

@@ -13,9 +13,12 @@ export function span(over: Partial<SpanRecord> & { attrs?: Record<string, string
     key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v },
   }));
   return {
-    traceId: hex(1, 32), spanId: hex(id, 16), parentSpanId: '', traceState: '', flags: 1, name: `span-${id}`, kind: 1,
+    traceId: hex(1, 32), spanId: hex(id, 16), parentSpanId: '', name: `span-${id}`, kind: 1,
     startTimeUnixNano: start.toString() as Nanos, endTimeUnixNano: (start + 5_000_000n).toString() as Nanos,
-    attributes, droppedAttributesCount: 0, events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0,
+    detail: { traceState: '', flags: 1, attributes, droppedAttributesCount: 0, events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0 },
+    scan: { attributes, eventNames: [] },
+    genai: undefined,
+    bytes: 0,
     status: { code: 0, message: '' },
     resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0, schemaUrl: '' },
     scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },

@@ -43,11 +43,11 @@ test('orphans and cycles still come out, each span once', () => {
   const a = span({ spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: 'bbbbbbbbbbbbbbbb' });
   const b = span({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: 'aaaaaaaaaaaaaaaa' });
   const orphan = span({ parentSpanId: 'cccccccccccccccc' });
-  const stored = [a, b, orphan].map((rec) => ({ rec, genai: undefined, bytes: 0 }));
-  const byId = new Map(stored.map((s) => [s.rec.spanId, s]));
+  const stored = [a, b, orphan];
+  const byId = new Map(stored.map((s) => [s.spanId, s]));
   const out = orderParentsFirst(stored, byId);
   assert.equal(out.length, 3);
-  assert.equal(out[0]!.rec, orphan);
+  assert.equal(out[0], orphan);
 });
 
 test('memory is bounded by evicting whole oldest traces', () => {
