@@ -121,6 +121,42 @@ export interface Message {
   finish_reason?: string;
 }
 
+/** How one token class of a model call was priced. */
+export interface CostLine {
+  tokenClass: 'input' | 'cache_read' | 'cache_write' | 'output';
+  tokens: number;
+  usdPerMillion: number;
+  usd: number;
+  /** e.g. "cache_read priced as input: the entry has no cache price", "includes 120 reasoning tokens". */
+  note?: string;
+}
+
+/** A model call's cost and where it came from: never a silent 0. */
+export interface Cost {
+  /** null when no price is known for the model. */
+  usd: number | null;
+  /** "genai-prices 0.1.8 (bundled)", "user override", or "unknown". */
+  source: string;
+  /** The price entry that matched: provider and model ids as the price table names them. */
+  provider?: string;
+  model?: string;
+  lines: CostLine[];
+  /** Why there is no price, or what was approximate. */
+  note?: string;
+}
+
+/** A tool call in a model's output and the tool span that ran it. */
+export interface ToolCallLink {
+  /** The LLM span whose output asked for the call. */
+  llmSpanId: string;
+  /** The tool span that ran it. */
+  toolSpanId: string;
+  toolCallId?: string;
+  name: string;
+  /** How they were matched: by the call id both carry, or by tool name and order when a schema has no ids. */
+  by: 'call_id' | 'name_order';
+}
+
 export interface GenAiView {
   kind: GenAiKind;
   schema: string;
@@ -128,6 +164,7 @@ export interface GenAiView {
   provider?: string;
   requestModel?: string;
   responseModel?: string;
+  responseId?: string;
   agentName?: string;
   agentId?: string;
   conversationId?: string;
@@ -139,11 +176,24 @@ export interface GenAiView {
   toolArguments?: unknown;
   toolResult?: unknown;
   usage?: Usage;
-  /** Whether this span's usage counts in the trace totals (each model call once). */
+  /**
+   * Whether this span's usage counts in the trace totals. Only model calls (kind llm) count, and
+   * an llm span with another llm span below it that reports usage does not (a framework span over
+   * the provider's span): each model call is counted once. Set in trace responses and the live feed.
+   */
   countsUsage?: boolean;
   costUsd?: number | null;
+  cost?: Cost;
   finishReasons?: string[];
   error?: string;
+  /** Tool calls of this LLM span's output and the spans that ran them, or the call a tool span ran (trace responses). */
+  toolCalls?: ToolCallLink[];
+  /** False when a model call carries no message content (capture was off); undefined when not applicable. */
+  contentCaptured?: boolean;
+  /** Plain words about what is missing or approximate: uncaptured content, truncation, usage not reported. */
+  notes?: string[];
+  /** GenAI-looking attribute keys this span carries that the normalizer did not read (trace responses only). */
+  unmappedKeys?: string[];
 }
 
 // ---- query API ----
@@ -162,6 +212,12 @@ export interface TraceSummary {
   costUsd: number | null;
   /** Model calls with no known price: when > 0, `costUsd` is a lower bound. */
   unpricedCalls: number;
+  /** Model calls (llm spans) in the trace, and how many of them reported no token usage. */
+  llmCalls: number;
+  callsWithoutUsage: number;
+  /** Models used, response model where known. */
+  models: string[];
+  conversationId?: string;
   agentNames: string[];
   /** True until a span without a parent has arrived. */
   rootPending: boolean;
@@ -189,6 +245,17 @@ export interface TraceResponse {
   spans: ApiSpan[];
   /** Log records that carry this trace's id, oldest first (joined to spans by `spanId`). */
   logs: ApiLog[];
+  /** Usage and cost per model, over the model calls that count (see GenAiView.countsUsage). */
+  byModel: ModelRollup[];
+}
+
+export interface ModelRollup {
+  provider: string;
+  model: string;
+  calls: number;
+  usage: Usage;
+  costUsd: number | null;
+  unpricedCalls: number;
 }
 
 /** GET /api/traces */

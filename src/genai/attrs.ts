@@ -1,21 +1,26 @@
-// Reading attribute values by key: one Map per span, and typed getters over OTLP AnyValues.
+// Reading attribute values by key, and typed getters over OTLP AnyValues.
 import type { AnyValue, KeyValue } from '../protocol';
 
 /**
  * Attribute lookup by key. A span normalized at ingest has a handful of attributes, and searching
  * them from the end (so that a repeated key's last value wins, as in a Map) is cheaper than
- * building a Map per span; long lists get a Map.
+ * building a Map per span; long lists get a Map. With `track`, every key read is remembered, so
+ * that the keys nobody read can be reported (the schema report).
  */
 export class Attrs {
   private readonly map: Map<string, AnyValue> | undefined;
-  constructor(private readonly kvs: readonly KeyValue[]) {
+  readonly touched: Set<string> | undefined;
+
+  constructor(readonly kvs: readonly KeyValue[], track = false) {
     if (kvs.length > 16) {
       this.map = new Map();
       for (let i = 0; i < kvs.length; i++) this.map.set(kvs[i]!.key, kvs[i]!.value);
     }
+    if (track) this.touched = new Set();
   }
 
   get(key: string): AnyValue | undefined {
+    this.touched?.add(key);
     if (this.map) return this.map.get(key);
     const kvs = this.kvs;
     for (let i = kvs.length - 1; i >= 0; i--) if (kvs[i]!.key === key) return kvs[i]!.value;
@@ -25,14 +30,29 @@ export class Attrs {
   has(key: string): boolean {
     return this.get(key) !== undefined;
   }
+
+  /** Keys that start with `prefix`, in attribute order (each counts as read). */
+  keysWithPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (const kv of this.kvs) {
+      if (kv.key.startsWith(prefix)) {
+        out.push(kv.key);
+        this.touched?.add(kv.key);
+      }
+    }
+    return out;
+  }
 }
 
-export function attrMap(kvs: readonly KeyValue[]): Attrs {
-  return new Attrs(kvs);
+export function attrMap(kvs: readonly KeyValue[], track = false): Attrs {
+  return new Attrs(kvs, track);
 }
 
 export function getStr(a: Attrs, key: string): string | undefined {
-  const v = a.get(key);
+  return valueStr(a.get(key));
+}
+
+function valueStr(v: AnyValue | undefined): string | undefined {
   if (!v) return undefined;
   if ('stringValue' in v) return v.stringValue;
   if ('intValue' in v) return v.intValue;
@@ -53,24 +73,24 @@ export function getNum(a: Attrs, key: string): number | undefined {
   return undefined;
 }
 
-/** The first of several keys that is present, as a number. */
-export function firstNum(a: Attrs, ...keys: string[]): number | undefined {
-  for (const k of keys) {
-    const n = getNum(a, k);
+/** The first of several keys that is present, as a number. Key lists are constants (no rest arrays on the hot path). */
+export function firstNum(a: Attrs, keys: readonly string[]): number | undefined {
+  for (let i = 0; i < keys.length; i++) {
+    const n = getNum(a, keys[i]!);
     if (n !== undefined) return n;
   }
   return undefined;
 }
 
-export function firstStr(a: Attrs, ...keys: string[]): string | undefined {
-  for (const k of keys) {
-    const s = getStr(a, k);
+export function firstStr(a: Attrs, keys: readonly string[]): string | undefined {
+  for (let i = 0; i < keys.length; i++) {
+    const s = getStr(a, keys[i]!);
     if (s !== undefined && s !== '') return s;
   }
   return undefined;
 }
 
-/** A string array attribute (or a single string) as a list of strings. */
+/** A string array attribute (or a single string, or a JSON array in a string) as a list of strings. */
 export function getStrList(a: Attrs, key: string): string[] | undefined {
   const v = a.get(key);
   if (!v) return undefined;
@@ -106,4 +126,11 @@ export function toJs(v: AnyValue | undefined): unknown {
   }
   if ('bytesValue' in v) return v.bytesValue;
   return undefined;
+}
+
+/** Attributes as a plain object (for event and log attributes, which are few). */
+export function kvObject(kvs: readonly KeyValue[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const kv of kvs) o[kv.key] = toJs(kv.value);
+  return o;
 }

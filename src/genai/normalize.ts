@@ -1,14 +1,36 @@
 // The `genai` view of a span: which convention it speaks, what kind of step it is, models, agent,
-// tool, usage and cost, in the current OTel GenAI terms (see shared/GENAI-SCHEMAS.md).
-// Spans with no GenAI signal get no view.
-import type { GenAiKind, GenAiView, KeyValue, SpanStatus, Usage } from '../protocol';
+// tool, usage and cost, and (for a query) its messages, in the current OTel GenAI terms, whatever
+// it was emitted with (see shared/GENAI-SCHEMAS.md). Spans with no GenAI signal get no view.
+//
+// Two depths: at ingest only the scalar fields (`scanKeys` lists every attribute they read, and the
+// protobuf decoder decodes only those); for a query, `content` adds messages, tool arguments and
+// results, the cost's provenance, notes on what is missing and the keys nobody read.
+import type { GenAiKind, GenAiView, KeyValue, LogData, Message, MessagePart, SpanEvent, SpanStatus, Usage } from '../protocol';
 import type { ScanKeys } from '../otlp/records';
-import { attrMap, firstNum, firstStr, getStr, getStrList, toJs, type Attrs } from './attrs';
-import { costOf } from './pricing';
-import { parseMessages, parseParts } from './messages';
+import { Attrs, firstNum, firstStr, getStr, getStrList, kvObject, toJs } from './attrs';
+import { costOf, priceProviderId } from './pricing';
+import {
+  fromContentEvents, fromIndexedOpenLLMetry, fromMessageEvents, fromOpenInference, fromVercelPrompt, fromVercelResponse,
+  chatMessage, finishReason, jsonValue, parseMessages, parseParts, type GenAiEvent, type Notes,
+} from './messages';
+
+/** What the normalizer reads of a span at ingest. */
+export interface SpanFacts {
+  name: string;
+  status: SpanStatus;
+  attributes: readonly KeyValue[];
+  eventNames: readonly string[];
+}
+
+/** What a query adds: the span's events, the log records joined to it, and its dropped-attribute count. */
+export interface SpanContent {
+  events: readonly SpanEvent[];
+  logs: readonly LogData[];
+  droppedAttributesCount: number;
+}
 
 const OPERATION_KIND: Record<string, GenAiKind> = {
-  chat: 'llm', text_completion: 'llm', generate_content: 'llm', completion: 'llm',
+  chat: 'llm', text_completion: 'llm', generate_content: 'llm', completion: 'llm', responses: 'llm',
   embeddings: 'embeddings', retrieval: 'retrieval',
   invoke_agent: 'agent', create_agent: 'agent',
   execute_tool: 'tool', invoke_workflow: 'workflow',
@@ -16,32 +38,72 @@ const OPERATION_KIND: Record<string, GenAiKind> = {
 
 const OPENINFERENCE_KIND: Record<string, GenAiKind> = {
   LLM: 'llm', TOOL: 'tool', AGENT: 'agent', CHAIN: 'workflow', RETRIEVER: 'retrieval', EMBEDDING: 'embeddings',
-  RERANKER: 'retrieval', GUARDRAIL: 'other', EVALUATOR: 'other',
+  RERANKER: 'retrieval', GUARDRAIL: 'other', EVALUATOR: 'other', PROMPT: 'other',
 };
 
 const TRACELOOP_KIND: Record<string, GenAiKind> = { workflow: 'workflow', task: 'workflow', agent: 'agent', tool: 'tool' };
 
-function detectSchema(a: Attrs, span: SpanFacts): string | undefined {
+// Key lists, most specific first (constants: no arrays built per span).
+const K = {
+  provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'],
+  requestModel: ['gen_ai.request.model', 'llm.request.model_name', 'llm.model_name', 'ai.model.id'],
+  responseModel: ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'],
+  responseId: ['gen_ai.response.id', 'ai.response.id'],
+  agentName: ['gen_ai.agent.name', 'agent.name', 'agent_name'],
+  agentNameIfAgent: ['gen_ai.agent.name', 'agent.name', 'agent_name', 'traceloop.entity.name', 'ai.telemetry.functionId'],
+  conversation: ['gen_ai.conversation.id', 'session.id', 'traceloop.association.properties.session_id', 'ai.telemetry.metadata.sessionId',
+    'ai.telemetry.metadata.conversationId'],
+  toolName: ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name', 'traceloop.entity.name'],
+  toolCallId: ['gen_ai.tool.call.id', 'ai.toolCall.id', 'tool_call.id'],
+  inputOI: ['llm.token_count.prompt'],
+  outputOI: ['llm.token_count.completion'],
+  input: ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'ai.usage.inputTokens', 'ai.usage.promptTokens', 'llm.usage.prompt_tokens'],
+  output: ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'ai.usage.outputTokens', 'ai.usage.completionTokens', 'llm.usage.completion_tokens'],
+  cacheRead: ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read',
+    'ai.usage.cachedInputTokens', 'ai.usage.inputTokenDetails.cacheReadTokens'],
+  cacheWrite: ['gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation_input_tokens',
+    'llm.token_count.prompt_details.cache_write', 'ai.usage.inputTokenDetails.cacheWriteTokens'],
+  reasoning: ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning',
+    'ai.usage.reasoningTokens', 'ai.usage.outputTokenDetails.reasoningTokens'],
+  finish: ['gen_ai.response.finish_reasons', 'llm.finish_reason', 'ai.response.finishReason', 'gen_ai.completion.0.finish_reason'],
+} as const;
+
+const DETECT = ['openinference.span.kind', 'ai.operationId', 'traceloop.span.kind', 'llm.request.type', 'logfire.span_type',
+  'gen_ai.operation.name', 'error.type'];
+// Detection only asks whether these are there; their values (message JSON, mostly) are not decoded at ingest.
+const PRESENCE = ['gen_ai.prompt.0.role', 'gen_ai.prompt.0.content', 'gen_ai.completion.0.role', 'gen_ai.completion.0.content',
+  'pydantic_ai.all_messages', 'gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions',
+  'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result'];
+
+/** Every attribute the ingest-time view reads: the protobuf decoder decodes these at ingest and keeps the rest as bytes. */
+export const scanKeys: ScanKeys = { decode: [...new Set<string>([...DETECT, ...Object.values(K).flat()])], presence: PRESENCE };
+
+function detectSchema(a: Attrs, eventNames: readonly string[], name: string): string | undefined {
   if (a.has('openinference.span.kind')) return 'openinference';
-  if (a.has('ai.operationId') || span.name.startsWith('ai.')) return 'vercel-ai';
-  if (a.has('traceloop.span.kind') || a.has('llm.request.type') || a.has('gen_ai.prompt.0.role') || a.has('gen_ai.completion.0.role')) return 'openllmetry';
+  if (a.has('ai.operationId') || name.startsWith('ai.')) return 'vercel-ai';
+  if (a.has('traceloop.span.kind') || a.has('llm.request.type') || a.has('gen_ai.prompt.0.role') || a.has('gen_ai.prompt.0.content')
+    || a.has('gen_ai.completion.0.role') || a.has('gen_ai.completion.0.content')) return 'openllmetry';
   if (a.has('logfire.span_type') || a.has('pydantic_ai.all_messages')) return 'logfire';
-  if (a.has('gen_ai.input.messages') || a.has('gen_ai.provider.name') || a.has('gen_ai.output.messages')) return 'otel-genai-current';
+  if (a.has('gen_ai.input.messages') || a.has('gen_ai.provider.name') || a.has('gen_ai.output.messages') || a.has('gen_ai.system_instructions')
+    || a.has('gen_ai.tool.call.arguments') || a.has('gen_ai.tool.call.result')) return 'otel-genai-current';
   if (a.has('gen_ai.operation.name') || a.has('gen_ai.system') || a.has('gen_ai.request.model')) return 'otel-genai-events';
-  for (const e of span.eventNames) if (e.startsWith('gen_ai.')) return 'otel-genai-events';
+  for (const e of eventNames) if (e.startsWith('gen_ai.')) return 'otel-genai-events';
   return undefined;
 }
 
-function kindOf(a: Attrs, schema: string, span: SpanFacts): GenAiKind {
-  const op = getStr(a, 'gen_ai.operation.name');
-  if (schema === 'openinference') return OPENINFERENCE_KIND[getStr(a, 'openinference.span.kind') ?? ''] ?? 'other';
+const VERCEL_LLM = /\.do(Generate|Stream)$/;
+const VERCEL_AGENT = /^ai\.(generate|stream)(Text|Object)$/;
+
+function kindOf(a: Attrs, schema: string, name: string): GenAiKind {
+  if (schema === 'openinference') return OPENINFERENCE_KIND[getStr(a, 'openinference.span.kind')!.toUpperCase()] ?? 'other';
   if (schema === 'vercel-ai') {
-    const id = getStr(a, 'ai.operationId') ?? span.name;
+    const id = getStr(a, 'ai.operationId') ?? name;
     if (id === 'ai.toolCall') return 'tool';
-    if (/\.do(Generate|Stream)$/.test(id)) return 'llm';
-    if (/^ai\.embed/.test(id)) return 'embeddings';
-    if (/^ai\.(generate|stream)(Text|Object)$/.test(id)) return 'agent';
+    if (VERCEL_LLM.test(id)) return 'llm';
+    if (id.startsWith('ai.embed')) return 'embeddings';
+    if (VERCEL_AGENT.test(id)) return 'agent';
   }
+  const op = getStr(a, 'gen_ai.operation.name');
   if (op && OPERATION_KIND[op]) return OPERATION_KIND[op];
   const tl = getStr(a, 'traceloop.span.kind');
   if (tl && TRACELOOP_KIND[tl]) return TRACELOOP_KIND[tl];
@@ -54,103 +116,237 @@ function kindOf(a: Attrs, schema: string, span: SpanFacts): GenAiKind {
 }
 
 function usageOf(a: Attrs, schema: string): Usage | undefined {
-  const input = schema === 'openinference'
-    ? firstNum(a, 'llm.token_count.prompt')
-    : firstNum(a, 'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'ai.usage.inputTokens', 'ai.usage.promptTokens');
-  const output = schema === 'openinference'
-    ? firstNum(a, 'llm.token_count.completion')
-    : firstNum(a, 'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'ai.usage.outputTokens', 'ai.usage.completionTokens');
+  const oi = schema === 'openinference';
+  const input = firstNum(a, oi ? K.inputOI : K.input);
+  const output = firstNum(a, oi ? K.outputOI : K.output);
   if (input === undefined && output === undefined) return undefined;
   return {
     input: input ?? 0,
     output: output ?? 0,
-    cacheRead: firstNum(a, 'gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens',
-      'llm.token_count.prompt_details.cache_read', 'ai.usage.cachedInputTokens') ?? 0,
-    cacheCreation: firstNum(a, 'gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_write.input_tokens',
-      'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write') ?? 0,
-    reasoning: firstNum(a, 'gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens',
-      'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens') ?? 0,
+    cacheRead: firstNum(a, K.cacheRead) ?? 0,
+    cacheCreation: firstNum(a, K.cacheWrite) ?? 0,
+    reasoning: firstNum(a, K.reasoning) ?? 0,
   };
 }
 
-function jsonOrString(s: string | undefined): unknown {
-  if (s === undefined) return undefined;
-  try { return JSON.parse(s); } catch { return s; }
+
+/** Provider names as the current conventions spell them (`openai.chat` → `openai`). */
+function providerName(p: string | undefined): string | undefined {
+  return p === undefined ? undefined : priceProviderId(p) ?? p;
 }
 
-/** What the normalizer reads of a span. */
-export interface SpanFacts {
-  name: string;
-  status: SpanStatus;
-  attributes: readonly KeyValue[];
-  eventNames: readonly string[];
-}
-
-// Every attribute the normalizer reads without `content`: at ingest the protobuf decoder decodes
-// only these and keeps the rest as bytes. A test checks that normalizing with only these keys
-// gives the same view as with all of them.
-export const scanKeys: ScanKeys = [
-  'openinference.span.kind', 'ai.operationId', 'traceloop.span.kind', 'llm.request.type', 'gen_ai.prompt.0.role',
-  'gen_ai.completion.0.role', 'logfire.span_type', 'pydantic_ai.all_messages', 'gen_ai.input.messages',
-  'gen_ai.provider.name', 'gen_ai.output.messages', 'gen_ai.operation.name', 'gen_ai.system', 'gen_ai.request.model',
-  'gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'gen_ai.tool.name',
-  'llm.token_count.prompt', 'llm.token_count.completion', 'ai.usage.inputTokens', 'ai.usage.promptTokens',
-  'gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'ai.usage.outputTokens', 'ai.usage.completionTokens',
-  'gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read',
-  'ai.usage.cachedInputTokens', 'gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_write.input_tokens',
-  'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write',
-  'gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning',
-  'ai.usage.reasoningTokens', 'llm.provider', 'llm.system', 'ai.model.provider', 'llm.request.model_name', 'llm.model_name',
-  'ai.model.id', 'gen_ai.response.model', 'llm.response.model_name', 'ai.response.model', 'gen_ai.agent.name', 'agent.name',
-  'agent_name', 'traceloop.entity.name', 'ai.telemetry.functionId', 'gen_ai.agent.id', 'gen_ai.conversation.id', 'session.id',
-  'traceloop.association.properties.session_id', 'tool.name', 'ai.toolCall.name', 'gen_ai.tool.call.id', 'ai.toolCall.id',
-  'gen_ai.response.finish_reasons', 'error.type',
-];
-
-/**
- * The GenAI view of a span. Message content is parsed only with `content: true` (the query API):
- * at ingest only the scalar fields are needed, and parsed messages would double the memory.
- */
-export function normalizeSpan(span: SpanFacts, opts: { content?: boolean } = {}): GenAiView | undefined {
-  const a = attrMap(span.attributes);
-  const schema = detectSchema(a, span);
+/** The view without content: what ingest stores and the run list needs. */
+function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
+  const schema = detectSchema(a, span.eventNames, span.name);
   if (!schema) return undefined;
-  const kind = kindOf(a, schema, span);
+  const kind = kindOf(a, schema, span.name);
   const view: GenAiView = { kind, schema };
-  const set = <K extends keyof GenAiView>(k: K, v: GenAiView[K] | undefined) => { if (v !== undefined) view[k] = v; };
-  set('operation', getStr(a, 'gen_ai.operation.name'));
-  set('provider', firstStr(a, 'gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'));
-  set('requestModel', firstStr(a, 'gen_ai.request.model', 'llm.request.model_name', 'llm.model_name', 'ai.model.id'));
-  set('responseModel', firstStr(a, 'gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'));
-  set('agentName', firstStr(a, 'gen_ai.agent.name', 'agent.name', 'agent_name',
-    ...(kind === 'agent' ? ['traceloop.entity.name', 'ai.telemetry.functionId'] : [])));
-  set('agentId', getStr(a, 'gen_ai.agent.id'));
-  set('conversationId', firstStr(a, 'gen_ai.conversation.id', 'session.id', 'traceloop.association.properties.session_id'));
+  const op = getStr(a, 'gen_ai.operation.name');
+  if (op !== undefined) view.operation = op;
+  const provider = providerName(firstStr(a, K.provider));
+  if (provider !== undefined) view.provider = provider;
+  const req = firstStr(a, K.requestModel);
+  if (req !== undefined) view.requestModel = req;
+  const res = firstStr(a, K.responseModel);
+  if (res !== undefined) view.responseModel = res;
+  const rid = firstStr(a, K.responseId);
+  if (rid !== undefined) view.responseId = rid;
+  const agent = firstStr(a, kind === 'agent' ? K.agentNameIfAgent : K.agentName);
+  if (agent !== undefined) view.agentName = agent;
+  const agentId = getStr(a, 'gen_ai.agent.id');
+  if (agentId !== undefined) view.agentId = agentId;
+  const conv = firstStr(a, K.conversation);
+  if (conv !== undefined) view.conversationId = conv;
   if (kind === 'tool') {
-    set('toolName', firstStr(a, 'gen_ai.tool.name', 'tool.name', 'ai.toolCall.name', 'traceloop.entity.name'));
-    set('toolCallId', firstStr(a, 'gen_ai.tool.call.id', 'ai.toolCall.id'));
-    if (opts.content) {
-      set('toolArguments', jsonOrString(firstStr(a, 'gen_ai.tool.call.arguments', 'ai.toolCall.args', 'input.value', 'traceloop.entity.input')));
-      set('toolResult', jsonOrString(firstStr(a, 'gen_ai.tool.call.result', 'ai.toolCall.result', 'output.value', 'traceloop.entity.output')));
+    const tn = firstStr(a, K.toolName);
+    if (tn !== undefined) view.toolName = tn;
+    const tid = firstStr(a, K.toolCallId);
+    if (tid !== undefined) view.toolCallId = tid;
+  }
+  for (const k of K.finish) {
+    const f = getStrList(a, k);
+    if (f) { view.finishReasons = f.map(finishReason); break; }
+  }
+  const usage = usageOf(a, schema);
+  if (usage) view.usage = usage;
+  if (kind === 'llm') {
+    view.countsUsage = usage !== undefined;
+    view.costUsd = usage ? costOf(usage, view.responseModel ?? view.requestModel, view.provider).usd : null;
+  }
+  if (span.status.code === 2) view.error = getStr(a, 'error.type') ?? (span.status.message || 'error');
+  else {
+    const et = getStr(a, 'error.type');
+    if (et !== undefined) view.error = et;
+  }
+  return view;
+}
+
+/** The view a span gets at ingest. */
+export function normalizeSpan(span: SpanFacts): GenAiView | undefined {
+  return scalarView(new Attrs(span.attributes), span);
+}
+
+// ---- content (query time) ----
+
+const CAPTURE_HINT: Record<string, string> = {
+  'otel-genai-current': 'set OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (or span_only / span_and_event)',
+  'otel-genai-events': 'set OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true and export logs too (the messages come as log records)',
+  openllmetry: 'set TRACELOOP_TRACE_CONTENT=true (or traceContent: true)',
+  openinference: 'unset OPENINFERENCE_HIDE_INPUTS / OPENINFERENCE_HIDE_OUTPUTS',
+  'vercel-ai': 'pass experimental_telemetry: { isEnabled: true, recordInputs: true, recordOutputs: true }',
+  logfire: 'turn on include_content in the instrumentation settings',
+};
+
+const MESSAGE_EVENTS = new Set(['gen_ai.system.message', 'gen_ai.user.message', 'gen_ai.assistant.message', 'gen_ai.tool.message', 'gen_ai.choice']);
+const DETAILS_EVENT = 'gen_ai.client.inference.operation.details';
+
+/** Span events and log records as GenAI events (a log record's name is `eventName` or its `event.name` attribute). */
+function genAiEvents(c: SpanContent): GenAiEvent[] {
+  const out: GenAiEvent[] = [];
+  for (const e of c.events) if (e.name.startsWith('gen_ai.')) out.push({ name: e.name, attrs: kvObject(e.attributes), body: undefined });
+  for (const l of c.logs) {
+    const attrs = kvObject(l.attributes);
+    const name = l.eventName || (typeof attrs['event.name'] === 'string' ? attrs['event.name'] : '');
+    if (name.startsWith('gen_ai.')) out.push({ name, attrs, body: toJs(l.body) });
+  }
+  return out;
+}
+
+/** Leading system messages become the system instructions, as the current conventions keep them. */
+function hoistSystem(view: GenAiView): void {
+  const input = view.inputMessages;
+  if (!input) return;
+  let i = 0;
+  const parts: MessagePart[] = [];
+  while (i < input.length && (input[i]!.role === 'system' || input[i]!.role === 'developer')) parts.push(...input[i++]!.parts);
+  if (i === 0) return;
+  view.inputMessages = input.slice(i);
+  if (!view.systemInstructions) view.systemInstructions = parts;
+}
+
+function textMessage(role: string, v: unknown): Message[] | undefined {
+  if (v === undefined) return undefined;
+  const j = jsonValue(v);
+  return [{ role, parts: [typeof j === 'string' ? { type: 'text', content: j } : { type: 'text', content: JSON.stringify(j, null, 2) }] }];
+}
+
+function readMessages(view: GenAiView, a: Attrs, c: SpanContent, n: Notes): void {
+  const schema = view.schema;
+  const set = (sys: MessagePart[] | undefined, input: Message[] | undefined, output: Message[] | undefined) => {
+    if (sys && !view.systemInstructions) view.systemInstructions = sys;
+    if (input && !view.inputMessages) view.inputMessages = input;
+    if (output && !view.outputMessages) view.outputMessages = output;
+  };
+  // Current attributes (also read by the other schemas: OpenLLMetry 0.2x and Vercel write them too).
+  const sysAttr = a.get('gen_ai.system_instructions');
+  const inAttr = a.get('gen_ai.input.messages');
+  const outAttr = a.get('gen_ai.output.messages');
+  set(sysAttr && parseParts(toJs(sysAttr), n), inAttr && parseMessages(toJs(inAttr), n, 'gen_ai.input.messages'),
+    outAttr && parseMessages(toJs(outAttr), n, 'gen_ai.output.messages'));
+  if (schema === 'openllmetry' || a.has('gen_ai.prompt.0.role') || a.has('gen_ai.prompt.0.content')) {
+    set(undefined, fromIndexedOpenLLMetry(a, 'gen_ai.prompt.', n), fromIndexedOpenLLMetry(a, 'gen_ai.completion.', n));
+  }
+  if (schema === 'openinference') {
+    set(undefined, fromOpenInference(a, 'llm.input_messages.', n), fromOpenInference(a, 'llm.output_messages.', n));
+    if (view.kind === 'llm') {
+      // input.value / output.value hold the raw request and response: the messages when nothing else has them.
+      const req = jsonValue(getStr(a, 'input.value')) as { messages?: unknown[] } | undefined;
+      const res = jsonValue(getStr(a, 'output.value')) as { choices?: { message?: Record<string, unknown>; finish_reason?: string }[] } | undefined;
+      set(undefined, Array.isArray(req?.messages) ? req.messages.map((m) => chatMessage((m ?? {}) as Record<string, unknown>)) : undefined,
+        Array.isArray(res?.choices) ? res.choices.map((c) => chatMessage({ ...c.message, finish_reason: c.finish_reason }, 'assistant')) : undefined);
     }
   }
-  if (opts.content) {
-    const sys = a.get('gen_ai.system_instructions');
-    if (sys) set('systemInstructions', parseParts(toJs(sys)));
-    const inMsgs = a.get('gen_ai.input.messages');
-    if (inMsgs) set('inputMessages', parseMessages(toJs(inMsgs)));
-    const outMsgs = a.get('gen_ai.output.messages');
-    if (outMsgs) set('outputMessages', parseMessages(toJs(outMsgs)));
+  if (schema === 'vercel-ai') {
+    const p = fromVercelPrompt(a, n);
+    set(p.system, p.input, fromVercelResponse(a, n));
   }
-  set('finishReasons', getStrList(a, 'gen_ai.response.finish_reasons'));
-  const usage = usageOf(a, schema);
-  if (usage) {
-    view.usage = usage;
-    // Each model call counts once: agent/workflow spans repeat their children's totals.
-    view.countsUsage = kind === 'llm';
-    if (kind === 'llm') view.costUsd = costOf(usage, view.responseModel ?? view.requestModel, view.provider);
+  const events = genAiEvents(c);
+  if (events.length) {
+    for (const e of events) {
+      if (e.name !== DETAILS_EVENT) continue;
+      const f = { ...e.attrs, ...((e.body && typeof e.body === 'object' ? e.body : {}) as Record<string, unknown>) };
+      set(parseParts(f['gen_ai.system_instructions'], n), parseMessages(f['gen_ai.input.messages'], n, `${DETAILS_EVENT} input`),
+        parseMessages(f['gen_ai.output.messages'], n, `${DETAILS_EVENT} output`));
+    }
+    const perMessage = events.filter((e) => MESSAGE_EVENTS.has(e.name));
+    if (perMessage.length) {
+      const m = fromMessageEvents(perMessage);
+      if (m.withoutContent === perMessage.length) n.notes.push('the message events carry no content');
+      else set(undefined, m.input.length ? m.input : undefined, m.output.length ? m.output : undefined);
+    }
+    const legacy = fromContentEvents(events, n);
+    set(undefined, legacy.input, legacy.output);
   }
-  if (span.status.code === 2) view.error = firstStr(a, 'error.type') ?? (span.status.message || 'error');
-  else set('error', getStr(a, 'error.type'));
+  // Agent and workflow spans: their input and output, in whichever words the schema has.
+  if (view.kind !== 'llm' && view.kind !== 'tool') {
+    set(undefined, textMessage('user', getStr(a, 'input.value') ?? getStr(a, 'traceloop.entity.input')),
+      textMessage('assistant', getStr(a, 'output.value') ?? getStr(a, 'traceloop.entity.output')));
+  }
+  hoistSystem(view);
+}
+
+/** traceloop.entity.input is {"args":[…],"kwargs":{…}}: the arguments are the kwargs, or the args. */
+function traceloopArgs(v: string | undefined): unknown {
+  const j = jsonValue(v);
+  if (!j || typeof j !== 'object' || Array.isArray(j)) return j;
+  const o = j as { args?: unknown[]; kwargs?: Record<string, unknown> };
+  if (!('args' in o) && !('kwargs' in o)) return j;
+  const hasArgs = Array.isArray(o.args) && o.args.length > 0;
+  const hasKw = o.kwargs && Object.keys(o.kwargs).length > 0;
+  if (hasArgs && hasKw) return { args: o.args, kwargs: o.kwargs };
+  return hasArgs ? (o.args!.length === 1 ? o.args![0] : o.args) : o.kwargs ?? {};
+}
+
+function readTool(view: GenAiView, a: Attrs): void {
+  let args: unknown;
+  let result: unknown;
+  const cur = getStr(a, 'gen_ai.tool.call.arguments') ?? getStr(a, 'ai.toolCall.args') ?? getStr(a, 'ai.toolCall.input');
+  if (cur !== undefined) args = jsonValue(cur);
+  else if (a.has('traceloop.entity.input')) args = traceloopArgs(getStr(a, 'traceloop.entity.input'));
+  else if (view.schema === 'openinference') args = jsonValue(getStr(a, 'input.value'));
+  const res = getStr(a, 'gen_ai.tool.call.result') ?? getStr(a, 'ai.toolCall.result') ?? getStr(a, 'ai.toolCall.output')
+    ?? getStr(a, 'traceloop.entity.output') ?? (view.schema === 'openinference' ? getStr(a, 'output.value') : undefined);
+  if (res !== undefined) result = jsonValue(res);
+  if (args !== undefined) view.toolArguments = args;
+  if (result !== undefined) view.toolResult = result;
+}
+
+// Keys that are understood and shown as raw attributes only (request parameters, tool schemas,
+// SDK settings): not reported as unmapped.
+const SHOWN_RAW = /^(gen_ai\.request\.|gen_ai\.tool\.(definitions|type|description)$|gen_ai\.usage\.total_tokens$|gen_ai\.openai\.|gen_ai\.output\.type$|gen_ai\.data_source\.id$|llm\.invocation_parameters$|llm\.tools\.|llm\.token_count\.(total|prompt_details\.|completion_details\.)|llm\.usage\.total_tokens$|llm\.is_streaming$|llm\.headers$|llm\.frequency_penalty$|llm\.presence_penalty$|llm\.top_p$|llm\.user$|input\.mime_type$|output\.mime_type$|ai\.settings\.|ai\.request\.headers\.|ai\.response\.(providerMetadata|timestamp|msToFirstChunk|msToFinish|avgOutputTokensPerSecond|avgCompletionTokensPerSecond)$|ai\.prompt\.(tools|toolChoice)$|ai\.telemetry\.functionId$|ai\.usage\.|ai\.telemetry\.metadata\.|ai\.model\.|ai\.schema|ai\.value$|ai\.values$|ai\.embedding|traceloop\.workflow\.name$|traceloop\.association\.properties\.|traceloop\.entity\.(path|version)$|tool\.(parameters|description|json_schema|id)$|session\.|user\.id$|metadata$|tag\.tags$|llm\.prompt_template\.)/;
+const GENAI_LOOKING = /^(gen_ai|llm|ai|openinference|traceloop|tool|tool_call|input|output|session|agent|embedding|retrieval|reranker|document|pydantic_ai|logfire)\./;
+
+function unmapped(a: Attrs): string[] {
+  const out: string[] = [];
+  for (const kv of a.kvs) {
+    if (GENAI_LOOKING.test(kv.key) && !a.touched!.has(kv.key) && !SHOWN_RAW.test(kv.key)) out.push(kv.key);
+  }
+  return out;
+}
+
+/** The full view for a query: the scalar view plus messages, tool content, cost provenance, notes and the schema report. */
+export function normalizeSpanContent(span: SpanFacts, c: SpanContent): GenAiView | undefined {
+  const a = new Attrs(span.attributes, true);
+  const view = scalarView(a, span);
+  if (!view) return undefined;
+  // The aliases the scalar view did not reach (it stops at the first key present) are understood too.
+  for (const k of scanKeys.decode) a.get(k);
+  for (const k of scanKeys.presence) a.get(k);
+  const n: Notes = { notes: [] };
+  if (view.kind === 'tool') readTool(view, a);
+  readMessages(view, a, c, n);
+  if (view.kind === 'llm') {
+    const has = !!(view.inputMessages?.length || view.outputMessages?.length || view.systemInstructions?.length);
+    view.contentCaptured = has;
+    if (!has) n.notes.push(`message content was not captured: ${CAPTURE_HINT[view.schema] ?? 'turn on content capture in the instrumentation'}`);
+    if (view.usage) view.cost = costOf(view.usage, view.responseModel ?? view.requestModel, view.provider);
+    else n.notes.push('the instrumentation reported no token usage for this call (streamed responses often lack it), so the run total leaves it out');
+  } else if (view.kind === 'tool' && view.toolArguments === undefined && view.toolResult === undefined) {
+    view.contentCaptured = false;
+  }
+  if (c.droppedAttributesCount > 0) n.notes.push(`${c.droppedAttributesCount} attributes were dropped by the SDK's attribute limit`);
+  if (n.notes.length) view.notes = n.notes;
+  const keys = unmapped(a);
+  if (keys.length) view.unmappedKeys = keys;
   return view;
 }

@@ -2,7 +2,11 @@
 // per (provider, model) and cached: calcPrice costs ~20 µs a call, too slow for the ingest path, and
 // prices are linear per token class except for tiered entries, which still go through calcPrice.
 import { calcPrice } from '@pydantic/genai-prices';
-import type { Usage } from '../protocol';
+import type { Cost, CostLine, Usage } from '../protocol';
+
+/** The price data's version (the package is pinned in package.json; a test keeps the two equal). */
+export const PRICES_VERSION = '0.1.8';
+const SOURCE = `genai-prices ${PRICES_VERSION} (bundled)`;
 
 export interface PriceEntry {
   providerId: string;
@@ -15,7 +19,8 @@ export interface PriceEntry {
   tiered: boolean;
 }
 
-const cache = new Map<string, PriceEntry | null>();
+// By provider, then model: no key string is built per call on the ingest path.
+const cache = new Map<string, Map<string, PriceEntry | null>>();
 const overrides = new Map<string, PriceEntry>();
 
 /** User overrides per model name (USD per million tokens). */
@@ -47,8 +52,9 @@ function num(v: unknown): number | undefined {
 }
 
 export function findPrice(model: string, provider: string | undefined): PriceEntry | null {
-  const key = `${provider ?? ''}\u0000${model}`;
-  const hit = cache.get(key);
+  let byModel = cache.get(provider ?? '');
+  if (!byModel) cache.set(provider ?? '', (byModel = new Map()));
+  const hit = byModel.get(model);
   if (hit !== undefined) return hit;
   let entry: PriceEntry | null = overrides.get(model.toLowerCase()) ?? null;
   if (!entry) {
@@ -73,30 +79,42 @@ export function findPrice(model: string, provider: string | undefined): PriceEnt
       break;
     }
   }
-  cache.set(key, entry);
+  byModel.set(model, entry);
   return entry;
 }
 
-/** USD for one model call, or null when the model's price is unknown (never a silent 0). */
-export function costOf(usage: Usage, model: string | undefined, provider: string | undefined): number | null {
-  if (!model) return null;
+const line = (tokenClass: CostLine['tokenClass'], tokens: number, usdPerMillion: number, note?: string): CostLine => {
+  const l: CostLine = { tokenClass, tokens, usdPerMillion, usd: (tokens * usdPerMillion) / 1e6 };
+  if (note) l.note = note;
+  return l;
+};
+
+/**
+ * One model call's cost with its provenance: which price entry matched and how each token class was
+ * priced. Cache tokens are part of input tokens and reasoning tokens part of output tokens (OTel
+ * GenAI semantics; genai-prices counts them the same way): reasoning is billed at the output price.
+ * No known price gives `usd: null` with the reason, never a silent 0.
+ */
+export function costOf(usage: Usage, model: string | undefined, provider: string | undefined): Cost {
+  if (!model) return { usd: null, source: 'unknown', lines: [], note: 'the span names no model' };
   const p = findPrice(model, provider);
-  if (!p) return null;
+  if (!p) return { usd: null, source: 'unknown', lines: [], note: `no price known for model "${model}"${provider ? ` (provider "${provider}")` : ''}` };
+  const source = p.providerId === 'override' ? 'user override (agentLens.priceOverrides)' : SOURCE;
+  const base = { source, provider: p.providerId, model: p.modelId };
   if (p.tiered) {
     const r = calcPrice(
       { input_tokens: usage.input, output_tokens: usage.output, cache_read_tokens: usage.cacheRead, cache_write_tokens: usage.cacheCreation },
       p.modelId, { providerId: p.providerId },
     );
-    return r ? r.total_price : null;
+    return r
+      ? { ...base, usd: r.total_price, lines: [], note: 'tiered price (by prompt length): total from genai-prices, not split by token class' }
+      : { ...base, usd: null, lines: [], note: 'tiered price could not be computed' };
   }
-  // Cache tokens are part of input tokens (OTel GenAI semantics, as genai-prices counts them too).
   const cacheRead = Math.min(usage.cacheRead, usage.input);
   const cacheWrite = Math.min(usage.cacheCreation, usage.input - cacheRead);
-  const plainInput = usage.input - cacheRead - cacheWrite;
-  return (
-    plainInput * p.inputMtok +
-    cacheRead * (p.cacheReadMtok ?? p.inputMtok) +
-    cacheWrite * (p.cacheWriteMtok ?? p.inputMtok) +
-    usage.output * p.outputMtok
-  ) / 1e6;
+  const lines: CostLine[] = [line('input', usage.input - cacheRead - cacheWrite, p.inputMtok)];
+  if (cacheRead) lines.push(line('cache_read', cacheRead, p.cacheReadMtok ?? p.inputMtok, p.cacheReadMtok === undefined ? 'priced as input: the entry has no cache-read price' : undefined));
+  if (cacheWrite) lines.push(line('cache_write', cacheWrite, p.cacheWriteMtok ?? p.inputMtok, p.cacheWriteMtok === undefined ? 'priced as input: the entry has no cache-write price' : undefined));
+  lines.push(line('output', usage.output, p.outputMtok, usage.reasoning ? `includes ${usage.reasoning} reasoning tokens, billed as output` : undefined));
+  return { ...base, usd: lines.reduce((n, l) => n + l.usd, 0), lines };
 }

@@ -1,7 +1,7 @@
 // Decodes OTLP protobuf Export{Trace,Logs,Metrics}ServiceRequest bodies into our records.
 // Field numbers follow opentelemetry-proto v1 (trace.proto, logs.proto, metrics.proto, common.proto).
 import type { AnyValue, KeyValue, Resource, Scope, SpanData, SpanEvent, SpanLink, SpanStatus, Nanos } from '../protocol';
-import { KeyMatcher, PbReader, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
+import { KeyMatcher, PbReader, type KeyMatch, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
 import {
   addReason, type ScanKeys, type SpanDetail, type SpanScan, emptyResource, emptyScope, spanProblem,
   type DecodedLogs, type DecodedMetrics, type DecodedTraces, type LogRecordData, type MetricPoint, type SpanRecord,
@@ -118,7 +118,7 @@ function checkAnyValue(r: PbReader, stop: number, depth: number): void {
  * the wire in practice, so the value is decoded or only checked as it is reached.
  */
 function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatcher | undefined, into?: KeyValue[]): void {
-  let key: string | undefined;
+  let key: KeyMatch | undefined;
   let seenKey = false;
   let value: AnyValue | undefined;
   while (r.pos < stop) {
@@ -137,7 +137,7 @@ function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatche
         r.expect(wt, WT_LEN, 'KeyValue.value');
         const e = r.lenEnd();
         // A value before its key (legal, never seen in practice) is decoded in case the key is wanted.
-        if (key !== undefined || (want !== undefined && !seenKey)) value = anyValue(r, e, depth);
+        if ((key !== undefined && !key.presenceOnly) || (want !== undefined && !seenKey)) value = anyValue(r, e, depth);
         else checkAnyValue(r, e, depth);
         end(r, e);
         break;
@@ -145,14 +145,14 @@ function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatche
       default: r.skip(wt);
     }
   }
-  if (into && key !== undefined) into.push({ key, value: value ?? {} });
+  if (into && key !== undefined) into.push({ key: key.key, value: key.presenceOnly ? {} : value ?? {} });
 }
 
 // One matcher per key list (the normalizer has one list; tests may pass others).
 const matchers = new WeakMap<ScanKeys, KeyMatcher>();
 function matcherFor(keys: ScanKeys): KeyMatcher {
   let m = matchers.get(keys);
-  if (!m) matchers.set(keys, (m = new KeyMatcher(keys)));
+  if (!m) matchers.set(keys, (m = new KeyMatcher(keys.decode, keys.presence)));
   return m;
 }
 

@@ -215,14 +215,18 @@ export function nanosToString(hi: number, lo: number): Nanos {
  * 4096-slot table by length and three sampled bytes, then a byte compare; most keys that are not
  * wanted stop at an empty slot.
  */
-export class KeyMatcher {
-  private readonly slots: ({ bytes: Buffer; key: string }[] | undefined)[] = new Array(4096);
+export interface KeyMatch { bytes: Buffer; key: string; presenceOnly: boolean }
 
-  constructor(keys: readonly string[]) {
-    for (const key of keys) {
-      const bytes = Buffer.from(key, 'utf8');
-      const h = KeyMatcher.hash(bytes, 0, bytes.length);
-      (this.slots[h] ??= []).push({ bytes, key });
+export class KeyMatcher {
+  private readonly slots: (KeyMatch[] | undefined)[] = new Array(4096);
+
+  constructor(keys: readonly string[], presence: readonly string[] = []) {
+    for (const [list, presenceOnly] of [[keys, false], [presence, true]] as const) {
+      for (const key of list) {
+        const bytes = Buffer.from(key, 'utf8');
+        const h = KeyMatcher.hash(bytes, 0, bytes.length);
+        (this.slots[h] ??= []).push({ bytes, key, presenceOnly });
+      }
     }
   }
 
@@ -232,7 +236,7 @@ export class KeyMatcher {
     return (len * 31 + b[end - 1]! * 7 + b[start + (len >> 1)]! * 131 + b[end - 2 >= start ? end - 2 : start]! * 17) & 4095;
   }
 
-  match(b: Buffer, start: number, end: number): string | undefined {
+  match(b: Buffer, start: number, end: number): KeyMatch | undefined {
     const list = this.slots[KeyMatcher.hash(b, start, end)];
     if (list === undefined) return undefined;
     const len = end - start;
@@ -240,7 +244,7 @@ export class KeyMatcher {
       const c = list[i]!.bytes;
       if (c.length !== len) continue;
       for (let j = 0; j < len; j++) if (c[j] !== b[start + j]) continue outer;
-      return list[i]!.key;
+      return list[i];
     }
     return undefined;
   }

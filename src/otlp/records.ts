@@ -6,8 +6,14 @@ import type { GenAiView, KeyValue, LogData, Resource, Scope, SpanData } from '..
 export type SpanDetail = Pick<SpanData, 'traceState' | 'flags' | 'attributes' | 'droppedAttributesCount' | 'events'
   | 'droppedEventsCount' | 'links' | 'droppedLinksCount'>;
 
-/** The attribute keys the ingest-time normalizer reads (and so the protobuf decoder decodes at ingest). */
-export type ScanKeys = readonly string[];
+/**
+ * The attribute keys the ingest-time normalizer reads, so the protobuf decoder decodes them at
+ * ingest: `decode` by value, `presence` only to know they are there (their value comes as `{}`).
+ */
+export interface ScanKeys {
+  decode: readonly string[];
+  presence: readonly string[];
+}
 
 /** What the ingest-time GenAI normalizer reads: for protobuf, only the attributes it knows it needs. */
 export interface SpanScan {

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type TraceSummary } from '../protocol';
 import type { IngestListener } from './ingest';
-import { SharedRefs, toApiLog, toApiSpan } from '../store/store';
+import { SharedRefs, logsBySpan, toApiLog, toApiSpan } from '../store/store';
 import type { StoredSpan, TraceEntry } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 
@@ -90,9 +90,10 @@ export class LiveFeed implements IngestListener {
       let s = batches.get(e);
       if (s === undefined) {
         const refs = new SharedRefs();
+        const joined = logsBySpan(e.logs);
         const msg: ServerMessage = {
           type: 'spans', traceId: e.traceId,
-          spans: (spans.get(e) ?? []).map((x) => toApiSpan(x, refs, true)),
+          spans: (spans.get(e) ?? []).map((x) => toApiSpan(x, refs, e, joined.get(x.spanId))),
           logs: (logs.get(e) ?? []).map((l) => toApiLog(l, refs)),
           resources: refs.resources, scopes: refs.scopes,
         };

@@ -2,7 +2,8 @@
 import type { ApiLog, ApiSpan, GenAiView, KeyValue, Resource, Scope, TraceResponse, TraceSummary } from '../protocol';
 import { spanDetail } from '../otlp/decodeProto';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
-import { normalizeSpan } from '../genai/normalize';
+import { normalizeSpan, normalizeSpanContent } from '../genai/normalize';
+import { linkToolCalls, rollupByModel } from '../genai/trace';
 import { TraceEntry, type StoredSpan, cmpNanos } from './traceEntry';
 
 export interface StoreOptions {
@@ -174,20 +175,29 @@ export class SharedRefs {
   }
 }
 
-export function toApiSpan(s: StoredSpan, refs: SharedRefs, withContent: boolean): ApiSpan {
-  const r = s;
-  const d = spanDetail(r);
+/**
+ * A stored span as the API sends it: every raw field, and the GenAI view with content (messages,
+ * tool content, cost provenance, notes) read from its attributes, events and joined log records.
+ */
+export function toApiSpan(s: StoredSpan, refs: SharedRefs, entry: TraceEntry | undefined, logs: readonly LogRecordData[] = []): ApiSpan {
+  const d = spanDetail(s);
   const api: ApiSpan = {
-    traceId: r.traceId, spanId: r.spanId, parentSpanId: r.parentSpanId, traceState: d.traceState, flags: d.flags,
-    name: r.name, kind: r.kind, startTimeUnixNano: r.startTimeUnixNano, endTimeUnixNano: r.endTimeUnixNano,
+    traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, traceState: d.traceState, flags: d.flags,
+    name: s.name, kind: s.kind, startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano,
     attributes: d.attributes, droppedAttributesCount: d.droppedAttributesCount, events: d.events,
-    droppedEventsCount: d.droppedEventsCount, links: d.links, droppedLinksCount: d.droppedLinksCount, status: r.status,
-    resource: refs.resource(r.resource), scope: refs.scope(r.scope),
+    droppedEventsCount: d.droppedEventsCount, links: d.links, droppedLinksCount: d.droppedLinksCount, status: s.status,
+    resource: refs.resource(s.resource), scope: refs.scope(s.scope),
   };
-  const genai = withContent && s.genai
-    ? normalizeSpan({ name: r.name, status: r.status, attributes: d.attributes, eventNames: d.events.map((e) => e.name) }, { content: true })
-    : s.genai;
-  if (genai) api.genai = genai;
+  if (s.genai) {
+    const g = normalizeSpanContent(
+      { name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((e) => e.name) },
+      { events: d.events, logs, droppedAttributesCount: d.droppedAttributesCount },
+    );
+    if (g) {
+      if (g.kind === 'llm') g.countsUsage = entry ? entry.countsUsage(s.spanId) : g.countsUsage;
+      api.genai = g;
+    }
+  }
   return api;
 }
 
@@ -229,9 +239,22 @@ export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string,
   return out;
 }
 
+export function logsBySpan(logs: readonly LogRecordData[]): Map<string, LogRecordData[]> {
+  const by = new Map<string, LogRecordData[]>();
+  for (const l of logs) {
+    if (!l.spanId) continue;
+    let list = by.get(l.spanId);
+    if (!list) by.set(l.spanId, (list = []));
+    list.push(l);
+  }
+  return by;
+}
+
 export function traceResponse(e: TraceEntry): TraceResponse {
   const refs = new SharedRefs();
-  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => toApiSpan(s, refs, true));
+  const joined = logsBySpan(e.logs);
+  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => toApiSpan(s, refs, e, joined.get(s.spanId)));
+  linkToolCalls(spans);
   const logs = e.logs.map((l) => toApiLog(l, refs));
-  return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs };
+  return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs, byModel: rollupByModel(spans) };
 }

@@ -1,6 +1,6 @@
 // One trace in the store: its spans by id, its log records, and a summary kept up to date as
 // spans arrive (in any order, sometimes twice) without rescanning the trace.
-import type { Nanos, TraceSummary } from '../protocol';
+import type { GenAiView, Nanos, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
 
@@ -37,7 +37,7 @@ export class TraceEntry {
       traceId, rootName: '', service: '', startTimeUnixNano: '0' as Nanos, endTimeUnixNano: '0' as Nanos,
       durationMs: 0, spanCount: 0, errorCount: 0,
       usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 },
-      costUsd: null, unpricedCalls: 0, agentNames: [], rootPending: true,
+      costUsd: null, unpricedCalls: 0, llmCalls: 0, callsWithoutUsage: 0, models: [], agentNames: [], rootPending: true,
     };
   }
 
@@ -76,17 +76,79 @@ export class TraceEntry {
         this.agents.add(g.agentName);
         sum.agentNames.push(g.agentName);
       }
-      if (g.countsUsage && g.usage) {
-        const u = sum.usage;
-        u.input += g.usage.input;
-        u.output += g.usage.output;
-        u.cacheRead += g.usage.cacheRead;
-        u.cacheCreation += g.usage.cacheCreation;
-        u.reasoning += g.usage.reasoning;
-        if (g.costUsd === null || g.costUsd === undefined) sum.unpricedCalls++;
-        else sum.costUsd = (sum.costUsd ?? 0) + g.costUsd;
-      }
+      if (g.conversationId && !sum.conversationId) sum.conversationId = g.conversationId;
+      if (g.kind === 'llm') this.addModelCall(s, g);
     }
+    // Model calls below this span arrived before it: carry the marks on up to its ancestors.
+    const below = this.llmBelow.get(rec.spanId);
+    if (below !== undefined) this.markAncestors(rec.parentSpanId, below);
     return true;
+  }
+
+  // Each model call counts once (the rule in GenAiView.countsUsage): usage counts on an llm span
+  // that reports it unless an llm span below it also reports usage (a framework's span over the
+  // provider's). Spans arrive in any order, so marks go up the ancestors as far as they have
+  // arrived and wait at the first missing one: `llmBelow` holds, per span id, whether some llm
+  // span (1) or some llm span with usage (2) is below it.
+  private readonly llmBelow = new Map<string, 1 | 2>();
+  /** llm spans whose usage is in the totals, and the innermost llm spans (the model calls). */
+  private readonly counted = new Set<string>();
+  private readonly innermost = new Set<string>();
+  private pricedCalls = 0;
+  private readonly models = new Set<string>();
+
+  /** Whether a span's usage is in the trace totals (for views sent out). */
+  countsUsage(spanId: string): boolean {
+    return this.counted.has(spanId);
+  }
+
+  private addModelCall(s: StoredSpan, g: GenAiView): void {
+    const sum = this.summary;
+    const model = g.responseModel ?? g.requestModel;
+    if (model && !this.models.has(model)) { this.models.add(model); sum.models.push(model); }
+    const below = this.llmBelow.get(s.spanId);
+    if (below === undefined) {
+      this.innermost.add(s.spanId);
+      sum.llmCalls++;
+      if (!g.usage) sum.callsWithoutUsage++;
+    }
+    if (g.usage && below !== 2) this.count(s, g, 1);
+    this.markAncestors(s.parentSpanId, g.usage ? 2 : 1);
+  }
+
+  private markAncestors(parentId: string, mark: 1 | 2): void {
+    let id = parentId;
+    for (let depth = 0; id !== '' && depth < 10_000; depth++) {
+      const had = this.llmBelow.get(id);
+      if (had !== undefined && had >= mark) return; // already marked, and so are its ancestors
+      this.llmBelow.set(id, mark);
+      const p = this.spans.get(id);
+      if (!p) return; // not arrived yet: the walk goes on when it does
+      const g = p.genai;
+      if (g?.kind === 'llm') {
+        if (had === undefined && this.innermost.delete(id)) {
+          this.summary.llmCalls--;
+          if (!g.usage) this.summary.callsWithoutUsage--;
+        }
+        if (mark === 2 && this.counted.has(id)) this.count(p, g, -1);
+      }
+      id = p.parentSpanId;
+    }
+  }
+
+  private count(s: StoredSpan, g: GenAiView, sign: 1 | -1): void {
+    const u = this.summary.usage;
+    const v = g.usage!;
+    u.input += sign * v.input;
+    u.output += sign * v.output;
+    u.cacheRead += sign * v.cacheRead;
+    u.cacheCreation += sign * v.cacheCreation;
+    u.reasoning += sign * v.reasoning;
+    if (sign > 0) this.counted.add(s.spanId); else this.counted.delete(s.spanId);
+    if (g.costUsd === null || g.costUsd === undefined) this.summary.unpricedCalls += sign;
+    else {
+      this.pricedCalls += sign;
+      this.summary.costUsd = this.pricedCalls === 0 ? null : (this.summary.costUsd ?? 0) + sign * g.costUsd;
+    }
   }
 }
