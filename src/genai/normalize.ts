@@ -8,7 +8,7 @@
 import type { GenAiKind, GenAiView, KeyValue, LogData, Message, MessagePart, SpanEvent, SpanStatus, Usage } from '../protocol';
 import type { ScanKeys } from '../otlp/records';
 import { Attrs, firstNum, firstStr, getStr, getStrList, kvObject, toJs } from './attrs';
-import { costOf, priceProviderId } from './pricing';
+import { costOf, costUsd, priceProviderId } from './pricing';
 import {
   fromContentEvents, fromIndexedOpenLLMetry, fromMessageEvents, fromOpenInference, fromVercelPrompt, fromVercelResponse,
   chatMessage, finishReason, jsonValue, parseMessages, parseParts, type GenAiEvent, type Notes,
@@ -171,7 +171,7 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
   if (usage) view.usage = usage;
   if (kind === 'llm') {
     view.countsUsage = usage !== undefined;
-    view.costUsd = usage ? costOf(usage, view.responseModel ?? view.requestModel, view.provider).usd : null;
+    view.costUsd = usage ? costUsd(usage, view.responseModel ?? view.requestModel, view.provider) : null;
   }
   if (span.status.code === 2) view.error = getStr(a, 'error.type') ?? (span.status.message || 'error');
   else {

@@ -41,10 +41,17 @@ const PROVIDER_ALIASES: Record<string, string> = {
   'aws.bedrock': 'aws', 'anthropic.messages': 'anthropic',
 };
 
+const providerIds = new Map<string, string>();
 export function priceProviderId(provider: string | undefined): string | undefined {
   if (!provider) return undefined;
-  const p = provider.toLowerCase();
-  return PROVIDER_ALIASES[p] ?? p.split('.')[0];
+  let id = providerIds.get(provider);
+  if (id === undefined) {
+    const p = provider.toLowerCase();
+    id = PROVIDER_ALIASES[p] ?? p.split('.')[0]!;
+    if (providerIds.size > 1000) providerIds.clear();
+    providerIds.set(provider, id);
+  }
+  return id;
 }
 
 function num(v: unknown): number | undefined {
@@ -81,6 +88,18 @@ export function findPrice(model: string, provider: string | undefined): PriceEnt
   }
   byModel.set(model, entry);
   return entry;
+}
+
+/** USD of one model call, or null when no price is known: the ingest path (no provenance objects). */
+export function costUsd(usage: Usage, model: string | undefined, provider: string | undefined): number | null {
+  if (!model) return null;
+  const p = findPrice(model, provider);
+  if (!p) return null;
+  if (p.tiered) return costOf(usage, model, provider).usd;
+  const cacheRead = Math.min(usage.cacheRead, usage.input);
+  const cacheWrite = Math.min(usage.cacheCreation, usage.input - cacheRead);
+  return ((usage.input - cacheRead - cacheWrite) * p.inputMtok + cacheRead * (p.cacheReadMtok ?? p.inputMtok)
+    + cacheWrite * (p.cacheWriteMtok ?? p.inputMtok) + usage.output * p.outputMtok) / 1e6;
 }
 
 const line = (tokenClass: CostLine['tokenClass'], tokens: number, usdPerMillion: number, note?: string): CostLine => {
