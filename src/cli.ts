@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { defaultOptions, startServer, PortInUseError, SERVER_VERSION, type ServerOptions } from './server/server';
 import { readState, removeState, writeState, defaultDataDir } from './server/stateFile';
 import { importFiles } from './server/importer';
+import { parsePriceOverrides, setPriceOverrides } from './genai/pricing';
 
 const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and trace viewer for LLM agents
 
@@ -22,6 +23,7 @@ serve options:
   --max-disk-mb N      disk for stored data before the oldest files are dropped (default 2048)
   --retention-days N   drop stored data older than this (default 7)
   --token T            API token (default: $AGENT_LENS_TOKEN or a random one)
+  --prices FILE        price overrides: [{"model", "input", "output", "cacheRead"?, "cacheWrite"?}] in USD per million tokens
   --json               print one machine-readable line when ready (or on failure)
 `;
 
@@ -44,11 +46,18 @@ async function serve(argv: string[]): Promise<void> {
       'http-port': { type: 'string' }, 'grpc-port': { type: 'string' }, host: { type: 'string' },
       'data-dir': { type: 'string' }, 'no-persist': { type: 'boolean' }, 'max-memory-mb': { type: 'string' },
       'max-disk-mb': { type: 'string' }, 'retention-days': { type: 'string' }, token: { type: 'string' },
-      json: { type: 'boolean' },
+      prices: { type: 'string' }, json: { type: 'boolean' },
     },
   });
   const json = !!values.json;
   const log = (m: string) => process.stderr.write(`agent-lens: ${m}\n`);
+  if (values.prices) {
+    try {
+      setPriceOverrides(parsePriceOverrides(JSON.parse(fs.readFileSync(values.prices, 'utf8'))));
+    } catch (e) {
+      fail(`--prices ${values.prices}: ${(e as Error).message}`);
+    }
+  }
   const d = defaultOptions();
   const opts: ServerOptions = {
     ...d,

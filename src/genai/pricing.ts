@@ -23,8 +23,31 @@ export interface PriceEntry {
 const cache = new Map<string, Map<string, PriceEntry | null>>();
 const overrides = new Map<string, PriceEntry>();
 
-/** User overrides per model name (USD per million tokens). */
-export function setPriceOverrides(list: { model: string; input: number; output: number; cacheRead?: number; cacheWrite?: number }[]): void {
+export interface PriceOverride { model: string; input: number; output: number; cacheRead?: number; cacheWrite?: number }
+
+/** Checks a price override list (e.g. from `serve --prices FILE`); throws an Error that says what is wrong. */
+export function parsePriceOverrides(v: unknown): PriceOverride[] {
+  if (!Array.isArray(v)) throw new Error('expected a JSON array of {"model", "input", "output", "cacheRead"?, "cacheWrite"?} (USD per million tokens)');
+  return v.map((o: unknown, i) => {
+    const r = (o && typeof o === 'object' ? o : {}) as Record<string, unknown>;
+    if (typeof r.model !== 'string' || !r.model) throw new Error(`[${i}].model: expected a model name`);
+    const price = (k: string, required: boolean): number | undefined => {
+      const x = r[k];
+      if (x === undefined && !required) return undefined;
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new Error(`[${i}].${k}: expected USD per million tokens (a number >= 0)`);
+      return x;
+    };
+    const out: PriceOverride = { model: r.model, input: price('input', true)!, output: price('output', true)! };
+    const cr = price('cacheRead', false);
+    const cw = price('cacheWrite', false);
+    if (cr !== undefined) out.cacheRead = cr;
+    if (cw !== undefined) out.cacheWrite = cw;
+    return out;
+  });
+}
+
+/** User overrides per model name (USD per million tokens); they win over the bundled prices. */
+export function setPriceOverrides(list: PriceOverride[]): void {
   overrides.clear();
   cache.clear();
   for (const o of list) {
@@ -118,7 +141,7 @@ export function costOf(usage: Usage, model: string | undefined, provider: string
   if (!model) return { usd: null, source: 'unknown', lines: [], note: 'the span names no model' };
   const p = findPrice(model, provider);
   if (!p) return { usd: null, source: 'unknown', lines: [], note: `no price known for model "${model}"${provider ? ` (provider "${provider}")` : ''}` };
-  const source = p.providerId === 'override' ? 'user override (agentLens.priceOverrides)' : SOURCE;
+  const source = p.providerId === 'override' ? 'user override' : SOURCE;
   const base = { source, provider: p.providerId, model: p.modelId };
   if (p.tiered) {
     const r = calcPrice(

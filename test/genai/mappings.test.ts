@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normalizeSpan, normalizeSpanContent, type SpanContent } from '../../src/genai/normalize';
-import { costOf, findPrice, PRICES_VERSION, setPriceOverrides } from '../../src/genai/pricing';
+import { costOf, findPrice, parsePriceOverrides, PRICES_VERSION, setPriceOverrides } from '../../src/genai/pricing';
 import { TraceStore } from '../../src/store/store';
 import { expectedAttrs } from '../helpers/otel';
 import { span } from '../helpers/builders';
@@ -231,4 +231,12 @@ test('prices: cached input is priced at the cache price and is part of input tok
   assert.equal(cache.tokens, 600);
   assert.equal(cache.usdPerMillion, 0.075);
   assert.ok(Math.abs(c.usd! - (400 * 0.15 + 600 * 0.075) / 1e6) < 1e-15);
+});
+
+test('price override files: a clear error for each mistake', () => {
+  assert.deepEqual(parsePriceOverrides([{ model: 'm', input: 1, output: 2, cacheRead: 0.5 }]), [{ model: 'm', input: 1, output: 2, cacheRead: 0.5 }]);
+  assert.throws(() => parsePriceOverrides({}), /expected a JSON array/);
+  assert.throws(() => parsePriceOverrides([{ input: 1, output: 1 }]), /\[0\]\.model: expected a model name/);
+  assert.throws(() => parsePriceOverrides([{ model: 'm', input: '1', output: 1 }]), /\[0\]\.input: expected USD per million tokens/);
+  assert.throws(() => parsePriceOverrides([{ model: 'm', input: 1, output: -1 }]), /\[0\]\.output/);
 });
