@@ -33,7 +33,7 @@ const OPERATION_KIND: Record<string, GenAiKind> = {
   chat: 'llm', text_completion: 'llm', generate_content: 'llm', completion: 'llm', responses: 'llm',
   embeddings: 'embeddings', retrieval: 'retrieval',
   invoke_agent: 'agent', create_agent: 'agent',
-  execute_tool: 'tool', invoke_workflow: 'workflow',
+  execute_tool: 'tool', invoke_workflow: 'workflow', agent_step: 'workflow',
 };
 
 const OPENINFERENCE_KIND: Record<string, GenAiKind> = {
@@ -86,8 +86,10 @@ function detectSchema(a: Attrs, eventNames: readonly string[], name: string): st
   if (a.has('logfire.span_type') || a.has('pydantic_ai.all_messages')) return 'logfire';
   if (a.has('gen_ai.input.messages') || a.has('gen_ai.provider.name') || a.has('gen_ai.output.messages') || a.has('gen_ai.system_instructions')
     || a.has('gen_ai.tool.call.arguments') || a.has('gen_ai.tool.call.result')) return 'otel-genai-current';
-  if (a.has('gen_ai.operation.name') || a.has('gen_ai.system') || a.has('gen_ai.request.model')) return 'otel-genai-events';
+  // gen_ai.system (before 1.37) or message events mark the older generation; operation and model names are in both.
+  if (a.has('gen_ai.system') || a.has('gen_ai.usage.prompt_tokens')) return 'otel-genai-events';
   for (const e of eventNames) if (e.startsWith('gen_ai.')) return 'otel-genai-events';
+  if (a.has('gen_ai.operation.name') || a.has('gen_ai.request.model')) return 'otel-genai-current';
   return undefined;
 }
 
@@ -313,7 +315,7 @@ function readTool(view: GenAiView, a: Attrs): void {
 
 // Keys that are understood and shown as raw attributes only (request parameters, tool schemas,
 // SDK settings): not reported as unmapped.
-const SHOWN_RAW = /^(gen_ai\.request\.|gen_ai\.tool\.(definitions|type|description)$|gen_ai\.usage\.total_tokens$|gen_ai\.openai\.|gen_ai\.output\.type$|gen_ai\.data_source\.id$|llm\.invocation_parameters$|llm\.tools\.|llm\.token_count\.(total|prompt_details\.|completion_details\.)|llm\.usage\.total_tokens$|llm\.is_streaming$|llm\.headers$|llm\.frequency_penalty$|llm\.presence_penalty$|llm\.top_p$|llm\.user$|input\.mime_type$|output\.mime_type$|ai\.settings\.|ai\.request\.headers\.|ai\.response\.(providerMetadata|timestamp|msToFirstChunk|msToFinish|avgOutputTokensPerSecond|avgCompletionTokensPerSecond)$|ai\.prompt\.(tools|toolChoice)$|ai\.telemetry\.functionId$|ai\.usage\.|ai\.telemetry\.metadata\.|ai\.model\.|ai\.schema|ai\.value$|ai\.values$|ai\.embedding|traceloop\.workflow\.name$|traceloop\.association\.properties\.|traceloop\.entity\.(path|version)$|tool\.(parameters|description|json_schema|id)$|session\.|user\.id$|metadata$|tag\.tags$|llm\.prompt_template\.)/;
+const SHOWN_RAW = /^(gen_ai\.request\.|gen_ai\.(client\.operation|execute_tool)\.duration$|gen_ai\.tool\.(definitions|type|description)$|gen_ai\.usage\.total_tokens$|gen_ai\.openai\.|gen_ai\.output\.type$|gen_ai\.data_source\.id$|llm\.invocation_parameters$|llm\.tools\.|llm\.token_count\.(total|prompt_details\.|completion_details\.)|llm\.usage\.total_tokens$|llm\.is_streaming$|llm\.headers$|llm\.frequency_penalty$|llm\.presence_penalty$|llm\.top_p$|llm\.user$|input\.mime_type$|output\.mime_type$|ai\.settings\.|ai\.request\.headers\.|ai\.response\.(providerMetadata|timestamp|msToFirstChunk|msToFinish|avgOutputTokensPerSecond|avgCompletionTokensPerSecond)$|ai\.prompt\.(tools|toolChoice)$|ai\.telemetry\.functionId$|ai\.usage\.|ai\.telemetry\.metadata\.|ai\.model\.|ai\.schema|ai\.value$|ai\.values$|ai\.embedding|traceloop\.workflow\.name$|traceloop\.association\.properties\.|traceloop\.entity\.(path|version)$|tool\.(parameters|description|json_schema|id)$|session\.|user\.id$|metadata$|tag\.tags$|llm\.prompt_template\.)/;
 const GENAI_LOOKING = /^(gen_ai|llm|ai|openinference|traceloop|tool|tool_call|input|output|session|agent|embedding|retrieval|reranker|document|pydantic_ai|logfire)\./;
 
 function unmapped(a: Attrs): string[] {

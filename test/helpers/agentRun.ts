@@ -4,7 +4,8 @@
 //   node agentRun.js <flavour> <otlpBaseUrl> <mockModelUrl>
 // flavours: otel (official @opentelemetry/instrumentation-openai, log events), openllmetry
 // (@traceloop/instrumentation-openai), openinference (@arizeai/openinference-instrumentation-openai),
-// vercel (the `ai` SDK with experimental_telemetry). The agent and tool spans around the model
+// vercel (`ai` 6 with experimental_telemetry: the ai.* spans), vercel-otel (`ai` 7 with
+// @ai-sdk/otel's OpenTelemetry(): current gen_ai.* spans). The agent and tool spans around the model
 // calls are written the way each ecosystem writes them (its attribute names), as an app would.
 //
 // The run: the user asks for a trip plan; call 1 asks for two tools (get_weather, search_flights);
@@ -17,7 +18,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 
-export type Flavour = 'otel' | 'openllmetry' | 'openinference' | 'vercel';
+export type Flavour = 'otel' | 'openllmetry' | 'openinference' | 'vercel' | 'vercel-otel';
 
 export const AGENT = {
   name: 'travel-agent',
@@ -124,6 +125,32 @@ async function runVercel(modelUrl: string): Promise<string> {
   return traceId;
 }
 
+/** ai@7 with @ai-sdk/otel: the `ai` instance is the one @ai-sdk/otel depends on (the project's own `ai` is 6). */
+async function runVercelOtel(modelUrl: string): Promise<string> {
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+  const otel = require('@ai-sdk/otel') as { OpenTelemetry: new () => unknown };
+  const ai = require(require.resolve('ai', { paths: [require('node:path').dirname(require.resolve('@ai-sdk/otel'))] })) as any;
+  const { createOpenAI } = require('ai-sdk-openai-4') as { createOpenAI: (o: object) => any };
+  const { z } = require('zod') as typeof import('zod');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  ai.registerTelemetry(new otel.OpenTelemetry());
+  const openai = createOpenAI({ baseURL: modelUrl, apiKey: 'sk-test' });
+  let traceId = '';
+  const tools = Object.fromEntries(AGENT.tools.map((t) => [t.name, ai.tool({
+    description: t.description,
+    inputSchema: z.object({}).passthrough(),
+    execute: async () => {
+      traceId ||= trace.getActiveSpan()?.spanContext().traceId ?? '';
+      return t.result;
+    },
+  })]));
+  await ai.generateText({
+    model: openai.chat(AGENT.model), system: AGENT.system, prompt: AGENT.user, tools, stopWhen: ai.stepCountIs(4),
+    telemetry: { isEnabled: true, functionId: AGENT.name, metadata: { sessionId: AGENT.conversationId } },
+  });
+  return traceId;
+}
+
 async function main(): Promise<void> {
   const [flavour, otlp, modelUrl] = process.argv.slice(2) as [Flavour, string, string];
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -143,6 +170,7 @@ async function main(): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   let traceId: string;
   if (flavour === 'vercel') traceId = await runVercel(modelUrl);
+  else if (flavour === 'vercel-otel') traceId = await runVercelOtel(modelUrl);
   else {
     if (flavour === 'otel') {
       const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai') as typeof import('@opentelemetry/instrumentation-openai');
