@@ -2,7 +2,7 @@
 // [{role, parts:[text | tool_call | tool_call_response | reasoning | blob/uri/file …], finish_reason?}].
 // What is cut off or absent is reported in `notes`, never invented.
 import type { Message, MessagePart } from '../protocol';
-import { type Attrs, getStr, toJs } from './attrs';
+import { type Attrs, getStr } from './attrs';
 
 export interface Notes {
   notes: string[];
@@ -319,4 +319,3 @@ export function fromContentEvents(events: readonly GenAiEvent[], n: Notes): { in
   return out;
 }
 
-export { toJs };

@@ -1,6 +1,6 @@
 // The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
 import type { ApiLog, ApiSpan, GenAiView, KeyValue, Resource, Scope, TraceResponse, TraceSummary } from '../protocol';
-import { spanDetail } from '../otlp/decodeProto';
+import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan, normalizeSpanContent } from '../genai/normalize';
 import { linkToolCalls, rollupByModel } from '../genai/trace';
