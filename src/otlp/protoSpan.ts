@@ -14,6 +14,18 @@ export function end(r: PbReader, stop: number): void {
 // Nesting deeper than this is refused (as in the JSON decoder): recursion must not exhaust the stack.
 const MAX_DEPTH = 64;
 
+/** ArrayValue and KeyValueList: field 1 repeated, each entry handed to `item` with its end. */
+function entries(r: PbReader, wt: number, what: string, item: (stop: number) => void): void {
+  r.expect(wt, WT_LEN, what);
+  const e = r.lenEnd();
+  while (r.pos < e) {
+    const t = r.varint32();
+    if (t === ((1 << 3) | WT_LEN)) { const ve = r.lenEnd(); item(ve); end(r, ve); }
+    else r.skip(t & 7);
+  }
+  end(r, e);
+}
+
 export function anyValue(r: PbReader, stop: number, depth = 0): AnyValue {
   if (depth > MAX_DEPTH) r.fail(`values nested deeper than ${MAX_DEPTH} levels`);
   let v: AnyValue = {};
@@ -31,28 +43,14 @@ export function anyValue(r: PbReader, stop: number, depth = 0): AnyValue {
         break;
       }
       case 5: {
-        r.expect(wt, WT_LEN, 'AnyValue.array_value');
-        const e = r.lenEnd();
         const values: AnyValue[] = [];
-        while (r.pos < e) {
-          const t = r.varint32();
-          if (t === ((1 << 3) | WT_LEN)) { const ve = r.lenEnd(); values.push(anyValue(r, ve, depth + 1)); end(r, ve); }
-          else r.skip(t & 7);
-        }
-        end(r, e);
+        entries(r, wt, 'AnyValue.array_value', (e) => values.push(anyValue(r, e, depth + 1)));
         v = { arrayValue: { values } };
         break;
       }
       case 6: {
-        r.expect(wt, WT_LEN, 'AnyValue.kvlist_value');
-        const e = r.lenEnd();
         const values: KeyValue[] = [];
-        while (r.pos < e) {
-          const t = r.varint32();
-          if (t === ((1 << 3) | WT_LEN)) { const ke = r.lenEnd(); values.push(keyValue(r, ke, depth + 1)); end(r, ke); }
-          else r.skip(t & 7);
-        }
-        end(r, e);
+        entries(r, wt, 'AnyValue.kvlist_value', (e) => values.push(keyValue(r, e, depth + 1)));
         v = { kvlistValue: { values } };
         break;
       }
@@ -90,21 +88,8 @@ function checkAnyValue(r: PbReader, stop: number, depth: number): void {
       case 2: r.expect(wt, WT_VARINT, 'AnyValue.bool_value'); r.varint32(); break;
       case 3: r.expect(wt, WT_VARINT, 'AnyValue.int_value'); r.varint32(); break;
       case 4: r.expect(wt, WT_I64, 'AnyValue.double_value'); r.skip(WT_I64); break;
-      case 5: case 6: {
-        const f = tag >>> 3;
-        r.expect(wt, WT_LEN, f === 5 ? 'AnyValue.array_value' : 'AnyValue.kvlist_value');
-        const e = r.lenEnd();
-        while (r.pos < e) {
-          const t = r.varint32();
-          if (t === ((1 << 3) | WT_LEN)) {
-            const ve = r.lenEnd();
-            if (f === 5) checkAnyValue(r, ve, depth + 1); else checkKeyValue(r, ve, depth + 1, undefined);
-            end(r, ve);
-          } else r.skip(t & 7);
-        }
-        end(r, e);
-        break;
-      }
+      case 5: entries(r, wt, 'AnyValue.array_value', (e) => checkAnyValue(r, e, depth + 1)); break;
+      case 6: entries(r, wt, 'AnyValue.kvlist_value', (e) => checkKeyValue(r, e, depth + 1, undefined)); break;
       case 7: r.expect(wt, WT_LEN, 'AnyValue.bytes_value'); r.pos = r.lenEnd(); break;
       default: r.skip(wt);
     }
