@@ -258,6 +258,39 @@ export interface ModelRollup {
   unpricedCalls: number;
 }
 
+/** One row of a run's span tree: what the tree and the timeline draw, without content. */
+export interface TreeSpan {
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: Nanos;
+  endTimeUnixNano: Nanos;
+  status: SpanStatus;
+  service: string;
+  /** The GenAI view without messages or tool content (and `countsUsage` as the trace totals see it). */
+  genai?: GenAiView;
+  /** A tool span's arguments on one line, cut to 160 characters. */
+  argsPreview?: string;
+}
+
+/** GET /api/traces/{traceId}/tree: the whole run, light enough for 100,000 spans. */
+export interface TraceTreeResponse {
+  summary: TraceSummary;
+  /** Parents before children, siblings by start time; spans whose parent has not arrived come as roots. */
+  spans: TreeSpan[];
+  byModel: ModelRollup[];
+}
+
+/** GET /api/traces/{traceId}/spans/{spanId}: one span with everything (content, tool links, logs). */
+export interface SpanDetailResponse {
+  span: ApiSpan;
+  resources: Resource[];
+  scopes: Scope[];
+  /** The log records joined to this span. */
+  logs: ApiLog[];
+}
+
 /** GET /api/traces */
 export interface TraceListResponse {
   traces: TraceSummary[];
@@ -276,3 +309,32 @@ export type ServerMessage =
 export type ClientMessage =
   /** Which traces to stream span batches for: a list, '*' for all, [] for summaries only (the default). */
   { type: 'subscribe'; traceIds: string[] | '*' };
+
+// ---- the UI and its host (a VS Code webview by postMessage; the browser page over HTTP and /ws) ----
+
+/** What the UI asks of its host, by method, with the answer each gets. */
+export interface UiMethods {
+  listTraces: { params: { service?: string; q?: string; limit?: number }; result: TraceListResponse };
+  getTree: { params: { traceId: string }; result: TraceTreeResponse };
+  getSpan: { params: { traceId: string; spanId: string }; result: SpanDetailResponse };
+  /** Spans of the run whose name or content contains `q`. */
+  searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
+  deleteTrace: { params: { traceId: string }; result: unknown };
+  /** Which traces the live feed should stream span batches for. */
+  subscribe: { params: { traceIds: string[] }; result: null };
+}
+export type UiMethod = keyof UiMethods;
+
+export type UiToHost =
+  | { type: 'ready'; protocolVersion: number }
+  | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
+
+export type HostToUi =
+  | { type: 'response'; seq: number; result: unknown }
+  | { type: 'response'; seq: number; error: string }
+  /** A live-feed message, relayed as the server sent it. */
+  | { type: 'feed'; message: ServerMessage }
+  /** The host lost or regained the server. */
+  | { type: 'connection'; state: 'connected' | 'connecting' | 'disconnected'; detail?: string }
+  /** Show this run (and step): the editor picked it. */
+  | { type: 'open'; traceId: string; spanId?: string };

@@ -1,6 +1,6 @@
 // Trace-level GenAI views: which tool span ran which tool call of a model's output, and usage and
 // cost per model. Pure functions over a trace's spans (parents first, as the API sends them).
-import type { ApiSpan, ModelRollup, ToolCallLink } from '../protocol';
+import type { ApiSpan, GenAiView, ModelRollup, ToolCallLink } from '../protocol';
 
 interface Call { llmSpanId: string; id?: string; name: string; llmStartMs: number; taken: boolean }
 
@@ -57,7 +57,7 @@ export function linkToolCalls(spans: readonly ApiSpan[]): void {
 }
 
 /** Usage and cost per model over the calls that count (each model call once). */
-export function rollupByModel(spans: readonly ApiSpan[]): ModelRollup[] {
+export function rollupByModel(spans: readonly { genai?: GenAiView | undefined }[]): ModelRollup[] {
   const by = new Map<string, ModelRollup>();
   for (const s of spans) {
     const g = s.genai;

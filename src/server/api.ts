@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
-import { traceResponse } from '../store/store';
+import { spanResponse, traceResponse, treeResponse } from '../store/views';
+import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
 import { PROTOCOL_VERSION } from '../protocol';
 
@@ -11,7 +12,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})$/;
+const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/search|\/spans\/([0-9a-fA-F]{16}))?$/;
 
 export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ingest: Ingest, live: LiveFeed): Promise<void> {
   const p = url.pathname;
@@ -30,12 +31,24 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   const m = TRACE_RE.exec(p);
   if (m) {
     const id = m[1]!.toLowerCase();
+    const sub = m[2];
     if (req.method === 'GET') {
       const e = store.get(id);
       if (!e || e.summary.spanCount === 0) return json(res, 404, { error: `no trace ${id}` });
+      if (sub === '/tree') return json(res, 200, treeResponse(e));
+      if (sub === '/search') {
+        const q = (url.searchParams.get('q') ?? '').toLowerCase();
+        if (!q) return json(res, 400, { error: 'q is required' });
+        return json(res, 200, { spanIds: matchingSpans(e, q) });
+      }
+      if (m[3]) {
+        const spanId = m[3].toLowerCase();
+        const out = spanResponse(e, spanId);
+        return out ? json(res, 200, out) : json(res, 404, { error: `no span ${spanId} in trace ${id}` });
+      }
       return json(res, 200, traceResponse(e));
     }
-    if (req.method === 'DELETE') {
+    if (req.method === 'DELETE' && !sub) {
       return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
     }
   }

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type TraceSummary } from '../protocol';
 import type { IngestListener } from './ingest';
-import { SharedRefs, logsBySpan, toApiLog, toApiSpan } from '../store/store';
+import { SharedRefs, logsBySpan, toApiLog, toApiSpan } from '../store/views';
 import type { StoredSpan, TraceEntry } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 

@@ -5,9 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+let uiDir: string | undefined;
 function distFile(name: string): string {
-  // The server bundle lives in dist/, beside ui.js.
-  return path.join(__dirname, name);
+  // The server bundle lives in dist/, beside ui.js; tests run the server from dist-test/, whose
+  // UI bundle is the repository's dist/.
+  uiDir ??= [__dirname, path.join(__dirname, '..', 'dist'), path.join(__dirname, '..', '..', 'dist')]
+    .find((d) => fs.existsSync(path.join(d, 'ui.js'))) ?? __dirname;
+  return path.join(uiDir, name);
 }
 
 function page(nonce: string, hasBundle: boolean): string {
@@ -16,9 +20,11 @@ function page(nonce: string, hasBundle: boolean): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Agent Lens</title>
+<link rel="icon" href="data:,">
 ${hasBundle ? `<link rel="stylesheet" href="/ui.css">` : ''}
 </head><body>
-<div id="app"${hasBundle ? '' : ' style="font-family:system-ui;padding:2em"'}>${hasBundle ? '' : 'Agent Lens trace server is running. The UI bundle is not built: run <code>npm run build</code>.'}</div>
+${hasBundle ? '' : `<style nonce="${nonce}">#app{font-family:system-ui;padding:2em}</style>`}
+<div id="app">${hasBundle ? '' : 'Agent Lens trace server is running. The UI bundle is not built: run <code>npm run build</code>.'}</div>
 ${hasBundle ? `<script nonce="${nonce}" src="/ui.js"></script>` : ''}
 </body></html>`;
 }

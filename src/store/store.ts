@@ -1,9 +1,8 @@
 // The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
-import type { ApiLog, ApiSpan, GenAiView, KeyValue, Resource, Scope, TraceResponse, TraceSummary } from '../protocol';
-import { spanDetail } from '../otlp/protoSpan';
+import type { GenAiView, KeyValue, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
-import { normalizeSpan, normalizeSpanContent } from '../genai/normalize';
-import { linkToolCalls, rollupByModel } from '../genai/trace';
+import { normalizeSpan } from '../genai/normalize';
+import { traceMatches } from './search';
 import { TraceEntry, type StoredSpan, cmpNanos } from './traceEntry';
 
 export interface StoreOptions {
@@ -137,7 +136,10 @@ export class TraceStore {
     this.spanTotal = 0;
   }
 
-  /** Run summaries, newest first. `q` matches trace id, root name, service and agent names. */
+  /**
+   * Run summaries, newest first. `q` is a full-text search: trace id, root name, service, agent
+   * and model names, and the content of every span and log record (prompts, outputs, tool calls).
+   */
   list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number } {
     const q = opts.q?.toLowerCase();
     const out: TraceEntry[] = [];
@@ -145,116 +147,11 @@ export class TraceStore {
       const s = e.summary;
       if (s.spanCount === 0) continue;
       if (opts.service && s.service !== opts.service) continue;
-      if (q && !(s.traceId.includes(q) || s.rootName.toLowerCase().includes(q) || s.service.toLowerCase().includes(q)
-        || s.agentNames.some((a) => a.toLowerCase().includes(q)))) continue;
+      if (q && !traceMatches(e, q)) continue;
       out.push(e);
     }
     out.sort((a, b) => cmpNanos(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano));
     const limit = opts.limit ?? 100;
     return { traces: out.slice(0, limit).map((e) => e.summary), total: out.length };
   }
-}
-
-/** Resources and scopes shared by many spans are sent once and referred to by index. */
-export class SharedRefs {
-  readonly resources: Resource[] = [];
-  readonly scopes: Scope[] = [];
-  private readonly rIdx = new Map<Resource, number>();
-  private readonly sIdx = new Map<Scope, number>();
-
-  resource(r: Resource): number {
-    let i = this.rIdx.get(r);
-    if (i === undefined) { i = this.resources.push(r) - 1; this.rIdx.set(r, i); }
-    return i;
-  }
-
-  scope(s: Scope): number {
-    let i = this.sIdx.get(s);
-    if (i === undefined) { i = this.scopes.push(s) - 1; this.sIdx.set(s, i); }
-    return i;
-  }
-}
-
-/**
- * A stored span as the API sends it: every raw field, and the GenAI view with content (messages,
- * tool content, cost provenance, notes) read from its attributes, events and joined log records.
- */
-export function toApiSpan(s: StoredSpan, refs: SharedRefs, entry: TraceEntry | undefined, logs: readonly LogRecordData[] = []): ApiSpan {
-  const d = spanDetail(s);
-  const api: ApiSpan = {
-    traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, traceState: d.traceState, flags: d.flags,
-    name: s.name, kind: s.kind, startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano,
-    attributes: d.attributes, droppedAttributesCount: d.droppedAttributesCount, events: d.events,
-    droppedEventsCount: d.droppedEventsCount, links: d.links, droppedLinksCount: d.droppedLinksCount, status: s.status,
-    resource: refs.resource(s.resource), scope: refs.scope(s.scope),
-  };
-  if (s.genai) {
-    const g = normalizeSpanContent(
-      { name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((e) => e.name) },
-      { events: d.events, logs, droppedAttributesCount: d.droppedAttributesCount },
-    );
-    if (g) {
-      if (g.kind === 'llm') g.countsUsage = entry ? entry.countsUsage(s.spanId) : g.countsUsage;
-      api.genai = g;
-    }
-  }
-  return api;
-}
-
-export function toApiLog(l: LogRecordData, refs: SharedRefs): ApiLog {
-  const { resource, scope, ...data } = l;
-  return { ...data, resource: refs.resource(resource), scope: refs.scope(scope) };
-}
-
-/** Parents before children, siblings by start time; spans whose parent is missing come as roots. */
-export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string, StoredSpan>): StoredSpan[] {
-  const children = new Map<string, StoredSpan[]>();
-  const roots: StoredSpan[] = [];
-  for (const s of spans) {
-    const p = s.parentSpanId;
-    if (p && p !== s.spanId && byId.has(p)) {
-      let list = children.get(p);
-      if (!list) children.set(p, (list = []));
-      list.push(s);
-    } else roots.push(s);
-  }
-  const byStart = (a: StoredSpan, b: StoredSpan) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
-  roots.sort(byStart);
-  const out: StoredSpan[] = [];
-  const stack = roots.reverse();
-  const seen = new Set<string>();
-  while (stack.length) {
-    const s = stack.pop()!;
-    if (seen.has(s.spanId)) continue;
-    seen.add(s.spanId);
-    out.push(s);
-    const kids = children.get(s.spanId);
-    if (kids) {
-      kids.sort(byStart);
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-    }
-  }
-  // Spans in a parent cycle are reachable from no root; they still belong in the answer.
-  if (out.length < byId.size) for (const s of byId.values()) if (!seen.has(s.spanId)) out.push(s);
-  return out;
-}
-
-export function logsBySpan(logs: readonly LogRecordData[]): Map<string, LogRecordData[]> {
-  const by = new Map<string, LogRecordData[]>();
-  for (const l of logs) {
-    if (!l.spanId) continue;
-    let list = by.get(l.spanId);
-    if (!list) by.set(l.spanId, (list = []));
-    list.push(l);
-  }
-  return by;
-}
-
-export function traceResponse(e: TraceEntry): TraceResponse {
-  const refs = new SharedRefs();
-  const joined = logsBySpan(e.logs);
-  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => toApiSpan(s, refs, e, joined.get(s.spanId)));
-  linkToolCalls(spans);
-  const logs = e.logs.map((l) => toApiLog(l, refs));
-  return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs, byModel: rollupByModel(spans) };
 }

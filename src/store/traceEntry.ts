@@ -14,7 +14,7 @@ export function cmpNanos(a: string, b: string): number {
 
 // Resources are shared between spans (and requests), so each is read once.
 const services = new WeakMap<object, string>();
-function serviceOf(rec: SpanRecord): string {
+export function serviceOf(rec: SpanRecord): string {
   let s = services.get(rec.resource);
   if (s === undefined) {
     s = getStr(attrMap(rec.resource.attributes), 'service.name') ?? '';

@@ -1,7 +1,8 @@
 // The store: out-of-order arrival, duplicates, incremental summaries, parents-first order, eviction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TraceStore, orderParentsFirst, traceResponse } from '../../src/store/store';
+import { TraceStore } from '../../src/store/store';
+import { orderParentsFirst, traceResponse } from '../../src/store/views';
 import { span, traceId } from '../helpers/builders';
 
 const llm = (input: number, output: number) => ({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output });

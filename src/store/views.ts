@@ -1,0 +1,188 @@
+// What queries send: stored spans as API spans (decoded and normalized with content), whole traces,
+// the light tree of a run, and one span in full.
+import type { ApiLog, ApiSpan, GenAiView, Resource, Scope, SpanDetailResponse, ToolCallLink, TraceResponse, TraceTreeResponse, TreeSpan } from '../protocol';
+import { spanDetail } from '../otlp/protoSpan';
+import type { LogRecordData } from '../otlp/records';
+import { normalizeSpanContent } from '../genai/normalize';
+import { linkToolCalls, rollupByModel } from '../genai/trace';
+import { type TraceEntry, type StoredSpan, cmpNanos, serviceOf } from './traceEntry';
+
+/** Resources and scopes shared by many spans are sent once and referred to by index. */
+export class SharedRefs {
+  readonly resources: Resource[] = [];
+  readonly scopes: Scope[] = [];
+  private readonly rIdx = new Map<Resource, number>();
+  private readonly sIdx = new Map<Scope, number>();
+
+  resource(r: Resource): number {
+    let i = this.rIdx.get(r);
+    if (i === undefined) { i = this.resources.push(r) - 1; this.rIdx.set(r, i); }
+    return i;
+  }
+
+  scope(s: Scope): number {
+    let i = this.sIdx.get(s);
+    if (i === undefined) { i = this.scopes.push(s) - 1; this.sIdx.set(s, i); }
+    return i;
+  }
+}
+
+/**
+ * A stored span as the API sends it: every raw field, and the GenAI view with content (messages,
+ * tool content, cost provenance, notes) read from its attributes, events and joined log records.
+ */
+export function toApiSpan(s: StoredSpan, refs: SharedRefs, entry: TraceEntry | undefined, logs: readonly LogRecordData[] = []): ApiSpan {
+  const d = spanDetail(s);
+  const api: ApiSpan = {
+    traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, traceState: d.traceState, flags: d.flags,
+    name: s.name, kind: s.kind, startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano,
+    attributes: d.attributes, droppedAttributesCount: d.droppedAttributesCount, events: d.events,
+    droppedEventsCount: d.droppedEventsCount, links: d.links, droppedLinksCount: d.droppedLinksCount, status: s.status,
+    resource: refs.resource(s.resource), scope: refs.scope(s.scope),
+  };
+  if (s.genai) {
+    const g = normalizeSpanContent(
+      { name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((e) => e.name) },
+      { events: d.events, logs, droppedAttributesCount: d.droppedAttributesCount },
+    );
+    if (g) {
+      if (g.kind === 'llm') g.countsUsage = entry ? entry.countsUsage(s.spanId) : g.countsUsage;
+      api.genai = g;
+    }
+  }
+  return api;
+}
+
+export function toApiLog(l: LogRecordData, refs: SharedRefs): ApiLog {
+  const { resource, scope, ...data } = l;
+  return { ...data, resource: refs.resource(resource), scope: refs.scope(scope) };
+}
+
+/** Parents before children, siblings by start time; spans whose parent is missing come as roots. */
+export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string, StoredSpan>): StoredSpan[] {
+  const children = new Map<string, StoredSpan[]>();
+  const roots: StoredSpan[] = [];
+  for (const s of spans) {
+    const p = s.parentSpanId;
+    if (p && p !== s.spanId && byId.has(p)) {
+      let list = children.get(p);
+      if (!list) children.set(p, (list = []));
+      list.push(s);
+    } else roots.push(s);
+  }
+  const byStart = (a: StoredSpan, b: StoredSpan) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
+  roots.sort(byStart);
+  const out: StoredSpan[] = [];
+  const stack = roots.reverse();
+  const seen = new Set<string>();
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s.spanId)) continue;
+    seen.add(s.spanId);
+    out.push(s);
+    const kids = children.get(s.spanId);
+    if (kids) {
+      kids.sort(byStart);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+  }
+  // Spans in a parent cycle are reachable from no root; they still belong in the answer.
+  if (out.length < byId.size) for (const s of byId.values()) if (!seen.has(s.spanId)) out.push(s);
+  return out;
+}
+
+export function logsBySpan(logs: readonly LogRecordData[]): Map<string, LogRecordData[]> {
+  const by = new Map<string, LogRecordData[]>();
+  for (const l of logs) {
+    if (!l.spanId) continue;
+    let list = by.get(l.spanId);
+    if (!list) by.set(l.spanId, (list = []));
+    list.push(l);
+  }
+  return by;
+}
+
+export function traceResponse(e: TraceEntry): TraceResponse {
+  const refs = new SharedRefs();
+  const joined = logsBySpan(e.logs);
+  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => toApiSpan(s, refs, e, joined.get(s.spanId)));
+  linkToolCalls(spans);
+  const logs = e.logs.map((l) => toApiLog(l, refs));
+  return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs, byModel: rollupByModel(spans) };
+}
+
+/** A tool span's arguments on one line, short: what a tree row shows beside the tool's name. */
+function argsPreview(args: unknown): string | undefined {
+  if (args === undefined || args === null) return undefined;
+  let s = typeof args === 'string' ? args : JSON.stringify(args);
+  if (typeof args === 'string') {
+    try { s = JSON.stringify(JSON.parse(args)); } catch { /* not JSON: shown as it came */ }
+  }
+  s = s.replace(/\s+/g, ' ').trim();
+  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
+}
+
+function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
+  const t: TreeSpan = {
+    spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind,
+    startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano, status: s.status, service: serviceOf(s),
+  };
+  const g = s.genai;
+  if (g) {
+    t.genai = g.kind === 'llm' ? { ...g, countsUsage: e.countsUsage(s.spanId) } : g;
+    if (g.kind === 'tool') {
+      // Only tool spans are decoded here: the preview is their one piece of content a row shows.
+      const d = spanDetail(s);
+      const full = normalizeSpanContent({ name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((x) => x.name) },
+        { events: d.events, logs: [], droppedAttributesCount: d.droppedAttributesCount });
+      const p = argsPreview(full?.toolArguments);
+      if (p !== undefined) t.argsPreview = p;
+    }
+  }
+  return t;
+}
+
+/** The run's tree: every span's indexed fields and scalar GenAI view, no messages. */
+export function treeResponse(e: TraceEntry): TraceTreeResponse {
+  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => treeSpan(s, e));
+  return { summary: e.summary, spans, byModel: rollupByModel(spans) };
+}
+
+// Tool links need the output messages of every model call in the trace: worked out once per
+// version of the trace (its span and log counts) and kept while it does not change.
+const linkCache = new WeakMap<TraceEntry, { version: string; links: Map<string, ToolCallLink[]> }>();
+
+function toolLinks(e: TraceEntry): Map<string, ToolCallLink[]> {
+  const version = `${e.spans.size}/${e.logs.length}`;
+  const hit = linkCache.get(e);
+  if (hit?.version === version) return hit.links;
+  const refs = new SharedRefs();
+  const joined = logsBySpan(e.logs);
+  const spans: ApiSpan[] = [];
+  for (const s of e.spans.values()) {
+    const k = s.genai?.kind;
+    if (k === 'llm') spans.push(toApiSpan(s, refs, e, joined.get(s.spanId)));
+    // A tool span needs only its name and call id, which the stored view has.
+    else if (k === 'tool') spans.push({ spanId: s.spanId, startTimeUnixNano: s.startTimeUnixNano, genai: { ...s.genai! } } as ApiSpan);
+  }
+  linkToolCalls(spans);
+  const links = new Map<string, ToolCallLink[]>();
+  for (const s of spans) if (s.genai?.toolCalls) links.set(s.spanId, s.genai.toolCalls);
+  linkCache.set(e, { version, links });
+  return links;
+}
+
+/** One span in full: raw fields, the GenAI view with content and tool links, and its log records. */
+export function spanResponse(e: TraceEntry, spanId: string): SpanDetailResponse | undefined {
+  const s = e.spans.get(spanId);
+  if (!s) return undefined;
+  const refs = new SharedRefs();
+  const logs = e.logs.filter((l) => l.spanId === spanId);
+  const span = toApiSpan(s, refs, e, logs);
+  const g: GenAiView | undefined = span.genai;
+  if (g && (g.kind === 'llm' || g.kind === 'tool')) {
+    const links = toolLinks(e).get(spanId);
+    if (links) g.toolCalls = links;
+  }
+  return { span, resources: refs.resources, scopes: refs.scopes, logs: logs.map((l) => toApiLog(l, refs)) };
+}

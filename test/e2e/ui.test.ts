@@ -1,0 +1,178 @@
+// The browser UI end to end: a real server, a real agent run (official OpenAI instrumentation,
+// OTLP/protobuf) against the mock model, and Debian's Chromium. The run must appear live, open,
+// walk with the keyboard, and show the transcript, tool arguments, tokens and cost; search must
+// find it by a tool argument; a child that arrives before its parent sits under a placeholder
+// that resolves when the parent comes.
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { trace, context as otelContext } from '@opentelemetry/api';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { startTestServer, api, waitFor } from '../helpers/server';
+import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser';
+import { startMockModel, type MockModel, TOOL_ARGS } from '../../src/demo/mockModel';
+import { AGENT } from '../helpers/agentRun';
+import type { RunningServer } from '../../src/server/server';
+import type { TraceTreeResponse } from '../../src/protocol';
+import { costOf } from '../../src/genai/pricing';
+
+const skip = browserSkipReason() || false;
+let server: RunningServer;
+let mock: MockModel;
+let browser: Browser;
+const url = () => `http://127.0.0.1:${server.httpPort}/?token=${server.token}`;
+
+before(async () => {
+  if (skip) return;
+  server = await startTestServer();
+  mock = await startMockModel();
+  browser = await openBrowser();
+});
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await mock.close();
+  await server.close();
+});
+
+async function agentRun(): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath,
+    [path.join(__dirname, '..', 'helpers', 'agentRun.js'), 'otel', `http://127.0.0.1:${server.httpPort}`, mock.url], { timeout: 60_000 });
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string }).traceId;
+}
+
+test('a live agent run: appears, opens, walks by keyboard, shows transcript, tool arguments, tokens and cost', { skip }, async () => {
+  const { page, errors } = browser;
+  await page.goto(url());
+  await page.waitForSelector('.conn.connected');
+  assert.match(await page.textContent('.list-info') ?? '', /No runs yet/);
+
+  // The run is sent while the page is open: it must appear without a reload.
+  const from = mock.usages.length;
+  const traceId = await agentRun();
+  const row = page.locator(`tr[data-id="${traceId}"]`);
+  await row.waitFor();
+  await waitFor('the run to be complete in the list', async () => (await row.locator('td').nth(4).textContent()) === '5' || undefined);
+  const usages = mock.usages.slice(from);
+  const input = usages.reduce((a, u) => a + u.prompt_tokens, 0), output = usages.reduce((a, u) => a + u.completion_tokens, 0);
+  assert.equal(await row.locator('td').nth(6).textContent(), `${input} → ${output}`);
+
+  // Open it with the keyboard: the list has focus on its first row.
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.run-view[data-ready]');
+  assert.equal(await page.locator('.row').count(), 5);
+  const names = await page.locator('.row .name').allTextContents();
+  assert.equal(names[0], `invoke_agent ${AGENT.name}`);
+  assert.deepEqual(await page.locator('.row .badge').allTextContents(), ['agent', 'LLM', 'tool', 'tool', 'LLM']);
+
+  // Walk: the tree has focus; Down selects the first row, then the first model call.
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.querySelector('.row.selected .badge')?.textContent === 'LLM');
+  const llmId = await page.getAttribute('.row.selected', 'data-id');
+  assert.equal(await page.getAttribute('.rows', 'aria-activedescendant'), `row-${llmId}`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.detail[data-loaded="${llmId}"]`);
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'detail');
+  const detail = page.locator('.detail');
+  assert.match(await detail.locator('.role-system').textContent() ?? '', new RegExp(AGENT.system.slice(0, 30)));
+  assert.match(await detail.locator('.msg.role-user').first().textContent() ?? '', /Plan a weekend in Lisbon/);
+  // Both tool calls with their arguments, linked to the spans that ran them.
+  const calls = detail.locator('.part.tool-call');
+  assert.equal(await calls.count(), 2);
+  const callText = await calls.first().textContent() ?? '';
+  assert.match(callText, /get_weather/);
+  for (const [k, v] of Object.entries(TOOL_ARGS.get_weather!)) assert.match(callText, new RegExp(`${k}: "${v}"`));
+  assert.match(callText, /ran in/);
+  // Tokens and cost equal the mock's usage and the price table.
+  assert.equal(await detail.locator('[data-tokens="input"]').textContent(), String(usages[0]!.prompt_tokens));
+  assert.equal(await detail.locator('[data-tokens="output"]').textContent(), String(usages[0]!.completion_tokens));
+  const expected = costOf({ input: usages[0]!.prompt_tokens, output: usages[0]!.completion_tokens, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, AGENT.model, 'openai');
+  assert.equal(Number(await detail.locator('[data-cost]').getAttribute('data-cost')), expected.usd);
+
+  // Escape goes back to the tree; following a tool-call link opens the tool span with its arguments.
+  await page.keyboard.press('Escape');
+  await calls.first().locator('button.link').click();
+  await page.waitForFunction(() => document.querySelector('.row.selected .badge')?.textContent === 'tool');
+  await page.waitForSelector('.detail .tool-args');
+  assert.match(await page.textContent('.detail .tool-args') ?? '', /city: "Lisbon"/);
+  assert.match(await page.textContent('.detail .tool-result') ?? '', /sunny/);
+
+  // ArrowLeft goes to the parent (the agent); ArrowLeft again collapses it.
+  await page.locator('.rows').focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => document.querySelector('.row.selected .badge')?.textContent === 'agent');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => document.querySelectorAll('.row').length === 1);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelectorAll('.row').length === 5);
+
+  // Find in run: a tool argument value (content, searched by the server) marks the tool span.
+  await page.keyboard.press('/');
+  await page.keyboard.type('2026-12-04');
+  // It is in the first call's output, the tool span, and the second call's input: three steps.
+  await page.waitForFunction(() => /^1 of \d+$/.test(document.querySelector('.find-info')?.textContent ?? ''));
+  const matched = await page.locator('.row.match .badge').allTextContents();
+  assert.deepEqual(matched, ['LLM', 'tool', 'LLM']);
+  assert.match(await page.locator('.row.match').nth(1).textContent() ?? '', /search_flights/);
+  assert.equal(await page.textContent('.find-info'), '1 of 3');
+
+  // The run list's full-text search finds the run by the same argument, and not by nonsense.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Backspace');
+  await page.waitForSelector('table.runs');
+  await page.keyboard.press('/');
+  await page.keyboard.type('2026-12-04');
+  await page.waitForFunction((id) => document.querySelectorAll('tr[data-id]').length === 1 && !!document.querySelector(`tr[data-id="${id}"]`), traceId);
+  await page.fill('input.search', 'no-such-words-anywhere');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-id]').length === 0);
+  assert.match(await page.textContent('.list-info') ?? '', /No run matches/);
+  await page.fill('input.search', '');
+  assert.deepEqual(errors, []);
+});
+
+test('a child that arrives before its parent sits under a placeholder until the parent comes', { skip }, async () => {
+  const { page, errors } = browser;
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'pending-parent-app' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` }) })],
+  });
+  const tracer = provider.getTracer('pending');
+  const parent = tracer.startSpan('invoke_agent planner', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner' } });
+  const ctx = trace.setSpan(otelContext.active(), parent);
+  const child = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.usage.input_tokens': 120, 'gen_ai.usage.output_tokens': 30 } }, ctx);
+  child.end(); // exported now: the parent is still running
+  await provider.forceFlush();
+  const traceId = parent.spanContext().traceId;
+  const parentId = parent.spanContext().spanId;
+
+  await page.goto(`${url()}#/run/${traceId}`);
+  await page.waitForSelector('.run-view[data-ready]');
+  const placeholder = page.locator(`.row[data-id="${parentId}"]`);
+  await placeholder.waitFor();
+  assert.match(await placeholder.getAttribute('class') ?? '', /k-pending/);
+  assert.match(await placeholder.textContent() ?? '', /waiting for parent/);
+  assert.match(await page.textContent('.run-header') ?? '', /root pending/);
+  // Select the child: the selection must survive the parent's arrival.
+  const childRow = page.locator(`.row[data-id="${child.spanContext().spanId}"]`);
+  await childRow.click();
+  await page.waitForSelector(`.detail[data-loaded="${child.spanContext().spanId}"]`);
+
+  parent.end();
+  await provider.forceFlush();
+  await page.waitForFunction((id) => document.querySelector(`.row[data-id="${id}"] .name`)?.textContent === 'invoke_agent planner', parentId);
+  assert.match(await placeholder.getAttribute('class') ?? '', /k-agent/);
+  assert.match(await childRow.getAttribute('class') ?? '', /selected/);
+  assert.equal(await page.getAttribute(`.row[data-id="${child.spanContext().spanId}"]`, 'aria-level'), '2');
+  await page.waitForFunction(() => !/root pending/.test(document.querySelector('.run-header')?.textContent ?? ''));
+  const tree = await api(server)<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
+  assert.deepEqual(tree.spans.map((s) => s.name), ['invoke_agent planner', 'chat gpt-4o-mini']);
+  await provider.shutdown();
+  assert.deepEqual(errors, []);
+});

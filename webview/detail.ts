@@ -1,0 +1,210 @@
+// Step detail: the selected span as a developer reads it. The conversation as a transcript, tool
+// calls with their arguments and results, tokens and cost with where the price came from, errors
+// with their stack, and every raw attribute, event, log record and the resource, copyable.
+import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SpanDetailResponse, ToolCallLink } from '../src/protocol';
+import { copyButton, h, visible } from './dom';
+import { jsonText, jsonView, longText } from './jsonView';
+import { KIND_LABEL, OTLP_KIND, fmtMs, fmtUsdExact, nanosMs } from './format';
+
+export interface DetailContext {
+  /** Opens another span of the same run (a linked tool call). */
+  select(spanId: string): void;
+  /** A span's display name, for links. */
+  nameOf(spanId: string): string | undefined;
+}
+
+/** An OTLP AnyValue as plain JS for display (int64 stays a string when it exceeds 2^53). */
+export function anyJs(v: AnyValue | undefined): unknown {
+  if (!v) return null;
+  if ('stringValue' in v) return v.stringValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('intValue' in v) { const n = Number(v.intValue); return Number.isSafeInteger(n) ? n : v.intValue; }
+  if ('doubleValue' in v) return v.doubleValue;
+  if ('arrayValue' in v) return (v.arrayValue.values ?? []).map(anyJs);
+  if ('kvlistValue' in v) { const o: Record<string, unknown> = {}; for (const kv of v.kvlistValue.values ?? []) o[kv.key] = anyJs(kv.value); return o; }
+  if ('bytesValue' in v) return `base64:${v.bytesValue}`;
+  return null;
+}
+
+function section(title: string, ...body: (Node | string | null | undefined | false)[]): HTMLElement {
+  return h('section', { class: 'd-section', 'aria-label': title }, h('h3', null, title), ...body);
+}
+
+function kvTable(kvs: readonly KeyValue[], label: string): HTMLElement {
+  if (!kvs.length) return h('p', { class: 'muted' }, 'none');
+  const rows = kvs.map((kv) => {
+    const v = anyJs(kv.value);
+    const text = typeof v === 'string' ? v : jsonText(v);
+    const cell = typeof v === 'object' && v !== null ? jsonView(v) : typeof v === 'string' ? jsonOrText(v) : h('span', { class: 'j-num' }, String(v));
+    return h('tr', null,
+      h('th', { scope: 'row', class: 'k' }, visible(kv.key)),
+      h('td', { class: 'v' }, cell),
+      h('td', { class: 'c' }, copyButton(() => text, `Copy ${kv.key}`)));
+  });
+  return h('table', { class: 'kv', 'aria-label': label }, h('tbody', null, ...rows));
+}
+
+/** A string attribute: JSON shown as a tree, anything else as text. */
+function jsonOrText(s: string): HTMLElement {
+  const t = s.trimStart();
+  if ((t.startsWith('{') || t.startsWith('[')) && s.length < 2_000_000) {
+    try { JSON.parse(s); return jsonView(s); } catch { /* text */ }
+  }
+  return longText(s, 'plain');
+}
+
+function linkTo(ctx: DetailContext, spanId: string, prefix: string): HTMLElement {
+  const name = ctx.nameOf(spanId) ?? spanId;
+  return h('button', { class: 'link', type: 'button', 'data-span': spanId, onclick: () => ctx.select(spanId) }, `${prefix} ${visible(name)}`);
+}
+
+function partView(p: MessagePart, links: readonly ToolCallLink[], ctx: DetailContext, spanId: string): HTMLElement {
+  switch (p.type) {
+    case 'text': return h('div', { class: 'part text' }, longText(String((p as { content: unknown }).content ?? ''), 'msg-text'));
+    case 'reasoning': {
+      const d = h('details', { class: 'part reasoning' }, h('summary', null, 'reasoning'), longText(String((p as { content: unknown }).content ?? ''), 'msg-text'));
+      return d;
+    }
+    case 'tool_call': {
+      const c = p as { id?: string; name: string; arguments?: unknown };
+      const link = links.find((l) => l.llmSpanId === spanId && (c.id ? l.toolCallId === c.id : l.name === c.name));
+      return h('div', { class: 'part tool-call' },
+        h('div', { class: 'tc-head' }, h('span', { class: 'tc-label' }, 'tool call '), h('strong', { class: 'tool-name' }, visible(String(c.name))),
+          c.id ? h('span', { class: 'muted' }, ` ${visible(c.id)}`) : null,
+          link ? linkTo(ctx, link.toolSpanId, ' → ran in') : null,
+          copyButton(() => jsonText(c.arguments), 'Copy arguments')),
+        c.arguments === undefined ? h('span', { class: 'muted' }, 'no arguments recorded') : jsonView(c.arguments));
+    }
+    case 'tool_call_response': {
+      const r = p as { id?: string; response?: unknown };
+      return h('div', { class: 'part tool-result' },
+        h('div', { class: 'tc-head' }, h('span', { class: 'tc-label' }, 'tool result'), r.id ? h('span', { class: 'muted' }, ` ${visible(r.id)}`) : null,
+          copyButton(() => jsonText(r.response), 'Copy result')),
+        jsonView(r.response));
+    }
+    default: return h('div', { class: 'part other' }, h('span', { class: 'tc-label' }, visible(String(p.type))), jsonView(p));
+  }
+}
+
+function messageView(m: Message, links: readonly ToolCallLink[], ctx: DetailContext, spanId: string, where: 'input' | 'output'): HTMLElement {
+  const role = String(m.role || 'unknown');
+  return h('div', { class: `msg role-${/^[a-z_]+$/.test(role) ? role : 'other'} ${where}`, role: 'article', 'aria-label': `${role} message` },
+    h('div', { class: 'msg-head' }, h('span', { class: 'role' }, visible(role)), m.name ? h('span', { class: 'muted' }, ` ${visible(m.name)}`) : null,
+      m.finish_reason ? h('span', { class: 'finish' }, `finish: ${visible(m.finish_reason)}`) : null),
+    ...m.parts.map((p) => partView(p, links, ctx, spanId)));
+}
+
+function tokenTable(s: ApiSpan): HTMLElement | null {
+  const g = s.genai!;
+  const u = g.usage;
+  if (!u) return null;
+  const rows: [string, number][] = [['input', u.input], ['output', u.output], ['cache read', u.cacheRead], ['cache write', u.cacheCreation], ['reasoning', u.reasoning]];
+  const table = h('table', { class: 'tokens', 'aria-label': 'tokens' },
+    h('tbody', null, ...rows.filter(([k, v]) => v > 0 || k === 'input' || k === 'output').map(([k, v]) =>
+      h('tr', null, h('th', { scope: 'row' }, k), h('td', { class: 'num', 'data-tokens': k }, v.toLocaleString('en-US'))))));
+  return table;
+}
+
+function costView(s: ApiSpan): HTMLElement | null {
+  const c = s.genai?.cost;
+  if (!c) return null;
+  const head = h('p', { class: 'cost-total' }, h('strong', { 'data-cost': String(c.usd) }, c.usd === null ? 'price unknown' : fmtUsdExact(c.usd)),
+    h('span', { class: 'muted' }, ` · ${c.source}${c.provider ? ` · ${c.provider}/${c.model}` : ''}`));
+  const lines = c.lines.length ? h('table', { class: 'cost-lines', 'aria-label': 'cost lines' },
+    h('thead', null, h('tr', null, h('th', null, 'tokens'), h('th', null, 'count'), h('th', null, '$ / M'), h('th', null, 'USD'))),
+    h('tbody', null, ...c.lines.map((l) => h('tr', null, h('td', null, l.tokenClass.replace('_', ' ')), h('td', { class: 'num' }, l.tokens.toLocaleString('en-US')),
+      h('td', { class: 'num' }, String(l.usdPerMillion)), h('td', { class: 'num' }, fmtUsdExact(l.usd)))))) : null;
+  const notes = c.lines.filter((l) => l.note).map((l) => h('p', { class: 'muted' }, l.note!));
+  return h('div', { class: 'cost' }, head, lines, c.note ? h('p', { class: 'muted' }, c.note) : null, ...notes);
+}
+
+function errorView(s: ApiSpan): HTMLElement | null {
+  const exc = s.events.filter((e) => e.name === 'exception');
+  if (s.status.code !== 2 && !s.genai?.error && !exc.length) return null;
+  const attr = (kvs: KeyValue[], k: string) => { const v = anyJs(kvs.find((x) => x.key === k)?.value); return v === null || v === undefined ? '' : String(v); };
+  return section('Error',
+    s.status.code === 2 ? h('p', { class: 'error-text' }, s.status.message || 'status: error') : null,
+    s.genai?.error && s.genai.error !== s.status.message ? h('p', null, 'error.type: ', h('code', null, visible(s.genai.error))) : null,
+    ...exc.map((e) => h('div', { class: 'exception' },
+      h('p', null, h('strong', null, visible(attr(e.attributes, 'exception.type') || 'exception')), ' ', attr(e.attributes, 'exception.message')),
+      attr(e.attributes, 'exception.stacktrace') ? h('pre', { class: 'stack' }, longText(attr(e.attributes, 'exception.stacktrace'), 'plain')) : null)));
+}
+
+function logsView(logs: readonly ApiLog[], startMs: number): HTMLElement {
+  if (!logs.length) return h('p', { class: 'muted' }, 'none');
+  return h('div', { class: 'logs' }, ...logs.map((l) => h('details', { class: 'log' },
+    h('summary', null, `+${fmtMs(nanosMs(l.timeUnixNano || l.observedTimeUnixNano) - startMs)} `, h('span', { class: 'sev' }, l.severityText || String(l.severityNumber || '')), ' ',
+      visible(l.eventName || String(anyJs(l.attributes.find((a) => a.key === 'event.name')?.value) ?? '') || 'log')),
+    h('div', { class: 'log-body' }, h('h4', null, 'body'), jsonView(anyJs(l.body)), h('h4', null, 'attributes'), kvTable(l.attributes, 'log attributes')))));
+}
+
+/** Builds the detail pane for one span. */
+export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLElement {
+  const s = d.span;
+  const g = s.genai;
+  const startMs = nanosMs(s.startTimeUnixNano);
+  const dur = nanosMs(s.endTimeUnixNano) - startMs;
+  const kind = g?.kind ?? 'span';
+  const links = g?.toolCalls ?? [];
+  const res = d.resources[s.resource];
+  const scope = d.scopes[s.scope];
+  const out: (HTMLElement | null)[] = [];
+
+  out.push(h('header', { class: 'd-head' },
+    h('h2', { tabindex: '-1', id: 'detail-title' }, h('span', { class: `badge k-${kind}` }, KIND_LABEL[kind]), ' ', visible(s.name)),
+    h('p', { class: 'd-meta' }, fmtMs(dur), s.status.code === 2 ? h('span', { class: 'err-mark' }, ' · error') : s.status.code === 1 ? ' · ok' : '',
+      ` · ${OTLP_KIND[s.kind] ?? s.kind}`, scope?.name ? ` · ${scope.name}${scope.version ? `@${scope.version}` : ''}` : '',
+      g ? ` · ${g.schema}` : ''),
+    h('p', { class: 'd-ids' }, 'span ', h('code', null, s.spanId), copyButton(() => s.spanId, 'Copy span id'),
+      s.parentSpanId ? h('span', null, ' parent ', h('code', null, s.parentSpanId)) : null)));
+
+  if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
+
+  if (g && (g.kind === 'llm' || g.kind === 'embeddings' || g.usage)) {
+    const model = g.responseModel && g.requestModel && g.responseModel !== g.requestModel ? `${g.requestModel} → ${g.responseModel}` : g.responseModel ?? g.requestModel ?? 'model unknown';
+    out.push(section('Model call',
+      h('p', null, g.provider ? `${g.provider} · ` : '', h('strong', null, visible(model)), g.operation ? ` · ${g.operation}` : '',
+        g.finishReasons?.length ? ` · finish: ${g.finishReasons.join(', ')}` : '', g.responseId ? h('span', { class: 'muted' }, ` · ${visible(g.responseId)}`) : null),
+      tokenTable(s), costView(s),
+      g.kind === 'llm' && g.usage && g.countsUsage === false ? h('p', { class: 'muted' }, 'Not counted in the run total: a model call below this span reports the same usage.') : null));
+  }
+
+  if (g && (g.systemInstructions || g.inputMessages || g.outputMessages)) {
+    const t = h('div', { class: 'transcript', role: 'log', 'aria-label': 'conversation' });
+    if (g.systemInstructions?.length) {
+      const text = g.systemInstructions.map((p) => ('content' in p ? String(p.content) : jsonText(p))).join('\n');
+      t.appendChild(h('details', { class: 'msg role-system', open: text.length < 600 }, h('summary', null, h('span', { class: 'role' }, 'system'),
+        text.length >= 600 ? h('span', { class: 'muted' }, ` ${text.length.toLocaleString('en-US')} characters`) : null), longText(text, 'msg-text')));
+    }
+    for (const m of g.inputMessages ?? []) t.appendChild(messageView(m, links, ctx, s.spanId, 'input'));
+    if (g.outputMessages?.length) t.appendChild(h('div', { class: 'divider' }, 'response'));
+    for (const m of g.outputMessages ?? []) t.appendChild(messageView(m, links, ctx, s.spanId, 'output'));
+    out.push(section('Conversation', t));
+  }
+
+  if (g?.kind === 'tool') {
+    const from = links.find((l) => l.toolSpanId === s.spanId);
+    out.push(section('Tool call',
+      h('p', null, h('strong', { class: 'tool-name' }, visible(g.toolName ?? s.name)), g.toolCallId ? h('span', { class: 'muted' }, ` ${visible(g.toolCallId)}`) : null,
+        from ? linkTo(ctx, from.llmSpanId, ' ← called by') : null),
+      h('h4', null, 'arguments ', g.toolArguments !== undefined ? copyButton(() => jsonText(g.toolArguments), 'Copy arguments') : null),
+      g.toolArguments === undefined ? h('p', { class: 'muted' }, 'not recorded') : h('div', { class: 'tool-args' }, jsonView(g.toolArguments)),
+      h('h4', null, 'result ', g.toolResult !== undefined ? copyButton(() => jsonText(g.toolResult), 'Copy result') : null),
+      g.toolResult === undefined ? h('p', { class: 'muted' }, 'not recorded') : h('div', { class: 'tool-result' }, jsonView(g.toolResult))));
+  }
+
+  out.push(errorView(s));
+
+  const raw = h('div', { class: 'raw' },
+    h('details', { open: !g }, h('summary', null, `Attributes (${s.attributes.length})`), kvTable(s.attributes, 'attributes'),
+      s.droppedAttributesCount ? h('p', { class: 'muted' }, `${s.droppedAttributesCount} dropped`) : null),
+    h('details', null, h('summary', null, `Events (${s.events.length})`), s.events.length ? h('div', null, ...s.events.map((e) => h('div', { class: 'event' },
+      h('p', null, `+${fmtMs(nanosMs(e.timeUnixNano) - startMs)} `, h('strong', null, visible(e.name))), kvTable(e.attributes, `${e.name} attributes`)))) : h('p', { class: 'muted' }, 'none')),
+    h('details', null, h('summary', null, `Log records (${d.logs.length})`), logsView(d.logs, startMs)),
+    s.links.length ? h('details', null, h('summary', null, `Links (${s.links.length})`), h('ul', null, ...s.links.map((l) => h('li', null, h('code', null, `${l.traceId}/${l.spanId}`))))) : null,
+    h('details', null, h('summary', null, 'Resource'), kvTable(res?.attributes ?? [], 'resource attributes')),
+    g?.unmappedKeys?.length ? h('p', { class: 'muted' }, `GenAI keys not read by Agent Lens: ${g.unmappedKeys.join(', ')}`) : null);
+  out.push(section('Raw span', raw, h('p', null, copyButton(() => JSON.stringify(d, null, 2), 'Copy span as JSON'), ' span as JSON')));
+  return h('div', { class: 'detail-body' }, ...out);
+}
+

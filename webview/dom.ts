@@ -1,0 +1,76 @@
+// The only way the UI makes DOM: elements with text children. Nothing a model or a user wrote is
+// ever parsed as markup (no innerHTML anywhere in webview/), so it stays text whatever it holds.
+
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>;
+
+/**
+ * `h('div', {class: 'row', onclick: fn}, 'text', child)`. Attributes named on* become listeners
+ * (registered with addEventListener, so the CSP needs no inline handlers); text children become
+ * text nodes.
+ */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const k in attrs) {
+      const v = attrs[k];
+      if (v === undefined || v === null || v === false) continue;
+      if (typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = String(v);
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el: Node, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.appendChild(typeof c === 'object' ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function clear(el: Node): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+/** Replaces an element's children. */
+export function fill(el: Node, ...children: Child[]): void {
+  clear(el);
+  append(el, children);
+}
+
+// Bidi controls and zero-width characters in a name can make it read as something it is not
+// ("Trojan Source"): short identifiers (span, tool, attribute names) show them as visible escapes.
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+export function visible(s: string): string {
+  return s.replace(INVISIBLE, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase()}}`);
+}
+
+/** Copies text to the clipboard; works in a webview, a secure page, and falls back to execCommand. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const ta = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+    ta.value = text;
+    document.body.appendChild(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    ta.remove();
+    return ok;
+  }
+}
+
+export function copyButton(getText: () => string, label = 'Copy'): HTMLButtonElement {
+  const b = h('button', { class: 'copy', type: 'button', title: label, 'aria-label': label }, 'copy');
+  b.addEventListener('click', async (ev) => {
+    ev.stopPropagation();
+    const ok = await copyText(getText());
+    b.textContent = ok ? 'copied' : 'copy failed';
+    setTimeout(() => { b.textContent = 'copy'; }, 1200);
+  });
+  return b;
+}

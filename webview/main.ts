@@ -1,0 +1,77 @@
+// The UI's entry: picks the transport (VS Code webview or browser tab), routes between the runs
+// list and a run (#/run/<traceId>[/<spanId>]), relays the live feed, and owns global keys.
+import './ui.css';
+import { hostForPage, type Host } from './transport';
+import { RunList } from './runList';
+import { RunView } from './runView';
+import { h, fill } from './dom';
+
+class App {
+  private readonly main = h('main', { class: 'main' });
+  private readonly conn = h('span', { class: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
+  private readonly list: RunList;
+  private run: RunView | undefined;
+
+  constructor(private readonly host: Host, root: HTMLElement) {
+    this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`));
+    fill(root, h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn), this.main);
+    host.onConnection((state, detail) => {
+      this.conn.textContent = state === 'connected' ? 'live' : state === 'connecting' ? 'connecting…' : `disconnected${detail ? ` · ${detail}` : ''}`;
+      this.conn.className = `conn ${state}`;
+      if (state === 'connected') void this.list.refetch();
+    });
+    host.onFeed((m) => {
+      this.list.onFeed(m);
+      this.run?.onFeed(m);
+    });
+    host.onOpen((traceId, spanId) => this.navigate(`#/run/${traceId}${spanId ? `/${spanId}` : ''}`));
+    window.addEventListener('hashchange', () => this.route());
+    document.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.route();
+  }
+
+  private navigate(hash: string): void {
+    if (location.hash === hash) this.route(); else location.hash = hash;
+  }
+
+  private route(): void {
+    const m = /^#\/run\/([0-9a-f]{32})(?:\/([0-9a-f]{16}))?$/.exec(location.hash);
+    if (m) {
+      const [, traceId, spanId] = m as unknown as [string, string, string | undefined];
+      if (this.run?.traceId === traceId) {
+        if (spanId) this.run.select(spanId);
+        return;
+      }
+      this.run?.dispose();
+      const view = new RunView(this.host, traceId, {
+        ...(spanId ? { spanId } : {}),
+        onBack: () => this.navigate('#/'),
+        onSelect: (id) => { if (id) history.replaceState(null, '', `#/run/${traceId}/${id}`); },
+      });
+      this.run = view;
+      fill(this.main, view.el);
+      (window as unknown as { agentLensRun?: RunView }).agentLensRun = view;
+      void view.load().then(() => view.focusTree());
+      return;
+    }
+    this.run?.dispose();
+    this.run = undefined;
+    fill(this.main, this.list.el);
+    void this.list.refetch().then(() => this.list.focusRows());
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const t = ev.target as HTMLElement;
+    const typing = t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT';
+    if (ev.key === '/' && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+      ev.preventDefault();
+      if (this.run) this.run.focusFind(); else this.list.focusSearch();
+    } else if (ev.key === 'Backspace' && !typing && this.run && !t.closest('.detail')) {
+      ev.preventDefault();
+      this.navigate('#/');
+    }
+  }
+}
+
+const root = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
+new App(hostForPage(), root);

@@ -1,0 +1,155 @@
+// The runs list: newest first, live (runs that start or grow update in place), filtered by
+// service, agent, model and status, and searched in full text by the server (prompts, outputs,
+// tool arguments). Rows are a table with arrow-key navigation; Enter opens a run.
+import type { ServerMessage, TraceSummary } from '../src/protocol';
+import type { Host } from './transport';
+import { h, fill, visible } from './dom';
+import { fmtAgo, fmtMs, fmtTokens, fmtUsd } from './format';
+
+const MAX_ROWS = 500;
+
+export class RunList {
+  readonly el: HTMLElement;
+  private readonly runs = new Map<string, TraceSummary>();
+  private total = 0;
+  private query = '';
+  private readonly search: HTMLInputElement;
+  private readonly service: HTMLSelectElement;
+  private readonly agent: HTMLSelectElement;
+  private readonly model: HTMLSelectElement;
+  private readonly statusSel: HTMLSelectElement;
+  private readonly body = h('tbody');
+  private readonly info = h('p', { class: 'list-info muted', 'aria-live': 'polite' });
+  private renderQueued = false;
+  private refetchTimer: ReturnType<typeof setTimeout> | undefined;
+  private focusedId: string | undefined;
+
+  constructor(private readonly host: Host, private readonly open: (traceId: string) => void) {
+    this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search runs: prompts, outputs, tool arguments, names  ( / )', 'aria-label': 'Search runs' });
+    let t: ReturnType<typeof setTimeout> | undefined;
+    this.search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => { this.query = this.search.value.trim(); void this.refetch(); }, 250); });
+    const sel = (label: string) => {
+      const s = h('select', { 'aria-label': label, onchange: () => this.queueRender() });
+      return s;
+    };
+    this.service = sel('Service');
+    this.agent = sel('Agent');
+    this.model = sel('Model');
+    this.statusSel = sel('Status');
+    fill(this.statusSel, h('option', { value: '' }, 'any status'), h('option', { value: 'error' }, 'with errors'), h('option', { value: 'ok' }, 'without errors'));
+    const table = h('table', { class: 'runs', role: 'grid', 'aria-label': 'Runs' },
+      h('thead', null, h('tr', null, ...['run', 'service', 'started', 'duration', 'steps', 'errors', 'tokens in → out', 'cost'].map((c) => h('th', { scope: 'col' }, c)))),
+      this.body);
+    table.addEventListener('click', (ev) => {
+      const tr = (ev.target as HTMLElement).closest('tr[data-id]') as HTMLElement | null;
+      if (tr?.dataset.id) this.open(tr.dataset.id);
+    });
+    table.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.el = h('div', { class: 'run-list' },
+      h('div', { class: 'filters', role: 'search' }, this.search, this.service, this.agent, this.model, this.statusSel),
+      this.info, h('div', { class: 'runs-scroll' }, table));
+  }
+
+  focusSearch(): void { this.search.focus(); this.search.select(); }
+
+  async refetch(): Promise<void> {
+    const q = this.query;
+    try {
+      const res = await this.host.request('listTraces', { q: q || undefined, limit: MAX_ROWS });
+      if (q !== this.query) return;
+      this.runs.clear();
+      for (const s of res.traces) this.runs.set(s.traceId, s);
+      this.total = res.total;
+      this.renderNow();
+    } catch (e) {
+      fill(this.info, h('span', { class: 'error-text', role: 'alert' }, `Could not list runs: ${(e as Error).message}`));
+    }
+  }
+
+  onFeed(m: ServerMessage): void {
+    if (m.type === 'summaries') {
+      let unseen = false;
+      for (const s of m.traces) {
+        if (this.runs.has(s.traceId) || !this.query) {
+          if (!this.runs.has(s.traceId)) this.total++;
+          this.runs.set(s.traceId, s);
+        } else unseen = true;
+      }
+      // A new run may match the search in its content, which only the server can tell.
+      if (unseen) { clearTimeout(this.refetchTimer); this.refetchTimer = setTimeout(() => void this.refetch(), 500); }
+      this.queueRender();
+    } else if (m.type === 'removed') {
+      if (m.traceIds === 'all') { this.runs.clear(); this.total = 0; } else for (const id of m.traceIds) if (this.runs.delete(id)) this.total--;
+      this.queueRender();
+    }
+  }
+
+  private queueRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => { this.renderQueued = false; this.renderNow(); });
+  }
+
+  private options(select: HTMLSelectElement, all: string, values: Iterable<string>): void {
+    const cur = select.value;
+    const list = [...new Set(values)].filter(Boolean).sort();
+    fill(select, h('option', { value: '' }, all), ...list.map((v) => h('option', { value: v }, visible(v))));
+    select.value = list.includes(cur) ? cur : '';
+  }
+
+  renderNow(): void {
+    const all = [...this.runs.values()];
+    this.options(this.service, 'all services', all.map((s) => s.service));
+    this.options(this.agent, 'all agents', all.flatMap((s) => s.agentNames));
+    this.options(this.model, 'all models', all.flatMap((s) => s.models));
+    const svc = this.service.value, ag = this.agent.value, mo = this.model.value, st = this.statusSel.value;
+    const shown = all.filter((s) => (!svc || s.service === svc) && (!ag || s.agentNames.includes(ag)) && (!mo || s.models.includes(mo))
+      && (!st || (st === 'error' ? s.errorCount > 0 : s.errorCount === 0)))
+      .sort((a, b) => (b.startTimeUnixNano.length - a.startTimeUnixNano.length) || (a.startTimeUnixNano < b.startTimeUnixNano ? 1 : a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 0))
+      .slice(0, MAX_ROWS);
+    const now = Date.now();
+    fill(this.body, ...shown.map((s) => {
+      const extra = s.agentNames.filter((a) => !s.rootName.includes(a));
+      const name = extra.length ? `${s.rootName} · ${extra.join(', ')}` : s.rootName;
+      const cost = s.costUsd === null ? (s.llmCalls ? '?' : '–') : `${s.unpricedCalls ? '≥' : ''}${fmtUsd(s.costUsd)}`;
+      return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
+        h('td', { class: 'run-name' }, visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null),
+        h('td', null, visible(s.service)),
+        h('td', { title: new Date(Number(s.startTimeUnixNano) / 1e6).toLocaleString() }, fmtAgo(s.startTimeUnixNano, now)),
+        h('td', { class: 'num' }, fmtMs(s.durationMs)),
+        h('td', { class: 'num' }, String(s.spanCount)),
+        h('td', { class: `num${s.errorCount ? ' bad' : ''}` }, String(s.errorCount)),
+        h('td', { class: 'num' }, `${fmtTokens(s.usage.input)} → ${fmtTokens(s.usage.output)}`),
+        h('td', { class: 'num' }, cost));
+    }));
+    if (!this.focusedId && this.body.firstElementChild) (this.body.firstElementChild as HTMLElement).tabIndex = 0;
+    const filtered = shown.length !== all.length;
+    this.info.textContent = !all.length
+      ? (this.query ? `No run matches "${this.query}".` : 'No runs yet. Point your app at this receiver (OTEL_EXPORTER_OTLP_ENDPOINT) and run it.')
+      : `${shown.length}${filtered ? ` of ${all.length}` : ''} run${shown.length === 1 ? '' : 's'}${this.total > all.length ? ` (${this.total} in the store; search to narrow)` : ''}`;
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const tr = (ev.target as HTMLElement).closest('tr[data-id]') as HTMLElement | null;
+    if (!tr) return;
+    let next: Element | null = null;
+    if (ev.key === 'ArrowDown') next = tr.nextElementSibling;
+    else if (ev.key === 'ArrowUp') next = tr.previousElementSibling;
+    else if (ev.key === 'Home') next = this.body.firstElementChild;
+    else if (ev.key === 'End') next = this.body.lastElementChild;
+    else if (ev.key === 'Enter') { this.open(tr.dataset.id!); ev.preventDefault(); return; }
+    else return;
+    ev.preventDefault();
+    if (next instanceof HTMLElement) {
+      tr.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+      this.focusedId = next.dataset.id;
+    }
+  }
+
+  focusRows(): void {
+    const first = (this.focusedId && this.body.querySelector(`tr[data-id="${CSS.escape(this.focusedId)}"]`)) || this.body.firstElementChild;
+    if (first instanceof HTMLElement) first.focus();
+  }
+}

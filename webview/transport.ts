@@ -1,0 +1,147 @@
+// How the UI reaches the trace server. In a browser tab: HTTP for requests and a WebSocket for the
+// live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
+// which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
+import { PROTOCOL_VERSION, type HostToUi, type ServerMessage, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
+
+export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
+
+export interface Host {
+  request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']>;
+  onFeed(cb: (m: ServerMessage) => void): void;
+  onConnection(cb: (state: ConnectionState, detail?: string) => void): void;
+  /** The editor asks to show a run (webview only). */
+  onOpen(cb: (traceId: string, spanId?: string) => void): void;
+}
+
+class Listeners<A extends unknown[]> {
+  private readonly list: ((...a: A) => void)[] = [];
+  add(cb: (...a: A) => void): void { this.list.push(cb); }
+  emit(...a: A): void { for (const cb of this.list) cb(...a); }
+}
+
+/** The browser page served by the trace server. */
+export class HttpHost implements Host {
+  private readonly feed = new Listeners<[ServerMessage]>();
+  private readonly conn = new Listeners<[ConnectionState, string?]>();
+  private ws: WebSocket | undefined;
+  private subscribed: string[] = [];
+  private retryMs = 250;
+
+  constructor(private readonly token: string, private readonly base = '') {
+    this.connect();
+  }
+
+  private headers(): Record<string, string> {
+    return { Authorization: `Bearer ${this.token}` };
+  }
+
+  private async http(method: string, path: string): Promise<unknown> {
+    const res = await fetch(this.base + path, { method, headers: this.headers() });
+    const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` })) as { error?: string };
+    if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+    return body;
+  }
+
+  request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']> {
+    const p = params as Record<string, string | number | string[] | undefined>;
+    const enc = encodeURIComponent;
+    switch (method) {
+      case 'listTraces': {
+        const qs = new URLSearchParams();
+        for (const k of ['service', 'q', 'limit'] as const) if (p[k] !== undefined && p[k] !== '') qs.set(k, String(p[k]));
+        return this.http('GET', `/api/traces?${qs}`) as Promise<UiMethods[M]['result']>;
+      }
+      case 'getTree': return this.http('GET', `/api/traces/${enc(String(p.traceId))}/tree`) as Promise<UiMethods[M]['result']>;
+      case 'getSpan': return this.http('GET', `/api/traces/${enc(String(p.traceId))}/spans/${enc(String(p.spanId))}`) as Promise<UiMethods[M]['result']>;
+      case 'searchTrace': return this.http('GET', `/api/traces/${enc(String(p.traceId))}/search?q=${enc(String(p.q))}`) as Promise<UiMethods[M]['result']>;
+      case 'deleteTrace': return this.http('DELETE', `/api/traces/${enc(String(p.traceId))}`) as Promise<UiMethods[M]['result']>;
+      case 'subscribe': {
+        this.subscribed = (p.traceIds as string[]).slice();
+        this.sendSubscribe();
+        return Promise.resolve(null as UiMethods[M]['result']);
+      }
+    }
+    return Promise.reject(new Error(`unknown method ${String(method)}`));
+  }
+
+  private sendSubscribe(): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed }));
+  }
+
+  private connect(): void {
+    this.conn.emit('connecting');
+    const url = new URL('/ws', this.base || location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('token', this.token);
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onopen = () => { this.retryMs = 250; this.sendSubscribe(); this.conn.emit('connected'); };
+    ws.onmessage = (ev) => {
+      let m: ServerMessage;
+      try { m = JSON.parse(String(ev.data)) as ServerMessage; } catch { return; }
+      this.feed.emit(m);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.conn.emit('disconnected', `reconnecting in ${Math.round(this.retryMs / 100) / 10} s`);
+      setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 5000);
+    };
+  }
+
+  onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
+  onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
+  onOpen(): void { /* a browser tab is opened by its URL */ }
+}
+
+interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** Inside a VS Code webview: the extension relays requests and the live feed. */
+export class PostMessageHost implements Host {
+  private readonly api = acquireVsCodeApi();
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly feed = new Listeners<[ServerMessage]>();
+  private readonly conn = new Listeners<[ConnectionState, string?]>();
+  private readonly open = new Listeners<[string, string?]>();
+
+  constructor() {
+    window.addEventListener('message', (ev: MessageEvent) => {
+      const m = ev.data as HostToUi;
+      if (!m || typeof m !== 'object') return;
+      if (m.type === 'response') {
+        const p = this.pending.get(m.seq);
+        if (!p) return;
+        this.pending.delete(m.seq);
+        if ('error' in m) p.reject(new Error(m.error)); else p.resolve(m.result);
+      } else if (m.type === 'feed') this.feed.emit(m.message);
+      else if (m.type === 'connection') this.conn.emit(m.state, m.detail);
+      else if (m.type === 'open') this.open.emit(m.traceId, m.spanId);
+    });
+    this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+  }
+
+  private post(m: UiToHost): void { this.api.postMessage(m); }
+
+  request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
+      this.post({ type: 'request', seq, method, params } as UiToHost);
+    });
+  }
+
+  onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
+  onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
+  onOpen(cb: (traceId: string, spanId?: string) => void): void { this.open.add(cb); }
+}
+
+export function hostForPage(): Host {
+  if (typeof (globalThis as { acquireVsCodeApi?: unknown }).acquireVsCodeApi === 'function') return new PostMessageHost();
+  const params = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.replace(/^#[^?]*\??/, ''));
+  const token = params.get('token') ?? hash.get('token') ?? sessionStorage.getItem('agentLensToken') ?? '';
+  if (token) sessionStorage.setItem('agentLensToken', token);
+  return new HttpHost(token);
+}
