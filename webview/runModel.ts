@@ -30,12 +30,13 @@ function setTimes(n: RunNode, s: TreeSpan): void {
   n.endMs = Math.max(n.startMs, Number(s.endTimeUnixNano) / 1e6);
 }
 
-/** Inserts by start time, after equals (arrival order breaks ties), by binary search. */
+/** Inserts by start time, then span id (so that arrival order never changes the tree), by binary search. */
 function insertByStart(list: RunNode[], n: RunNode): void {
   let lo = 0, hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.startMs <= n.startMs) lo = mid + 1; else hi = mid;
+    const m = list[mid]!;
+    if (m.startMs < n.startMs || (m.startMs === n.startMs && m.id < n.id)) lo = mid + 1; else hi = mid;
   }
   if (lo === list.length) list.push(n); else list.splice(lo, 0, n);
 }

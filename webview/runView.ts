@@ -173,28 +173,42 @@ export class RunView {
   private loadDetail(spanId: string, keepScroll: boolean, delay: number): void {
     clearTimeout(this.detailTimer);
     const seq = ++this.detailSeq;
+    // Selecting the step already shown keeps it as it is (scroll, what was unfolded).
+    if (!keepScroll && this.detail.dataset.loaded === spanId && this.detail.dataset.span === spanId) return;
     const node = this.model.nodes.get(spanId);
-    if (!keepScroll) this.detail.dataset.span = spanId;
+    if (!keepScroll) { this.detail.dataset.span = spanId; delete this.detail.dataset.loaded; this.detail.classList.add('loading'); }
     if (node && !node.span) {
       fill(this.detail, h('div', { class: 'pad' }, h('h2', null, 'Parent not arrived yet'),
         h('p', null, `Span ${spanId} is the parent of ${node.children.length} span(s) here, but it has not reached the receiver. Parents usually end, and are exported, after their children; if it never comes, the app lost the trace context (an orphaned span) or dropped it.`)));
+      this.detail.classList.remove('loading');
       return;
     }
     this.detailTimer = setTimeout(async () => {
       let d: SpanDetailResponse;
+      const t0 = performance.now();
       try {
         d = await this.host.request('getSpan', { traceId: this.traceId, spanId });
       } catch (e) {
-        if (seq === this.detailSeq) fill(this.detail, h('p', { class: 'error-text pad', role: 'alert' }, `Could not load span ${spanId}: ${(e as Error).message}`));
+        if (seq === this.detailSeq) {
+          fill(this.detail, h('p', { class: 'error-text pad', role: 'alert' }, `Could not load span ${spanId}: ${(e as Error).message}`));
+          this.detail.classList.remove('loading');
+        }
         return;
       }
       if (seq !== this.detailSeq) return;
+      const t1 = performance.now();
       const top = this.detail.scrollTop;
       fill(this.detail, detailView(d, {
         select: (id) => this.select(id),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));
       this.detail.dataset.loaded = spanId;
+      this.detail.classList.remove('loading');
+      const t2 = performance.now();
+      void this.detail.offsetHeight;
+      this.marks.detailFetchMs = t1 - t0;
+      this.marks.detailBuildMs = t2 - t1;
+      this.marks.detailLayoutMs = performance.now() - t2;
       if (keepScroll) this.detail.scrollTop = top; else this.detail.scrollTop = 0;
     }, delay);
   }

@@ -7,7 +7,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestServer, api } from '../helpers/server';
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
 import type { RunningServer } from '../../src/server/server';
-import type { ServerMessage, TraceListResponse } from '../../src/protocol';
+import type { ServerMessage, SpanDetailResponse, TraceListResponse, TraceResponse, TraceTreeResponse } from '../../src/protocol';
 
 let server: RunningServer;
 before(async () => { server = await startTestServer(); });
@@ -57,4 +57,36 @@ test('the live feed sends summaries to all and spans to subscribers, as they arr
   const q = await get<TraceListResponse>('/api/traces?q=agent-live');
   assert.deepEqual(q.traces.map((t) => t.traceId), [traceId]);
   assert.equal((await get<TraceListResponse>('/api/traces?service=nope')).total, 0);
+});
+
+test('the tree, one span in full, find in a run, and full-text search over runs', async () => {
+  const get = api(server);
+  const { provider, memory, tracer } = tracerProvider('views', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  emitRichTrace(tracer, 'views');
+  await provider.forceFlush();
+  const [chatSpan, rootSpan] = memory.getFinishedSpans();
+  const traceId = rootSpan!.spanContext().traceId;
+  const full = await get<TraceResponse>(`/api/traces/${traceId}`);
+  const tree = await get<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
+  // The tree is the full response's spans without content: same order, ids, times, status, kinds.
+  assert.deepEqual(tree.spans.map((s) => [s.spanId, s.parentSpanId, s.name, s.startTimeUnixNano, s.endTimeUnixNano, s.status.code, s.service, s.genai?.kind]),
+    full.spans.map((s) => [s.spanId, s.parentSpanId, s.name, s.startTimeUnixNano, s.endTimeUnixNano, s.status.code, 'views', s.genai?.kind]));
+  assert.equal(tree.spans[1]!.genai?.usage?.input, 120);
+  assert.equal(tree.spans[1]!.genai?.countsUsage, true);
+  assert.deepEqual(tree.summary, full.summary);
+  assert.deepEqual(tree.byModel, full.byModel);
+  // One span: exactly as the full response has it, with its resource and scope.
+  const chatId = chatSpan!.spanContext().spanId;
+  const one = await get<SpanDetailResponse>(`/api/traces/${traceId}/spans/${chatId}`);
+  assert.deepEqual(one.span, { ...full.spans[1]!, resource: 0, scope: 0 });
+  assert.deepEqual(one.resources[0], full.resources[full.spans[1]!.resource]);
+  assert.equal((await fetch(`http://127.0.0.1:${server.httpPort}/api/traces/${traceId}/spans/0000000000000000?token=test-token`)).status, 404);
+  // Find in a run reads attribute values and event attributes, not only names.
+  assert.deepEqual((await get<{ spanIds: string[] }>(`/api/traces/${traceId}/search?q=${encodeURIComponent('ÜNÏCÖDÉ ✓')}`)).spanIds, [rootSpan!.spanContext().spanId]);
+  assert.deepEqual((await get<{ spanIds: string[] }>(`/api/traces/${traceId}/search?q=boom`)).spanIds, [chatId]);
+  assert.deepEqual((await get<{ spanIds: string[] }>(`/api/traces/${traceId}/search?q=nowhere-to-be-found`)).spanIds, []);
+  // The runs list searches the same content.
+  const found = await get<TraceListResponse>(`/api/traces?q=${encodeURIComponent('step.note')}`);
+  assert.ok(found.traces.some((t) => t.traceId === traceId));
+  assert.equal((await get<TraceListResponse>('/api/traces?q=nowhere-to-be-found')).traces.length, 0);
 });

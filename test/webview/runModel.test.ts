@@ -1,0 +1,101 @@
+// The run view's model, in Node: placeholders for parents that have not arrived, in every arrival
+// order; parent cycles; collapsing; and the critical path.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { RunModel } from '../../webview/runModel';
+import type { Nanos, TreeSpan } from '../../src/protocol';
+
+const T0 = 1_700_000_000_000n * 1_000_000n;
+function sp(id: string, parent: string, startMs: number, endMs: number, over: Partial<TreeSpan> = {}): TreeSpan {
+  return {
+    spanId: id, parentSpanId: parent, name: `span ${id}`, kind: 1, service: 'svc',
+    startTimeUnixNano: String(T0 + BigInt(startMs * 1e6)) as Nanos, endTimeUnixNano: String(T0 + BigInt(endMs * 1e6)) as Nanos,
+    status: { code: 0, message: '' }, ...over,
+  };
+}
+
+// agent(0-100) → llm1(0-40), tool a(40-60) ∥ tool b(40-70), llm2(70-100); tool b → http(45-65)
+const RUN = [
+  sp('root', '', 0, 100), sp('llm1', 'root', 0, 40), sp('ta', 'root', 40, 60), sp('tb', 'root', 40, 70),
+  sp('http', 'tb', 45, 65), sp('llm2', 'root', 70, 100),
+];
+const shape = (m: RunModel) => m.rows().map((n) => `${'  '.repeat(n.depth)}${n.span ? n.id : `(${n.id})`}`);
+const EXPECTED = ['root', '  llm1', '  ta', '  tb', '    http', '  llm2'];
+
+function permutations<T>(a: T[]): T[][] {
+  if (a.length <= 1) return [a];
+  return a.flatMap((x, i) => permutations([...a.slice(0, i), ...a.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+test('every arrival order, one span at a time, ends in the same tree with no placeholder left', () => {
+  let orders = 0;
+  for (const order of permutations(RUN)) {
+    const m = new RunModel();
+    for (const s of order) m.add([s]);
+    assert.deepEqual(shape(m), EXPECTED, order.map((s) => s.spanId).join(','));
+    assert.equal(m.pendingCount, 0);
+    orders++;
+  }
+  assert.equal(orders, 720);
+});
+
+test('a child before its parent sits under a placeholder spanning its children, which the parent replaces', () => {
+  const m = new RunModel();
+  m.add([sp('http', 'tb', 45, 65), sp('ta', 'root', 40, 60)]);
+  assert.deepEqual(shape(m), ['(root)', '  ta', '(tb)', '  http']);
+  assert.equal(m.pendingCount, 2);
+  const tb = m.nodes.get('tb')!;
+  assert.deepEqual([tb.startMs - m.startMs, tb.endMs - m.startMs], [5, 25]);
+  m.add([sp('tb', 'root', 40, 70)]);
+  assert.deepEqual(shape(m), ['(root)', '  ta', '  tb', '    http']);
+  assert.equal(m.pendingCount, 1);
+  m.add([sp('root', '', 0, 100)]);
+  assert.deepEqual(shape(m), ['root', '  ta', '  tb', '    http']);
+  assert.equal(m.spanCount, 4);
+  // A duplicate changes nothing.
+  m.add([sp('tb', 'root', 40, 70, { name: 'other' })]);
+  assert.equal(m.nodes.get('tb')!.span!.name, 'span tb');
+});
+
+test('a parent cycle keeps every span visible', () => {
+  const m = new RunModel();
+  m.add([sp('a', 'b', 0, 10), sp('b', 'a', 0, 10), sp('c', 'c', 0, 5)]);
+  const ids = m.rows().map((n) => n.id).sort();
+  assert.deepEqual(ids, ['a', 'b', 'c']);
+});
+
+test('collapsing hides descendants, counts them and their errors', () => {
+  const m = new RunModel();
+  m.add(RUN.map((s) => (s.spanId === 'http' ? { ...s, status: { code: 2, message: 'boom' } } : s)));
+  m.toggle('tb');
+  assert.deepEqual(shape(m), ['root', '  llm1', '  ta', '  tb', '  llm2']);
+  m.analyze();
+  assert.equal(m.nodes.get('tb')!.descendants, 1);
+  assert.equal(m.nodes.get('tb')!.errorsBelow, 1);
+  assert.equal(m.nodes.get('root')!.errorsBelow, 1);
+  m.collapseBelow(0);
+  assert.deepEqual(shape(m), ['root']);
+  m.reveal('http');
+  assert.deepEqual(shape(m), EXPECTED);
+});
+
+test('the critical path follows what each parent last waited on', () => {
+  const m = new RunModel();
+  m.add(RUN);
+  m.analyze();
+  const crit = [...m.nodes.values()].filter((n) => n.critical).map((n) => n.id).sort();
+  // llm2 ends the run; before it the slower tool (tb, and inside it http); before both, llm1. Not ta.
+  assert.deepEqual(crit, ['http', 'llm1', 'llm2', 'root', 'tb']);
+});
+
+test('100,000 spans in random order build and flatten', () => {
+  const spans: TreeSpan[] = [sp('s0', '', 0, 100_000)];
+  for (let i = 1; i < 100_000; i++) spans.push(sp(`s${i}`, `s${Math.floor((i - 1) / 8)}`, i, i + 10));
+  for (let i = spans.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [spans[i], spans[j]] = [spans[j]!, spans[i]!]; }
+  const m = new RunModel();
+  m.add(spans);
+  assert.equal(m.pendingCount, 0);
+  assert.equal(m.rows().length, 100_000);
+  m.analyze();
+  assert.equal(m.nodes.get('s0')!.descendants, 99_999);
+});
