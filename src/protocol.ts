@@ -194,6 +194,8 @@ export interface GenAiView {
   notes?: string[];
   /** GenAI-looking attribute keys this span carries that the normalizer did not read (trace responses only). */
   unmappedKeys?: string[];
+  /** A tool span's arguments on one line, cut to 160 characters: what a tree row shows. */
+  argsPreview?: string;
 }
 
 // ---- query API ----
@@ -266,18 +268,18 @@ export interface TreeSpan {
   kind: number;
   startTimeUnixNano: Nanos;
   endTimeUnixNano: Nanos;
-  status: SpanStatus;
-  service: string;
+  /** Absent when unset (code 0, no message). */
+  status?: SpanStatus;
+  /** Absent when it is the run's service (`summary.service`). */
+  service?: string;
   /** The GenAI view without messages or tool content (and `countsUsage` as the trace totals see it). */
   genai?: GenAiView;
-  /** A tool span's arguments on one line, cut to 160 characters. */
-  argsPreview?: string;
 }
 
 /** GET /api/traces/{traceId}/tree: the whole run, light enough for 100,000 spans. */
 export interface TraceTreeResponse {
   summary: TraceSummary;
-  /** Parents before children, siblings by start time; spans whose parent has not arrived come as roots. */
+  /** In arrival order (the UI builds the tree; spans whose parent has not arrived go under a placeholder). */
   spans: TreeSpan[];
   byModel: ModelRollup[];
 }

@@ -13,6 +13,8 @@ export interface RunNode {
   endMs: number;
   /** Set by `rows()`: depth in the tree. */
   depth: number;
+  /** Arrival order (a placeholder's is its span's when it comes). */
+  seq: number;
   /** Set by `analyze()`. */
   critical: boolean;
   descendants: number;
@@ -20,7 +22,7 @@ export interface RunNode {
 }
 
 function newNode(id: string, span: TreeSpan | undefined): RunNode {
-  const n: RunNode = { id, span, parent: undefined, children: [], startMs: Infinity, endMs: -Infinity, depth: 0, critical: false, descendants: 0, errorsBelow: 0 };
+  const n: RunNode = { id, span, parent: undefined, children: [], startMs: Infinity, endMs: -Infinity, depth: 0, seq: 0, critical: false, descendants: 0, errorsBelow: 0 };
   if (span) setTimes(n, span);
   return n;
 }
@@ -30,15 +32,13 @@ function setTimes(n: RunNode, s: TreeSpan): void {
   n.endMs = Math.max(n.startMs, Number(s.endTimeUnixNano) / 1e6);
 }
 
-/** Inserts by start time, then span id (so that arrival order never changes the tree), by binary search. */
-function insertByStart(list: RunNode[], n: RunNode): void {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const m = list[mid]!;
-    if (m.startMs < n.startMs || (m.startMs === n.startMs && m.id < n.id)) lo = mid + 1; else hi = mid;
-  }
-  if (lo === list.length) list.push(n); else list.splice(lo, 0, n);
+/**
+ * Siblings by start time; on a tie (the JS SDK stamps starts in whole milliseconds) the one that
+ * arrived first, as the server orders them: spans are exported as they end, so for steps run one
+ * after another that is the order they ran in.
+ */
+function byStart(a: RunNode, b: RunNode): number {
+  return (a.startMs - b.startMs) || (a.seq - b.seq);
 }
 
 export class RunModel {
@@ -58,8 +58,15 @@ export class RunModel {
 
   add(spans: readonly TreeSpan[]): void {
     for (const s of spans) this.addOne(s);
+    // Children were appended in arrival order; each list that grew is sorted once per batch
+    // (one sort of 100,000 siblings beats 100,000 sorted inserts into an array).
+    for (const list of this.unsorted) list.sort(byStart);
+    this.unsorted.clear();
     this.version++;
   }
+
+  private readonly unsorted = new Set<RunNode[]>();
+  private seq = 0;
 
   private addOne(s: TreeSpan): void {
     let n = this.nodes.get(s.spanId);
@@ -71,8 +78,10 @@ export class RunModel {
       const i = this.roots.indexOf(n);
       if (i >= 0) this.roots.splice(i, 1);
       setTimes(n, s); // its own times now, no longer its children's span
+      n.seq = this.seq++;
     } else {
       n = newNode(s.spanId, s);
+      n.seq = this.seq++;
       this.nodes.set(s.spanId, n);
     }
     if (n.startMs < this.startMs) this.startMs = n.startMs;
@@ -81,7 +90,7 @@ export class RunModel {
   }
 
   private attach(n: RunNode, parentId: string): void {
-    if (!parentId || parentId === n.id) { n.parent = undefined; insertByStart(this.roots, n); return; }
+    if (!parentId || parentId === n.id) { n.parent = undefined; this.appendTo(this.roots, n); return; }
     let p = this.nodes.get(parentId);
     if (!p) {
       p = newNode(parentId, undefined);
@@ -89,18 +98,24 @@ export class RunModel {
       this.pendingCount++;
       p.startMs = n.startMs;
       p.endMs = n.endMs;
-      insertByStart(this.roots, p);
+      this.appendTo(this.roots, p);
     } else if (this.isAncestor(n, p)) {
       // A parent cycle: the span still shows, as a root, rather than vanish into a loop.
-      n.parent = undefined; insertByStart(this.roots, n); return;
+      n.parent = undefined; this.appendTo(this.roots, n); return;
     }
     n.parent = p;
-    insertByStart(p.children, n);
+    this.appendTo(p.children, n);
     // A placeholder spans its children's times.
     for (let q: RunNode | undefined = p; q && !q.span; q = q.parent) {
       if (n.startMs < q.startMs) q.startMs = n.startMs;
       if (n.endMs > q.endMs) q.endMs = n.endMs;
     }
+  }
+
+  private appendTo(list: RunNode[], n: RunNode): void {
+    const last = list[list.length - 1];
+    list.push(n);
+    if (last && byStart(last, n) > 0) this.unsorted.add(list);
   }
 
   private isAncestor(a: RunNode, of: RunNode): boolean {
@@ -185,7 +200,7 @@ export class RunModel {
     for (let i = order.length - 1; i >= 0; i--) {
       const n = order[i]!;
       let d = 0, e = 0;
-      for (const c of n.children) { d += 1 + c.descendants; e += c.errorsBelow + (c.span?.status.code === 2 ? 1 : 0); }
+      for (const c of n.children) { d += 1 + c.descendants; e += c.errorsBelow + (c.span?.status?.code === 2 ? 1 : 0); }
       n.descendants = d;
       n.errorsBelow = e;
     }
@@ -216,16 +231,8 @@ export function treeSpanOf(s: ApiSpan, resources: readonly Resource[]): TreeSpan
     service: svc && 'stringValue' in svc ? svc.stringValue : '',
   };
   if (s.genai) {
-    const { inputMessages: _i, outputMessages: _o, systemInstructions: _s, toolArguments, toolResult: _r, ...scalar } = s.genai;
+    const { inputMessages: _i, outputMessages: _o, systemInstructions: _s, toolArguments: _a, toolResult: _r, ...scalar } = s.genai;
     t.genai = scalar;
-    if (toolArguments !== undefined) t.argsPreview = oneLine(toolArguments);
   }
   return t;
-}
-
-/** Tool arguments on one line, at most 160 characters (as the server's tree endpoint cuts them). */
-export function oneLine(v: unknown): string {
-  let s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
-  s = s.replace(/\s+/g, ' ').trim();
-  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
 }

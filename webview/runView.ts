@@ -120,13 +120,16 @@ export class RunView {
     this.model.add(this.tree.spans);
     // Big runs open at the agent steps; small ones open fully.
     if (this.model.nodes.size > 2000) this.model.collapseBelow(2);
+    this.marks.modelMs = performance.now() - this.marks.fetched;
     this.loaded = true;
     for (const m of this.early.splice(0)) this.onFeed(m);
     this.status.textContent = '';
     if (this.selected && this.model.nodes.has(this.selected)) { this.model.reveal(this.selected); this.select(this.selected, true); }
     else this.selected = undefined;
+    const r0 = performance.now();
     this.renderNow();
     this.marks.rendered = performance.now();
+    this.marks.renderMs = this.marks.rendered - r0;
     requestAnimationFrame(() => { this.marks.painted = performance.now(); this.el.dataset.ready = 'true'; });
   }
 
@@ -223,7 +226,7 @@ export class RunView {
       const s = n.span;
       if (!s) continue;
       const g = s.genai;
-      const hay = `${s.name}\n${g?.toolName ?? ''}\n${g?.requestModel ?? ''}\n${g?.responseModel ?? ''}\n${g?.agentName ?? ''}\n${s.argsPreview ?? ''}`.toLowerCase();
+      const hay = `${s.name}\n${g?.toolName ?? ''}\n${g?.requestModel ?? ''}\n${g?.responseModel ?? ''}\n${g?.agentName ?? ''}\n${g?.argsPreview ?? ''}`.toLowerCase();
       if (hay.includes(query)) local.add(n.id);
     }
     let remote: string[] = [];
@@ -389,7 +392,7 @@ export class RunView {
     const kind = kindOf(n);
     const collapsed = this.model.isCollapsed(n.id);
     const hasKids = n.children.length > 0;
-    const err = s?.status.code === 2;
+    const err = s?.status?.code === 2;
     const cls = ['row', `k-${kind}`];
     if (n.id === this.selected) cls.push('selected');
     if (err) cls.push('error');
@@ -405,11 +408,11 @@ export class RunView {
     tree.style.paddingLeft = `${4 + n.depth * 14}px`;
     tree.appendChild(h('span', { class: 'twisty', 'aria-hidden': 'true' }, hasKids ? (collapsed ? '▸' : '▾') : ''));
     tree.appendChild(h('span', { class: `badge k-${kind}` }, KIND_LABEL[kind as keyof typeof KIND_LABEL] ?? kind));
-    if (err) tree.appendChild(h('span', { class: 'err-mark', title: s?.status.message || 'error' }, '⚠'));
+    if (err) tree.appendChild(h('span', { class: 'err-mark', title: s?.status?.message || 'error' }, '⚠'));
     tree.appendChild(h('span', { class: 'name' }, s ? rowLabel(n) : `waiting for parent ${n.id.slice(0, 8)}…`));
     const meta = rowMeta(n, collapsed);
     if (meta) tree.appendChild(h('span', { class: 'meta' }, meta));
-    row.title = s ? `${visible(s.name)} · ${fmtMs(n.endMs - n.startMs)}${err && s.status.message ? ` · ${s.status.message}` : ''}` : 'This span\'s parent has not arrived yet';
+    row.title = s ? `${visible(s.name)} · ${fmtMs(n.endMs - n.startMs)}${err && s.status?.message ? ` · ${s.status.message}` : ''}` : 'This span\'s parent has not arrived yet';
     const time = h('div', { class: 'cell-time' });
     const a = n.startMs - runStart, b = n.endMs - runStart;
     if (b >= d0 && a <= d1) {
@@ -447,7 +450,7 @@ function rowMeta(n: RunNode, collapsed: boolean): string {
     if (g.costUsd !== undefined && g.costUsd !== null && g.countsUsage !== false) parts.push(fmtUsd(g.costUsd));
   } else if (g?.kind === 'tool') {
     const name = g.toolName && g.toolName !== s!.name ? visible(g.toolName) : '';
-    parts.push(`${name}(${visible(s!.argsPreview ?? '')})`);
+    parts.push(`${name}(${visible(g.argsPreview ?? '')})`);
   } else if (g?.kind === 'agent' && g.agentName && g.agentName !== s!.name) parts.push(visible(g.agentName));
   if (collapsed && n.descendants) parts.push(`+${n.descendants}`);
   if (collapsed && n.errorsBelow) parts.push(`${n.errorsBelow} error${n.errorsBelow === 1 ? '' : 's'} below`);

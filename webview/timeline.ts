@@ -120,7 +120,7 @@ export class Overview {
       const byKind = new Map<string, number[]>();
       for (let i = 0; i < rows.length; i++) {
         const n = rows[i]!;
-        const k = n.span?.status.code === 2 ? 'error' : kindOf(n);
+        const k = n.span?.status?.code === 2 ? 'error' : kindOf(n);
         let list = byKind.get(k);
         if (!list) byKind.set(k, (list = []));
         list.push(i);

@@ -65,6 +65,9 @@ const K = {
     'llm.token_count.prompt_details.cache_write', 'ai.usage.inputTokenDetails.cacheWriteTokens'],
   reasoning: ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning',
     'ai.usage.reasoningTokens', 'ai.usage.outputTokenDetails.reasoningTokens'],
+  // A tool's arguments, for the one-line preview a tree row shows (OpenInference's input.value is
+  // on every span and can be large, so its previews are made at query time).
+  toolArgs: ['gen_ai.tool.call.arguments', 'ai.toolCall.args', 'ai.toolCall.input', 'traceloop.entity.input'],
   finish: ['gen_ai.response.finish_reasons', 'llm.finish_reason', 'ai.response.finishReason', 'gen_ai.completion.0.finish_reason'],
 } as const;
 
@@ -73,7 +76,7 @@ const DETECT = ['openinference.span.kind', 'ai.operationId', 'traceloop.span.kin
 // Detection only asks whether these are there; their values (message JSON, mostly) are not decoded at ingest.
 const PRESENCE = ['gen_ai.prompt.0.role', 'gen_ai.prompt.0.content', 'gen_ai.completion.0.role', 'gen_ai.completion.0.content',
   'pydantic_ai.all_messages', 'gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions',
-  'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result'];
+  'gen_ai.tool.call.result'];
 
 /** Every attribute the ingest-time view reads: the protobuf decoder decodes these at ingest and keeps the rest as bytes. */
 export const scanKeys: ScanKeys = { decode: [...new Set<string>([...DETECT, ...Object.values(K).flat()])], presence: PRESENCE };
@@ -164,6 +167,8 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
     if (tn !== undefined) view.toolName = tn;
     const tid = firstStr(a, K.toolCallId);
     if (tid !== undefined) view.toolCallId = tid;
+    const args = firstStr(a, K.toolArgs);
+    if (args !== undefined) view.argsPreview = oneLine(a.has('traceloop.entity.input') && !a.has('gen_ai.tool.call.arguments') ? traceloopArgs(args) : jsonValue(args));
   }
   for (const k of K.finish) {
     const f = getStrList(a, k);
@@ -285,6 +290,13 @@ function readMessages(view: GenAiView, a: Attrs, c: SpanContent, n: Notes): void
       textMessage('assistant', getStr(a, 'output.value') ?? getStr(a, 'traceloop.entity.output')));
   }
   hoistSystem(view);
+}
+
+/** A value on one line, at most 160 characters: what a tree row shows of a tool's arguments. */
+export function oneLine(v: unknown): string {
+  let s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  s = s.replace(/\s+/g, ' ').trim();
+  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
 }
 
 /** traceloop.entity.input is {"args":[…],"kwargs":{…}}: the arguments are the kwargs, or the args. */

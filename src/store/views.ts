@@ -3,7 +3,7 @@
 import type { ApiLog, ApiSpan, GenAiView, Resource, Scope, SpanDetailResponse, ToolCallLink, TraceResponse, TraceTreeResponse, TreeSpan } from '../protocol';
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
-import { normalizeSpanContent } from '../genai/normalize';
+import { normalizeSpanContent, oneLine } from '../genai/normalize';
 import { linkToolCalls, rollupByModel } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, cmpNanos, serviceOf } from './traceEntry';
 
@@ -70,7 +70,9 @@ export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string,
       list.push(s);
     } else roots.push(s);
   }
-  const byStart = (a: StoredSpan, b: StoredSpan) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
+  // Milliseconds first (a number compare), the exact nanoseconds only to break a tie; equal starts
+  // keep arrival order (the sort is stable), as the UI does.
+  const byStart = (a: StoredSpan, b: StoredSpan) => (a.startMs - b.startMs) || cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
   roots.sort(byStart);
   const out: StoredSpan[] = [];
   const stack = roots.reverse();
@@ -111,32 +113,25 @@ export function traceResponse(e: TraceEntry): TraceResponse {
   return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs, byModel: rollupByModel(spans) };
 }
 
-/** A tool span's arguments on one line, short: what a tree row shows beside the tool's name. */
-function argsPreview(args: unknown): string | undefined {
-  if (args === undefined || args === null) return undefined;
-  let s = typeof args === 'string' ? args : JSON.stringify(args);
-  if (typeof args === 'string') {
-    try { s = JSON.stringify(JSON.parse(args)); } catch { /* not JSON: shown as it came */ }
-  }
-  s = s.replace(/\s+/g, ' ').trim();
-  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
-}
-
 function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
   const t: TreeSpan = {
     spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind,
-    startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano, status: s.status, service: serviceOf(s),
+    startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano,
   };
+  // Defaults are left out: at 100,000 spans every byte of a row is 100 kB to encode, send and parse.
+  if (s.status.code !== 0 || s.status.message) t.status = s.status;
+  const svc = serviceOf(s);
+  if (svc !== e.summary.service) t.service = svc;
   const g = s.genai;
   if (g) {
     t.genai = g.kind === 'llm' ? { ...g, countsUsage: e.countsUsage(s.spanId) } : g;
-    if (g.kind === 'tool') {
-      // Only tool spans are decoded here: the preview is their one piece of content a row shows.
+    if (g.kind === 'tool' && g.argsPreview === undefined && g.schema === 'openinference') {
+      // OpenInference keeps a tool's arguments in input.value, which ingest does not decode: the
+      // preview is made here once and kept.
       const d = spanDetail(s);
       const full = normalizeSpanContent({ name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((x) => x.name) },
         { events: d.events, logs: [], droppedAttributesCount: d.droppedAttributesCount });
-      const p = argsPreview(full?.toolArguments);
-      if (p !== undefined) t.argsPreview = p;
+      g.argsPreview = full?.toolArguments === undefined ? '' : oneLine(full.toolArguments);
     }
   }
   return t;
@@ -144,7 +139,10 @@ function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
 
 /** The run's tree: every span's indexed fields and scalar GenAI view, no messages. */
 export function treeResponse(e: TraceEntry): TraceTreeResponse {
-  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => treeSpan(s, e));
+  // In arrival order: the UI builds the tree in any order (ordering 100,000 spans here cost more
+  // than building the rest of the answer).
+  const spans: TreeSpan[] = [];
+  for (const s of e.spans.values()) spans.push(treeSpan(s, e));
   return { summary: e.summary, spans, byModel: rollupByModel(spans) };
 }
 

@@ -172,7 +172,7 @@ test('a child that arrives before its parent sits under a placeholder until the 
   assert.equal(await page.getAttribute(`.row[data-id="${child.spanContext().spanId}"]`, 'aria-level'), '2');
   await page.waitForFunction(() => !/root pending/.test(document.querySelector('.run-header')?.textContent ?? ''));
   const tree = await api(server)<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
-  assert.deepEqual(tree.spans.map((s) => s.name), ['invoke_agent planner', 'chat gpt-4o-mini']);
+  assert.deepEqual(tree.spans.map((s) => s.name).sort(), ['chat gpt-4o-mini', 'invoke_agent planner']);
   await provider.shutdown();
   assert.deepEqual(errors, []);
 });

@@ -14,9 +14,9 @@ function sp(id: string, parent: string, startMs: number, endMs: number, over: Pa
   };
 }
 
-// agent(0-100) → llm1(0-40), tool a(40-60) ∥ tool b(40-70), llm2(70-100); tool b → http(45-65)
+// agent(0-100) → llm1(0-40), tool a(40-60) ∥ tool b(41-70), llm2(70-100); tool b → http(45-65)
 const RUN = [
-  sp('root', '', 0, 100), sp('llm1', 'root', 0, 40), sp('ta', 'root', 40, 60), sp('tb', 'root', 40, 70),
+  sp('root', '', 0, 100), sp('llm1', 'root', 0, 40), sp('ta', 'root', 40, 60), sp('tb', 'root', 41, 70),
   sp('http', 'tb', 45, 65), sp('llm2', 'root', 70, 100),
 ];
 const shape = (m: RunModel) => m.rows().map((n) => `${'  '.repeat(n.depth)}${n.span ? n.id : `(${n.id})`}`);
@@ -46,15 +46,22 @@ test('a child before its parent sits under a placeholder spanning its children, 
   assert.equal(m.pendingCount, 2);
   const tb = m.nodes.get('tb')!;
   assert.deepEqual([tb.startMs - m.startMs, tb.endMs - m.startMs], [5, 25]);
-  m.add([sp('tb', 'root', 40, 70)]);
+  m.add([sp('tb', 'root', 41, 70)]);
   assert.deepEqual(shape(m), ['(root)', '  ta', '  tb', '    http']);
   assert.equal(m.pendingCount, 1);
   m.add([sp('root', '', 0, 100)]);
   assert.deepEqual(shape(m), ['root', '  ta', '  tb', '    http']);
   assert.equal(m.spanCount, 4);
   // A duplicate changes nothing.
-  m.add([sp('tb', 'root', 40, 70, { name: 'other' })]);
+  m.add([sp('tb', 'root', 41, 70, { name: 'other' })]);
   assert.equal(m.nodes.get('tb')!.span!.name, 'span tb');
+});
+
+test('siblings that start in the same millisecond keep the order they arrived in', () => {
+  const m = new RunModel();
+  m.add([sp('root', '', 0, 10), sp('z', 'root', 5, 6), sp('a', 'root', 5, 9)]);
+  m.add([sp('m', 'root', 5, 5)]);
+  assert.deepEqual(shape(m), ['root', '  z', '  a', '  m']);
 });
 
 test('a parent cycle keeps every span visible', () => {

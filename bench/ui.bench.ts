@@ -1,0 +1,183 @@
+// `npm run bench` (UI part): the browser UI on a real server process and Debian's Chromium.
+//   1. A 10,000- and a 100,000-span run: time from opening the run to its first painted rows, split
+//      into data (server + transfer + parse) and render; the same page's reference is fetch +
+//      JSON.parse of the same response alone.
+//   2. Scrolling and zooming the 100,000-span run: time per frame (render + layout) against the
+//      16.7 ms of a 60 Hz frame.
+//   3. Exporter to screen: a span ended in an app (SDK, SimpleSpanProcessor, OTLP/protobuf) until its
+//      row is in the page's DOM, p50/p95, beside the same spans' arrival at a bare WebSocket client.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import WebSocket from 'ws';
+import { chromium } from 'playwright-core';
+import { trace, context, type Tracer } from '@opentelemetry/api';
+import { TracerProvider, SimpleSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser';
+import { tmpDir } from '../test/helpers/server';
+
+const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
+const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!; };
+const f = (n: number) => n.toFixed(n < 10 ? 1 : 0);
+
+async function startServer(): Promise<{ port: number; token: string; kill(): void }> {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'serve', '--json', '--http-port', '0', '--grpc-port', '0',
+    '--no-persist', '--token', 'bench', '--max-memory-mb', '4096'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((r) => readline.createInterface({ input: child.stdout! }).once('line', r));
+  const ready = JSON.parse(line) as { httpPort: number };
+  return { port: ready.httpPort, token: 'bench', kill: () => child.kill() };
+}
+
+/** An agent run of `n` spans: steps of a model call, tool calls and the HTTP calls inside them. */
+export function makeRun(n: number): { traceId: string; bodies: Buffer[] } {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench-ui' }), spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+  const tracer = provider.getTracer('bench-ui');
+  const t0 = Date.now() - 60_000;
+  const root = tracer.startSpan('invoke_agent planner', { startTime: t0, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner' } });
+  const rctx = trace.setSpan(context.active(), root);
+  let made = 1, t = t0;
+  for (let step = 0; made < n; step++) {
+    const chat = tracer.startSpan('chat gpt-4o-mini', { startTime: t, kind: 2, attributes: {
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.usage.input_tokens': 300 + step, 'gen_ai.usage.output_tokens': 40,
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `step ${step}: check the weather and flights` }] }]),
+      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'tool_call', id: `call_${step}`, name: 'get_weather', arguments: { city: 'Lisbon' } }] }]),
+    } }, rctx);
+    t += 3; chat.end(t); made++;
+    for (let k = 0; k < 3 && made < n; k++) {
+      const tool = tracer.startSpan(`execute_tool tool_${k}`, { startTime: t, attributes: {
+        'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': `tool_${k}`, 'gen_ai.tool.call.id': `call_${step}_${k}`,
+        'gen_ai.tool.call.arguments': `{"city":"Lisbon","step":${step}}`,
+      } }, rctx);
+      made++;
+      if (made < n) {
+        const http = tracer.startSpan('GET /forecast', { startTime: t + 0.2, kind: 2, attributes: { 'http.request.method': 'GET', 'url.full': 'https://api.example/forecast' } }, trace.setSpan(context.active(), tool));
+        http.end(t + 0.8); made++;
+      }
+      tool.end(t + 1); t += 0.3;
+    }
+    t += 1;
+  }
+  root.end(t);
+  const spans = memory.getFinishedSpans();
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < spans.length; i += 5000) bodies.push(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans.slice(i, i + 5000))!));
+  return { traceId: root.spanContext().traceId, bodies };
+}
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const base = `http://127.0.0.1:${server.port}`;
+  const context_ = await chromium.launchPersistentContext(tmpDir('al-bench-chromium-'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 1500 } });
+  const page = context_.pages()[0] ?? await context_.newPage();
+  page.on('pageerror', (e) => console.error('pageerror', e.message));
+  console.log(`UI bench: Chromium ${context_.browser()?.version() ?? ''}, server pid process, ${new Date().toISOString()}`);
+
+  for (const size of [10_000, 100_000]) {
+    const { traceId, bodies } = makeRun(size);
+    for (const body of bodies) {
+      const res = await fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+      if (res.status !== 200) throw new Error(`ingest: ${res.status}`);
+    }
+    await page.goto(`${base}/?token=${server.token}`);
+    await page.waitForSelector('tr[data-id]');
+    const opens: { data: number; render: number; total: number; refFetch: number; refParse: number; model: number; draw: number }[] = [];
+    for (let rep = 0; rep < 5; rep++) {
+      const ref = await page.evaluate(async ([u, tok]) => {
+        const a = performance.now();
+        const txt = await (await fetch(u!, { headers: { Authorization: `Bearer ${tok}` } })).text();
+        const b = performance.now();
+        JSON.parse(txt);
+        return { fetch: b - a, parse: performance.now() - b };
+      }, [`${base}/api/traces/${traceId}/tree`, server.token]);
+      const start = await page.evaluate((id) => { const t = performance.now(); location.hash = `#/run/${id}`; return t; }, traceId);
+      await page.waitForSelector('.run-view[data-ready]', { timeout: 60_000 });
+      const marks = await page.evaluate(() => (window as unknown as { agentLensRun: { marks: Record<string, number> } }).agentLensRun.marks);
+      opens.push({ data: marks.fetched! - start, render: marks.painted! - marks.fetched!, total: marks.painted! - start, refFetch: ref.fetch, refParse: ref.parse,
+        model: marks.modelMs!, draw: marks.renderMs! });
+      await page.evaluate(() => { location.hash = '#/'; });
+      await page.waitForSelector('table.runs');
+    }
+    const m = (k: keyof typeof opens[0]) => median(opens.map((o) => o[k]));
+    console.log(`\n${size.toLocaleString('en-US')}-span run, open to first painted rows (median of 5):`);
+    console.log(`  UI total ${f(m('total'))} ms = data ${f(m('data'))} ms (server, transfer, parse) + render ${f(m('render'))} ms (model ${f(m('model'))}, first draw ${f(m('draw'))}, the rest style, layout and paint)`);
+    console.log(`  reference in the same page: fetch ${f(m('refFetch'))} ms + JSON.parse ${f(m('refParse'))} ms = ${f(m('refFetch') + m('refParse'))} ms; UI / reference = ${(m('total') / (m('refFetch') + m('refParse'))).toFixed(2)}x`);
+    console.log(`  goal: ${size === 10_000 ? 'interactive within 300 ms of the data arriving: render ' + f(m('render')) + ' ms' : 'open within 2 s: ' + f(m('total')) + ' ms'}`);
+
+    if (size === 100_000) {
+      await page.evaluate((id) => { location.hash = `#/run/${id}`; }, traceId);
+      await page.waitForSelector('.run-view[data-ready]');
+      const frames = await page.evaluate(() => {
+        const v = (window as unknown as { agentLensRun: { renderNow(): void; model: { expandAll(): void }; axis: { zoomBy(k: number): void } } }).agentLensRun;
+        const scroller = document.querySelector<HTMLElement>('.rows')!;
+        const frame = (fn: () => void) => { const t = performance.now(); fn(); v.renderNow(); void document.body.offsetHeight; return performance.now() - t; };
+        const expand = frame(() => v.model.expandAll());
+        const scroll: number[] = [], jump: number[] = [], zoom: number[] = [];
+        for (let i = 0; i < 120; i++) scroll.push(frame(() => { scroller.scrollTop += 240; }));
+        for (let i = 0; i < 60; i++) jump.push(frame(() => { scroller.scrollTop = Math.random() * scroller.scrollHeight; }));
+        for (let i = 0; i < 40; i++) zoom.push(frame(() => v.axis.zoomBy(i < 20 ? 1.4 : 1 / 1.4)));
+        return { expand, scroll, jump, zoom, rows: scroller.scrollHeight / 24 };
+      });
+      console.log(`\n100,000-span run, expanded (${frames.rows.toLocaleString('en-US')} rows), time per frame (render + layout), against a 16.7 ms frame:`);
+      console.log(`  expand all ${f(frames.expand)} ms (once)`);
+      for (const k of ['scroll', 'jump', 'zoom'] as const) {
+        console.log(`  ${k.padEnd(6)} p50 ${f(median(frames[k]))} ms, p95 ${f(pct(frames[k], 95))} ms (${(pct(frames[k], 95) / 16.7).toFixed(2)} of a frame)`);
+      }
+    }
+  }
+
+  // 3. exporter → screen
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench-live' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${base}/v1/traces` }) })] });
+  const tracer: Tracer = provider.getTracer('bench-live');
+  const parent = tracer.startSpan('invoke_agent live');
+  const pctx = trace.setSpan(context.active(), parent);
+  const warm = tracer.startSpan('warm-up', {}, pctx); warm.end();
+  await provider.forceFlush();
+  const traceId = parent.spanContext().traceId;
+  await page.goto(`${base}/?token=${server.token}#/run/${traceId}`);
+  await page.waitForSelector('.run-view[data-ready]');
+  await page.evaluate(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { seen: Record<string, number> }).seen = seen;
+    new MutationObserver((recs) => {
+      const now = Date.now();
+      for (const r of recs) for (const n of r.addedNodes) { const id = (n as HTMLElement).dataset?.id; if (id && !(id in seen)) seen[id] = now; }
+    }).observe(document.querySelector('.rows-layer')!, { childList: true });
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+  const wsSeen: Record<string, number> = {};
+  ws.on('message', (d) => {
+    const now = Date.now();
+    const m = JSON.parse(String(d)) as { type: string; spans?: { spanId: string }[] };
+    if (m.type === 'spans') for (const s of m.spans!) wsSeen[s.spanId] ??= now;
+  });
+  await new Promise((r) => ws.on('open', r));
+  ws.send(JSON.stringify({ type: 'subscribe', traceIds: [traceId] }));
+  const sent: Record<string, number> = {};
+  for (let i = 0; i < 50; i++) {
+    const s = tracer.startSpan(`step ${i}`, { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup', 'gen_ai.tool.call.arguments': `{"i":${i}}` } }, pctx);
+    sent[s.spanContext().spanId] = Date.now();
+    s.end(); // SimpleSpanProcessor exports it now
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  await provider.forceFlush();
+  await new Promise((r) => setTimeout(r, 500));
+  const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, number> }).seen);
+  const screen = Object.entries(sent).map(([id, t]) => (seen[id] ?? NaN) - t);
+  const wire = Object.entries(sent).map(([id, t]) => (wsSeen[id] ?? NaN) - t);
+  const missing = screen.filter((x) => Number.isNaN(x)).length;
+  console.log(`\nexporter → screen, ${screen.length} spans one at a time (SDK SimpleSpanProcessor, OTLP/protobuf, server process, Chromium):`);
+  console.log(`  row in the DOM: p50 ${f(median(screen))} ms, p95 ${f(pct(screen, 95))} ms${missing ? ` (${missing} never shown)` : ''}`);
+  console.log(`  reference, same spans at a bare WebSocket client: p50 ${f(median(wire))} ms, p95 ${f(pct(wire, 95))} ms`);
+  ws.close();
+  await provider.shutdown();
+  await context_.close();
+  server.kill();
+}
+
+if (process.argv[1]?.endsWith('ui.bench.js')) main().catch((e) => { console.error(e); process.exit(1); });
