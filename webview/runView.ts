@@ -6,11 +6,11 @@ import type { Host } from './transport';
 import { RunModel, treeSpanOf, type RunNode } from './runModel';
 import { TimeAxis, Overview, kindOf } from './timeline';
 import { detailView } from './detail';
-import { h, fill, clear, visible } from './dom';
+import { h, fill, visible } from './dom';
 import { KIND_LABEL, fmtClock, fmtMs, fmtTokens, fmtUsd } from './format';
 
 const ROW_H = 24;
-const BUFFER_ROWS = 12;
+const BUFFER_ROWS = 8;
 
 export interface RunViewOptions {
   spanId?: string;
@@ -32,6 +32,7 @@ export class RunView {
   private matches: string[] = [];
   private matchSet = new Set<string>();
   private matchIdx = -1;
+  private matchVersion = 0;
   private detailSeq = 0;
   private detailTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly axis = new TimeAxis(() => this.queueRender());
@@ -220,7 +221,7 @@ export class RunView {
 
   private async find(q: string): Promise<void> {
     const query = q.trim().toLowerCase();
-    if (!query) { this.matches = []; this.matchSet.clear(); this.matchIdx = -1; this.findInfo.textContent = ''; this.queueRender(); return; }
+    if (!query) { this.matches = []; this.matchSet.clear(); this.matchVersion++; this.matchIdx = -1; this.findInfo.textContent = ''; this.queueRender(); return; }
     const local = new Set<string>();
     for (const n of this.model.nodes.values()) {
       const s = n.span;
@@ -236,6 +237,7 @@ export class RunView {
     const order = new Map(this.model.rowsAll().map((n, i) => [n.id, i]));
     this.matches = [...local].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
     this.matchSet = new Set(this.matches);
+    this.matchVersion++;
     this.matchIdx = -1;
     this.findInfo.textContent = this.matches.length ? `${this.matches.length} match${this.matches.length === 1 ? '' : 'es'}` : 'no match';
     for (const id of this.matches.slice(0, 500)) this.model.reveal(id);
@@ -330,6 +332,9 @@ export class RunView {
   }
 
   private anchor: { id: string; offset: number } | undefined;
+  private headerFor: TraceSummary | undefined;
+  private axisKey = '';
+  private rowEls = new Map<string, HTMLElement>();
 
   renderNow(): void {
     if (!this.loaded) return;
@@ -346,21 +351,40 @@ export class RunView {
       const j = rows.findIndex((n) => n.id === this.anchor!.id);
       if (j >= 0) this.scroller.scrollTop = j * ROW_H + this.anchor.offset;
     }
-    this.renderHeader();
+    if (this.summary !== this.headerFor) { this.headerFor = this.summary; this.renderHeader(); }
     const width = this.scroller.clientWidth || 800;
     this.treeW = Math.round(Math.min(520, Math.max(240, width * 0.45)));
     this.el.style.setProperty('--tree-w', `${this.treeW}px`);
     const runStart = this.model.startMs, dur = Math.max(this.model.endMs - runStart, 1e-3);
     this.axis.layout(dur, this.treeW + 8, width - 70);
-    this.axis.drawAxis();
+    const axisKey = `${x0key(this.axis.scale.domain())}:${this.axis.x0}:${this.axis.x1}`;
+    if (axisKey !== this.axisKey) { this.axisKey = axisKey; this.axis.drawAxis(); }
     this.sizer.style.height = `${rows.length * ROW_H}px`;
     const top = this.scroller.scrollTop, hgt = this.scroller.clientHeight || 600;
     const from = Math.max(0, Math.floor(top / ROW_H) - BUFFER_ROWS);
     const to = Math.min(rows.length, Math.ceil((top + hgt) / ROW_H) + BUFFER_ROWS);
     const x = this.axis.scale;
     const [d0, d1] = x.domain() as [number, number];
-    clear(this.layer);
-    for (let i = from; i < to; i++) this.layer.appendChild(this.rowEl(rows[i]!, i, rows.length, x, runStart, d0, d1));
+    // Rows already on screen are kept when nothing they show changed (scrolling moves them only).
+    const keep = new Map<string, HTMLElement>();
+    const stateKey = `${this.model.version}:${this.showCritical}:${this.matchVersion}:${this.treeW}:${rows.length}`;
+    for (let i = from; i < to; i++) {
+      const n = rows[i]!;
+      const key = `${stateKey}:${n.id === this.selected}:${this.model.isCollapsed(n.id)}:${n.depth}:${i}`;
+      let el = this.rowEls.get(n.id);
+      if (!el || el.dataset.key !== key) {
+        el = this.rowEl(n, i, rows.length, x, runStart, d0, d1);
+        el.dataset.key = key;
+        el.dataset.axis = axisKey;
+      } else if (el.dataset.axis !== axisKey) {
+        this.placeBar(el, n, x, runStart, d0, d1);
+        el.dataset.axis = axisKey;
+      }
+      keep.set(n.id, el);
+    }
+    for (const [id, el] of this.rowEls) if (keep.get(id) !== el) el.remove();
+    for (const el of keep.values()) if (el.parentNode !== this.layer) this.layer.appendChild(el);
+    this.rowEls = keep;
     const rowCount = rows.length;
     this.scroller.setAttribute('aria-rowcount', String(rowCount));
     if (this.selected) this.scroller.setAttribute('aria-activedescendant', `row-${this.selected}`);
@@ -413,21 +437,33 @@ export class RunView {
     const meta = rowMeta(n, collapsed);
     if (meta) tree.appendChild(h('span', { class: 'meta' }, meta));
     row.title = s ? `${visible(s.name)} · ${fmtMs(n.endMs - n.startMs)}${err && s.status?.message ? ` · ${s.status.message}` : ''}` : 'This span\'s parent has not arrived yet';
-    const time = h('div', { class: 'cell-time' });
-    const a = n.startMs - runStart, b = n.endMs - runStart;
-    if (b >= d0 && a <= d1) {
-      const x0 = x(a) - this.treeW - 8, x1 = x(b) - this.treeW - 8;
-      const bar = h('div', { class: `bar k-${kind}${err ? ' error' : ''}${!s ? ' pending' : ''}` });
-      bar.style.left = `${Math.max(-2, x0)}px`;
-      bar.style.width = `${Math.max(1, x1 - Math.max(-2, x0))}px`;
-      time.appendChild(bar);
-      const lbl = h('span', { class: 'dur' }, fmtMs(n.endMs - n.startMs));
-      lbl.style.left = `${Math.max(0, x1) + 4}px`;
-      time.appendChild(lbl);
-    }
+    const bar = h('div', { class: `bar k-${kind}${err ? ' error' : ''}${!s ? ' pending' : ''}` });
+    const lbl = h('span', { class: 'dur' }, fmtMs(n.endMs - n.startMs));
+    const time = h('div', { class: 'cell-time' }, bar, lbl);
+    this.bars.set(row, { bar, lbl });
+    this.placeBar(row, n, x, runStart, d0, d1);
     row.append(tree, time);
     return row;
   }
+
+  private readonly bars = new WeakMap<HTMLElement, { bar: HTMLElement; lbl: HTMLElement }>();
+
+  /** Positions a row's bar and duration label for the current zoom (all a zoom or pan changes). */
+  private placeBar(row: HTMLElement, n: RunNode, x: (ms: number) => number, runStart: number, d0: number, d1: number): void {
+    const el = this.bars.get(row)!;
+    const a = n.startMs - runStart, b = n.endMs - runStart;
+    const inView = b >= d0 && a <= d1;
+    el.bar.hidden = el.lbl.hidden = !inView;
+    if (!inView) return;
+    const x0 = Math.max(-2, x(a) - this.treeW - 8), x1 = x(b) - this.treeW - 8;
+    el.bar.style.left = `${x0}px`;
+    el.bar.style.width = `${Math.max(1, x1 - x0)}px`;
+    el.lbl.style.left = `${Math.max(0, x1) + 4}px`;
+  }
+}
+
+function x0key(d: number[]): string {
+  return `${d[0]}:${d[1]}`;
 }
 
 /** What a row is called: a tool's name, an agent's name, else the span name. */
