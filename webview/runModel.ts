@@ -204,7 +204,9 @@ export class RunModel {
       n.descendants = d;
       n.errorsBelow = e;
     }
-    const eps = 1e-6;
+    // Start times are often stamped in whole milliseconds (the JS SDK), so a span can seem to
+    // start up to 1 ms before its predecessor ended: chains are matched within that much.
+    const eps = 1;
     const work: [RunNode, number][] = this.roots.map((r) => [r, r.endMs]);
     while (work.length) {
       const [n, bound] = work.pop()!;
@@ -212,10 +214,14 @@ export class RunModel {
       if (!n.children.length) continue;
       const byEnd = n.children.slice().sort((a, b) => b.endMs - a.endMs);
       let t = Math.min(n.endMs, bound);
+      let first = true;
       for (const c of byEnd) {
-        if (Math.min(c.endMs, n.endMs) <= t + eps && c.startMs < t) {
-          work.push([c, t]);
+        // The last child to finish is what the parent waited on last, even when clock skew has it
+        // end after the parent; before it, the child that ended by the time that one started.
+        if (c.startMs < t && (first || c.endMs <= t + eps)) {
+          work.push([c, Math.min(c.endMs, t)]);
           t = c.startMs;
+          first = false;
         }
       }
     }

@@ -62,12 +62,13 @@ export class RunView {
       if (ev.key === 'Escape') { this.findInput.value = ''; void this.find(''); this.scroller.focus(); }
     });
     const btn = (label: string, title: string, fn: () => void) => h('button', { type: 'button', title, 'aria-label': title, onclick: fn }, label);
-    const critBtn = btn('critical path', 'Mark the critical path', () => {
+    const critBtn = btn('', 'Mark the critical path: the spans the run was waiting on, end to start', () => {
       this.showCritical = !this.showCritical;
       critBtn.setAttribute('aria-pressed', String(this.showCritical));
       this.queueRender();
     });
     critBtn.setAttribute('aria-pressed', 'true');
+    critBtn.append(h('span', { class: 'legend-crit', 'aria-hidden': 'true' }), ' critical path');
     const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Run tools' },
       btn('← Runs', 'Back to the runs', () => opts.onBack()),
       this.findInput, this.findInfo,

@@ -1,5 +1,7 @@
-// `npm run demo`: a small travel-planning agent, instrumented by hand with the OpenTelemetry JS SDK
-// in the current GenAI conventions, talks to a local mock model and sends its run to the server.
+// `npm run demo`: a travel-planning agent behind an HTTP endpoint, instrumented by hand with the
+// OpenTelemetry JS SDK in the current GenAI conventions, talks to a local mock model and sends two
+// runs (two turns of one conversation) to the server: a memory lookup (embeddings), model calls
+// that ask for tools, tools that call HTTP APIs, and a booking that fails once and is retried.
 import { trace, context, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { TracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -10,11 +12,14 @@ import { readState } from '../server/stateFile';
 type Msg = { role: string; content?: string | null; tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[]; tool_call_id?: string };
 
 const MODEL = 'gpt-4o-mini';
-const SYSTEM = 'You are a travel planner. Use the tools to check weather and flights, then answer briefly.';
-const TOOLS = [
-  { type: 'function', function: { name: 'get_weather', description: 'Weather forecast for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } } } } },
-  { type: 'function', function: { name: 'search_flights', description: 'Find flights', parameters: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, date: { type: 'string' } } } } },
-];
+const SYSTEM = 'You are a travel planner. Use the tools to check weather and flights, then answer briefly. Book only when the user asks.';
+const fn = (name: string, description: string, props: string[]) =>
+  ({ type: 'function', function: { name, description, parameters: { type: 'object', properties: Object.fromEntries(props.map((p) => [p, { type: 'string' }])) } } });
+const PLAN_TOOLS = [fn('get_weather', 'Weather forecast for a city', ['city', 'unit']), fn('search_flights', 'Find flights', ['from', 'to', 'date'])];
+const BOOK_TOOLS = [fn('book_flight', 'Book a flight', ['flight', 'date', 'passenger']), fn('send_confirmation', 'Send the booking confirmation', ['channel', 'to'])];
+
+const tracer = () => trace.getTracer('travel-agent', '1.4.0');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Messages in the OTel GenAI JSON shape (role + parts). */
 function toOtel(messages: Msg[]) {
@@ -27,9 +32,18 @@ function toOtel(messages: Msg[]) {
   });
 }
 
-async function chat(baseUrl: string, messages: Msg[]): Promise<Msg> {
-  const tracer = trace.getTracer('travel-agent');
-  return tracer.startActiveSpan(`chat ${MODEL}`, { kind: SpanKind.CLIENT }, async (span: Span) => {
+/** An outgoing HTTP call as HTTP instrumentation would record it. */
+async function httpCall(method: string, url: string, ms: number, status = 200): Promise<void> {
+  await tracer().startActiveSpan(`${method}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url, 'server.address': new URL(url).hostname } }, async (span) => {
+    await sleep(ms);
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    span.end();
+  });
+}
+
+async function chat(baseUrl: string, messages: Msg[], tools: unknown[] | undefined): Promise<Msg> {
+  return tracer().startActiveSpan(`chat ${MODEL}`, { kind: SpanKind.CLIENT }, async (span: Span) => {
     span.setAttributes({
       'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': MODEL,
       'gen_ai.request.temperature': 0.2, 'server.address': '127.0.0.1',
@@ -39,10 +53,11 @@ async function chat(baseUrl: string, messages: Msg[]): Promise<Msg> {
     });
     const res = await fetch(`${baseUrl}/chat/completions`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, messages, tools: messages.some((m) => m.role === 'tool') ? undefined : TOOLS }),
+      body: JSON.stringify({ model: MODEL, messages, tools }),
     });
     const body = await res.json() as { id: string; model: string; choices: { message: Msg; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } };
     const choice = body.choices[0]!;
+    await sleep(180 + Math.random() * 200); // a model takes its time
     span.setAttributes({
       'gen_ai.response.id': body.id, 'gen_ai.response.model': body.model,
       'gen_ai.response.finish_reasons': [choice.finish_reason],
@@ -54,48 +69,96 @@ async function chat(baseUrl: string, messages: Msg[]): Promise<Msg> {
   });
 }
 
+let bookingAttempts = 0;
 const TOOL_IMPL: Record<string, (args: Record<string, string>) => Promise<unknown>> = {
-  get_weather: async (a) => ({ city: a.city, forecast: 'sunny', high: 18, unit: a.unit ?? 'celsius' }),
-  search_flights: async (a) => ({ flights: [{ flight: 'TP 541', from: a.from, to: a.to, date: a.date, price_eur: 89 }, { flight: 'FR 1234', price_eur: 112 }] }),
+  get_weather: async (a) => {
+    await httpCall('GET', `https://api.weather.example/v1/forecast?city=${a.city}`, 60);
+    return { city: a.city, forecast: 'sunny', high: 18, low: 11, unit: a.unit ?? 'celsius' };
+  },
+  search_flights: async (a) => {
+    await Promise.all([httpCall('GET', `https://api.tap.example/offers?from=${a.from}&to=${a.to}`, 120), httpCall('GET', `https://api.ryanair.example/fares?route=${a.from}-${a.to}`, 90)]);
+    return { flights: [{ flight: 'TP 541', from: a.from, to: a.to, date: a.date, price_eur: 89 }, { flight: 'FR 1234', price_eur: 112 }] };
+  },
+  book_flight: async (a) => {
+    bookingAttempts++;
+    if (bookingAttempts === 1) {
+      await httpCall('POST', 'https://payments.example/v2/charges', 250, 503);
+      throw new Error('payment gateway timed out (HTTP 503); safe to retry');
+    }
+    await httpCall('POST', 'https://payments.example/v2/charges', 80);
+    return { booking: 'BK-7Q2X', flight: a.flight, status: 'confirmed', price_eur: 89 };
+  },
+  send_confirmation: async (a) => {
+    await httpCall('POST', 'https://mail.example/v3/send', 40);
+    return { sent: true, to: a.to };
+  },
 };
 
 async function runTool(name: string, id: string, args: string): Promise<string> {
-  const tracer = trace.getTracer('travel-agent');
-  return tracer.startActiveSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL }, async (span) => {
+  return tracer().startActiveSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL }, async (span) => {
     span.setAttributes({
       'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.id': id,
       'gen_ai.tool.type': 'function', 'gen_ai.tool.call.arguments': args,
     });
-    await new Promise((r) => setTimeout(r, 30 + Math.random() * 60));
-    const result = JSON.stringify(await TOOL_IMPL[name]!(JSON.parse(args) as Record<string, string>));
-    span.setAttribute('gen_ai.tool.call.result', result);
-    span.end();
-    return result;
+    try {
+      await sleep(10 + Math.random() * 20);
+      const result = JSON.stringify(await TOOL_IMPL[name]!(JSON.parse(args) as Record<string, string>));
+      span.setAttribute('gen_ai.tool.call.result', result);
+      return result;
+    } catch (e) {
+      span.recordException(e as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      span.setAttribute('error.type', 'PaymentGatewayTimeout');
+      throw e;
+    } finally {
+      span.end();
+    }
   });
 }
 
-async function agentTurn(baseUrl: string, messages: Msg[]): Promise<void> {
-  const tracer = trace.getTracer('travel-agent');
-  await tracer.startActiveSpan('invoke_agent travel-planner', { kind: SpanKind.INTERNAL }, async (agent) => {
-    agent.setAttributes({
-      'gen_ai.operation.name': 'invoke_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.name': 'travel-planner',
-      'gen_ai.agent.id': 'agent_travel_01', 'gen_ai.conversation.id': 'conv_demo_1', 'gen_ai.request.model': MODEL,
-    });
-    try {
-      for (let step = 0; step < 4; step++) {
-        const reply = await chat(baseUrl, messages);
-        messages.push(reply);
-        if (!reply.tool_calls?.length) break;
-        const results = await Promise.all(reply.tool_calls.map((tc) => runTool(tc.function.name, tc.id, tc.function.arguments)));
-        reply.tool_calls.forEach((tc, i) => messages.push({ role: 'tool', tool_call_id: tc.id, content: results[i]! }));
+/** Runs a tool, retrying once when it fails (what an agent framework would do). */
+async function runToolWithRetry(name: string, id: string, args: string): Promise<string> {
+  try { return await runTool(name, id, args); } catch {
+    await sleep(150);
+    return runTool(name, id, args);
+  }
+}
+
+async function memoryLookup(query: string): Promise<void> {
+  await tracer().startActiveSpan('embeddings text-embedding-3-small', { kind: SpanKind.CLIENT }, async (span) => {
+    span.setAttributes({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'text-embedding-3-small',
+      'gen_ai.usage.input_tokens': Math.ceil(query.length / 4), 'gen_ai.embeddings.dimension.count': 1536 });
+    await sleep(45);
+    span.end();
+  });
+}
+
+async function agentTurn(baseUrl: string, messages: Msg[], tools: unknown[]): Promise<void> {
+  await tracer().startActiveSpan('POST /api/plan', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'url.path': '/api/plan', 'http.route': '/api/plan' } }, async (server) => {
+    await tracer().startActiveSpan('invoke_agent travel-planner', { kind: SpanKind.INTERNAL }, async (agent) => {
+      agent.setAttributes({
+        'gen_ai.operation.name': 'invoke_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.name': 'travel-planner',
+        'gen_ai.agent.id': 'agent_travel_01', 'gen_ai.conversation.id': 'conv_demo_1', 'gen_ai.request.model': MODEL,
+      });
+      try {
+        await memoryLookup(String(messages[messages.length - 1]!.content));
+        for (let step = 0; step < 4; step++) {
+          const reply = await chat(baseUrl, messages, tools);
+          messages.push(reply);
+          if (!reply.tool_calls?.length) break;
+          const results = await Promise.all(reply.tool_calls.map((tc) => runToolWithRetry(tc.function.name, tc.id, tc.function.arguments)));
+          reply.tool_calls.forEach((tc, i) => messages.push({ role: 'tool', tool_call_id: tc.id, content: results[i]! }));
+        }
+        agent.setStatus({ code: SpanStatusCode.OK });
+      } catch (e) {
+        agent.recordException(e as Error);
+        agent.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      } finally {
+        agent.end();
       }
-      agent.setStatus({ code: SpanStatusCode.OK });
-    } catch (e) {
-      agent.recordException(e as Error);
-      agent.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-    } finally {
-      agent.end();
-    }
+    });
+    server.setAttribute('http.response.status_code', 200);
+    server.end();
   });
 }
 
@@ -105,7 +168,7 @@ async function main(): Promise<void> {
     ?? (state ? `http://${state.host === '0.0.0.0' ? '127.0.0.1' : state.host}:${state.httpPort}` : 'http://127.0.0.1:4318');
   const model = await startMockModel();
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'travel-agent-demo', 'service.version': '1.0.0' }),
+    resource: resourceFromAttributes({ 'service.name': 'travel-agent-demo', 'service.version': '1.4.0', 'deployment.environment.name': 'dev' }),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), scheduledDelayMillis: 200 })],
   });
   trace.setGlobalTracerProvider(provider);
@@ -113,9 +176,9 @@ async function main(): Promise<void> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
   const messages: Msg[] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'I want to fly from Berlin to Lisbon on Dec 4. What will the weather be and what are my options?' }];
-  await agentTurn(model.url, messages);
-  messages.push({ role: 'user', content: 'Great, book the cheapest one.' });
-  await agentTurn(model.url, messages);
+  await agentTurn(model.url, messages, PLAN_TOOLS);
+  messages.push({ role: 'user', content: 'Great, book the cheapest one and email me the confirmation.' });
+  await agentTurn(model.url, messages, BOOK_TOOLS);
 
   await provider.forceFlush();
   await provider.shutdown();

@@ -1,6 +1,6 @@
 // A local OpenAI-compatible model server for the demo and the tests (there is no internet here):
 // POST /v1/chat/completions answers by script — a tool call when tools are offered and no tool
-// result is in the conversation yet, a final answer otherwise — with `usage` from the text length.
+// result has come since the user's latest message, a final answer otherwise — with `usage` from the text length.
 // Streaming (`stream: true`) sends SSE chunks and, with stream_options.include_usage, a usage chunk.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,10 +22,14 @@ const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
 export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   get_weather: { city: 'Lisbon', unit: 'celsius' },
   search_flights: { from: 'BER', to: 'LIS', date: '2026-12-04' },
+  book_flight: { flight: 'TP 541', date: '2026-12-04', passenger: 'A. Traveller' },
+  send_confirmation: { channel: 'email', to: 'traveller@example.com' },
 };
 
 export function answerFor(req: ChatRequest, n: number) {
-  const hasToolResult = req.messages.some((m) => m.role === 'tool');
+  // Tool results count from the latest user message on: a new question starts a new tool round.
+  const lastUser = req.messages.map((m) => m.role).lastIndexOf('user');
+  const hasToolResult = req.messages.slice(lastUser + 1).some((m) => m.role === 'tool');
   const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   const prompt = tokens(JSON.stringify(req.messages)) + (req.tools ? 20 * req.tools.length : 0);
   if (req.tools?.length && !hasToolResult) {
@@ -36,9 +40,12 @@ export function answerFor(req: ChatRequest, n: number) {
     const completion = tokens(JSON.stringify(calls));
     return { message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
   }
-  const text = hasToolResult
-    ? `Lisbon will be 18°C and sunny; the cheapest flight BER→LIS on Dec 4 is TP 541 at €89.`
-    : `Sure — ${String(last).slice(0, 60)}`;
+  const booked = req.messages.slice(lastUser + 1).some((m) => m.tool_calls?.some((c) => c.function.name === 'book_flight'));
+  const text = booked
+    ? 'Booked TP 541 BER→LIS on Dec 4 for €89; the confirmation is on its way to your email.'
+    : hasToolResult
+      ? `Lisbon will be 18°C and sunny; the cheapest flight BER→LIS on Dec 4 is TP 541 at €89.`
+      : `Sure — ${String(last).slice(0, 60)}`;
   const completion = tokens(text);
   return { message: { role: 'assistant', content: text }, finish_reason: 'stop', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
 }

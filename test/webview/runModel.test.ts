@@ -95,6 +95,16 @@ test('the critical path follows what each parent last waited on', () => {
   assert.deepEqual(crit, ['http', 'llm1', 'llm2', 'root', 'tb']);
 });
 
+test('the critical path survives clock skew: a child that ends after its parent, a sibling that starts a little early', () => {
+  const m = new RunModel();
+  // Times as the JS SDK stamps them: starts in whole ms, ends start + duration.
+  m.add([sp('post', '', 0, 847.19), sp('agent', 'post', 2, 848.31), sp('emb', 'agent', 2, 48.08), sp('chat1', 'agent', 49, 470.97),
+    sp('tool1', 'agent', 471, 560.36), sp('tool2', 'agent', 471, 615.04), sp('get', 'tool2', 495, 615.32), sp('chat2', 'agent', 615, 847.69)]);
+  m.analyze();
+  const crit = [...m.nodes.values()].filter((n) => n.critical).map((n) => n.id).sort();
+  assert.deepEqual(crit, ['agent', 'chat1', 'chat2', 'emb', 'get', 'post', 'tool2']);
+});
+
 test('100,000 spans in random order build and flatten', () => {
   const spans: TreeSpan[] = [sp('s0', '', 0, 100_000)];
   for (let i = 1; i < 100_000; i++) spans.push(sp(`s${i}`, `s${Math.floor((i - 1) / 8)}`, i, i + 10));
