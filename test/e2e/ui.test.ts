@@ -19,6 +19,7 @@ import { AGENT } from '../helpers/agentRun';
 import type { RunningServer } from '../../src/server/server';
 import type { TraceTreeResponse } from '../../src/protocol';
 import { costOf } from '../../src/genai/pricing';
+import { fmtMs, fmtUsd } from '../../webview/format';
 
 const skip = browserSkipReason() || false;
 let server: RunningServer;
@@ -66,6 +67,12 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   await page.keyboard.press('Enter');
   await page.waitForSelector('.run-view[data-ready]');
   assert.equal(await page.locator('.row').count(), 5);
+  // The header's figures are the server's summary.
+  const { summary } = await api(server)<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
+  const header = await page.textContent('.run-header') ?? '';
+  assert.ok(header.includes(`duration${fmtMs(summary.durationMs)}`), header);
+  assert.ok(header.includes(`tokens in → out${input} → ${output}`), header);
+  assert.ok(header.includes(`cost${fmtUsd(summary.costUsd)}`), header);
   const names = await page.locator('.row .name').allTextContents();
   assert.equal(names[0], `invoke_agent ${AGENT.name}`);
   assert.deepEqual(await page.locator('.row .badge').allTextContents(), ['agent', 'LLM', 'tool', 'tool', 'LLM']);
