@@ -327,6 +327,23 @@ export interface UiMethods {
 }
 export type UiMethod = keyof UiMethods;
 
+/** The HTTP request that answers a UI method (both hosts use it: the browser page and the extension). */
+export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>): { method: 'GET' | 'DELETE'; path: string } | undefined {
+  const enc = (v: unknown) => encodeURIComponent(String(v ?? ''));
+  switch (method) {
+    case 'listTraces': {
+      const qs = new URLSearchParams();
+      for (const k of ['service', 'q', 'limit']) if (params[k] !== undefined && params[k] !== '') qs.set(k, String(params[k]));
+      return { method: 'GET', path: `/api/traces?${qs}` };
+    }
+    case 'getTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/tree` };
+    case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/spans/${enc(params.spanId)}` };
+    case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
+    case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
+    case 'subscribe': return undefined; // a live-feed message, not a request
+  }
+}
+
 export type UiToHost =
   | { type: 'ready'; protocolVersion: number }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];

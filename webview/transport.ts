@@ -1,7 +1,7 @@
 // How the UI reaches the trace server. In a browser tab: HTTP for requests and a WebSocket for the
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
-import { PROTOCOL_VERSION, type HostToUi, type ServerMessage, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
+import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
 
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
 
@@ -43,25 +43,14 @@ export class HttpHost implements Host {
   }
 
   request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']> {
-    const p = params as Record<string, string | number | string[] | undefined>;
-    const enc = encodeURIComponent;
-    switch (method) {
-      case 'listTraces': {
-        const qs = new URLSearchParams();
-        for (const k of ['service', 'q', 'limit'] as const) if (p[k] !== undefined && p[k] !== '') qs.set(k, String(p[k]));
-        return this.http('GET', `/api/traces?${qs}`) as Promise<UiMethods[M]['result']>;
-      }
-      case 'getTree': return this.http('GET', `/api/traces/${enc(String(p.traceId))}/tree`) as Promise<UiMethods[M]['result']>;
-      case 'getSpan': return this.http('GET', `/api/traces/${enc(String(p.traceId))}/spans/${enc(String(p.spanId))}`) as Promise<UiMethods[M]['result']>;
-      case 'searchTrace': return this.http('GET', `/api/traces/${enc(String(p.traceId))}/search?q=${enc(String(p.q))}`) as Promise<UiMethods[M]['result']>;
-      case 'deleteTrace': return this.http('DELETE', `/api/traces/${enc(String(p.traceId))}`) as Promise<UiMethods[M]['result']>;
-      case 'subscribe': {
-        this.subscribed = (p.traceIds as string[]).slice();
-        this.sendSubscribe();
-        return Promise.resolve(null as UiMethods[M]['result']);
-      }
+    if (method === 'subscribe') {
+      this.subscribed = (params as UiMethods['subscribe']['params']).traceIds.slice();
+      this.sendSubscribe();
+      return Promise.resolve(null as UiMethods[M]['result']);
     }
-    return Promise.reject(new Error(`unknown method ${String(method)}`));
+    const route = uiRequestRoute(method, params as Record<string, unknown>);
+    if (!route) return Promise.reject(new Error(`unknown method ${String(method)}`));
+    return this.http(route.method, route.path) as Promise<UiMethods[M]['result']>;
   }
 
   private sendSubscribe(): void {

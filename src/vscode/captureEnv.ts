@@ -1,0 +1,58 @@
+// Zero-configuration capture: the environment that makes an app started from the editor (an
+// integrated terminal, a debug session) send its telemetry here. Pure, unit-tested in Node.
+
+export interface CaptureOptions {
+  inject: boolean;
+  trusted: boolean;
+  batchDelayMs: number;
+  messageContent: boolean;
+}
+
+/** The variables injected, and what each is for (the README lists the same). */
+export const CAPTURE_VARIABLES: Record<string, string> = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'where the SDK exports: this receiver (OTLP/HTTP)',
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf (every SDK speaks it; Python and Java default to it, Node to JSON)',
+  OTEL_BSP_SCHEDULE_DELAY: 'batch span delay in ms: spans show up while you watch (the default is 5000)',
+  OTEL_BLRP_SCHEDULE_DELAY: 'the same for log records (GenAI events)',
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'OpenTelemetry GenAI instrumentations record prompts and outputs',
+  TRACELOOP_TRACE_CONTENT: 'OpenLLMetry records prompts and outputs',
+};
+
+export interface CapturePlan {
+  /** Variables to set; empty when nothing is injected. */
+  env: Record<string, string>;
+  /** Why nothing is injected, or which variables were left to the user. */
+  notes: string[];
+}
+
+/**
+ * What to inject for a receiver at `endpoint` (`http://host:port`). Nothing in an untrusted
+ * workspace or when turned off; a variable the editor's own environment already sets is left
+ * alone (the user chose it).
+ */
+export function capturePlan(endpoint: string, o: CaptureOptions, existing: Record<string, string | undefined> = {}): CapturePlan {
+  if (!o.inject) return { env: {}, notes: ['capture injection is off (agentLens.capture.injectEnvironment)'] };
+  if (!o.trusted) return { env: {}, notes: ['this workspace is not trusted: nothing is injected into its terminals and debug sessions'] };
+  const all: Record<string, string> = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_BSP_SCHEDULE_DELAY: String(o.batchDelayMs),
+    OTEL_BLRP_SCHEDULE_DELAY: String(o.batchDelayMs),
+  };
+  if (o.messageContent) {
+    all.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'true';
+    all.TRACELOOP_TRACE_CONTENT = 'true';
+  }
+  const env: Record<string, string> = {};
+  const notes: string[] = [];
+  for (const [k, v] of Object.entries(all)) {
+    if (existing[k] !== undefined && existing[k] !== '') notes.push(`${k} is already set in the editor's environment (${existing[k]}); left as it is`);
+    else env[k] = v;
+  }
+  return { env, notes };
+}
+
+/** A debug configuration's environment with the capture variables under it: the configuration's own win. */
+export function withCaptureEnv(configEnv: Record<string, string | null | undefined> | undefined, plan: CapturePlan): Record<string, string | null | undefined> {
+  return { ...plan.env, ...(configEnv ?? {}) };
+}

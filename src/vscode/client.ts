@@ -1,0 +1,89 @@
+// A connection to one trace server: the query API over HTTP and the live feed over /ws, with the
+// server's token. Editor-free. The live feed reconnects by itself; `onClose` tells the owner when
+// it drops so that it can check whether the server is still there.
+import WebSocket from 'ws';
+import { uiRequestRoute, type ServerMessage, type TraceListResponse, type UiMethod, type UiMethods } from '../protocol';
+import type { ServerState } from '../server/stateFile';
+import { baseUrl } from './discovery';
+
+export class ServerClient {
+  readonly base: string;
+  private ws: WebSocket | undefined;
+  private closed = false;
+  private subscribed: string[] = [];
+  private readonly feedListeners = new Set<(m: ServerMessage) => void>();
+  private readonly closeListeners = new Set<() => void>();
+  private readonly openListeners = new Set<() => void>();
+
+  constructor(readonly state: ServerState) {
+    this.base = baseUrl(state);
+  }
+
+  get endpoint(): string { return this.base; }
+
+  async request<T>(method: 'GET' | 'DELETE' | 'POST', path: string, body?: Uint8Array<ArrayBuffer>, contentType?: string): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.state.token}` };
+    if (contentType) headers['Content-Type'] = contentType;
+    const res = await fetch(this.base + path, { method, headers, ...(body ? { body } : {}), signal: AbortSignal.timeout(60_000) });
+    const text = await res.text();
+    let json: unknown;
+    try { json = JSON.parse(text); } catch { json = { error: text.trim() || `HTTP ${res.status}` }; }
+    if (!res.ok) throw new Error((json as { error?: string }).error ?? `HTTP ${res.status}`);
+    return json as T;
+  }
+
+  /** Answers a UI method (see UiMethods) from the API. */
+  ui<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']> {
+    const route = uiRequestRoute(method, params as Record<string, unknown>);
+    if (!route) return Promise.reject(new Error(`${method} is not an API request`));
+    return this.request(route.method, route.path);
+  }
+
+  listTraces(limit = 500): Promise<TraceListResponse> {
+    return this.request('GET', `/api/traces?limit=${limit}`);
+  }
+
+  onFeed(cb: (m: ServerMessage) => void): () => void { this.feedListeners.add(cb); return () => this.feedListeners.delete(cb); }
+  onClose(cb: () => void): () => void { this.closeListeners.add(cb); return () => this.closeListeners.delete(cb); }
+  onOpen(cb: () => void): () => void { this.openListeners.add(cb); return () => this.openListeners.delete(cb); }
+
+  /** Span batches for these traces (summaries always come). */
+  subscribe(traceIds: string[]): void {
+    this.subscribed = traceIds;
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds }));
+  }
+
+  /** Opens the live feed; resolves when it is open, rejects when the server cannot be reached. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const url = `${this.base.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(this.state.token)}`;
+      const ws = new WebSocket(url, { handshakeTimeout: 5000 });
+      this.ws = ws;
+      let opened = false;
+      ws.on('open', () => {
+        opened = true;
+        if (this.subscribed.length) ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed }));
+        for (const cb of this.openListeners) cb();
+        resolve();
+      });
+      ws.on('message', (d) => {
+        let m: ServerMessage;
+        try { m = JSON.parse(String(d)) as ServerMessage; } catch { return; }
+        for (const cb of this.feedListeners) cb(m);
+      });
+      ws.on('error', (e) => { if (!opened) reject(e); });
+      ws.on('close', () => {
+        if (this.ws !== ws) return;
+        this.ws = undefined;
+        if (!opened) return;
+        if (!this.closed) for (const cb of this.closeListeners) cb();
+      });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.close();
+    this.ws = undefined;
+  }
+}

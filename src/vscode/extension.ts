@@ -1,0 +1,215 @@
+// The extension's entry: joins or starts the trace server, shows runs (tree, status bar, the run
+// view in a webview), injects the capture environment into terminals and debug sessions, and
+// registers the commands. Thin glue over editor-free modules (connection, discovery, settings,
+// captureEnv); it never decodes OTLP or holds the store.
+import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { Connection, type ConnectionState } from './connection';
+import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from './settings';
+import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
+import { RunsTree } from './runsTree';
+import { RunPanel } from './runPanel';
+import { StatusBar } from './statusBar';
+import { Scope } from './disposables';
+import type { TraceSummary } from '../protocol';
+
+/** What the extension exposes to its tests (and to other extensions). */
+export interface AgentLensApi {
+  connection: Connection;
+  runs: RunsTree;
+  panel: RunPanel;
+  capturePlan(): CapturePlan;
+  settings(): Settings;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/i;
+
+export async function activate(context: vscode.ExtensionContext): Promise<AgentLensApi> {
+  const log = vscode.window.createOutputChannel('Agent Lens', { log: true });
+  context.subscriptions.push(log);
+  try {
+    return activateInner(context, log);
+  } catch (e) {
+    // Said to the person, logged, and rethrown (the editor marks the activation failed).
+    log.error(`activation failed: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`Agent Lens could not start: ${(e as Error).message}. See the "Agent Lens" output for details.`);
+    throw e;
+  }
+}
+
+function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): AgentLensApi {
+  const life = new Scope();
+  context.subscriptions.push(life);
+
+  let current = loadSettings(log);
+  const pricesFile = (): string | undefined => {
+    const overrides = current['prices.overrides'];
+    if (!overrides.length) return undefined;
+    const dir = context.globalStorageUri.fsPath;
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'prices.json');
+    fs.writeFileSync(file, JSON.stringify(overrides, null, 2));
+    return file;
+  };
+
+  const connection = new Connection({
+    node: process.execPath,
+    cli: path.join(context.extensionPath, 'dist', 'cli.js'),
+    settings: () => current,
+    pricesFile,
+    log: (l) => log.info(l),
+  });
+  life.register(connection);
+
+  const runs = new RunsTree();
+  const panel = life.register(new RunPanel(context.extensionUri, (l) => log.info(l)));
+  const status = life.register(new StatusBar());
+  const view = life.register(vscode.window.createTreeView('agentLens.runs', { treeDataProvider: runs, showCollapseAll: true }));
+
+  const liveCount = () => runs.all.filter((r: TraceSummary) => r.rootPending).length;
+  const updateStatus = () => {
+    status.update(connection.state, liveCount(), runs.size);
+    view.badge = liveCount() ? { value: liveCount(), tooltip: `${liveCount()} runs still running` } : undefined;
+  };
+
+  // ---- capture environment ----
+  let plan: CapturePlan = { env: {}, notes: [] };
+  const applyCapture = () => {
+    const client = connection.client;
+    const coll = context.environmentVariableCollection;
+    coll.clear();
+    if (!client) return;
+    plan = capturePlan(client.endpoint, {
+      inject: current['capture.injectEnvironment'], trusted: vscode.workspace.isTrusted,
+      batchDelayMs: current['capture.batchDelayMs'], messageContent: current['capture.messageContent'],
+    }, process.env);
+    coll.persistent = false;
+    coll.description = `Agent Lens: send OpenTelemetry to ${client.endpoint}`;
+    for (const [k, v] of Object.entries(plan.env)) coll.replace(k, v);
+    for (const n of plan.notes) log.info(`capture: ${n}`);
+    if (Object.keys(plan.env).length) log.info(`capture: terminals and debug sessions get ${Object.keys(plan.env).join(', ')}`);
+  };
+  life.register(vscode.debug.registerDebugConfigurationProvider('*', {
+    resolveDebugConfiguration(_folder, config) {
+      if (Object.keys(plan.env).length) config.env = withCaptureEnv(config.env as Record<string, string> | undefined, plan);
+      return config;
+    },
+  }));
+  life.register(vscode.workspace.onDidGrantWorkspaceTrust(() => applyCapture()));
+
+  // ---- the connection's scope: what one server connection owns ----
+  let connScope = new Scope();
+  life.defer(() => connScope.dispose());
+  life.register({ dispose: connection.onState((s: ConnectionState) => {
+    connScope.dispose();
+    connScope = new Scope();
+    if (s.kind === 'connected') {
+      const c = s.client;
+      connScope.register({ dispose: c.onFeed((m) => { runs.onFeed(m); panel.onFeed(m); if (m.type === 'summaries' || m.type === 'removed') updateStatus(); }) });
+      runs.load(c).then(updateStatus, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
+      panel.setClient(c, 'connected');
+      void vscode.commands.executeCommand('setContext', 'agentLens.connected', true);
+    } else {
+      panel.setClient(undefined, s.kind === 'connecting' ? 'connecting' : 'disconnected', s.kind === 'connecting' ? s.detail : s.message);
+      void vscode.commands.executeCommand('setContext', 'agentLens.connected', false);
+      if (s.kind !== 'connecting') runs.setMessage(s.message);
+    }
+    applyCapture();
+    updateStatus();
+    if (s.kind === 'port-in-use') void askForPort(s);
+    if (s.kind === 'failed') void vscode.window.showErrorMessage(`Agent Lens: ${s.message}`, 'Show Log', 'Retry').then((a) => {
+      if (a === 'Show Log') log.show();
+      if (a === 'Retry') void connection.restart();
+    });
+  }) });
+
+  const askForPort = async (s: Extract<ConnectionState, { kind: 'port-in-use' }>) => {
+    const key: SettingKey = s.port === current['server.grpcPort'] ? 'server.grpcPort' : 'server.httpPort';
+    const use = s.suggestion ? `Use ${s.suggestion}` : undefined;
+    const pick = await vscode.window.showWarningMessage(`Agent Lens: port ${s.port} is taken by another program, so the receiver cannot start there.${s.suggestion ? ` Port ${s.suggestion} is free.` : ''}`,
+      ...[use, 'Open Settings'].filter((x): x is string => !!x));
+    if (pick && pick === use) {
+      await vscode.workspace.getConfiguration('agentLens').update(key, s.suggestion, vscode.ConfigurationTarget.Global);
+    } else if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', `agentLens.${key}`);
+  };
+
+  life.register(vscode.workspace.onDidChangeConfiguration((e) => {
+    const keys = (Object.keys(SETTINGS) as SettingKey[]).filter((k) => e.affectsConfiguration(`agentLens.${k}`));
+    if (!keys.length) return;
+    current = loadSettings(log);
+    const effect = effectOf(keys);
+    log.info(`settings changed (${keys.join(', ')}): ${effect === 'restart' ? 'restarting the receiver' : effect === 'environment' ? 'updating the capture environment' : 'nothing to do'}`);
+    if (effect === 'restart') void connection.restart();
+    else if (effect === 'environment') applyCapture();
+  }));
+
+  // ---- commands ----
+  const traceIdOf = (arg: unknown): string | undefined => {
+    if (typeof arg === 'string') return arg;
+    const n = arg as { kind?: string; run?: TraceSummary } | undefined;
+    return n?.kind === 'run' ? n.run!.traceId : undefined;
+  };
+  const reg = (id: string, fn: (...a: unknown[]) => unknown) => life.register(vscode.commands.registerCommand(id, fn));
+  reg('agentLens.showRuns', async () => {
+    await vscode.commands.executeCommand('agentLens.runs.focus');
+    panel.show();
+  });
+  reg('agentLens.openRun', (arg) => {
+    const id = traceIdOf(arg);
+    if (id) panel.show(id.toLowerCase());
+  });
+  reg('agentLens.openRunById', async () => {
+    const id = await vscode.window.showInputBox({ prompt: 'Trace id (32 hex digits)', placeHolder: '4bf92f3577b34da6a3ce929d0e0e4736',
+      validateInput: (v) => (TRACE_ID.test(v.trim()) ? undefined : 'a trace id is 32 hexadecimal digits') });
+    if (id) panel.show(id.trim().toLowerCase());
+  });
+  reg('agentLens.copyTraceId', async (arg) => {
+    const id = traceIdOf(arg);
+    if (id) { await vscode.env.clipboard.writeText(id); void vscode.window.setStatusBarMessage(`Copied trace id ${id}`, 3000); }
+  });
+  reg('agentLens.deleteRun', async (arg) => {
+    const id = traceIdOf(arg);
+    const c = connection.client;
+    if (!id || !c) return;
+    try { await c.request('DELETE', `/api/traces/${id}`); } catch (e) { void vscode.window.showErrorMessage(`Agent Lens: could not delete the run: ${(e as Error).message}`); }
+  });
+  reg('agentLens.clearRuns', async () => {
+    const c = connection.client;
+    if (!c) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not connected.');
+    const ok = await vscode.window.showWarningMessage(`Delete all ${runs.size} runs from the Agent Lens receiver?`, { modal: true }, 'Delete All');
+    if (ok === 'Delete All') await c.request('DELETE', '/api/traces');
+  });
+  reg('agentLens.copyEndpoint', async () => {
+    const c = connection.client;
+    if (!c) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not running yet.');
+    await vscode.env.clipboard.writeText(c.endpoint);
+    void vscode.window.showInformationMessage(`Copied ${c.endpoint}. Set OTEL_EXPORTER_OTLP_ENDPOINT to it (and OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) in your app's environment.`);
+  });
+  reg('agentLens.restartReceiver', () => connection.restart());
+  reg('agentLens.importFile', async () => {
+    const files = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Import', filters: { 'OTLP files': ['json', 'jsonl', 'pb', 'bin', 'gz'], 'All files': ['*'] } });
+    if (!files?.length) return;
+    const cli = path.join(context.extensionPath, 'dist', 'cli.js');
+    execFile(process.execPath, [cli, 'import', ...files.map((f) => f.fsPath)], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) => {
+      if (stdout.trim()) log.info(stdout.trim());
+      if (err) void vscode.window.showErrorMessage(`Agent Lens: import failed: ${(stderr || err.message).trim()}`);
+      else void vscode.window.showInformationMessage(`Agent Lens: ${stdout.trim()}`);
+    });
+  });
+
+  void connection.start();
+  return { connection, runs, panel, capturePlan: () => plan, settings: () => current };
+}
+
+function loadSettings(log: vscode.LogOutputChannel): Settings {
+  const cfg = vscode.workspace.getConfiguration('agentLens');
+  const { settings, problems } = readSettings((k) => cfg.get(k));
+  for (const p of problems) { log.warn(p); void vscode.window.showWarningMessage(`Agent Lens: ${p}`); }
+  return settings;
+}
+
+export function deactivate(): void {
+  // The receiver is left running: other windows and terminals may use it, and a reloaded window joins it again.
+}

@@ -1,0 +1,99 @@
+// The Runs view: newest first, runs of one conversation grouped under it, live from the server's
+// summaries. Items open the run view; their context menu copies the trace id or deletes the run.
+import * as vscode from 'vscode';
+import type { ServerMessage, TraceSummary } from '../protocol';
+import type { ServerClient } from './client';
+
+type Node = { kind: 'conversation'; id: string; runs: TraceSummary[] } | { kind: 'run'; run: TraceSummary };
+
+const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`);
+const fmtTok = (n: number) => (n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`);
+const fmtUsd = (u: number | null) => (u === null ? '' : u < 0.0001 ? '<$0.0001' : u < 1 ? `$${u.toFixed(4)}` : `$${u.toFixed(2)}`);
+const newestFirst = (a: TraceSummary, b: TraceSummary) =>
+  (b.startTimeUnixNano.length - a.startTimeUnixNano.length) || (a.startTimeUnixNano < b.startTimeUnixNano ? 1 : a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 0);
+
+export class RunsTree implements vscode.TreeDataProvider<Node> {
+  private readonly runs = new Map<string, TraceSummary>();
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private message = '';
+
+  get size(): number { return this.runs.size; }
+  get all(): TraceSummary[] { return [...this.runs.values()]; }
+
+  /** Loads the runs the server holds (on every (re)connection). */
+  async load(client: ServerClient): Promise<void> {
+    const res = await client.listTraces(1000);
+    this.runs.clear();
+    for (const s of res.traces) this.runs.set(s.traceId, s);
+    this.message = '';
+    this.refresh(0);
+  }
+
+  onFeed(m: ServerMessage): void {
+    if (m.type === 'summaries') for (const s of m.traces) this.runs.set(s.traceId, s);
+    else if (m.type === 'removed') {
+      if (m.traceIds === 'all') this.runs.clear(); else for (const id of m.traceIds) this.runs.delete(id);
+    } else return;
+    this.refresh(150);
+  }
+
+  /** Says what is wrong when there is no server (shown instead of the runs). */
+  setMessage(text: string): void {
+    this.message = text;
+    this.refresh(0);
+  }
+
+  private refresh(delay: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.changed.fire(undefined), delay);
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (node?.kind === 'conversation') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node) return [];
+    const runs = [...this.runs.values()].sort(newestFirst);
+    const byConv = new Map<string, TraceSummary[]>();
+    const out: Node[] = [];
+    for (const r of runs) {
+      if (!r.conversationId) { out.push({ kind: 'run', run: r }); continue; }
+      let list = byConv.get(r.conversationId);
+      if (!list) {
+        byConv.set(r.conversationId, (list = []));
+        out.push({ kind: 'conversation', id: r.conversationId, runs: list });
+      }
+      list.push(r);
+    }
+    return out;
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'conversation') {
+      const item = new vscode.TreeItem(`conversation ${node.id}`, vscode.TreeItemCollapsibleState.Expanded);
+      const tokens = node.runs.reduce((a, r) => a + r.usage.input + r.usage.output, 0);
+      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'} · ${fmtTok(tokens)} tok`;
+      item.iconPath = new vscode.ThemeIcon('comment-discussion');
+      item.contextValue = 'conversation';
+      item.id = `conv:${node.id}`;
+      return item;
+    }
+    const r = node.run;
+    const extra = r.agentNames.filter((a) => !r.rootName.includes(a));
+    const item = new vscode.TreeItem(`${r.rootName || '(root pending)'}${extra.length ? ` · ${extra.join(', ')}` : ''}`, vscode.TreeItemCollapsibleState.None);
+    item.id = r.traceId;
+    item.description = [fmtMs(r.durationMs), `${r.spanCount} spans`, `${fmtTok(r.usage.input)}→${fmtTok(r.usage.output)} tok`, fmtUsd(r.costUsd),
+      r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
+      r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
+    // Plain text (a model or user wrote the names): no markdown.
+    item.tooltip = [`${r.rootName} (${r.service})`, `trace ${r.traceId}`, `started ${new Date(Number(r.startTimeUnixNano) / 1e6).toLocaleString()}`,
+      `${r.llmCalls} model calls, ${r.usage.input} input and ${r.usage.output} output tokens${r.costUsd !== null ? `, ${fmtUsd(r.costUsd)}` : ''}`,
+      r.models.length ? `models: ${r.models.join(', ')}` : ''].filter(Boolean).join('\n');
+    item.contextValue = 'run';
+    item.command = { command: 'agentLens.openRun', title: 'Open Run', arguments: [r.traceId] };
+    return item;
+  }
+
+  get statusText(): string { return this.message; }
+}

@@ -1,0 +1,57 @@
+// Every `agentLens.*` setting in one place: its type, default, and what a change needs. Read
+// through `readSettings`, which checks each value and falls back to the default with a problem
+// message (a bad setting never breaks activation). package.json's contributes.configuration is
+// checked against this table by a test. Editor-free, so it is unit-tested in Node.
+
+export type Effect = 'restart' | 'environment' | 'none';
+
+interface Spec<T> { default: T; effect: Effect; check(v: unknown): v is T; describe: string }
+
+const num = (min: number, max: number) => (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const str = (v: unknown): v is string => typeof v === 'string';
+const bool = (v: unknown): v is boolean => typeof v === 'boolean';
+
+export interface PriceOverride { model: string; input: number; output: number; cacheRead?: number; cacheWrite?: number }
+const prices = (v: unknown): v is PriceOverride[] => Array.isArray(v) && v.every((p) => !!p && typeof p === 'object'
+  && typeof (p as PriceOverride).model === 'string' && typeof (p as PriceOverride).input === 'number' && typeof (p as PriceOverride).output === 'number'
+  && ['cacheRead', 'cacheWrite'].every((k) => (p as Record<string, unknown>)[k] === undefined || typeof (p as Record<string, unknown>)[k] === 'number'));
+
+export const SETTINGS = {
+  'server.httpPort': { default: 4318, effect: 'restart', check: num(0, 65535), describe: 'an integer port, 0–65535' } as Spec<number>,
+  'server.grpcPort': { default: 4317, effect: 'restart', check: num(0, 65535), describe: 'an integer port, 0–65535' } as Spec<number>,
+  'server.host': { default: '127.0.0.1', effect: 'restart', check: str, describe: 'a host address' } as Spec<string>,
+  'server.dataDir': { default: '', effect: 'restart', check: str, describe: 'a directory path, or "" for the default' } as Spec<string>,
+  'server.persist': { default: true, effect: 'restart', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'server.maxMemoryMb': { default: 512, effect: 'restart', check: num(16, 65536), describe: 'megabytes, 16–65536' } as Spec<number>,
+  'server.retentionDays': { default: 7, effect: 'restart', check: num(1, 3650), describe: 'days, 1–3650' } as Spec<number>,
+  'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
+  'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?} in USD per million tokens' } as Spec<PriceOverride[]>,
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Settings = { [K in SettingKey]: (typeof SETTINGS)[K]['default'] };
+
+/** Reads every setting through `get` (the editor's configuration), checked. */
+export function readSettings(get: (key: SettingKey) => unknown): { settings: Settings; problems: string[] } {
+  const settings = {} as Record<SettingKey, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const spec = SETTINGS[key] as Spec<unknown>;
+    const v = get(key);
+    if (v === undefined || v === null) settings[key] = spec.default;
+    else if (spec.check(v)) settings[key] = v;
+    else {
+      settings[key] = spec.default;
+      problems.push(`agentLens.${key} should be ${spec.describe}; got ${JSON.stringify(v)}. Using ${JSON.stringify(spec.default)}.`);
+    }
+  }
+  return { settings: settings as Settings, problems };
+}
+
+/** What a change of these keys needs, the strongest first. */
+export function effectOf(keys: readonly SettingKey[]): Effect {
+  const effects = new Set(keys.map((k) => SETTINGS[k].effect));
+  return effects.has('restart') ? 'restart' : effects.has('environment') ? 'environment' : 'none';
+}

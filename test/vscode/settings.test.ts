@@ -1,0 +1,77 @@
+// The typed settings table, the manifest that declares them, and the capture environment rules.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SETTINGS, readSettings, effectOf, type SettingKey } from '../../src/vscode/settings';
+import { capturePlan, withCaptureEnv, CAPTURE_VARIABLES } from '../../src/vscode/captureEnv';
+import { serveArgs } from '../../src/vscode/discovery';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+
+test('package.json declares exactly the settings the table reads, with the same defaults', () => {
+  const props = manifest.contributes.configuration.properties as Record<string, { default: unknown }>;
+  assert.deepEqual(Object.keys(props).sort(), Object.keys(SETTINGS).map((k) => `agentLens.${k}`).sort());
+  for (const [k, spec] of Object.entries(SETTINGS)) assert.deepEqual(props[`agentLens.${k}`]!.default, spec.default, k);
+});
+
+test('package.json: every command is in the Agent Lens category, and every menu names a declared command', () => {
+  const ids = new Set((manifest.contributes.commands as { command: string; category: string }[]).map((c) => { assert.equal(c.category, 'Agent Lens'); return c.command; }));
+  for (const list of Object.values(manifest.contributes.menus as Record<string, { command: string }[]>)) for (const m of list) assert.ok(ids.has(m.command), m.command);
+  for (const id of ['agentLens.showRuns', 'agentLens.openRunById', 'agentLens.importFile', 'agentLens.clearRuns', 'agentLens.copyEndpoint', 'agentLens.restartReceiver']) assert.ok(ids.has(id), id);
+  assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
+  assert.deepEqual(manifest.extensionKind, ['workspace']);
+});
+
+test('bad setting values fall back to the default, each with a message that says what is expected', () => {
+  const given: Partial<Record<SettingKey, unknown>> = { 'server.httpPort': 70000, 'server.host': '0.0.0.0', 'capture.batchDelayMs': 'fast', 'prices.overrides': [{ model: 'x', input: '1' }] };
+  const { settings, problems } = readSettings((k) => given[k]);
+  assert.equal(settings['server.httpPort'], 4318);
+  assert.equal(settings['server.host'], '0.0.0.0');
+  assert.equal(settings['capture.batchDelayMs'], 200);
+  assert.deepEqual(settings['prices.overrides'], []);
+  assert.equal(problems.length, 3);
+  assert.match(problems[0]!, /agentLens\.server\.httpPort should be an integer port, 0–65535; got 70000\. Using 4318\./);
+  const ok = readSettings((k) => (k === 'prices.overrides' ? [{ model: 'my-model', input: 1, output: 2, cacheRead: 0.1 }] : undefined));
+  assert.deepEqual(ok.problems, []);
+  assert.deepEqual(ok.settings['prices.overrides'], [{ model: 'my-model', input: 1, output: 2, cacheRead: 0.1 }]);
+});
+
+test('what a settings change needs', () => {
+  assert.equal(effectOf(['capture.batchDelayMs']), 'environment');
+  assert.equal(effectOf(['capture.batchDelayMs', 'server.httpPort']), 'restart');
+  assert.equal(effectOf(['prices.overrides']), 'restart');
+});
+
+test('serve arguments follow the settings', () => {
+  const { settings } = readSettings((k) => ({ 'server.httpPort': 0, 'server.persist': false, 'server.dataDir': '/x' } as Record<string, unknown>)[k]);
+  const args = serveArgs(settings, '/tmp/prices.json');
+  assert.deepEqual(args.slice(0, 4), ['serve', '--json', '--http-port', '0']);
+  assert.ok(args.includes('--no-persist') && !args.includes('--data-dir'));
+  assert.deepEqual(args.slice(-2), ['--prices', '/tmp/prices.json']);
+  const persisted = serveArgs(readSettings((k) => (k === 'server.dataDir' ? '/data' : undefined)).settings);
+  assert.deepEqual(persisted.slice(persisted.indexOf('--data-dir'), persisted.indexOf('--data-dir') + 2), ['--data-dir', '/data']);
+});
+
+test('capture environment: injected when trusted and on, never over what the user set', () => {
+  const on = { inject: true, trusted: true, batchDelayMs: 250, messageContent: true };
+  const p = capturePlan('http://127.0.0.1:4318', on);
+  assert.deepEqual(p.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_BSP_SCHEDULE_DELAY: '250', OTEL_BLRP_SCHEDULE_DELAY: '250',
+    OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true', TRACELOOP_TRACE_CONTENT: 'true',
+  });
+  // Every variable injected is documented (the README lists CAPTURE_VARIABLES).
+  assert.deepEqual(Object.keys(p.env).sort(), Object.keys(CAPTURE_VARIABLES).sort());
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  for (const k of Object.keys(CAPTURE_VARIABLES)) assert.ok(readme.includes(k), `README names ${k}`);
+  assert.deepEqual(capturePlan('http://x', { ...on, trusted: false }).env, {});
+  assert.match(capturePlan('http://x', { ...on, trusted: false }).notes[0]!, /not trusted/);
+  assert.deepEqual(capturePlan('http://x', { ...on, inject: false }).env, {});
+  assert.equal(capturePlan('http://x', { ...on, messageContent: false }).env.TRACELOOP_TRACE_CONTENT, undefined);
+  const mine = capturePlan('http://x', on, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+  assert.equal(mine.env.OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+  assert.match(mine.notes[0]!, /already set .* left as it is/);
+  // A debug configuration's own env wins over the injected one.
+  assert.deepEqual(withCaptureEnv({ OTEL_BSP_SCHEDULE_DELAY: '1000', FOO: 'bar' }, p), { ...p.env, OTEL_BSP_SCHEDULE_DELAY: '1000', FOO: 'bar' });
+});
