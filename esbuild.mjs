@@ -39,7 +39,7 @@ await Promise.all([
       minify: production, logLevel: 'warning', entryPoints: { ui: 'webview/main.ts' }, outdir: 'dist' }),
   // The demo app uses the OpenTelemetry SDK from devDependencies, like any app would.
   esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist', packages: 'external' }),
-  esbuild.build({ ...node, sourcemap: true, entryPoints: walk('test', /\.(test|helper)\.ts$|^helpers?\.ts$/).concat(walk('test/helpers', /\.ts$/)),
+  esbuild.build({ ...node, sourcemap: true, entryPoints: walk('test', /\.(test|helper|suite)\.ts$|^helpers?\.ts$/).concat(walk('test/helpers', /\.ts$/), walk('test/vscode/suite', /^index\.ts$/)),
     outdir: 'dist-test', outbase: 'test', packages: 'external', bundle: true }),
   esbuild.build({ ...node, sourcemap: true, entryPoints: walk('bench', /\.ts$/), outdir: 'dist-bench', outbase: 'bench', packages: 'external' }),
 ].filter(Boolean));

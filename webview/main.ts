@@ -1,7 +1,7 @@
 // The UI's entry: picks the transport (VS Code webview or browser tab), routes between the runs
 // list and a run (#/run/<traceId>[/<spanId>]), relays the live feed, and owns global keys.
 import './ui.css';
-import { hostForPage, type Host } from './transport';
+import { hostForPage, PostMessageHost, type Host } from './transport';
 import { RunList } from './runList';
 import { RunView } from './runView';
 import { h, fill } from './dom';
@@ -14,10 +14,13 @@ class App {
 
   constructor(private readonly host: Host, root: HTMLElement) {
     this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`));
-    fill(root, h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn), this.main);
+    const head = h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn);
+    fill(root, head, this.main);
     host.onConnection((state, detail) => {
-      this.conn.textContent = state === 'connected' ? 'live' : state === 'connecting' ? 'connecting…' : `disconnected${detail ? ` · ${detail}` : ''}`;
+      this.conn.textContent = state === 'connected' ? 'live' : state === 'connecting' ? `connecting…${detail ? ` ${detail}` : ''}` : `disconnected${detail ? ` · ${detail}` : ''}`;
       this.conn.className = `conn ${state}`;
+      // In the editor the tab names the view: the header only shows when something is wrong.
+      head.classList.toggle('ok', state === 'connected');
       if (state === 'connected') void this.list.refetch();
     });
     host.onFeed((m) => {
@@ -74,4 +77,6 @@ class App {
 }
 
 const root = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
-new App(hostForPage(), root);
+const host = hostForPage();
+if (host instanceof PostMessageHost) document.body.classList.add('in-editor');
+new App(host, root);

@@ -1,0 +1,133 @@
+// Agent Lens in a real VS Code (code-server 1.100.3, headless Chromium): the packaged .vsix is
+// installed into a fresh editor; "Agent Lens: Show Runs" from the palette starts the receiver and
+// opens the views; an agent run with a real SDK and instrumentation is started from the editor's
+// own terminal, configured only by the environment the extension injected; the run appears in the
+// Runs tree and opens in the webview (checked in its DOM, two frames deep). Then the extension-host
+// mocha suite (test/vscode/suite) runs in the same editor.
+import { test, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { tmpDir, waitFor } from '../helpers/server';
+import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser';
+import { codeServerSkipReason, installExtension, openWorkbench, runCommand, startCodeServer, webviewFrame, type CodeServer } from '../helpers/codeServer';
+import { startMockModel, type MockModel } from '../../src/demo/mockModel';
+
+const ROOT = path.join(__dirname, '..', '..');
+const skip = browserSkipReason() || codeServerSkipReason() || false;
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+after(async () => { for (const f of cleanup.reverse()) await f(); });
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Stops every receiver this run's editor started (they are detached: they outlive the editor by design). */
+function killReceivers(run: string): void {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${run}/ext/`)) process.kill(Number(pid), 'SIGTERM');
+    } catch { /* gone, or not ours */ }
+  }
+}
+
+test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s terminal in the tree and the webview, then the extension-host suite', { skip, timeout: 400_000 }, async () => {
+  const run = tmpDir('al-vscode-');
+  const stateDir = path.join(run, 'state');
+  const extra = { AGENT_LENS_STATE_DIR: stateDir, E2E_TEST_RESULTS: path.join(run, 'suite.json') };
+  cleanup.push(() => killReceivers(run));
+
+  // The .vsix as `npm run package` builds it, from this build's bundles.
+  const vsix = path.join(run, 'agent-lens.vsix');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
+  const size = fs.statSync(vsix).size;
+  assert.ok(size < 3_000_000, `the .vsix is ${size} bytes`);
+  installExtension(run, vsix, extra);
+  assert.ok(fs.readdirSync(path.join(run, 'ext')).some((d) => d.startsWith('agent-lens.agent-lens-')), 'installed');
+
+  const httpPort = await freePort();
+  const cs: CodeServer = await startCodeServer(run, await freePort(), {
+    'agentLens.server.httpPort': httpPort, 'agentLens.server.grpcPort': await freePort(), 'agentLens.server.persist': false,
+  }, extra);
+  cleanup.push(() => cs.stop());
+  const mock: MockModel = await startMockModel();
+  cleanup.push(() => mock.close());
+  const browser: Browser = await openBrowser({ width: 1440, height: 900 });
+  cleanup.push(() => browser.close());
+  const { page } = browser;
+
+  await openWorkbench(page, cs);
+  await runCommand(page, 'Agent Lens: Show Runs');
+  // The status bar names the receiver's port once the extension has started it.
+  await page.locator('#workbench\\.parts\\.statusbar', { hasText: `Agent Lens :${httpPort}` }).waitFor({ timeout: 60_000 });
+  const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { httpPort: number; token: string };
+  assert.equal(state.httpPort, httpPort);
+  const wv = webviewFrame(page);
+  await wv.locator('table.runs').waitFor({ timeout: 30_000 });
+  await wv.locator('.conn.connected').waitFor();
+
+  // An agent run from the editor's own terminal, configured only by the injected environment:
+  // "$OTEL_EXPORTER_OTLP_ENDPOINT" is expanded by the terminal's shell.
+  const out = path.join(run, 'agent.out');
+  await runCommand(page, 'Terminal: Create New Terminal');
+  const xterm = page.locator('.terminal-wrapper .xterm').first();
+  await xterm.waitFor({ timeout: 30_000 });
+  await xterm.click();
+  await page.waitForTimeout(500);
+  await page.keyboard.type(`node ${path.join(ROOT, 'dist-test', 'helpers', 'agentRun.js')} otel "$OTEL_EXPORTER_OTLP_ENDPOINT" ${mock.url} > ${out} 2>&1\n`);
+  const traceId = await waitFor('the agent run in the terminal', () => {
+    const text = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+    const m = /"traceId":"([0-9a-f]{32})"/.exec(text);
+    if (!m && /Error|error/.test(text)) throw new Error(text);
+    return m?.[1];
+  }, 60_000);
+
+  // The Runs tree: the run under its conversation.
+  const treeRow = page.locator('.monaco-list-row', { hasText: 'invoke_agent travel-agent' });
+  await treeRow.waitFor({ timeout: 30_000 });
+  await page.locator('.monaco-list-row', { hasText: 'conversation conv-42' }).waitFor();
+  await treeRow.click();
+  // The webview opens the run: five steps, the model call's transcript and tokens.
+  await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
+  assert.match(await wv.locator('.trace-id').textContent() ?? '', new RegExp(traceId));
+  assert.deepEqual(await wv.locator('.row .badge').allTextContents(), ['agent', 'LLM', 'tool', 'tool', 'LLM']);
+  await wv.locator('.row.k-llm').first().click();
+  await wv.locator('.detail[data-loaded] .part.tool-call').first().waitFor();
+  assert.match(await wv.locator('.detail .part.tool-call').first().textContent() ?? '', /get_weather.*city: "Lisbon"/s);
+  const input = Number(await wv.locator('.detail [data-tokens="input"]').textContent());
+  assert.equal(input, mock.usages[0]!.prompt_tokens);
+  // The webview takes its colours from the editor's theme.
+  const bg = await wv.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
+  const themeBg = await wv.locator('body').evaluate((b) => getComputedStyle(b).getPropertyValue('--vscode-editor-background').trim());
+  assert.ok(themeBg, 'the webview has the theme variables');
+  assert.notEqual(bg, '');
+  await page.screenshot({ path: path.join(run, 'vscode.png') });
+  if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'vscode.png'), path.join(ROOT, 'docs', 'vscode.png'));
+
+  // The extension-host suite, in the same editor (the repository's build as the development extension).
+  const authority = `127.0.0.1:${cs.port}`;
+  const remote = (p: string) => `vscode-remote://${authority}${p}`;
+  const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'vscode', 'suite', 'index.js'))]];
+  const suitePage = await browser.context.newPage();
+  let exit!: (code: unknown) => void;
+  const exited = new Promise((r) => { exit = r; });
+  await suitePage.exposeFunction('codeAutomationExit', (code: unknown) => exit(code));
+  const logs: string[] = [];
+  suitePage.on('console', (m) => logs.push(m.text()));
+  await suitePage.goto(`http://${authority}/?folder=${encodeURIComponent(cs.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const code = await Promise.race([exited, new Promise((r) => { timer = setTimeout(() => r('timeout'), 240_000); })]);
+  clearTimeout(timer);
+  const results = fs.existsSync(extra.E2E_TEST_RESULTS)
+    ? JSON.parse(fs.readFileSync(extra.E2E_TEST_RESULTS, 'utf8')) as { passed: number; failed: number; results: { title: string; ok: boolean; error?: string }[] }
+    : undefined;
+  for (const r of results?.results ?? []) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.title}${r.error ? ` -- ${r.error}` : ''}`);
+  assert.equal(code, 0, `extension-host suite: ${JSON.stringify(results ?? logs.slice(-30))}`);
+  assert.ok(results && results.failed === 0 && results.passed >= 5, JSON.stringify(results));
+});

@@ -1,0 +1,108 @@
+// Inside the editor's extension host: the extension activates, reaches its receiver, shows runs
+// sent with the real OpenTelemetry SDK in its tree, opens the run view, and gives terminals and
+// debug sessions the capture environment.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { trace, context } from '@opentelemetry/api';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { AgentLensApi } from '../../../src/vscode/extension';
+
+const ID = 'agent-lens.agent-lens';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+suite('Agent Lens in VS Code', () => {
+  let api: AgentLensApi;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<AgentLensApi>(ID);
+    assert.ok(ext, `${ID} is installed`);
+    api = await ext.activate();
+    await until('the receiver', () => api.connection.state.kind === 'connected');
+  });
+
+  test('activates on startup and contributes its commands', async () => {
+    const cmds = await vscode.commands.getCommands(true);
+    for (const c of ['agentLens.showRuns', 'agentLens.openRunById', 'agentLens.importFile', 'agentLens.clearRuns', 'agentLens.copyEndpoint', 'agentLens.restartReceiver']) {
+      assert.ok(cmds.includes(c), c);
+    }
+  });
+
+  test('copy endpoint puts the receiver address on the clipboard', async () => {
+    await vscode.commands.executeCommand('agentLens.copyEndpoint');
+    assert.equal(await vscode.env.clipboard.readText(), api.connection.client!.endpoint);
+  });
+
+  test('a run sent with the OpenTelemetry SDK shows in the Runs tree, grouped by its conversation, and opens', async () => {
+    const provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'ext-host-suite' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })],
+    });
+    const tracer = provider.getTracer('suite');
+    const agent = tracer.startSpan('invoke_agent suite-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'suite-agent', 'gen_ai.conversation.id': 'conv-suite' } });
+    const chat = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 20 } }, trace.setSpan(context.active(), agent));
+    chat.end();
+    agent.end();
+    await provider.forceFlush();
+    const traceId = agent.spanContext().traceId;
+    const top = await until('the run in the tree', () => {
+      const nodes = api.runs.getChildren();
+      return nodes.find((n) => n.kind === 'conversation' && n.id === 'conv-suite');
+    });
+    const [run] = api.runs.getChildren(top);
+    assert.ok(run && run.kind === 'run');
+    const item = api.runs.getTreeItem(run);
+    assert.equal(item.label, 'invoke_agent suite-agent');
+    assert.match(String(item.description), /2 spans · 100→20 tok/);
+    assert.equal(item.command?.command, 'agentLens.openRun');
+    await vscode.commands.executeCommand('agentLens.openRun', traceId);
+    assert.equal(api.panel.lastOpened, traceId);
+    await until('the run view tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'Agent Lens'));
+    // Deleting from the context menu removes it.
+    await vscode.commands.executeCommand('agentLens.deleteRun', run);
+    await until('the run to go', () => !api.runs.all.some((r) => r.traceId === traceId));
+    await provider.shutdown();
+  });
+
+  test('integrated terminals get the capture environment', async () => {
+    const plan = api.capturePlan();
+    assert.equal(plan.env.OTEL_EXPORTER_OTLP_ENDPOINT, api.connection.client!.endpoint);
+    const out = path.join(os.tmpdir(), `al-term-${process.pid}-${Date.now()}.json`);
+    const term = vscode.window.createTerminal({ name: 'agent-lens-env', shellPath: process.execPath,
+      shellArgs: ['-e', `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(OTEL_|TRACELOOP_)/.test(k)))))`] });
+    const env = await until('the terminal process to write its environment', () => fs.existsSync(out) && JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, string>);
+    term.dispose();
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, api.connection.client!.endpoint);
+    assert.equal(env.OTEL_EXPORTER_OTLP_PROTOCOL, 'http/protobuf');
+    assert.equal(env.OTEL_BSP_SCHEDULE_DELAY, String(api.settings()['capture.batchDelayMs']));
+    assert.equal(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, 'true');
+  });
+
+  test('debug sessions get the capture environment under their own', async () => {
+    const config = { type: 'node', request: 'launch', name: 'x', env: { OTEL_BSP_SCHEDULE_DELAY: '999' } };
+    // The provider for every debug type ('*') is what VS Code asks before a session starts.
+    const plan = api.capturePlan();
+    const out = path.join(os.tmpdir(), `al-debug-${process.pid}-${Date.now()}.json`);
+    const script = path.join(os.tmpdir(), `al-debug-${process.pid}.js`);
+    fs.writeFileSync(script, `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ e: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, d: process.env.OTEL_BSP_SCHEDULE_DELAY }))`);
+    const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { ...config, program: script, console: 'internalConsole' });
+    assert.ok(started, 'the debug session started');
+    const got = await until('the debuggee to write its environment', () => fs.existsSync(out) && JSON.parse(fs.readFileSync(out, 'utf8')) as { e: string; d: string }, 45_000);
+    assert.equal(got.e, plan.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+    assert.equal(got.d, '999');
+  });
+});
