@@ -160,7 +160,8 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     const id = traceIdOf(arg);
     if (id) panel.show(id.toLowerCase());
   });
-  reg('agentLens.openRunById', async () => {
+  reg('agentLens.openRunById', async (given) => {
+    if (typeof given === 'string' && TRACE_ID.test(given)) return panel.show(given.toLowerCase());
     const id = await vscode.window.showInputBox({ prompt: 'Trace id (32 hex digits)', placeHolder: '4bf92f3577b34da6a3ce929d0e0e4736',
       validateInput: (v) => (TRACE_ID.test(v.trim()) ? undefined : 'a trace id is 32 hexadecimal digits') });
     if (id) panel.show(id.trim().toLowerCase());
@@ -188,14 +189,19 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     void vscode.window.showInformationMessage(`Copied ${c.endpoint}. Set OTEL_EXPORTER_OTLP_ENDPOINT to it (and OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) in your app's environment.`);
   });
   reg('agentLens.restartReceiver', () => connection.restart());
-  reg('agentLens.importFile', async () => {
-    const files = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Import', filters: { 'OTLP files': ['json', 'jsonl', 'pb', 'bin', 'gz'], 'All files': ['*'] } });
-    if (!files?.length) return;
+  // Files may be given (other extensions, tests); otherwise the user picks them.
+  reg('agentLens.importFile', async (given) => {
+    const files = Array.isArray(given) && given.every((f) => f instanceof vscode.Uri) ? given as vscode.Uri[]
+      : await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Import', filters: { 'OTLP files': ['json', 'jsonl', 'pb', 'bin', 'gz'], 'All files': ['*'] } });
+    if (!files?.length) return undefined;
     const cli = path.join(context.extensionPath, 'dist', 'cli.js');
-    execFile(process.execPath, [cli, 'import', ...files.map((f) => f.fsPath)], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) => {
-      if (stdout.trim()) log.info(stdout.trim());
-      if (err) void vscode.window.showErrorMessage(`Agent Lens: import failed: ${(stderr || err.message).trim()}`);
-      else void vscode.window.showInformationMessage(`Agent Lens: ${stdout.trim()}`);
+    return new Promise<string>((resolve) => {
+      execFile(process.execPath, [cli, 'import', ...files.map((f) => f.fsPath)], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) => {
+        if (stdout.trim()) log.info(stdout.trim());
+        if (err) void vscode.window.showErrorMessage(`Agent Lens: import failed: ${(stderr || err.message).trim()}`);
+        else void vscode.window.showInformationMessage(`Agent Lens: ${stdout.trim()}`);
+        resolve(err ? `error: ${(stderr || err.message).trim()}` : stdout.trim());
+      });
     });
   });
 

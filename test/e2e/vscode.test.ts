@@ -28,11 +28,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Receiver processes on this run's port, whichever copy of the extension started them. */
+function receiverPids(httpPort: number): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmd.includes('cli.js\0serve') && cmd.includes(`--http-port\0${httpPort}\0`);
+    } catch { return false; }
+  }).map(Number);
+}
+
 /** Stops every receiver this run's editor started (they are detached: they outlive the editor by design). */
-function killReceivers(run: string): void {
+function killReceivers(run: string, httpPort: number): void {
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${run}/ext/`)) process.kill(Number(pid), 'SIGTERM');
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes(`${run}/ext/`) || (cmd.includes('cli.js\0serve') && cmd.includes(`--http-port\0${httpPort}\0`))) process.kill(Number(pid), 'SIGTERM');
     } catch { /* gone, or not ours */ }
   }
 }
@@ -41,7 +52,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   const run = tmpDir('al-vscode-');
   const stateDir = path.join(run, 'state');
   const extra = { AGENT_LENS_STATE_DIR: stateDir, E2E_TEST_RESULTS: path.join(run, 'suite.json') };
-  cleanup.push(() => killReceivers(run));
+  let httpPort = 0;
+  cleanup.push(() => killReceivers(run, httpPort));
 
   // The .vsix as `npm run package` builds it, from this build's bundles.
   const vsix = path.join(run, 'agent-lens.vsix');
@@ -51,7 +63,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   installExtension(run, vsix, extra);
   assert.ok(fs.readdirSync(path.join(run, 'ext')).some((d) => d.startsWith('agent-lens.agent-lens-')), 'installed');
 
-  const httpPort = await freePort();
+  httpPort = await freePort();
   const cs: CodeServer = await startCodeServer(run, await freePort(), {
     'agentLens.server.httpPort': httpPort, 'agentLens.server.grpcPort': await freePort(), 'agentLens.server.persist': false,
   }, extra);
@@ -70,7 +82,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   assert.equal(state.httpPort, httpPort);
   const wv = webviewFrame(page);
   await wv.locator('table.runs').waitFor({ timeout: 30_000 });
-  await wv.locator('.conn.connected').waitFor();
+  await wv.locator('.conn.connected').waitFor({ state: 'attached' }); // hidden in the editor while all is well
 
   // An agent run from the editor's own terminal, configured only by the injected environment:
   // "$OTEL_EXPORTER_OTLP_ENDPOINT" is expanded by the terminal's shell.
@@ -110,6 +122,15 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await page.screenshot({ path: path.join(run, 'vscode.png') });
   if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'vscode.png'), path.join(ROOT, 'docs', 'vscode.png'));
 
+  // A window reload joins the same receiver (it was started detached) and shows the run again.
+  const pid = (JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid;
+  await page.reload();
+  await openWorkbench(page, cs);
+  await page.locator('#workbench\\.parts\\.statusbar', { hasText: `Agent Lens :${httpPort}` }).waitFor({ timeout: 60_000 });
+  await runCommand(page, 'Agent Lens: Show Runs');
+  await page.locator('.monaco-list-row', { hasText: 'invoke_agent travel-agent' }).waitFor({ timeout: 30_000 });
+  assert.equal((JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid, pid);
+
   // The extension-host suite, in the same editor (the repository's build as the development extension).
   const authority = `127.0.0.1:${cs.port}`;
   const remote = (p: string) => `vscode-remote://${authority}${p}`;
@@ -129,5 +150,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     : undefined;
   for (const r of results?.results ?? []) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.title}${r.error ? ` -- ${r.error}` : ''}`);
   assert.equal(code, 0, `extension-host suite: ${JSON.stringify(results ?? logs.slice(-30))}`);
-  assert.ok(results && results.failed === 0 && results.passed >= 5, JSON.stringify(results));
+  assert.ok(results && results.failed === 0 && results.passed >= 6, JSON.stringify(results));
+  // The second window (the suite's) joined the same receiver: still one, the same process.
+  assert.equal((JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid, pid);
+  assert.deepEqual(receiverPids(httpPort), [pid]);
 });

@@ -78,6 +78,22 @@ suite('Agent Lens in VS Code', () => {
     await provider.shutdown();
   });
 
+  test('import an OTLP file; open a run by its trace id', async () => {
+    const traceId = 'a1a2a3a4a5a6a7a8b1b2b3b4b5b6b7b8';
+    const file = path.join(os.tmpdir(), `al-import-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'imported' } }] }, scopeSpans: [{ spans: [{
+      traceId, spanId: 'c1c2c3c4c5c6c7c8', name: 'invoke_agent imported', kind: 1, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000500000000' }] }] }] }));
+    const said = await vscode.commands.executeCommand<string>('agentLens.importFile', [vscode.Uri.file(file)]);
+    assert.match(said, /imported 1 spans/);
+    await until('the imported run in the tree', () => api.runs.all.some((r) => r.traceId === traceId && r.rootName === 'invoke_agent imported'));
+    await vscode.commands.executeCommand('agentLens.openRunById', traceId.toUpperCase());
+    assert.equal(api.panel.lastOpened, traceId);
+    // A broken file: said, and nothing is lost.
+    fs.writeFileSync(file, '{"resourceSpans": [');
+    assert.match(await vscode.commands.executeCommand<string>('agentLens.importFile', [vscode.Uri.file(file)]), /^error: /);
+    assert.ok(api.runs.all.some((r) => r.traceId === traceId));
+  });
+
   test('integrated terminals get the capture environment', async () => {
     const plan = api.capturePlan();
     assert.equal(plan.env.OTEL_EXPORTER_OTLP_ENDPOINT, api.connection.client!.endpoint);
