@@ -22,6 +22,8 @@ serve options:
   --max-memory-mb N    memory for stored spans before the oldest runs are evicted (default 512)
   --max-disk-mb N      disk for stored data before the oldest files are dropped (default 2048)
   --retention-days N   drop stored data older than this (default 7)
+  --orphan-exit-minutes N  exit after N idle minutes once another server has taken over the state
+                       file (nobody can find this one): no live clients, no OTLP data (default 10; 0 = never)
   --token T            API token (default: $AGENT_LENS_TOKEN or a random one)
   --prices FILE        price overrides: [{"model", "input", "output", "cacheRead"?, "cacheWrite"?}] in USD per million tokens
   --json               print one machine-readable line when ready (or on failure)
@@ -46,6 +48,7 @@ async function serve(argv: string[]): Promise<void> {
       'http-port': { type: 'string' }, 'grpc-port': { type: 'string' }, host: { type: 'string' },
       'data-dir': { type: 'string' }, 'no-persist': { type: 'boolean' }, 'max-memory-mb': { type: 'string' },
       'max-disk-mb': { type: 'string' }, 'retention-days': { type: 'string' }, token: { type: 'string' },
+      'orphan-exit-minutes': { type: 'string' },
       prices: { type: 'string' }, json: { type: 'boolean' },
     },
   });
@@ -114,6 +117,23 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A server whose state file another server has replaced cannot be found by new clients. Once it
+  // has also been idle (no live clients, no OTLP requests) for a while, it goes: started detached
+  // by the editor, it would otherwise linger for good.
+  const orphanMs = num(values['orphan-exit-minutes'], 'orphan-exit-minutes', 10) * 60_000;
+  if (orphanMs > 0) {
+    let lastRequests = server.ingest.counters.requests;
+    let idleSince = Date.now();
+    const check = () => {
+      const requests = server.ingest.counters.requests;
+      if (requests !== lastRequests || server.live.clientCount > 0) { lastRequests = requests; idleSince = Date.now(); return; }
+      const owner = readState();
+      if (owner?.pid === process.pid || Date.now() - idleSince < orphanMs) return;
+      log(`another server (pid ${owner?.pid ?? 'none'}) has the state file and this one has been idle for ${Math.round(orphanMs / 60_000)} min: exiting`);
+      void stop();
+    };
+    setInterval(check, Math.min(60_000, Math.max(50, Number(process.env.AGENT_LENS_ORPHAN_CHECK_MS) || 60_000))).unref();
+  }
   process.on('exit', () => removeState());
   // The server outlives a client (the extension) that spawned it with a pipe and went away.
   process.stdout.on('error', () => {});

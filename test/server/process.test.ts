@@ -103,3 +103,25 @@ test('agent-lens import loads OTLP JSON, JSON lines and protobuf files into the 
   p.child.kill('SIGTERM');
   await p.exited;
 });
+
+test('a server whose state file another server took over exits once idle; the one named there stays', async () => {
+  const env = { AGENT_LENS_STATE_DIR: tmpDir(), AGENT_LENS_ORPHAN_CHECK_MS: '100' };
+  // 0.005 min = 300 ms of idleness.
+  const args = ['--http-port', '0', '--grpc-port', '0', '--no-persist', '--orphan-exit-minutes', '0.005'];
+  const first = await spawnServer(args, env);
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal(first.child.exitCode, null, 'the server named in the state file stays, idle or not');
+  const second = await spawnServer(args, env); // takes the state file over
+  // The first keeps serving while it gets data...
+  for (let i = 0; i < 4; i++) {
+    await sendRun(first.ready.httpPort, `busy-${i}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.equal(first.child.exitCode, null, 'busy: it stays');
+  // ...and goes once idle.
+  assert.equal(await first.exited, 0);
+  assert.match(first.stderr(), /another server \(pid \d+\) has the state file .*exiting/);
+  assert.equal(second.child.exitCode, null);
+  second.child.kill('SIGTERM');
+  await second.exited;
+});
