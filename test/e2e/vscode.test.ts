@@ -7,10 +7,9 @@
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { tmpDir, waitFor } from '../helpers/server';
+import { freePort, tmpDir, waitFor } from '../helpers/server';
 import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser';
 import { codeServerSkipReason, installExtension, openWorkbench, runCommand, startCodeServer, webviewFrame, type CodeServer } from '../helpers/codeServer';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
@@ -19,14 +18,6 @@ const ROOT = path.join(__dirname, '..', '..');
 const skip = browserSkipReason() || codeServerSkipReason() || false;
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 after(async () => { for (const f of cleanup.reverse()) await f(); });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Receiver processes on this run's port, whichever copy of the extension started them. */
 function receiverPids(httpPort: number): number[] {

@@ -73,3 +73,13 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): 
   });
   return { child, ready, stderr: () => err, exited };
 }
+
+/** A TCP port free right now on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as import('node:net').AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { tmpDir } from '../helpers/server';
+import { freePort, tmpDir } from '../helpers/server';
 import { Connection, type ConnectionState } from '../../src/vscode/connection';
 import { readSettings, type Settings } from '../../src/vscode/settings';
 import { isAlive } from '../../src/server/stateFile';
@@ -13,14 +13,6 @@ import { isAlive } from '../../src/server/stateFile';
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const conns: Connection[] = [];
 const pids = new Set<number>();
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function settings(over: Record<string, unknown>): Settings {
   return readSettings((k) => ({ 'server.persist': false, ...over } as Record<string, unknown>)[k]).settings;
