@@ -332,26 +332,27 @@ export class RunView {
     requestAnimationFrame(() => { this.renderQueued = false; this.renderNow(); });
   }
 
-  private anchor: { id: string; offset: number } | undefined;
+  private lastRows: RunNode[] | undefined;
   private headerFor: TraceSummary | undefined;
   private axisKey = '';
   private rowEls = new Map<string, HTMLElement>();
 
   renderNow(): void {
     if (!this.loaded) return;
-    // Keep the first row in sight where it is when rows are added above it (a live run growing).
-    const prevRows = this.model.rows();
+    // Keep the first row in sight where it is when rows are added above it (a live run growing):
+    // the rows of the previous render say which row that was.
+    const prevRows = this.lastRows;
     const st = this.scroller.scrollTop;
-    if (st > 0) {
-      const first = prevRows[Math.floor(st / ROW_H)];
-      this.anchor = first ? { id: first.id, offset: st % ROW_H } : undefined;
-    } else this.anchor = undefined;
     this.model.analyze();
     const rows = this.model.rows();
-    if (this.anchor && rows !== prevRows) {
-      const j = rows.findIndex((n) => n.id === this.anchor!.id);
-      if (j >= 0) this.scroller.scrollTop = j * ROW_H + this.anchor.offset;
+    // The new height first: a scrollTop past the old one would be clamped.
+    this.sizer.style.height = `${rows.length * ROW_H}px`;
+    if (st > 0 && prevRows && rows !== prevRows) {
+      const first = prevRows[Math.floor(st / ROW_H)];
+      const j = first ? rows.indexOf(first) : -1;
+      if (j >= 0) this.scroller.scrollTop = j * ROW_H + (st % ROW_H);
     }
+    this.lastRows = rows;
     if (this.summary !== this.headerFor) { this.headerFor = this.summary; this.renderHeader(); }
     const width = this.scroller.clientWidth || 800;
     this.treeW = Math.round(Math.min(520, Math.max(240, width * 0.45)));
@@ -360,7 +361,6 @@ export class RunView {
     this.axis.layout(dur, this.treeW + 8, width - 70);
     const axisKey = `${x0key(this.axis.scale.domain())}:${this.axis.x0}:${this.axis.x1}`;
     if (axisKey !== this.axisKey) { this.axisKey = axisKey; this.axis.drawAxis(); }
-    this.sizer.style.height = `${rows.length * ROW_H}px`;
     const top = this.scroller.scrollTop, hgt = this.scroller.clientHeight || 600;
     const from = Math.max(0, Math.floor(top / ROW_H) - BUFFER_ROWS);
     const to = Math.min(rows.length, Math.ceil((top + hgt) / ROW_H) + BUFFER_ROWS);
