@@ -21,8 +21,12 @@ export interface RunNode {
   errorsBelow: number;
 }
 
+// Most nodes are leaves: they share one frozen empty list until a child comes (100,000 fewer
+// arrays to allocate and keep for a big run).
+const NO_CHILDREN: RunNode[] = Object.freeze([]) as unknown as RunNode[];
+
 function newNode(id: string, span: TreeSpan | undefined): RunNode {
-  const n: RunNode = { id, span, parent: undefined, children: [], startMs: Infinity, endMs: -Infinity, depth: 0, seq: 0, critical: false, descendants: 0, errorsBelow: 0 };
+  const n: RunNode = { id, span, parent: undefined, children: NO_CHILDREN, startMs: Infinity, endMs: -Infinity, depth: 0, seq: 0, critical: false, descendants: 0, errorsBelow: 0 };
   if (span) setTimes(n, span);
   return n;
 }
@@ -43,7 +47,10 @@ function byStart(a: RunNode, b: RunNode): number {
 
 export class RunModel {
   readonly nodes = new Map<string, RunNode>();
-  readonly roots: RunNode[] = [];
+  private rootList: RunNode[] = [];
+  /** Placeholders that got their span in this batch and leave the roots (removed once per batch). */
+  private leftRoots = new Set<RunNode>();
+  get roots(): RunNode[] { return this.rootList; }
   private readonly collapsedSet = new Set<string>();
   private collapsedVersion = 0;
   /** Bumped by every change; views compare it to redraw only when needed. */
@@ -58,6 +65,15 @@ export class RunModel {
 
   add(spans: readonly TreeSpan[]): void {
     for (const s of spans) this.addOne(s);
+    if (this.leftRoots.size) {
+      // A node re-rooted in this batch (a cycle) is in the list twice: keep one.
+      const seen = new Set<RunNode>();
+      const old = this.rootList;
+      this.rootList = old.filter((r) => !seen.has(r) && seen.add(r) && (!this.leftRoots.has(r) || r.parent === undefined));
+      this.unsorted.delete(old);
+      this.unsorted.add(this.rootList);
+      this.leftRoots.clear();
+    }
     // Children were appended in arrival order; each list that grew is sorted once per batch
     // (one sort of 100,000 siblings beats 100,000 sorted inserts into an array).
     for (const list of this.unsorted) list.sort(byStart);
@@ -75,8 +91,9 @@ export class RunModel {
       // A placeholder's span arrived: it leaves the roots for its own parent.
       n.span = s;
       this.pendingCount--;
-      const i = this.roots.indexOf(n);
-      if (i >= 0) this.roots.splice(i, 1);
+      // Children usually arrive first (parents end, and are exported, last), so many spans fill a
+      // placeholder: an indexOf per span would make a big batch quadratic.
+      this.leftRoots.add(n);
       setTimes(n, s); // its own times now, no longer its children's span
       n.seq = this.seq++;
     } else {
@@ -90,7 +107,7 @@ export class RunModel {
   }
 
   private attach(n: RunNode, parentId: string): void {
-    if (!parentId || parentId === n.id) { n.parent = undefined; this.appendTo(this.roots, n); return; }
+    if (!parentId || parentId === n.id) { n.parent = undefined; this.appendTo(this.rootList, n); return; }
     let p = this.nodes.get(parentId);
     if (!p) {
       p = newNode(parentId, undefined);
@@ -98,12 +115,13 @@ export class RunModel {
       this.pendingCount++;
       p.startMs = n.startMs;
       p.endMs = n.endMs;
-      this.appendTo(this.roots, p);
+      this.appendTo(this.rootList, p);
     } else if (this.isAncestor(n, p)) {
       // A parent cycle: the span still shows, as a root, rather than vanish into a loop.
-      n.parent = undefined; this.appendTo(this.roots, n); return;
+      n.parent = undefined; this.appendTo(this.rootList, n); return;
     }
     n.parent = p;
+    if (p.children === NO_CHILDREN) p.children = [];
     this.appendTo(p.children, n);
     // A placeholder spans its children's times.
     for (let q: RunNode | undefined = p; q && !q.span; q = q.parent) {

@@ -168,7 +168,9 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
     const tid = firstStr(a, K.toolCallId);
     if (tid !== undefined) view.toolCallId = tid;
     const args = firstStr(a, K.toolArgs);
-    if (args !== undefined) view.argsPreview = oneLine(a.has('traceloop.entity.input') && !a.has('gen_ai.tool.call.arguments') ? traceloopArgs(args) : jsonValue(args));
+    // The raw text, whitespace folded (no JSON round trip on the ingest path); OpenLLMetry's
+    // {"args", "kwargs"} wrapper is unwrapped first.
+    if (args !== undefined) view.argsPreview = a.has('traceloop.entity.input') && !a.has('gen_ai.tool.call.arguments') ? oneLine(traceloopArgs(args)) : oneLine(args.slice(0, 400));
   }
   for (const k of K.finish) {
     const f = getStrList(a, k);
