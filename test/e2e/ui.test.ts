@@ -170,6 +170,8 @@ test('a child that arrives before its parent sits under a placeholder until the 
   const childRow = page.locator(`.row[data-id="${child.spanContext().spanId}"]`);
   await childRow.click();
   await page.waitForSelector(`.detail[data-loaded="${child.spanContext().spanId}"]`);
+  // This model call carries no messages: the step says so, and names the switch that turns capture on.
+  assert.match(await page.textContent('.detail .notes') ?? '', /message content was not captured: set OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true/);
 
   parent.end();
   await provider.forceFlush();
