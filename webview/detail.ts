@@ -138,6 +138,12 @@ function logsView(logs: readonly ApiLog[], startMs: number): HTMLElement {
     h('div', { class: 'log-body' }, h('h4', null, 'body'), jsonView(anyJs(l.body)), h('h4', null, 'attributes'), kvTable(l.attributes, 'log attributes')))));
 }
 
+/** What the detail says for a placeholder: the parent has not arrived, and what that can mean. */
+export function pendingParentView(spanId: string, children: number): HTMLElement {
+  return h('div', { class: 'pad' }, h('h2', null, 'Parent not arrived yet'),
+    h('p', null, `Span ${spanId} is the parent of ${children} span(s) here, but it has not reached the receiver. Parents usually end, and are exported, after their children; if it never comes, the app lost the trace context (an orphaned span) or dropped it.`));
+}
+
 /** Builds the detail pane for one span. */
 export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLElement {
   const s = d.span;

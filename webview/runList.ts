@@ -93,6 +93,10 @@ export class RunList {
   private options(select: HTMLSelectElement, all: string, values: Iterable<string>): void {
     const cur = select.value;
     const list = [...new Set(values)].filter(Boolean).sort();
+    // Refilled only when the choices change: a live update must not close an open drop-down.
+    const key = list.join('\u0000');
+    if (select.dataset.choices === key) return;
+    select.dataset.choices = key;
     fill(select, h('option', { value: '' }, all), ...list.map((v) => h('option', { value: v }, visible(v))));
     select.value = list.includes(cur) ? cur : '';
   }

@@ -246,6 +246,19 @@ export class RunModel {
   }
 }
 
+/** The spans whose name, tool, model, agent or tool arguments contain `q` (lower case): find-in-run's local half. */
+export function localMatches(m: RunModel, q: string): Set<string> {
+  const out = new Set<string>();
+  for (const n of m.nodes.values()) {
+    const s = n.span;
+    if (!s) continue;
+    const g = s.genai;
+    const hay = `${s.name}\n${g?.toolName ?? ''}\n${g?.requestModel ?? ''}\n${g?.responseModel ?? ''}\n${g?.agentName ?? ''}\n${g?.argsPreview ?? ''}`.toLowerCase();
+    if (hay.includes(q)) out.add(n.id);
+  }
+  return out;
+}
+
 /** A live-feed span as a tree row (the server's tree endpoint sends the same shape). */
 export function treeSpanOf(s: ApiSpan, resources: readonly Resource[]): TreeSpan {
   const svc = resources[s.resource]?.attributes.find((kv) => kv.key === 'service.name')?.value;

@@ -3,13 +3,13 @@
 // Live: span batches for this run merge in place; selection and scroll position survive them.
 import type { ServerMessage, SpanDetailResponse, TraceSummary, TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
-import { RunModel, treeSpanOf, type RunNode } from './runModel';
-import { TimeAxis, Overview, kindOf } from './timeline';
-import { detailView } from './detail';
-import { h, fill, visible } from './dom';
-import { KIND_LABEL, fmtClock, fmtMs, fmtTokens, fmtUsd } from './format';
+import { RunModel, localMatches, treeSpanOf, type RunNode } from './runModel';
+import { TimeAxis, Overview } from './timeline';
+import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
+import { runHeader } from './runHeader';
+import { detailView, pendingParentView } from './detail';
+import { h, fill } from './dom';
 
-const ROW_H = 24;
 const BUFFER_ROWS = 8;
 
 export interface RunViewOptions {
@@ -95,7 +95,10 @@ export class RunView {
       if (ev.type === 'mousedown') return inTime && (ev as MouseEvent).button === 0 && !t.closest('.tl-head');
       return false;
     });
-    this.overview.canvas.addEventListener('mousedown', (ev) => this.onOverview(ev));
+    this.overview.onDrag((fx, fy) => {
+      if (this.axis.zoomed) this.axis.centerOn(fx * this.axis.durMs);
+      this.scroller.scrollTop = fy * this.sizer.offsetHeight - this.scroller.clientHeight / 2;
+    });
 
     this.el = h('div', { class: 'run-view' }, this.header, toolbar, this.overview.canvas,
       h('div', { class: 'run-split' }, tl, this.detail));
@@ -183,8 +186,7 @@ export class RunView {
     const node = this.model.nodes.get(spanId);
     if (!keepScroll) { this.detail.dataset.span = spanId; delete this.detail.dataset.loaded; this.detail.classList.add('loading'); }
     if (node && !node.span) {
-      fill(this.detail, h('div', { class: 'pad' }, h('h2', null, 'Parent not arrived yet'),
-        h('p', null, `Span ${spanId} is the parent of ${node.children.length} span(s) here, but it has not reached the receiver. Parents usually end, and are exported, after their children; if it never comes, the app lost the trace context (an orphaned span) or dropped it.`)));
+      fill(this.detail, pendingParentView(spanId, node.children.length));
       this.detail.classList.remove('loading');
       return;
     }
@@ -223,14 +225,7 @@ export class RunView {
   private async find(q: string): Promise<void> {
     const query = q.trim().toLowerCase();
     if (!query) { this.matches = []; this.matchSet.clear(); this.matchVersion++; this.matchIdx = -1; this.findInfo.textContent = ''; this.queueRender(); return; }
-    const local = new Set<string>();
-    for (const n of this.model.nodes.values()) {
-      const s = n.span;
-      if (!s) continue;
-      const g = s.genai;
-      const hay = `${s.name}\n${g?.toolName ?? ''}\n${g?.requestModel ?? ''}\n${g?.responseModel ?? ''}\n${g?.agentName ?? ''}\n${g?.argsPreview ?? ''}`.toLowerCase();
-      if (hay.includes(query)) local.add(n.id);
-    }
+    const local = localMatches(this.model, query);
     let remote: string[] = [];
     try { remote = (await this.host.request('searchTrace', { traceId: this.traceId, q: query })).spanIds; } catch { /* names only */ }
     if (this.findInput.value.trim().toLowerCase() !== query) return;
@@ -300,21 +295,6 @@ export class RunView {
     this.select(id);
   }
 
-  private onOverview(ev: MouseEvent): void {
-    const c = this.overview.canvas;
-    const move = (e: MouseEvent) => {
-      const r = c.getBoundingClientRect();
-      const fx = Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
-      const fy = Math.min(1, Math.max(0, (e.clientY - r.top) / r.height));
-      if (this.axis.zoomed) this.axis.centerOn(fx * this.axis.durMs);
-      this.scroller.scrollTop = fy * this.sizer.offsetHeight - this.scroller.clientHeight / 2;
-    };
-    move(ev);
-    const up = () => { window.removeEventListener('mousemove', move); window.removeEventListener('mouseup', up); };
-    window.addEventListener('mousemove', move);
-    window.addEventListener('mouseup', up);
-  }
-
   private ensureVisible(spanId: string): void {
     const rows = this.model.rows();
     const i = rows.findIndex((n) => n.id === spanId);
@@ -336,6 +316,7 @@ export class RunView {
   private headerFor: TraceSummary | undefined;
   private axisKey = '';
   private rowEls = new Map<string, HTMLElement>();
+  private readonly painter = new RowPainter();
 
   renderNow(): void {
     if (!this.loaded) return;
@@ -366,6 +347,11 @@ export class RunView {
     const to = Math.min(rows.length, Math.ceil((top + hgt) / ROW_H) + BUFFER_ROWS);
     const x = this.axis.scale;
     const [d0, d1] = x.domain() as [number, number];
+    const rowState: RowState = {
+      selected: this.selected, isCollapsed: (id) => this.model.isCollapsed(id), isMatch: (id) => this.matchSet.has(id),
+      showCritical: this.showCritical, treeW: this.treeW,
+    };
+    const tv: TimeView = { x, runStart, d0, d1 };
     // Rows already on screen are kept when nothing they show changed (scrolling moves them only).
     const keep = new Map<string, HTMLElement>();
     const stateKey = `${this.model.version}:${this.showCritical}:${this.matchVersion}:${this.treeW}:${rows.length}`;
@@ -374,11 +360,11 @@ export class RunView {
       const key = `${stateKey}:${n.id === this.selected}:${this.model.isCollapsed(n.id)}:${n.depth}:${i}`;
       let el = this.rowEls.get(n.id);
       if (!el || el.dataset.key !== key) {
-        el = this.rowEl(n, i, rows.length, x, runStart, d0, d1);
+        el = this.painter.row(n, i, rows.length, rowState, tv);
         el.dataset.key = key;
         el.dataset.axis = axisKey;
       } else if (el.dataset.axis !== axisKey) {
-        this.placeBar(el, n, x, runStart, d0, d1);
+        this.painter.placeBar(el, n, this.treeW, tv);
         el.dataset.axis = axisKey;
       }
       keep.set(n.id, el);
@@ -395,71 +381,7 @@ export class RunView {
   }
 
   private renderHeader(): void {
-    const s = this.summary;
-    if (!s) return;
-    const cost = s.costUsd === null ? (s.llmCalls ? 'price unknown' : '') : `${s.unpricedCalls ? '≥ ' : ''}${fmtUsd(s.costUsd)}`;
-    const stat = (label: string, value: string, cls = '') => h('span', { class: `stat ${cls}` }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
-    fill(this.header,
-      h('h1', null, visible(s.rootName || '(root not arrived)'), s.rootPending ? h('span', { class: 'pending-tag', title: 'The root span has not arrived yet' }, ' root pending') : null),
-      h('div', { class: 'stats' },
-        stat('service', s.service || '–'), stat('started', fmtClock(s.startTimeUnixNano)), stat('duration', fmtMs(s.durationMs)),
-        stat('spans', String(s.spanCount)), stat('errors', String(s.errorCount), s.errorCount ? 'bad' : ''),
-        stat('LLM calls', String(s.llmCalls)), stat('tokens in → out', `${fmtTokens(s.usage.input)} → ${fmtTokens(s.usage.output)}`),
-        cost ? stat('cost', cost) : null,
-        s.models.length ? stat('models', s.models.join(', ')) : null,
-        s.conversationId ? stat('conversation', s.conversationId) : null),
-      s.callsWithoutUsage ? h('p', { class: 'muted' }, `${s.callsWithoutUsage} model call(s) reported no token usage; the totals leave them out.`) : null,
-      h('p', { class: 'trace-id muted' }, 'trace ', h('code', null, s.traceId)));
-  }
-
-  private rowEl(n: RunNode, i: number, count: number, x: (ms: number) => number, runStart: number, d0: number, d1: number): HTMLElement {
-    const s = n.span;
-    const kind = kindOf(n);
-    const collapsed = this.model.isCollapsed(n.id);
-    const hasKids = n.children.length > 0;
-    const err = s?.status?.code === 2;
-    const cls = ['row', `k-${kind}`];
-    if (n.id === this.selected) cls.push('selected');
-    if (err) cls.push('error');
-    if (this.matchSet.has(n.id)) cls.push('match');
-    if (this.showCritical && n.critical) cls.push('critical');
-    const row = h('div', {
-      class: cls.join(' '), role: 'treeitem', id: `row-${n.id}`, 'data-id': n.id, 'aria-level': n.depth + 1,
-      'aria-selected': n.id === this.selected ? 'true' : 'false', 'aria-expanded': hasKids ? String(!collapsed) : null,
-      'aria-posinset': i + 1, 'aria-setsize': count,
-    });
-    row.style.top = `${i * ROW_H}px`;
-    const tree = h('div', { class: 'cell-tree' });
-    tree.style.paddingLeft = `${4 + n.depth * 14}px`;
-    tree.appendChild(h('span', { class: 'twisty', 'aria-hidden': 'true' }, hasKids ? (collapsed ? '▸' : '▾') : ''));
-    tree.appendChild(h('span', { class: `badge k-${kind}` }, KIND_LABEL[kind as keyof typeof KIND_LABEL] ?? kind));
-    if (err) tree.appendChild(h('span', { class: 'err-mark', title: s?.status?.message || 'error' }, '⚠'));
-    tree.appendChild(h('span', { class: 'name' }, s ? rowLabel(n) : `waiting for parent ${n.id.slice(0, 8)}…`));
-    const meta = rowMeta(n, collapsed);
-    if (meta) tree.appendChild(h('span', { class: 'meta' }, meta));
-    row.title = s ? `${visible(s.name)} · ${fmtMs(n.endMs - n.startMs)}${err && s.status?.message ? ` · ${s.status.message}` : ''}` : 'This span\'s parent has not arrived yet';
-    const bar = h('div', { class: `bar k-${kind}${err ? ' error' : ''}${!s ? ' pending' : ''}` });
-    const lbl = h('span', { class: 'dur' }, fmtMs(n.endMs - n.startMs));
-    const time = h('div', { class: 'cell-time' }, bar, lbl);
-    this.bars.set(row, { bar, lbl });
-    this.placeBar(row, n, x, runStart, d0, d1);
-    row.append(tree, time);
-    return row;
-  }
-
-  private readonly bars = new WeakMap<HTMLElement, { bar: HTMLElement; lbl: HTMLElement }>();
-
-  /** Positions a row's bar and duration label for the current zoom (all a zoom or pan changes). */
-  private placeBar(row: HTMLElement, n: RunNode, x: (ms: number) => number, runStart: number, d0: number, d1: number): void {
-    const el = this.bars.get(row)!;
-    const a = n.startMs - runStart, b = n.endMs - runStart;
-    const inView = b >= d0 && a <= d1;
-    el.bar.hidden = el.lbl.hidden = !inView;
-    if (!inView) return;
-    const x0 = Math.max(-2, x(a) - this.treeW - 8), x1 = x(b) - this.treeW - 8;
-    el.bar.style.left = `${x0}px`;
-    el.bar.style.width = `${Math.max(1, x1 - x0)}px`;
-    el.lbl.style.left = `${Math.max(0, x1) + 4}px`;
+    if (this.summary) fill(this.header, ...runHeader(this.summary));
   }
 }
 
@@ -467,29 +389,3 @@ function x0key(d: number[]): string {
   return `${d[0]}:${d[1]}`;
 }
 
-/** What a row is called: a tool's name, an agent's name, else the span name. */
-function rowLabel(n: RunNode): string {
-  const s = n.span!;
-  return visible(s.name);
-}
-
-/** What a row shows beside its name, by kind. */
-function rowMeta(n: RunNode, collapsed: boolean): string {
-  const s = n.span;
-  const parts: string[] = [];
-  if (!s) parts.push(`parent not arrived · ${n.children.length} below`);
-  const g = s?.genai;
-  if (g?.kind === 'llm' || g?.kind === 'embeddings') {
-    const model = g.responseModel ?? g.requestModel;
-    if (model) parts.push(visible(model));
-    if (g.usage) parts.push(`${fmtTokens(g.usage.input)} → ${fmtTokens(g.usage.output)} tok`);
-    else if (g.kind === 'llm') parts.push('no usage');
-    if (g.costUsd !== undefined && g.costUsd !== null && g.countsUsage !== false) parts.push(fmtUsd(g.costUsd));
-  } else if (g?.kind === 'tool') {
-    const name = g.toolName && g.toolName !== s!.name ? visible(g.toolName) : '';
-    parts.push(`${name}(${visible(g.argsPreview ?? '')})`);
-  } else if (g?.kind === 'agent' && g.agentName && g.agentName !== s!.name) parts.push(visible(g.agentName));
-  if (collapsed && n.descendants) parts.push(`+${n.descendants}`);
-  if (collapsed && n.errorsBelow) parts.push(`${n.errorsBelow} error${n.errorsBelow === 1 ? '' : 's'} below`);
-  return parts.join(' · ');
-}

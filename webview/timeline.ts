@@ -104,6 +104,21 @@ export class Overview {
   readonly canvas = h('canvas', { class: 'overview', role: 'img', 'aria-label': 'Overview of the whole run; click to move the view' });
   private cache: { key: string; img: HTMLCanvasElement } | undefined;
 
+  /** Calls `cb` with the pointer's place (0–1 across, 0–1 down) on press and while dragging. */
+  onDrag(cb: (fx: number, fy: number) => void): void {
+    const c = this.canvas;
+    c.addEventListener('mousedown', (ev) => {
+      const move = (e: MouseEvent) => {
+        const r = c.getBoundingClientRect();
+        cb(Math.min(1, Math.max(0, (e.clientX - r.left) / r.width)), Math.min(1, Math.max(0, (e.clientY - r.top) / r.height)));
+      };
+      move(ev);
+      const up = () => { window.removeEventListener('mousemove', move); window.removeEventListener('mouseup', up); };
+      window.addEventListener('mousemove', move);
+      window.addEventListener('mouseup', up);
+    });
+  }
+
   draw(rows: readonly RunNode[], runStart: number, durMs: number, key: string, win: [number, number], band: [number, number]): void {
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;
