@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import type { ServerMessage, SpanDetailResponse, TraceSummary, TraceTreeResponse } from '../src/protocol';
+import { treeSpans, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches, treeSpanOf, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
@@ -122,7 +122,7 @@ export class RunView {
     this.marks.fetched = performance.now();
     this.marks.fetchMs = this.marks.fetched - t0;
     this.summary = this.tree.summary;
-    this.model.add(this.tree.spans);
+    this.model.add(treeSpans(this.tree));
     // Big runs open at the agent steps; small ones open fully.
     if (this.model.nodes.size > 2000) this.model.collapseBelow(2);
     this.marks.modelMs = performance.now() - this.marks.fetched;

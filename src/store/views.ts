@@ -1,6 +1,6 @@
 // What queries send: stored spans as API spans (decoded and normalized with content), whole traces,
 // the light tree of a run, and one span in full.
-import type { ApiLog, ApiSpan, GenAiView, Resource, Scope, SpanDetailResponse, ToolCallLink, TraceResponse, TraceTreeResponse, TreeSpan } from '../protocol';
+import { treeRow, type ApiLog, type ApiSpan, type GenAiView, type Resource, type Scope, type SpanDetailResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
@@ -143,7 +143,7 @@ export function treeResponse(e: TraceEntry): TraceTreeResponse {
   // than building the rest of the answer).
   const spans: TreeSpan[] = [];
   for (const s of e.spans.values()) spans.push(treeSpan(s, e));
-  return { summary: e.summary, spans, byModel: rollupByModel(spans) };
+  return { summary: e.summary, rows: spans.map(treeRow), byModel: rollupByModel(spans) };
 }
 
 // Tool links need the output messages of every model call in the trace: worked out once per

@@ -17,7 +17,7 @@ import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser
 import { startMockModel, type MockModel, TOOL_ARGS } from '../../src/demo/mockModel';
 import { AGENT } from '../helpers/agentRun';
 import type { RunningServer } from '../../src/server/server';
-import type { TraceTreeResponse } from '../../src/protocol';
+import { treeSpans, type TraceTreeResponse } from '../../src/protocol';
 import { costOf } from '../../src/genai/pricing';
 import { fmtMs, fmtUsd } from '../../webview/format';
 
@@ -181,7 +181,7 @@ test('a child that arrives before its parent sits under a placeholder until the 
   assert.equal(await page.getAttribute(`.row[data-id="${child.spanContext().spanId}"]`, 'aria-level'), '2');
   await page.waitForFunction(() => !/root pending/.test(document.querySelector('.run-header')?.textContent ?? ''));
   const tree = await api(server)<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
-  assert.deepEqual(tree.spans.map((s) => s.name).sort(), ['chat gpt-4o-mini', 'invoke_agent planner']);
+  assert.deepEqual(treeSpans(tree).map((s) => s.name).sort(), ['chat gpt-4o-mini', 'invoke_agent planner']);
   await provider.shutdown();
   assert.deepEqual(errors, []);
 });

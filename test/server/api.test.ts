@@ -7,7 +7,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestServer, api } from '../helpers/server';
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
 import type { RunningServer } from '../../src/server/server';
-import type { ServerMessage, SpanDetailResponse, TraceListResponse, TraceResponse, TraceTreeResponse } from '../../src/protocol';
+import { treeSpans, type ServerMessage, type SpanDetailResponse, type TraceListResponse, type TraceResponse, type TraceTreeResponse } from '../../src/protocol';
 
 let server: RunningServer;
 before(async () => { server = await startTestServer(); });
@@ -67,7 +67,8 @@ test('the tree, one span in full, find in a run, and full-text search over runs'
   const [chatSpan, rootSpan] = memory.getFinishedSpans();
   const traceId = rootSpan!.spanContext().traceId;
   const full = await get<TraceResponse>(`/api/traces/${traceId}`);
-  const tree = await get<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
+  const treeRes = await get<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
+  const tree = { ...treeRes, spans: treeSpans(treeRes) };
   // The tree is the full response's spans without content (in arrival order): ids, times, status, kinds.
   const byId = (a: { spanId: string }, b: { spanId: string }) => (a.spanId < b.spanId ? -1 : 1);
   tree.spans.sort(byId);
@@ -79,6 +80,8 @@ test('the tree, one span in full, find in a run, and full-text search over runs'
   assert.equal(treeChat.genai?.usage?.input, 120);
   assert.equal(treeChat.genai?.countsUsage, true);
   assert.deepEqual(tree.summary, full.summary);
+  // Rows by position, 0 for what is absent.
+  assert.deepEqual(treeRes.rows.find((r) => r[0] === tree.spans[0]!.spanId)!.slice(0, 3), [tree.spans[0]!.spanId, tree.spans[0]!.parentSpanId, tree.spans[0]!.name]);
   assert.deepEqual(tree.byModel, full.byModel);
   // One span: exactly as the full response has it, with its resource and scope.
   const chatId = chatSpan!.spanContext().spanId;
