@@ -110,11 +110,13 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       connScope.register({ dispose: c.onFeed((m) => { runs.onFeed(m); panel.onFeed(m); if (m.type === 'summaries' || m.type === 'removed') updateStatus(); }) });
       runs.load(c).then(updateStatus, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
       panel.setClient(c, 'connected');
+      view.message = undefined;
       void vscode.commands.executeCommand('setContext', 'agentLens.connected', true);
     } else {
       panel.setClient(undefined, s.kind === 'connecting' ? 'connecting' : 'disconnected', s.kind === 'connecting' ? s.detail : s.message);
       void vscode.commands.executeCommand('setContext', 'agentLens.connected', false);
-      if (s.kind !== 'connecting') runs.setMessage(s.message);
+      // Said above the runs (which stay as they were) until the receiver is back.
+      view.message = s.kind === 'connecting' ? `Agent Lens: ${s.detail}…` : `Agent Lens: ${s.message}`;
     }
     applyCapture();
     updateStatus();

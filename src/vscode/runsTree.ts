@@ -17,7 +17,6 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private message = '';
 
   get size(): number { return this.runs.size; }
   get all(): TraceSummary[] { return [...this.runs.values()]; }
@@ -27,7 +26,6 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     const res = await client.listTraces(1000);
     this.runs.clear();
     for (const s of res.traces) this.runs.set(s.traceId, s);
-    this.message = '';
     this.refresh(0);
   }
 
@@ -37,12 +35,6 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       if (m.traceIds === 'all') this.runs.clear(); else for (const id of m.traceIds) this.runs.delete(id);
     } else return;
     this.refresh(150);
-  }
-
-  /** Says what is wrong when there is no server (shown instead of the runs). */
-  setMessage(text: string): void {
-    this.message = text;
-    this.refresh(0);
   }
 
   private refresh(delay: number): void {
@@ -94,6 +86,4 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     item.command = { command: 'agentLens.openRun', title: 'Open Run', arguments: [r.traceId] };
     return item;
   }
-
-  get statusText(): string { return this.message; }
 }
