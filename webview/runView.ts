@@ -23,7 +23,6 @@ export class RunView {
   readonly el: HTMLElement;
   private readonly model = new RunModel();
   private summary: TraceSummary | undefined;
-  private tree: TraceTreeResponse | undefined;
   private selected: string | undefined;
   private loaded = false;
   private readonly early: ServerMessage[] = [];
@@ -112,8 +111,9 @@ export class RunView {
     this.status.textContent = 'loading…';
     await this.host.request('subscribe', { traceIds: [this.traceId] });
     const t0 = performance.now();
+    let tree: TraceTreeResponse;
     try {
-      this.tree = await this.host.request('getTree', { traceId: this.traceId });
+      tree = await this.host.request('getTree', { traceId: this.traceId });
     } catch (e) {
       this.status.textContent = '';
       fill(this.header, h('p', { class: 'error-text', role: 'alert' }, `Could not load run ${this.traceId}: ${(e as Error).message}`));
@@ -121,8 +121,8 @@ export class RunView {
     }
     this.marks.fetched = performance.now();
     this.marks.fetchMs = this.marks.fetched - t0;
-    this.summary = this.tree.summary;
-    this.model.add(treeSpans(this.tree));
+    this.summary = tree.summary;
+    this.model.add(treeSpans(tree));
     // Big runs open at the agent steps; small ones open fully.
     if (this.model.nodes.size > 2000) this.model.collapseBelow(2);
     this.marks.modelMs = performance.now() - this.marks.fetched;
