@@ -122,6 +122,14 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await page.locator('.monaco-list-row', { hasText: 'invoke_agent travel-agent' }).waitFor({ timeout: 30_000 });
   assert.equal((JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid, pid);
 
+  // The walkthrough is there and shows its steps.
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Agent Lens' }).first().click();
+  const walkthrough = page.locator('.gettingStartedContainer');
+  for (const step of ['The receiver is running', 'Point your app at it', 'See your first run']) {
+    await walkthrough.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: 30_000 });
+  }
+
   // The extension-host suite, in the same editor (the repository's build as the development extension).
   const authority = `127.0.0.1:${cs.port}`;
   const remote = (p: string) => `vscode-remote://${authority}${p}`;
