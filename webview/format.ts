@@ -1,5 +1,5 @@
 // How numbers, times, kinds and money read in the UI.
-import type { GenAiKind, Usage } from '../src/protocol';
+import type { GenAiKind } from '../src/protocol';
 
 export function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
@@ -44,11 +44,6 @@ export function fmtAgo(nanos: string, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
   return new Date(Number(nanos) / 1e6).toLocaleString();
-}
-
-export function usageLine(u: Usage | undefined): string {
-  if (!u) return '';
-  return `${fmtTokens(u.input)} → ${fmtTokens(u.output)} tok`;
 }
 
 export const KIND_LABEL: Record<GenAiKind | 'span' | 'pending', string> = {

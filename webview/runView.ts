@@ -110,7 +110,6 @@ export class RunView {
   async load(): Promise<void> {
     this.status.textContent = 'loading…';
     await this.host.request('subscribe', { traceIds: [this.traceId] });
-    const t0 = performance.now();
     let tree: TraceTreeResponse;
     try {
       tree = await this.host.request('getTree', { traceId: this.traceId });
@@ -120,7 +119,6 @@ export class RunView {
       return;
     }
     this.marks.fetched = performance.now();
-    this.marks.fetchMs = this.marks.fetched - t0;
     this.summary = tree.summary;
     this.model.add(treeSpans(tree));
     // Big runs open at the agent steps; small ones open fully.

@@ -13,7 +13,6 @@ export class ServerClient {
   private subscribed: string[] = [];
   private readonly feedListeners = new Set<(m: ServerMessage) => void>();
   private readonly closeListeners = new Set<() => void>();
-  private readonly openListeners = new Set<() => void>();
 
   constructor(readonly state: ServerState) {
     this.base = baseUrl(state);
@@ -45,7 +44,6 @@ export class ServerClient {
 
   onFeed(cb: (m: ServerMessage) => void): () => void { this.feedListeners.add(cb); return () => this.feedListeners.delete(cb); }
   onClose(cb: () => void): () => void { this.closeListeners.add(cb); return () => this.closeListeners.delete(cb); }
-  onOpen(cb: () => void): () => void { this.openListeners.add(cb); return () => this.openListeners.delete(cb); }
 
   /** Span batches for these traces (summaries always come). */
   subscribe(traceIds: string[]): void {
@@ -63,7 +61,6 @@ export class ServerClient {
       ws.on('open', () => {
         opened = true;
         if (this.subscribed.length) ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed }));
-        for (const cb of this.openListeners) cb();
         resolve();
       });
       ws.on('message', (d) => {

@@ -19,8 +19,6 @@ export class Scope implements DisposableLike {
     this.register({ dispose: fn });
   }
 
-  get isDisposed(): boolean { return this.ended; }
-
   dispose(): void {
     this.ended = true;
     for (const d of this.items.splice(0).reverse()) {
