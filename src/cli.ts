@@ -5,6 +5,7 @@ import { defaultOptions, startServer, PortInUseError, SERVER_VERSION, type Serve
 import { readState, removeState, writeState, defaultDataDir } from './server/stateFile';
 import { importFiles } from './server/importer';
 import { parsePriceOverrides, setPriceOverrides } from './genai/pricing';
+import { FailureLog } from './server/guard';
 
 const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and trace viewer for LLM agents
 
@@ -16,7 +17,10 @@ usage:
 serve options:
   --http-port N        OTLP/HTTP, API and UI port (default 4318; 0 = any free port)
   --grpc-port N        OTLP/gRPC port (default 4317; 0 = any free port)
-  --host H             address to listen on (default 127.0.0.1; anything else exposes your traces)
+  --host H             address to listen on (default 127.0.0.1; anything else exposes your traces and
+                       accepts any Host header)
+  --cors-origin O      also let browser pages of origin O send OTLP and read the API (repeatable;
+                       loopback pages and VS Code webviews may already send OTLP)
   --data-dir D         where accepted data is kept (default ${defaultDataDir()})
   --no-persist         keep everything in memory only
   --max-memory-mb N    memory for stored spans before the oldest runs are evicted (default 512)
@@ -49,11 +53,18 @@ async function serve(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' }, 'no-persist': { type: 'boolean' }, 'max-memory-mb': { type: 'string' },
       'max-disk-mb': { type: 'string' }, 'retention-days': { type: 'string' }, token: { type: 'string' },
       'orphan-exit-minutes': { type: 'string' },
-      prices: { type: 'string' }, json: { type: 'boolean' },
+      prices: { type: 'string' }, json: { type: 'boolean' }, 'cors-origin': { type: 'string', multiple: true },
     },
   });
   const json = !!values.json;
   const log = (m: string) => process.stderr.write(`agent-lens: ${m}\n`);
+  // Whatever escapes a handler is logged and the server goes on serving: a receiver that exits
+  // loses what every app sends it until someone notices.
+  const failures = new FailureLog(log);
+  process.on('uncaughtException', (e) => failures.report('uncaught exception', e));
+  process.on('unhandledRejection', (e) => failures.report('unhandled rejection', e));
+  const corsOrigins = values['cors-origin'] ?? [];
+  for (const o of corsOrigins) if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o)) fail(`--cors-origin wants an origin such as http://localhost:5173 (scheme://host[:port], no path), got "${o}"`);
   if (values.prices) {
     try {
       setPriceOverrides(parsePriceOverrides(JSON.parse(fs.readFileSync(values.prices, 'utf8'))));
@@ -72,6 +83,7 @@ async function serve(argv: string[]): Promise<void> {
     maxMemoryBytes: num(values['max-memory-mb'], 'max-memory-mb', d.maxMemoryBytes / 1048576) * 1048576,
     maxDiskBytes: num(values['max-disk-mb'], 'max-disk-mb', d.maxDiskBytes / 1048576) * 1048576,
     retentionMs: num(values['retention-days'], 'retention-days', d.retentionMs / 86400000) * 86400000,
+    allowedOrigins: corsOrigins,
     log,
   };
   let server;

@@ -1,5 +1,6 @@
 // OTLP/HTTP: POST /v1/traces, /v1/logs, /v1/metrics in protobuf or JSON, plain or gzip, with
-// CORS so browser apps can export too. Reads bodies under a size limit and an idle timeout.
+// CORS so browser apps can export too (which origins may is the server's call, made before these
+// run). Reads bodies under a size limit and an idle timeout.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decompress, formatOf, OtlpRequestError, type Format } from './decode';
 import {
@@ -24,9 +25,10 @@ export function otlpSignalOf(pathname: string): Signal | undefined {
   return PATHS[pathname];
 }
 
+/** CORS headers for a request whose Origin the server has already allowed (none without an Origin). */
 function cors(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
   res.setHeader('Vary', 'Origin');
+  if (req.headers.origin !== undefined) res.setHeader('Access-Control-Allow-Origin', req.headers.origin);
 }
 
 export function handleOtlpPreflight(req: IncomingMessage, res: ServerResponse): void {

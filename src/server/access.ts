@@ -1,5 +1,7 @@
-// Who may read the API and the live feed: the server's token, an allowed Origin, and (against DNS
-// rebinding) a Host header that names this machine when the server listens on loopback.
+// Who may talk to the server. Every route: a Host header that names this machine while the server
+// listens on loopback (against DNS rebinding). OTLP: browser pages only from loopback dev servers,
+// VS Code webviews and origins the user listed (so a page on the web cannot write runs). The API
+// and the live feed: the server's token, and the server's own page or an allowed Origin.
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 
@@ -7,7 +9,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export interface AccessOptions {
   token: string;
-  /** Extra origins allowed besides this server's own and VS Code webviews. */
+  /** Origins allowed besides loopback dev servers and VS Code webviews (setting, --cors-origin). */
   allowedOrigins: string[];
   loopbackOnly: boolean;
 }
@@ -23,20 +25,43 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Why the request may not read the API, or '' when it may. */
+/** The hostname a Host header names ("[::1]:4318" → "[::1]"), lowercased. */
+function hostnameOf(host: string): string {
+  return host.replace(/:\d*$/, '').toLowerCase();
+}
+
+/** Why a request's Host is refused, or '' (checked on every route). */
+export function hostDenyReason(req: IncomingMessage, opts: AccessOptions): string {
+  if (!opts.loopbackOnly) return '';
+  const host = hostnameOf(req.headers.host ?? '');
+  return LOOPBACK_HOSTS.has(host) ? '' : `Host "${host}" is not this machine (the server listens on loopback only; see --host)`;
+}
+
+function loopbackOrigin(origin: string): URL | undefined {
+  try {
+    const o = new URL(origin);
+    return (o.protocol === 'http:' || o.protocol === 'https:') && LOOPBACK_HOSTS.has(o.hostname) ? o : undefined;
+  } catch { return undefined; }
+}
+
+/**
+ * Whether a browser page of this Origin may send OTLP: loopback dev servers (any port), VS Code
+ * webviews and listed origins. `Origin: null` (sandboxed frames, file pages) is foreign.
+ */
+export function otlpOriginAllowed(origin: string, opts: AccessOptions): boolean {
+  if (origin === 'null') return false;
+  return opts.allowedOrigins.includes(origin) || origin.startsWith('vscode-webview://') || loopbackOrigin(origin) !== undefined;
+}
+
+/** Why the request may not read the API or the live feed, or '' when it may. */
 export function denyReason(req: IncomingMessage, url: URL, opts: AccessOptions): string {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  if (opts.loopbackOnly && !LOOPBACK_HOSTS.has(host)) return `Host "${host}" is not this machine`;
+  const host = hostDenyReason(req, opts);
+  if (host) return host;
   const origin = req.headers.origin;
-  if (origin && origin !== 'null') {
-    let ok = opts.allowedOrigins.includes(origin) || origin.startsWith('vscode-webview://');
-    if (!ok) {
-      try {
-        const o = new URL(origin);
-        ok = LOOPBACK_HOSTS.has(o.hostname) && o.host === req.headers.host;
-      } catch { ok = false; }
-    }
-    if (!ok) return `Origin "${origin}" is not allowed`;
+  if (origin !== undefined) {
+    // The API is for this server's own page: another loopback port is a different program.
+    const own = loopbackOrigin(origin)?.host === req.headers.host;
+    if (!(own || opts.allowedOrigins.includes(origin) || origin.startsWith('vscode-webview://'))) return `Origin "${origin}" is not allowed`;
   }
   const t = tokenOf(req, url);
   if (!t) return 'missing token (send Authorization: Bearer <token>, or ?token=)';

@@ -9,7 +9,8 @@ import { SegmentLog } from '../store/segments';
 import { Ingest } from './ingest';
 import { LiveFeed } from './liveFeed';
 import { handleApi } from './api';
-import { denyReason, type AccessOptions } from './access';
+import { denyReason, hostDenyReason, otlpOriginAllowed, type AccessOptions } from './access';
+import { FailureLog, guarded, refuseUpgrade, requestUrl } from './guard';
 import { serveUi } from './ui';
 import { handleOtlpPost, handleOtlpPreflight, otlpSignalOf, type ReceiverLimits } from '../otlp/httpReceiver';
 import { startGrpcReceiver, type GrpcReceiver } from '../otlp/grpcReceiver';
@@ -31,6 +32,15 @@ export interface ServerOptions {
   limits: ReceiverLimits;
   allowedOrigins: string[];
   log: (msg: string) => void;
+}
+
+/** A client must have sent its headers within this long… */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/** …and its whole request within this long (bodies that stall mid-way go sooner: limits.bodyIdleMs). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+function plain(res: http.ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(message + '\n');
 }
 
 export function defaultOptions(over: Partial<ServerOptions> = {}): ServerOptions {
@@ -108,12 +118,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const access: AccessOptions = { token: opts.token, allowedOrigins: opts.allowedOrigins, loopbackOnly };
   const accept = ingest.accept.bind(ingest);
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const failures = new FailureLog(opts.log);
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): void | Promise<void> => {
+    const url = requestUrl(req);
+    if (!url) return plain(res, 400, `cannot read the request target "${String(req.url).slice(0, 200)}"`);
+    const badHost = hostDenyReason(req, access);
+    if (badHost) return plain(res, 403, badHost);
     const signal = otlpSignalOf(url.pathname);
     if (signal) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && !otlpOriginAllowed(origin, access)) {
+        return plain(res, 403, `Origin "${origin}" may not send telemetry here: only loopback pages, VS Code webviews and origins ` +
+          'listed with --cors-origin (setting agentLens.server.corsOrigins) may');
+      }
       if (req.method === 'OPTIONS') return handleOtlpPreflight(req, res);
-      if (req.method === 'POST') return void handleOtlpPost(signal, req, res, opts.limits, accept);
+      if (req.method === 'POST') return handleOtlpPost(signal, req, res, opts.limits, accept);
       res.writeHead(405, { Allow: 'POST, OPTIONS', 'Content-Type': 'text/plain' }).end('use POST\n');
       return;
     }
@@ -124,26 +143,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           .end(JSON.stringify({ error: deny }));
         return;
       }
-      return void handleApi(req, res, url, ingest, live);
+      return handleApi(req, res, url, ingest, live);
     }
     if (req.method === 'GET' || req.method === 'HEAD') return serveUi(req, res, url);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-  });
-  server.requestTimeout = 120_000;
-  server.headersTimeout = 30_000;
+  };
+  // Node checks the header and request timeouts every `connectionsCheckingInterval`: at its
+  // default of 30 s a client dribbling headers stayed for up to a minute.
+  const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    (req, res) => guarded(res, failures, `${req.method} ${String(req.url).slice(0, 100)}`, () => route(req, res)));
   server.keepAliveTimeout = 30_000;
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const deny = url.pathname === '/ws' ? denyReason(req, url, access) : 'not found';
-    if (deny) {
-      socket.end(`HTTP/1.1 ${deny === 'not found' ? '404 Not Found' : '401 Unauthorized'}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${deny}\n`);
-      return;
+    try {
+      const url = requestUrl(req);
+      if (!url || url.pathname !== '/ws') return refuseUpgrade(socket, '404 Not Found', 'not found');
+      const deny = denyReason(req, url, access);
+      if (deny) return refuseUpgrade(socket, deny.startsWith('Origin') || deny.startsWith('Host') ? '403 Forbidden' : '401 Unauthorized', deny);
+      live.upgrade(req, socket, head);
+    } catch (e) {
+      failures.report('upgrade', e);
+      socket.destroy();
     }
-    live.upgrade(req, socket, head);
   });
 
   const httpPort = await new Promise<number>((resolve, reject) => {
