@@ -1,5 +1,6 @@
 // Reading attribute values by key, and typed getters over OTLP AnyValues.
 import type { AnyValue, KeyValue } from '../protocol';
+import { parseJsonText } from './json';
 
 /**
  * Attribute lookup by key. A span normalized at ingest has a handful of attributes, and searching
@@ -99,8 +100,8 @@ export function getStrList(a: Attrs, key: string): string[] | undefined {
     const s = v.stringValue;
     if (s.startsWith('[')) {
       try {
-        const parsed: unknown = JSON.parse(s);
-        if (Array.isArray(parsed)) return parsed.map(String);
+        const parsed: unknown = parseJsonText(s);
+        if (Array.isArray(parsed)) return parsed.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
       } catch { /* a plain string that starts with a bracket */ }
     }
     return [s];

@@ -3,6 +3,7 @@
 // What is cut off or absent is reported in `notes`, never invented.
 import type { Message, MessagePart } from '../protocol';
 import { type Attrs, getStr } from './attrs';
+import { parseJsonText } from './json';
 
 export interface Notes {
   notes: string[];
@@ -16,7 +17,7 @@ function note(n: Notes, s: string): void {
 function parseJson(v: unknown, n: Notes, what: string): unknown {
   if (typeof v !== 'string') return v;
   try {
-    return JSON.parse(v);
+    return parseJsonText(v);
   } catch {
     note(n, `${what} is not valid JSON (cut off by a length limit?); shown as text`);
     return undefined;
@@ -29,7 +30,7 @@ export function jsonValue(v: unknown): unknown {
   for (let i = 0; i < 2 && typeof out === 'string'; i++) {
     const t = out.trim();
     if (!(t.startsWith('{') || t.startsWith('[') || t.startsWith('"'))) break;
-    try { out = JSON.parse(t); } catch { break; }
+    try { out = parseJsonText(t); } catch { break; }
   }
   return out;
 }

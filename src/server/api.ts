@@ -2,14 +2,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
-import { spanResponse, traceResponse, treeResponse } from '../store/views';
+import { spanResponse, traceJson, treeJson } from '../store/views';
+import { writeStream } from './jsonStream';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
 import { PROTOCOL_VERSION } from '../protocol';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
+  // Encoded before the head is sent, so a value that cannot be encoded still gets a 500 that says so.
+  const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify(body));
+  res.end(text);
 }
 
 const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/search|\/spans\/([0-9a-fA-F]{16}))?$/;
@@ -35,7 +38,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     if (req.method === 'GET') {
       const e = store.get(id);
       if (!e || e.summary.spanCount === 0) return json(res, 404, { error: `no trace ${id}` });
-      if (sub === '/tree') return json(res, 200, treeResponse(e));
+      if (sub === '/tree') {
+        return url.searchParams.get('stream') === 'ndjson'
+          ? writeStream(res, 'application/x-ndjson', treeJson(e, 'ndjson'))
+          : writeStream(res, 'application/json', treeJson(e, 'json'));
+      }
       if (sub === '/search') {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         if (!q) return json(res, 400, { error: 'q is required' });
@@ -46,7 +53,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
         const out = spanResponse(e, spanId);
         return out ? json(res, 200, out) : json(res, 404, { error: `no span ${spanId} in trace ${id}` });
       }
-      return json(res, 200, traceResponse(e));
+      return writeStream(res, 'application/json', traceJson(e));
     }
     if (req.method === 'DELETE' && !sub) {
       return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });

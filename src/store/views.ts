@@ -1,6 +1,6 @@
 // What queries send: stored spans as API spans (decoded and normalized with content), whole traces,
 // the light tree of a run, and one span in full.
-import { treeRow, type ApiLog, type ApiSpan, type GenAiView, type Resource, type Scope, type SpanDetailResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
+import { treeRow, type ApiLog, type ApiSpan, type GenAiView, type ModelRollup, type Resource, type Scope, type SpanDetailResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
@@ -104,13 +104,46 @@ export function logsBySpan(logs: readonly LogRecordData[]): Map<string, LogRecor
   return by;
 }
 
-export function traceResponse(e: TraceEntry): TraceResponse {
+/** Usage and cost per model from the stored views (no content needed), as the trace totals count them. */
+function byModelOf(e: TraceEntry, spans: Iterable<StoredSpan>): ModelRollup[] {
+  const views: { genai: GenAiView }[] = [];
+  for (const s of spans) if (s.genai?.kind === 'llm') views.push({ genai: { ...s.genai, countsUsage: e.countsUsage(s.spanId) } });
+  return rollupByModel(views);
+}
+
+/**
+ * The whole trace (a TraceResponse) as pieces of JSON text, a span a line, made as they are
+ * pulled: the server streams them (see server/jsonStream.ts). Resources and scopes come after the
+ * spans that refer to them.
+ */
+export function* traceJson(e: TraceEntry): Generator<string> {
   const refs = new SharedRefs();
   const joined = logsBySpan(e.logs);
-  const spans = orderParentsFirst(e.spans.values(), e.spans).map((s) => toApiSpan(s, refs, e, joined.get(s.spanId)));
-  linkToolCalls(spans);
-  const logs = e.logs.map((l) => toApiLog(l, refs));
-  return { summary: e.summary, resources: refs.resources, scopes: refs.scopes, spans, logs, byModel: rollupByModel(spans) };
+  const links = toolLinks(e);
+  const order = orderParentsFirst(e.spans.values(), e.spans);
+  const logs = e.logs.slice();
+  const byModel = JSON.stringify(byModelOf(e, order));
+  yield `{"summary":${JSON.stringify(e.summary)},"spans":[`;
+  let sep = '\n';
+  for (const s of order) {
+    const a = toApiSpan(s, refs, e, joined.get(s.spanId));
+    const l = a.genai && links.get(s.spanId);
+    if (l) a.genai!.toolCalls = l;
+    yield sep + JSON.stringify(a);
+    sep = ',\n';
+  }
+  yield '\n],"logs":[';
+  sep = '\n';
+  for (const l of logs) {
+    yield sep + JSON.stringify(toApiLog(l, refs));
+    sep = ',\n';
+  }
+  yield `\n],"resources":${JSON.stringify(refs.resources)},"scopes":${JSON.stringify(refs.scopes)},"byModel":${byModel}}`;
+}
+
+/** The whole trace as one object (tests and in-process callers; the API streams `traceJson`). */
+export function traceResponse(e: TraceEntry): TraceResponse {
+  return JSON.parse([...traceJson(e)].join('')) as TraceResponse;
 }
 
 function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
@@ -144,6 +177,26 @@ export function treeResponse(e: TraceEntry): TraceTreeResponse {
   const spans: TreeSpan[] = [];
   for (const s of e.spans.values()) spans.push(treeSpan(s, e));
   return { summary: e.summary, rows: spans.map(treeRow), byModel: rollupByModel(spans) };
+}
+
+/**
+ * The run's tree as pieces of JSON text, a row a line, made as they are pulled. `json` is one
+ * TraceTreeResponse document; `ndjson` is the same content as lines that each parse alone:
+ * `{"summary"}`, then one TreeRow (an array) a line, then `{"byModel"}`, so that a client can read
+ * a run of any size as it arrives (webview/transport.ts does).
+ */
+export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Generator<string> {
+  const snapshot = [...e.spans.values()];
+  const byModel = JSON.stringify(byModelOf(e, snapshot));
+  const summary = JSON.stringify(e.summary);
+  const nd = form === 'ndjson';
+  yield nd ? `{"summary":${summary}}\n` : `{"summary":${summary},"rows":[`;
+  let sep = nd ? '' : '\n';
+  for (const s of snapshot) {
+    yield sep + JSON.stringify(treeRow(treeSpan(s, e))) + (nd ? '\n' : '');
+    if (!nd) sep = ',\n';
+  }
+  yield nd ? `{"byModel":${byModel}}\n` : `\n],"byModel":${byModel}}`;
 }
 
 // Tool links need the output messages of every model call in the trace: worked out once per
