@@ -330,7 +330,13 @@ export type ServerMessage =
   | { type: 'hello'; protocolVersion: number; serverVersion: string }
   | { type: 'summaries'; traces: TraceSummary[] }
   | { type: 'spans'; traceId: string; resources: Resource[]; scopes: Scope[]; spans: ApiSpan[]; logs: ApiLog[] }
-  | { type: 'removed'; traceIds: string[] | 'all' };
+  | { type: 'removed'; traceIds: string[] | 'all' }
+  /**
+   * Live updates were left out (the client fell behind, or one could not be sent): reload what is
+   * shown. `all`: the runs list too; `traceIds`: only these runs. Summaries of the runs that changed
+   * meanwhile follow when they are few.
+   */
+  | { type: 'resync'; reason: string; all: boolean; traceIds?: string[] };
 
 export type ClientMessage =
   /** Which traces to stream span batches for: a list, '*' for all, [] for summaries only (the default). */

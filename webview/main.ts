@@ -24,6 +24,7 @@ class App {
       if (state === 'connected') void this.list.refetch();
     });
     host.onFeed((m) => {
+      if (m.type === 'resync') return this.resync(m.all ? undefined : m.traceIds);
       this.list.onFeed(m);
       this.run?.onFeed(m);
     });
@@ -62,6 +63,16 @@ class App {
     this.run = undefined;
     fill(this.main, this.list.el);
     void this.list.refetch().then(() => this.list.focusRows());
+  }
+
+  /** Live updates were left out: the list and the open run (if concerned) are loaded again. */
+  private resync(traceIds: string[] | undefined): void {
+    void this.list.refetch();
+    if (this.run && (!traceIds || traceIds.includes(this.run.traceId))) {
+      this.run.dispose();
+      this.run = undefined;
+      this.route(); // the hash keeps the selected step
+    }
   }
 
   private onKey(ev: KeyboardEvent): void {

@@ -1,5 +1,9 @@
 // /ws: the live feed. Every client gets the summaries of runs that changed; span batches go to
 // clients subscribed to their trace (or to all). Changes are coalesced per event-loop turn.
+// Every client has a bounded queue: one that does not read what it was sent is sent nothing more
+// (summaries included) and the ids of what changed meanwhile are kept; when it has caught up it
+// gets a `resync` and those runs' summaries, and reloads what it shows. One that stays behind is
+// disconnected with a close reason. Memory stays flat whatever a client does.
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,10 +16,25 @@ import type { LogRecordData } from '../otlp/records';
 interface Client {
   ws: WebSocket;
   traces: Set<string> | '*';
+  /** Set while the client is behind: since when, and which runs changed meanwhile ('all' past a bound). */
+  behindSince?: number;
+  stale?: Set<string> | 'all';
 }
 
-/** Past this much unsent data a client gets summaries only until it drains (and can refetch). */
-const MAX_BUFFERED = 8 * 1024 * 1024;
+export interface FeedLimits {
+  /** Past this much unsent data a client is sent nothing until it has read it. */
+  maxBufferedBytes: number;
+  /** A client behind for this long is disconnected. */
+  maxBehindMs: number;
+  /** How often clients that are behind are checked for having caught up. */
+  checkMs: number;
+}
+
+export const FEED_LIMITS: FeedLimits = { maxBufferedBytes: 4 * 1024 * 1024, maxBehindMs: 30_000, checkMs: 200 };
+/** Past this many changed runs a lagging client is told to reload everything. */
+const MAX_STALE = 10_000;
+/** WebSocket close code 1013: try again later. */
+const CLOSE_TRY_AGAIN = 1013;
 
 export class LiveFeed implements IngestListener {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -23,8 +42,9 @@ export class LiveFeed implements IngestListener {
   private pendingSpans = new Map<TraceEntry, StoredSpan[]>();
   private pendingLogs = new Map<TraceEntry, LogRecordData[]>();
   private scheduled = false;
+  private checkTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly serverVersion: string) {}
+  constructor(private readonly serverVersion: string, private readonly limits: FeedLimits = FEED_LIMITS) {}
 
   get clientCount(): number { return this.clients.size; }
 
@@ -45,6 +65,52 @@ export class LiveFeed implements IngestListener {
 
   private send(c: Client, m: ServerMessage): void {
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));
+  }
+
+  /**
+   * Whether the client may be sent more now. A client over the bound is marked behind and
+   * remembers which runs changed (`changed`); one that has read what it had gets a resync first.
+   */
+  private ready(c: Client, changed: Iterable<string> | 'all'): boolean {
+    if (c.ws.readyState !== c.ws.OPEN) return false;
+    if (c.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      if (c.behindSince === undefined) { c.behindSince = Date.now(); c.stale = new Set(); this.scheduleCheck(); }
+      if (changed === 'all' || c.stale === 'all') c.stale = 'all';
+      else for (const id of changed) { c.stale!.add(id); if (c.stale!.size > MAX_STALE) { c.stale = 'all'; break; } }
+      if (Date.now() - c.behindSince > this.limits.maxBehindMs) {
+        const why = `fell behind: ${Math.round(c.ws.bufferedAmount / 1024)} KiB unread for ${Math.round(this.limits.maxBehindMs / 1000)} s; reconnect and reload`;
+        c.ws.close(CLOSE_TRY_AGAIN, why);
+        // A client that reads nothing would never take the close frame either.
+        setTimeout(() => c.ws.terminate(), 1000).unref();
+        this.clients.delete(c);
+      }
+      return false;
+    }
+    if (c.behindSince !== undefined) this.resync(c);
+    return true;
+  }
+
+  /** The client caught up: it reloads what it shows, starting from these summaries. */
+  private resync(c: Client): void {
+    const stale = c.stale;
+    c.behindSince = undefined;
+    c.stale = undefined;
+    const summaries = stale === 'all' || !stale ? [] : [...stale].map((id) => this.summaryOf(id)).filter((s): s is TraceSummary => !!s);
+    this.send(c, { type: 'resync', reason: 'the connection fell behind; some live updates were left out', all: stale === 'all' });
+    if (summaries.length) this.send(c, { type: 'summaries', traces: summaries });
+  }
+
+  /** Looks a run's current summary up (set by the server; absent when it was removed). */
+  summaryOf: (traceId: string) => TraceSummary | undefined = () => undefined;
+
+  private scheduleCheck(): void {
+    if (this.checkTimer) return;
+    this.checkTimer = setInterval(() => {
+      let behind = 0;
+      for (const c of this.clients) if (c.behindSince !== undefined) { this.ready(c, []); if (c.behindSince !== undefined) behind++; }
+      if (!behind) { clearInterval(this.checkTimer); this.checkTimer = undefined; }
+    }, this.limits.checkMs);
+    this.checkTimer.unref();
   }
 
   spans(added: Map<TraceEntry, StoredSpan[]>): void {
@@ -68,7 +134,7 @@ export class LiveFeed implements IngestListener {
   removed(traceIds: string[] | 'all'): void {
     for (const [e] of this.pendingSpans) if (traceIds === 'all' || traceIds.includes(e.traceId)) this.pendingSpans.delete(e);
     for (const [e] of this.pendingLogs) if (traceIds === 'all' || traceIds.includes(e.traceId)) this.pendingLogs.delete(e);
-    for (const c of this.clients) this.send(c, { type: 'removed', traceIds });
+    for (const c of this.clients) if (this.ready(c, traceIds)) this.send(c, { type: 'removed', traceIds });
   }
 
   private schedule(): void {
@@ -102,15 +168,25 @@ export class LiveFeed implements IngestListener {
       }
       return s;
     };
+    const ids = [...touched].map((e) => e.traceId);
     for (const c of this.clients) {
-      if (c.ws.readyState !== c.ws.OPEN) continue;
+      if (!this.ready(c, ids)) continue;
       if (summaryMsg) c.ws.send(summaryMsg);
-      if (c.ws.bufferedAmount > MAX_BUFFERED) continue;
-      for (const e of touched) if (c.traces === '*' || c.traces.has(e.traceId)) c.ws.send(batchFor(e));
+      for (const e of touched) {
+        if (c.traces !== '*' && !c.traces.has(e.traceId)) continue;
+        try {
+          c.ws.send(batchFor(e));
+        } catch (err) {
+          // One batch that cannot be encoded must not stop the feed: the client refetches the run.
+          batches.set(e, JSON.stringify({ type: 'resync', reason: `a live update could not be sent: ${(err as Error).message}`, all: false, traceIds: [e.traceId] } satisfies ServerMessage));
+          c.ws.send(batches.get(e)!);
+        }
+      }
     }
   }
 
   close(): void {
+    if (this.checkTimer) { clearInterval(this.checkTimer); this.checkTimer = undefined; }
     for (const c of this.clients) c.ws.terminate();
     this.clients.clear();
     this.wss.close();

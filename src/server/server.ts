@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { TraceStore } from '../store/store';
 import { SegmentLog } from '../store/segments';
 import { Ingest } from './ingest';
-import { LiveFeed } from './liveFeed';
+import { FEED_LIMITS, LiveFeed, type FeedLimits } from './liveFeed';
 import { handleApi } from './api';
 import { denyReason, hostDenyReason, otlpOriginAllowed, type AccessOptions } from './access';
 import { FailureLog, guarded, refuseUpgrade, requestUrl } from './guard';
@@ -31,6 +31,7 @@ export interface ServerOptions {
   retentionMs: number;
   limits: ReceiverLimits;
   allowedOrigins: string[];
+  feedLimits: FeedLimits;
   log: (msg: string) => void;
 }
 
@@ -55,6 +56,7 @@ export function defaultOptions(over: Partial<ServerOptions> = {}): ServerOptions
     retentionMs: 7 * 24 * 3600 * 1000,
     limits: { maxBodyBytes: 32 * 1024 * 1024, maxDecompressedBytes: 128 * 1024 * 1024, bodyIdleMs: 15_000 },
     allowedOrigins: [],
+    feedLimits: FEED_LIMITS,
     log: () => {},
     ...over,
   };
@@ -112,7 +114,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (replayed && replayed.records) {
     opts.log(`loaded ${store.spanCount} spans in ${store.traceCount} traces from ${replayed.segments} segment(s) in ${Date.now() - t0} ms`);
   }
-  const live = new LiveFeed(SERVER_VERSION);
+  const live = new LiveFeed(SERVER_VERSION, opts.feedLimits);
+  live.summaryOf = (id) => { const s = store.get(id)?.summary; return s && s.spanCount > 0 ? s : undefined; };
+
   ingest.listen(live);
   const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
   const access: AccessOptions = { token: opts.token, allowedOrigins: opts.allowedOrigins, loopbackOnly };

@@ -107,8 +107,15 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     connScope = new Scope();
     if (s.kind === 'connected') {
       const c = s.client;
-      connScope.register({ dispose: c.onFeed((m) => { runs.onFeed(m); panel.onFeed(m); if (m.type === 'summaries' || m.type === 'removed') updateStatus(); }) });
-      runs.load(c).then(updateStatus, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
+      const reload = () => runs.load(c).then(updateStatus, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
+      connScope.register({ dispose: c.onFeed((m) => {
+        runs.onFeed(m);
+        panel.onFeed(m);
+        if (m.type === 'summaries' || m.type === 'removed') updateStatus();
+        // Live updates were left out: the list is loaded again (the webview reloads its own view).
+        if (m.type === 'resync') { log.info(`live feed: ${m.reason}; reloading the runs`); void reload(); }
+      }) });
+      void reload();
       panel.setClient(c, 'connected');
       view.message = undefined;
       void vscode.commands.executeCommand('setContext', 'agentLens.connected', true);
