@@ -33,6 +33,7 @@ export function serveArgs(s: Settings, pricesFile?: string): string[] {
     '--max-memory-mb', String(s['server.maxMemoryMb']), '--retention-days', String(s['server.retentionDays'])];
   if (!s['server.persist']) args.push('--no-persist');
   else if (s['server.dataDir']) args.push('--data-dir', s['server.dataDir']);
+  for (const o of s['server.corsOrigins']) args.push('--cors-origin', o);
   if (pricesFile) args.push('--prices', pricesFile);
   return args;
 }

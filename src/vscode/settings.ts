@@ -10,6 +10,8 @@ interface Spec<T> { default: T; effect: Effect; check(v: unknown): v is T; descr
 const num = (min: number, max: number) => (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const str = (v: unknown): v is string => typeof v === 'string';
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
+/** Origins as the CLI's --cors-origin takes them: scheme://host[:port], no path. */
+const origins = (v: unknown): v is string[] => Array.isArray(v) && v.every((o) => typeof o === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o));
 
 export interface PriceOverride { model: string; input: number; output: number; cacheRead?: number; cacheWrite?: number }
 const prices = (v: unknown): v is PriceOverride[] => Array.isArray(v) && v.every((p) => !!p && typeof p === 'object'
@@ -23,6 +25,7 @@ export const SETTINGS = {
   'server.dataDir': { default: '', effect: 'restart', check: str, describe: 'a directory path, or "" for the default' } as Spec<string>,
   'server.persist': { default: true, effect: 'restart', check: bool, describe: 'true or false' } as Spec<boolean>,
   'server.maxMemoryMb': { default: 512, effect: 'restart', check: num(16, 65536), describe: 'megabytes, 16–65536' } as Spec<number>,
+  'server.corsOrigins': { default: [], effect: 'restart', check: origins, describe: 'a list of origins such as "http://my-app.test:8080" (scheme://host[:port])' } as Spec<string[]>,
   'server.retentionDays': { default: 7, effect: 'restart', check: num(1, 3650), describe: 'days, 1–3650' } as Spec<number>,
   'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,

@@ -20,9 +20,9 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 export interface Browser { context: BrowserContext; page: Page; errors: string[]; close(): Promise<void> }
 
-export async function openBrowser(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+export async function openBrowser(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; args?: string[] } = {}): Promise<Browser> {
   const context = await chromium.launchPersistentContext(tmpDir('al-chromium-'), {
-    executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true,
+    executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...(opts.args ?? [])], headless: true,
     viewport: { width: opts.width ?? 1400, height: opts.height ?? 860 }, colorScheme: opts.colorScheme ?? 'light',
   });
   const page = context.pages()[0] ?? await context.newPage();

@@ -3,6 +3,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer, JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -111,11 +112,60 @@ test('gRPC: malformed messages get INVALID_ARGUMENT, oversized ones RESOURCE_EXH
   client.close();
 });
 
-test('CORS preflight lets browser apps export', async () => {
-  const res = await fetch(`http://127.0.0.1:${server.httpPort}/v1/traces`, {
-    method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+/** A request with headers that fetch will not let a test set (Host, Origin: null). */
+function raw(method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.httpPort, method, path, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
-  assert.equal(res.status, 204);
-  assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:5173');
-  assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
+}
+
+test('OTLP from browsers: loopback dev servers and VS Code webviews may send, other origins and foreign Hosts may not', async () => {
+  const get = api(server);
+  const before = (await get<TraceListResponse>('/api/traces')).total;
+  const preflight = (origin: string) => raw('OPTIONS', '/v1/traces', { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' });
+  for (const origin of ['http://localhost:5173', 'http://127.0.0.1:3000', 'http://[::1]:8080', 'vscode-webview://abc123']) {
+    const r = await preflight(origin);
+    assert.equal(r.status, 204, origin);
+    assert.equal(r.headers['access-control-allow-origin'], origin);
+    assert.match(String(r.headers['access-control-allow-methods']), /POST/);
+  }
+  for (const origin of ['https://evil.example', 'null', 'http://localhost.evil.example', 'http://127.0.0.1.nip.io:4318', 'file://']) {
+    const r = await preflight(origin);
+    assert.equal(r.status, 403, origin);
+    assert.equal(r.headers['access-control-allow-origin'], undefined, origin);
+    const post = await raw('POST', '/v1/traces', { Origin: origin, 'Content-Type': 'application/json' }, validJson.toString());
+    assert.equal(post.status, 403, origin);
+    assert.match(post.text, /may not send telemetry here.*--cors-origin/);
+  }
+  // DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own name as Host.
+  for (const path of ['/v1/traces', '/', '/api/status', '/ui.js']) {
+    const r = await raw(path === '/v1/traces' ? 'POST' : 'GET', path, { Host: 'rebind.example:4318', 'Content-Type': 'application/json', Authorization: 'Bearer test-token' }, path === '/v1/traces' ? validJson.toString() : '');
+    assert.equal(r.status, 403, path);
+    assert.match(r.text, /Host "rebind\.example" is not this machine/);
+  }
+  // Apps (no Origin) still send; nothing above was stored.
+  assert.equal((await raw('POST', '/v1/traces', { 'Content-Type': 'application/json' }, validJson.toString())).status, 200);
+  assert.equal((await get<TraceListResponse>('/api/traces')).total, before);
+});
+
+test('--cors-origin lets a listed origin send OTLP and read the API; Origin: null reads nothing', async () => {
+  const listed = await startTestServer({ allowedOrigins: ['https://app.example.com'] });
+  try {
+    const res = await fetch(`http://127.0.0.1:${listed.httpPort}/v1/traces`, { method: 'POST', headers: { Origin: 'https://app.example.com', 'Content-Type': 'application/json' }, body: validJson.toString() });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    const other = await fetch(`http://127.0.0.1:${listed.httpPort}/v1/traces`, { method: 'POST', headers: { Origin: 'https://other.example.com', 'Content-Type': 'application/json' }, body: validJson.toString() });
+    assert.equal(other.status, 403);
+  } finally {
+    await listed.close();
+  }
+  const nul = await raw('GET', '/api/traces', { Origin: 'null', Authorization: 'Bearer test-token' });
+  assert.equal(nul.status, 403);
+  assert.match(nul.text, /Origin \\"null\\" is not allowed/);
 });

@@ -49,6 +49,11 @@ test('serve arguments follow the settings', () => {
   assert.deepEqual(args.slice(0, 4), ['serve', '--json', '--http-port', '0']);
   assert.ok(args.includes('--no-persist') && !args.includes('--data-dir'));
   assert.deepEqual(args.slice(-2), ['--prices', '/tmp/prices.json']);
+  const cors = serveArgs(readSettings((k) => (k === 'server.corsOrigins' ? ['http://my-app.test:8080', 'https://app.example.com'] : undefined)).settings);
+  assert.deepEqual(cors.filter((_, i) => cors[i - 1] === '--cors-origin'), ['http://my-app.test:8080', 'https://app.example.com']);
+  const badCors = readSettings((k) => (k === 'server.corsOrigins' ? ['http://x.test/path'] : undefined));
+  assert.deepEqual(badCors.settings['server.corsOrigins'], []);
+  assert.match(badCors.problems[0]!, /agentLens\.server\.corsOrigins should be a list of origins/);
   const persisted = serveArgs(readSettings((k) => (k === 'server.dataDir' ? '/data' : undefined)).settings);
   assert.deepEqual(persisted.slice(persisted.indexOf('--data-dir'), persisted.indexOf('--data-dir') + 2), ['--data-dir', '/data']);
 });
