@@ -37,8 +37,8 @@ export interface ServerOptions {
 
 /** A client must have sent its headers within this long… */
 export const HEADERS_TIMEOUT_MS = 20_000;
-/** …and its whole request within this long (bodies that stall mid-way go sooner: limits.bodyIdleMs). */
-export const REQUEST_TIMEOUT_MS = 30_000;
+/** …and its whole request within this long (bodies that stall mid-way go sooner: limits.bodyIdleMs). Node checks every second, so a slow client is gone within 30 s. */
+export const REQUEST_TIMEOUT_MS = 28_000;
 
 function plain(res: http.ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(message + '\n');
@@ -157,9 +157,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     (req, res) => guarded(res, failures, `${req.method} ${String(req.url).slice(0, 100)}`, () => route(req, res)));
   server.keepAliveTimeout = 30_000;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) { socket.destroy(); return; }
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const why = timeout ? `the request was not complete within ${HEADERS_TIMEOUT_MS / 1000} s (headers) or ${REQUEST_TIMEOUT_MS / 1000} s (whole request)` : 'malformed HTTP request';
+    socket.end(`HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length + 1}\r\n\r\n${why}\n`);
   });
   server.on('upgrade', (req, socket, head) => {
     try {

@@ -97,7 +97,7 @@ test('a client that never reads keeps the server flat while 100,000 spans flow, 
   const stalled = await stalledClient(srv);
   const withStalled = await flow(srv, second);
   const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
-  process.stdout.write(`# peak RSS: ${mb(reference)} with no stalled client, ${mb(withStalled)} with one\n`);
+  process.stdout.write(`peak RSS: ${mb(reference)} with no stalled client, ${mb(withStalled)} with one\n`);
   // The stalled client may hold at most the feed's bound (4 MiB) plus one flush; 48 MB leaves
   // room for the garbage collector's timing. Unbounded, it held the whole flow (~250 MB of JSON).
   assert.ok(withStalled < reference + 48 * 1048576, `peak RSS ${mb(withStalled)} with the stalled client vs ${mb(reference)} without`);
