@@ -63,7 +63,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   if (p === '/api/status' && req.method === 'GET') {
     return json(res, 200, {
       version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
-      traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes,
+      traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),
       liveClients: live.clientCount, counters: ingest.counters,
     });
   }

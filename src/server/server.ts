@@ -26,6 +26,7 @@ export interface ServerOptions {
   /** Where accepted data is written; null keeps everything in memory only. */
   dataDir: string | null;
   token: string;
+  /** What the process may use (RSS); the store gets `storeBudgetBytes` of it. */
   maxMemoryBytes: number;
   maxDiskBytes: number;
   retentionMs: number;
@@ -33,6 +34,20 @@ export interface ServerOptions {
   allowedOrigins: string[];
   feedLimits: FeedLimits;
   log: (msg: string) => void;
+}
+
+// Memory: `maxMemoryBytes` bounds the process (RSS), not only the stored spans. Measured with
+// realistic agent runs flowing in (bench/profile-memory.ts and test/server/memoryCap.test.ts), with
+// the heap growing by HEAP_GROWING_PERCENT: peak RSS ≈ 106 MB + 1.5–1.75 × the store's estimate. The
+// store gets what is left of the cap after PROCESS_BASE_MB, divided by GC_OVERHEAD.
+export const HEAP_GROWING_PERCENT = 50;
+const PROCESS_BASE_MB = 110;
+const GC_OVERHEAD = 2;
+export const MIN_MEMORY_MB = 128;
+
+/** The store's share of a process memory cap. */
+export function storeBudgetBytes(maxMemoryBytes: number): number {
+  return Math.max(8 * 1048576, (maxMemoryBytes - PROCESS_BASE_MB * 1048576) / GC_OVERHEAD);
 }
 
 /** A client must have sent its headers within this long… */
@@ -101,7 +116,7 @@ function hostForUrl(host: string): string {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const store = new TraceStore({ maxBytes: opts.maxMemoryBytes });
+  const store = new TraceStore({ maxBytes: storeBudgetBytes(opts.maxMemoryBytes) });
   const segs = opts.dataDir
     ? new SegmentLog({
       dir: path.join(opts.dataDir, 'segments'), segmentBytes: 64 * 1024 * 1024, maxTotalBytes: opts.maxDiskBytes,

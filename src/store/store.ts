@@ -55,6 +55,7 @@ export class TraceStore {
   get traceCount(): number { return this.traces.size; }
   get spanCount(): number { return this.spanTotal; }
   get approxBytes(): number { return this.bytes; }
+  get maxBytes(): number { return this.opts.maxBytes; }
 
   private entry(traceId: string): TraceEntry {
     let e = this.traces.get(traceId);

@@ -24,7 +24,7 @@ export const SETTINGS = {
   'server.host': { default: '127.0.0.1', effect: 'restart', check: str, describe: 'a host address' } as Spec<string>,
   'server.dataDir': { default: '', effect: 'restart', check: str, describe: 'a directory path, or "" for the default' } as Spec<string>,
   'server.persist': { default: true, effect: 'restart', check: bool, describe: 'true or false' } as Spec<boolean>,
-  'server.maxMemoryMb': { default: 512, effect: 'restart', check: num(16, 65536), describe: 'megabytes, 16–65536' } as Spec<number>,
+  'server.maxMemoryMb': { default: 512, effect: 'restart', check: num(128, 65536), describe: 'megabytes, 128–65536' } as Spec<number>,
   'server.corsOrigins': { default: [], effect: 'restart', check: origins, describe: 'a list of origins such as "http://my-app.test:8080" (scheme://host[:port])' } as Spec<string[]>,
   'server.retentionDays': { default: 7, effect: 'restart', check: num(1, 3650), describe: 'days, 1–3650' } as Spec<number>,
   'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,

@@ -80,7 +80,7 @@ function stalledClient(srv: ServerProcess): Promise<net.Socket> {
 }
 
 test('a client that never reads keeps the server flat while 100,000 spans flow, then resyncs or is told why it was dropped', async () => {
-  const srv = await spawnServer(['--no-persist', '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', '64']);
+  const srv = await spawnServer(['--no-persist', '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', '128']);
   const first = bodies('a', SPANS), second = bodies('b', SPANS);
   assert.equal(first.length, SPANS / PER_REQUEST);
 
