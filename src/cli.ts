@@ -113,7 +113,7 @@ async function serve(argv: string[]): Promise<void> {
   };
   try { writeState(state); } catch (e) { log(`warning: could not write the state file: ${(e as Error).message}`); }
   if (json) {
-    process.stdout.write(JSON.stringify({ event: 'ready', ...state, otlpHttpEndpoint: `http://${server.host === '0.0.0.0' ? '127.0.0.1' : server.host}:${server.httpPort}` }) + '\n');
+    process.stdout.write(JSON.stringify({ event: 'ready', ...state, startupMs: Math.round(process.uptime() * 1000), otlpHttpEndpoint: `http://${server.host === '0.0.0.0' ? '127.0.0.1' : server.host}:${server.httpPort}` }) + '\n');
   } else {
     const h = server.host.includes(':') ? `[${server.host}]` : server.host;
     process.stdout.write([

@@ -326,9 +326,20 @@ export interface TraceListResponse {
 
 // ---- live feed (/ws) ----
 
+/** The receiver loads its data directory after it starts listening (GET /api/status, `history` messages). */
+export interface HistoryState {
+  loading: boolean;
+  /** Spans loaded from disk (so far, or in all once done). */
+  spans: number;
+  /** How long loading took (0 while loading). */
+  ms: number;
+}
+
 export type ServerMessage =
   | { type: 'hello'; protocolVersion: number; serverVersion: string }
   | { type: 'summaries'; traces: TraceSummary[] }
+  /** Sent after `hello` while history loads, and once more when it has loaded (then reload the runs). */
+  | ({ type: 'history' } & HistoryState)
   | { type: 'spans'; traceId: string; resources: Resource[]; scopes: Scope[]; spans: ApiSpan[]; logs: ApiLog[] }
   | { type: 'removed'; traceIds: string[] | 'all' }
   /**

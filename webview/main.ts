@@ -12,19 +12,30 @@ class App {
   private readonly list: RunList;
   private run: RunView | undefined;
 
+  private readonly history = h('span', { class: 'history-note', role: 'status' }, 'loading history… runs from before the restart appear when it is done');
+  private readonly head = h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn, this.history);
+  private connected = false;
+
   constructor(private readonly host: Host, root: HTMLElement) {
     this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`));
-    const head = h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn);
-    fill(root, head, this.main);
+    this.history.hidden = true;
+    fill(root, this.head, this.main);
     host.onConnection((state, detail) => {
       this.conn.textContent = state === 'connected' ? 'live' : state === 'connecting' ? `connecting…${detail ? ` ${detail}` : ''}` : `disconnected${detail ? ` · ${detail}` : ''}`;
       this.conn.className = `conn ${state}`;
+      this.connected = state === 'connected';
+      if (!this.connected) this.showHistory(false);
       // In the editor the tab names the view: the header only shows when something is wrong.
-      head.classList.toggle('ok', state === 'connected');
+      this.head.classList.toggle('ok', this.connected && this.history.hidden);
       if (state === 'connected') void this.list.refetch();
     });
     host.onFeed((m) => {
       if (m.type === 'resync') return this.resync(m.all ? undefined : m.traceIds);
+      if (m.type === 'history') {
+        this.showHistory(m.loading);
+        if (!m.loading) this.resync(undefined); // the runs from disk are in now
+        return;
+      }
       this.list.onFeed(m);
       this.run?.onFeed(m);
     });
@@ -63,6 +74,12 @@ class App {
     this.run = undefined;
     fill(this.main, this.list.el);
     void this.list.refetch().then(() => this.list.focusRows());
+  }
+
+  /** The receiver is loading its data directory (it already takes new runs). */
+  private showHistory(loading: boolean): void {
+    this.history.hidden = !loading;
+    this.head.classList.toggle('ok', this.connected && !loading);
   }
 
   /** Live updates were left out: the list and the open run (if concerned) are loaded again. */

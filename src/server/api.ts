@@ -64,7 +64,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     return json(res, 200, {
       version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
       traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),
-      liveClients: live.clientCount, counters: ingest.counters,
+      liveClients: live.clientCount, counters: ingest.counters, history: live.history,
     });
   }
   json(res, 404, { error: `no API route ${req.method} ${p}` });

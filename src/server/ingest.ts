@@ -1,10 +1,10 @@
 // The pipeline every accepted request goes through, whatever brought it (HTTP, gRPC, import,
-// replay): decode → persist → store → live feed.
+// replay of the data directory): decode → persist → store → live feed.
 import { decodeBody, type Format } from '../otlp/decode';
 import type { Signal } from '../otlp/responses';
 import type { MetricPoint } from '../otlp/records';
 import { TraceStore } from '../store/store';
-import { RecordFormat, RecordType, type SegmentLog } from '../store/segments';
+import { RecordFormat, RecordType, type ReplayStats, type SegmentLog } from '../store/segments';
 import type { TraceEntry, StoredSpan } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 
@@ -27,6 +27,8 @@ export class Ingest {
   readonly metrics: MetricPoint[] = [];
   counters = { spans: 0, logs: 0, metricPoints: 0, rejected: 0, duplicates: 0, requests: 0, badRequests: 0 };
   private listeners: IngestListener[] = [];
+  /** While history loads, what it adds is not announced record by record. */
+  private replaying = false;
 
   constructor(readonly store: TraceStore, private readonly log: SegmentLog | undefined) {}
 
@@ -53,8 +55,10 @@ export class Ingest {
       this.counters.spans += spans.length - r.duplicates;
       this.counters.duplicates += r.duplicates;
       this.counters.rejected += rejected;
-      if (r.added.size) for (const l of this.listeners) l.spans(r.added);
-      if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
+      if (this.announce(persist)) {
+        if (r.added.size) for (const l of this.listeners) l.spans(r.added);
+        if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
+      }
       return { accepted: spans.length, rejected, message: reasons.join('; ') };
     }
     if (decoded.signal === 'logs') {
@@ -63,8 +67,10 @@ export class Ingest {
       const r = this.store.addLogs(logs);
       this.counters.logs += logs.length;
       this.counters.rejected += rejected;
-      if (r.added.size) for (const l of this.listeners) l.logs(r.added);
-      if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
+      if (this.announce(persist)) {
+        if (r.added.size) for (const l of this.listeners) l.logs(r.added);
+        if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
+      }
       return { accepted: logs.length, rejected, message: reasons.join('; ') };
     }
     const m = decoded.data;
@@ -72,6 +78,11 @@ export class Ingest {
     for (const p of m.points) this.metrics.push(p);
     if (this.metrics.length > MAX_METRIC_POINTS) this.metrics.splice(0, this.metrics.length - MAX_METRIC_POINTS);
     return { accepted: m.dataPoints, rejected: m.rejected, message: m.reasons.join('; ') };
+  }
+
+  /** Whether listeners hear of this request: not of history being replayed (persist = false then). */
+  private announce(persist: boolean): boolean {
+    return persist || !this.replaying;
   }
 
   deleteTrace(traceId: string): boolean {
@@ -87,12 +98,23 @@ export class Ingest {
     for (const l of this.listeners) l.removed('all');
   }
 
-  /** Rebuilds the store from the data directory. */
-  replay(): ReturnType<SegmentLog['replay']> | undefined {
-    return this.log?.replay((type, format, payload) => {
-      if (type === RecordType.DeleteTrace) { this.store.remove(payload.toString('ascii')); return; }
-      const signal: Signal = type === RecordType.Traces ? 'traces' : 'logs';
-      this.accept(signal, format === RecordFormat.Proto ? 'proto' : 'json', payload, false);
-    });
+  /**
+   * Rebuilds the store from the data directory in the background (the server already serves):
+   * listeners hear nothing of it, record by record; they are told once when it is done.
+   */
+  async replay(onSpans: (n: number) => void = () => {}): Promise<ReplayStats | undefined> {
+    if (!this.log) return undefined;
+    this.replaying = true;
+    try {
+      return await this.log.replay((type, format, payload) => {
+        if (type === RecordType.DeleteTrace) { this.store.remove(payload.toString('ascii')); return; }
+        const signal: Signal = type === RecordType.Traces ? 'traces' : 'logs';
+        const before = this.counters.spans;
+        this.accept(signal, format === RecordFormat.Proto ? 'proto' : 'json', payload, false);
+        if (this.counters.spans !== before) onSpans(this.counters.spans - before);
+      });
+    } finally {
+      this.replaying = false;
+    }
   }
 }

@@ -7,7 +7,7 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage, type TraceSummary } from '../protocol';
+import { PROTOCOL_VERSION, type ClientMessage, type HistoryState, type ServerMessage, type TraceSummary } from '../protocol';
 import type { IngestListener } from './ingest';
 import { SharedRefs, logsBySpan, toApiLog, toApiSpan } from '../store/views';
 import type { StoredSpan, TraceEntry } from '../store/traceEntry';
@@ -60,6 +60,7 @@ export class LiveFeed implements IngestListener {
         if (msg?.type === 'subscribe') client.traces = msg.traceIds === '*' ? '*' : new Set(Array.isArray(msg.traceIds) ? msg.traceIds : []);
       });
       this.send(client, { type: 'hello', protocolVersion: PROTOCOL_VERSION, serverVersion: this.serverVersion });
+      if (this.history.loading) this.send(client, { type: 'history', ...this.history });
     });
   }
 
@@ -98,6 +99,14 @@ export class LiveFeed implements IngestListener {
     const summaries = stale === 'all' || !stale ? [] : [...stale].map((id) => this.summaryOf(id)).filter((s): s is TraceSummary => !!s);
     this.send(c, { type: 'resync', reason: 'the connection fell behind; some live updates were left out', all: stale === 'all' });
     if (summaries.length) this.send(c, { type: 'summaries', traces: summaries });
+  }
+
+  /** The data directory's loading, as the server tracks it. */
+  history: HistoryState = { loading: false, spans: 0, ms: 0 };
+
+  /** History has loaded: every client is told, and reloads what it shows. */
+  historyLoaded(): void {
+    for (const c of this.clients) if (this.ready(c, 'all')) this.send(c, { type: 'history', ...this.history });
   }
 
   /** Looks a run's current summary up (set by the server; absent when it was removed). */

@@ -8,6 +8,7 @@ import { TraceStore } from '../store/store';
 import { SegmentLog } from '../store/segments';
 import { Ingest } from './ingest';
 import { FEED_LIMITS, LiveFeed, type FeedLimits } from './liveFeed';
+import type { HistoryState } from '../protocol';
 import { handleApi } from './api';
 import { denyReason, hostDenyReason, otlpOriginAllowed, type AccessOptions } from './access';
 import { FailureLog, guarded, refuseUpgrade, requestUrl } from './guard';
@@ -107,6 +108,10 @@ export interface RunningServer {
   ingest: Ingest;
   store: TraceStore;
   live: LiveFeed;
+  /** Whether the data directory is still being loaded, and what it brought. */
+  history: HistoryState;
+  /** Settles when the history has loaded. */
+  historyLoaded: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,11 +129,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })
     : undefined;
   const ingest = new Ingest(store, segs);
-  const t0 = Date.now();
-  const replayed = ingest.replay();
-  if (replayed && replayed.records) {
-    opts.log(`loaded ${store.spanCount} spans in ${store.traceCount} traces from ${replayed.segments} segment(s) in ${Date.now() - t0} ms`);
-  }
   const live = new LiveFeed(SERVER_VERSION, opts.feedLimits);
   live.summaryOf = (id) => { const s = store.get(id)?.summary; return s && s.spanCount > 0 ? s : undefined; };
 
@@ -209,12 +209,33 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
 
+  // History loads once the receiver listens: apps that export meanwhile lose nothing, and the UI
+  // says "loading history" until it is done (a restart with 500k spans on disk was deaf for 15 s).
+  const history: HistoryState = { loading: !!segs, spans: 0, ms: 0 };
+  live.history = history;
+  const historyLoaded = (async () => {
+    if (!segs) return;
+    // After the caller has had its turn (the CLI prints its ready line first).
+    await new Promise((r) => setTimeout(r, 0));
+    const t0 = Date.now();
+    try {
+      const r = await ingest.replay((n) => { history.spans += n; });
+      if (r?.records) opts.log(`loaded ${history.spans} spans of history from ${r.segments} segment(s) in ${Date.now() - t0} ms`);
+    } catch (e) {
+      opts.log(`error: loading history failed: ${(e as Error).message}`);
+    } finally {
+      history.ms = Date.now() - t0;
+      history.loading = false;
+      live.historyLoaded();
+    }
+  })();
+
   const base = `http://${hostForUrl(opts.host)}:${httpPort}`;
   let closed = false;
   return {
     httpPort, grpcPort: grpcServer.port, host: opts.host, token: opts.token, dataDir: opts.dataDir,
     uiUrl: `${base}/?token=${encodeURIComponent(opts.token)}`,
-    ingest, store, live,
+    ingest, store, live, history, historyLoaded,
     async close() {
       if (closed) return;
       closed = true;

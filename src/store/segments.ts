@@ -1,5 +1,6 @@
 // Append-only persistence: every accepted request body is written, before it is acknowledged, as
-// one CRC-checked record in a segment file; the store is rebuilt by replaying them at start.
+// one CRC-checked record in a segment file; the store is rebuilt by replaying them at start, in
+// the background while the server already serves.
 // A torn last record (a crash mid-write) is cut off with a warning. Retention drops whole segments.
 //
 // Record: magic "AL" | type u8 | format u8 | length u32 | crc32 u32 | arrival ms f64 | payload.
@@ -43,24 +44,37 @@ export class SegmentLog {
   private seq = 0;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Bumped by clear() and close(): a replay in progress stops. */
+  private generation = 0;
 
   constructor(private readonly opts: SegmentOptions) {
     fs.mkdirSync(opts.dir, { recursive: true });
   }
 
+  /** Segment files in the order they were written: by sequence number (a clock that steps back must not reorder them). */
   private segments(): string[] {
-    return fs.readdirSync(this.opts.dir).filter((f) => SEGMENT_RE.test(f)).sort();
+    const seqOf = (f: string) => Number(SEGMENT_RE.exec(f)![2]);
+    return fs.readdirSync(this.opts.dir).filter((f) => SEGMENT_RE.test(f)).sort((a, b) => seqOf(a) - seqOf(b) || (a < b ? -1 : 1));
   }
 
-  /** Reads every record, oldest first, cutting a torn tail off the last segment. */
-  replay(onRecord: (type: RecordType, format: RecordFormat, payload: Buffer, arrivedMs: number) => void): ReplayStats {
+  /**
+   * Reads every record written before this call, oldest first, cutting a torn tail off the last
+   * segment. It yields to the event loop every `sliceMs`, so a server can serve while it loads;
+   * what is appended meanwhile goes to a new segment and is not read again. It stops early when
+   * the log is cleared meanwhile.
+   */
+  async replay(onRecord: (type: RecordType, format: RecordFormat, payload: Buffer, arrivedMs: number) => void, sliceMs = 5): Promise<ReplayStats> {
     this.enforceRetention();
     const stats: ReplayStats = { records: 0, segments: 0, bytes: 0, tornBytes: 0 };
+    const generation = this.generation;
     const names = this.segments();
+    let sliceStart = Date.now();
     for (const name of names) {
+      if (this.generation !== generation) break;
       const p = path.join(this.opts.dir, name);
       const isLast = name === names[names.length - 1];
-      const buf = fs.readFileSync(p);
+      let buf: Buffer;
+      try { buf = fs.readFileSync(p); } catch (e) { this.opts.warn(`${name}: could not be read: ${(e as Error).message}`); continue; }
       stats.segments++;
       stats.bytes += buf.length;
       let pos = 0;
@@ -69,7 +83,7 @@ export class SegmentLog {
           this.opts.warn(`${name}: ${why} at byte ${pos}; skipped the last ${buf.length - pos} bytes of the segment`);
           stats.tornBytes += buf.length - pos;
           // Cut a torn tail so later appends stay readable; an older segment is left as it is.
-          if (isLast) fs.truncateSync(p, pos);
+          if (isLast && p !== this.activePath) fs.truncateSync(p, pos);
         };
         if (buf.length - pos < HEADER) { bad('a torn record header'); break; }
         if (buf[pos] !== MAGIC0 || buf[pos + 1] !== MAGIC1) { bad('no record marker'); break; }
@@ -84,6 +98,11 @@ export class SegmentLog {
         }
         stats.records++;
         pos += HEADER + len;
+        if (Date.now() - sliceStart >= sliceMs) {
+          await new Promise((r) => setImmediate(r));
+          sliceStart = Date.now();
+          if (this.generation !== generation) break;
+        }
       }
     }
     return stats;
@@ -146,6 +165,7 @@ export class SegmentLog {
 
   /** Drops everything written so far. */
   clear(): void {
+    this.generation++;
     this.closeFd();
     for (const name of this.segments()) fs.rmSync(path.join(this.opts.dir, name), { force: true });
   }
@@ -160,6 +180,7 @@ export class SegmentLog {
   }
 
   close(): void {
+    this.generation++; // a replay in progress stops
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     this.closeFd();
   }

@@ -114,6 +114,10 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
         if (m.type === 'summaries' || m.type === 'removed') updateStatus();
         // Live updates were left out: the list is loaded again (the webview reloads its own view).
         if (m.type === 'resync') { log.info(`live feed: ${m.reason}; reloading the runs`); void reload(); }
+        if (m.type === 'history') {
+          view.message = m.loading ? 'Loading history: runs from before the receiver restarted appear when it is done. New runs show now.' : undefined;
+          if (!m.loading) { log.info(`history loaded: ${m.spans} spans in ${m.ms} ms`); void reload(); }
+        }
       }) });
       void reload();
       panel.setClient(c, 'connected');

@@ -39,7 +39,7 @@ export const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
 export interface ServerProcess {
   child: ChildProcess;
-  ready: { httpPort: number; grpcPort: number; token: string; pid: number; uiUrl: string };
+  ready: { httpPort: number; grpcPort: number; token: string; pid: number; uiUrl: string; startupMs: number };
   stderr: () => string;
   exited: Promise<number | null>;
 }

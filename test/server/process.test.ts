@@ -106,16 +106,18 @@ test('agent-lens import loads OTLP JSON, JSON lines and protobuf files into the 
 
 test('a server whose state file another server took over exits once idle; the one named there stays', async () => {
   const env = { AGENT_LENS_STATE_DIR: tmpDir(), AGENT_LENS_ORPHAN_CHECK_MS: '100' };
-  // 0.005 min = 300 ms of idleness.
-  const args = ['--http-port', '0', '--grpc-port', '0', '--no-persist', '--orphan-exit-minutes', '0.005'];
+  // 0.05 min = 3 s of idleness; the busy phase below sends every 300 ms, ten times under it, so a
+  // loaded machine cannot make it look idle.
+  const args = ['--http-port', '0', '--grpc-port', '0', '--no-persist', '--orphan-exit-minutes', '0.05'];
   const first = await spawnServer(args, env);
-  await new Promise((r) => setTimeout(r, 800));
+  await new Promise((r) => setTimeout(r, 3500));
   assert.equal(first.child.exitCode, null, 'the server named in the state file stays, idle or not');
   const second = await spawnServer(args, env); // takes the state file over
-  // The first keeps serving while it gets data...
-  for (let i = 0; i < 4; i++) {
+  // The first keeps serving while it gets data, for longer than the idle limit...
+  const busyUntil = Date.now() + 4000;
+  for (let i = 0; Date.now() < busyUntil; i++) {
     await sendRun(first.ready.httpPort, `busy-${i}`);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 300));
   }
   assert.equal(first.child.exitCode, null, 'busy: it stays');
   // ...and goes once idle.

@@ -1,0 +1,99 @@
+// Restart with 500,000 spans on disk: how soon a real server process listens, how fast it loads
+// its history in the background, and how an app that exports meanwhile is served. References in
+// the same run: reading the segment files alone, the same bodies ingested in-process with nothing
+// else to do, and export latency once history has loaded.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { agentRunBodies } from '../test/helpers/syntheticRuns';
+import { SegmentLog, RecordType, RecordFormat } from '../src/store/segments';
+import { Ingest } from '../src/server/ingest';
+import { TraceStore } from '../src/store/store';
+
+const SPANS = Number(process.env.BENCH_RESTART_SPANS) || 500_000;
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+
+interface Ready { httpPort: number; token: string; pid: number; startupMs: number }
+
+function start(dataDir: string): Promise<{ ready: Ready; wallMs: number; kill(): void }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI, 'serve', '--json', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', '4096'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (!line) return;
+      const m = JSON.parse(line);
+      if (m.event !== 'ready') reject(new Error(line));
+      resolve({ ready: m, wallMs: performance.now() - t0, kill: () => child.kill('SIGKILL') });
+    });
+    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+}
+
+const pct = (xs: number[], p: number) => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]!; };
+
+async function exportLatencies(port: number, n: number, tag: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const id = (i + 1).toString(16).padStart(8, '0');
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: tag } }] }, scopeSpans: [{ spans: [{
+      traceId: `${tag === 'during' ? 'd' : 'a'}${id}${'0'.repeat(23)}`, spanId: `${id}00000000`, name: 'invoke_agent probe', kind: 1,
+      startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) }] }] }] });
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    await res.arrayBuffer();
+    out.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const bodies = agentRunBodies(SPANS);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-restart-'));
+  const log = new SegmentLog({ dir: path.join(dir, 'segments'), segmentBytes: 64 * 1048576, maxTotalBytes: 2 ** 40, maxAgeMs: 86_400_000, fsyncMs: 1000, warn: () => {} });
+  for (const b of bodies) log.append(RecordType.Traces, RecordFormat.Proto, b);
+  log.close();
+  const diskBytes = fs.readdirSync(path.join(dir, 'segments')).reduce((n, f) => n + fs.statSync(path.join(dir, 'segments', f)).size, 0);
+
+  // References: read the files; ingest the same bodies in-process with nothing else going on.
+  let t = performance.now();
+  for (const f of fs.readdirSync(path.join(dir, 'segments'))) fs.readFileSync(path.join(dir, 'segments', f));
+  const readMs = performance.now() - t;
+  const ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
+  t = performance.now();
+  for (const b of bodies) ingest.accept('traces', 'proto', b, false);
+  const inProcMs = performance.now() - t;
+  const spans = ingest.store.spanCount;
+  bodies.length = 0;
+
+  const srv = await start(dir);
+  const headers = { Authorization: `Bearer ${srv.ready.token}` };
+  const status = async () => (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/status`, { headers })).json() as Promise<{ history: { loading: boolean; spans: number; ms: number } }>;
+  const during = await exportLatencies(srv.ready.httpPort, 30, 'during');
+  const stillLoading = (await status()).history.loading;
+  let st = await status();
+  while (st.history.loading) { await new Promise((r) => setTimeout(r, 50)); st = await status(); }
+  const afterwards = await exportLatencies(srv.ready.httpPort, 30, 'after');
+  srv.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const f = (n: number) => Math.round(n).toLocaleString('en-US');
+  process.stdout.write([
+    `restart benchmark: ${f(spans)} GenAI spans on disk (${(diskBytes / 1048576).toFixed(0)} MB of segments), node ${process.version}`,
+    '',
+    `  time to listen (process start → ready line)   ${f(srv.ready.startupMs)} ms (wall clock from spawn: ${f(srv.wallMs)} ms)`,
+    `  history loaded in the background              ${f(st.history.spans)} spans in ${f(st.history.ms)} ms: ${f(st.history.spans / (st.history.ms / 1000))} spans/s`,
+    `    reference: the same bodies ingested in-process, nothing else going on: ${f(spans / (inProcMs / 1000))} spans/s (ratio ${((st.history.spans / st.history.ms) / (spans / inProcMs)).toFixed(2)})`,
+    `    reference: reading the segment files alone: ${f(readMs)} ms`,
+    `  an app exporting one span meanwhile${stillLoading ? '' : ' (history had finished before the 30 probes did)'}: p50 ${pct(during, 0.5).toFixed(1)} ms, p95 ${pct(during, 0.95).toFixed(1)} ms`,
+    `    reference: the same once history has loaded: p50 ${pct(afterwards, 0.5).toFixed(1)} ms, p95 ${pct(afterwards, 0.95).toFixed(1)} ms`,
+    '',
+  ].join('\n'));
+}
+
+void main();
