@@ -5,6 +5,7 @@ import { copyButton, h, visible } from './dom';
 
 const OPEN_DEPTH = 2;
 const MAX_KEYS = 200;
+const MAX_DEPTH = 64;
 export const MAX_TEXT = 20_000;
 
 /**
@@ -57,6 +58,8 @@ function summary(v: object): string {
 function node(key: string | null, v: unknown, depth: number): HTMLElement {
   const label = key === null ? null : h('span', { class: 'j-key' }, visible(key), ': ');
   if (v === null || typeof v !== 'object') return h('div', { class: 'j-row' }, label, scalar(v));
+  // The server cuts parsed values at this depth; raw attribute text parsed here is cut the same way.
+  if (depth >= MAX_DEPTH) return h('div', { class: 'j-row' }, label, h('span', { class: 'j-null' }, `… nested deeper than ${MAX_DEPTH} levels: copy the raw value to see it all`));
   const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v as Record<string, unknown>);
   if (!entries.length) return h('div', { class: 'j-row' }, label, h('span', { class: 'j-punct' }, Array.isArray(v) ? '[]' : '{}'));
   const det = h('details', { class: 'j-node' });

@@ -43,7 +43,7 @@ async function postRun(srv: ServerProcess): Promise<{ traceId: string; names: st
   const ctx = trace.setSpan(context.active(), root);
   const pad = 'n'.repeat(NAME - 20);
   const send = async () => {
-    const body = ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!;
+    const body = new Uint8Array(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
     memory.reset();
     const res = await fetch(`http://127.0.0.1:${srv.ready.httpPort}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body });
     assert.equal(res.status, 200, await res.text());
