@@ -143,11 +143,15 @@ async function serve(argv: string[]): Promise<void> {
   if (orphanMs > 0) {
     let lastRequests = server.ingest.counters.requests;
     let idleSince = Date.now();
+    let replaced = false;
     const check = () => {
       const requests = server.ingest.counters.requests;
       if (requests !== lastRequests || server.live.clientCount > 0) { lastRequests = requests; idleSince = Date.now(); return; }
       const owner = readState();
-      if (owner?.pid === process.pid || Date.now() - idleSince < orphanMs) return;
+      if (owner?.pid === process.pid) { replaced = false; return; }
+      // Idleness counts from the takeover: a server idle for an hour is not dropped the moment it is replaced.
+      if (!replaced) { replaced = true; idleSince = Date.now(); }
+      if (Date.now() - idleSince < orphanMs) return;
       log(`another server (pid ${owner?.pid ?? 'none'}) has the state file and this one has been idle for ${Math.round(orphanMs / 60_000)} min: exiting`);
       void stop();
     };
