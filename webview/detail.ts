@@ -4,7 +4,7 @@
 import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SpanDetailResponse, ToolCallLink } from '../src/protocol';
 import { copyButton, h, visible } from './dom';
 import { jsonText, jsonView, longText } from './jsonView';
-import { KIND_LABEL, OTLP_KIND, fmtMs, fmtUsdExact, nanosMs } from './format';
+import { KIND_LABEL, OTLP_KIND, durationMs, fmtMs, fmtUsdExact, msOfNanos } from './format';
 
 export interface DetailContext {
   /** Opens another span of the same run (a linked tool call). */
@@ -133,7 +133,7 @@ function errorView(s: ApiSpan): HTMLElement | null {
 function logsView(logs: readonly ApiLog[], startMs: number): HTMLElement {
   if (!logs.length) return h('p', { class: 'muted' }, 'none');
   return h('div', { class: 'logs' }, ...logs.map((l) => h('details', { class: 'log' },
-    h('summary', null, `+${fmtMs(nanosMs(l.timeUnixNano || l.observedTimeUnixNano) - startMs)} `, h('span', { class: 'sev' }, l.severityText || String(l.severityNumber || '')), ' ',
+    h('summary', null, `+${fmtMs(msOfNanos(l.timeUnixNano !== '0' ? l.timeUnixNano : l.observedTimeUnixNano) - startMs)} `, h('span', { class: 'sev' }, l.severityText || String(l.severityNumber || '')), ' ',
       visible(l.eventName || String(anyJs(l.attributes.find((a) => a.key === 'event.name')?.value) ?? '') || 'log')),
     h('div', { class: 'log-body' }, h('h4', null, 'body'), jsonView(anyJs(l.body)), h('h4', null, 'attributes'), kvTable(l.attributes, 'log attributes')))));
 }
@@ -148,8 +148,8 @@ export function pendingParentView(spanId: string, children: number): HTMLElement
 export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLElement {
   const s = d.span;
   const g = s.genai;
-  const startMs = nanosMs(s.startTimeUnixNano);
-  const dur = nanosMs(s.endTimeUnixNano) - startMs;
+  const startMs = msOfNanos(s.startTimeUnixNano);
+  const dur = durationMs(s.startTimeUnixNano, s.endTimeUnixNano);
   const kind = g?.kind ?? 'span';
   const links = g?.toolCalls ?? [];
   const res = d.resources[s.resource];
@@ -205,7 +205,7 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
     h('details', { open: !g }, h('summary', null, `Attributes (${s.attributes.length})`), kvTable(s.attributes, 'attributes'),
       s.droppedAttributesCount ? h('p', { class: 'muted' }, `${s.droppedAttributesCount} dropped`) : null),
     h('details', null, h('summary', null, `Events (${s.events.length})`), s.events.length ? h('div', null, ...s.events.map((e) => h('div', { class: 'event' },
-      h('p', null, `+${fmtMs(nanosMs(e.timeUnixNano) - startMs)} `, h('strong', null, visible(e.name))), kvTable(e.attributes, `${e.name} attributes`)))) : h('p', { class: 'muted' }, 'none')),
+      h('p', null, `+${fmtMs(msOfNanos(e.timeUnixNano) - startMs)} `, h('strong', null, visible(e.name))), kvTable(e.attributes, `${e.name} attributes`)))) : h('p', { class: 'muted' }, 'none')),
     h('details', null, h('summary', null, `Log records (${d.logs.length})`), logsView(d.logs, startMs)),
     s.links.length ? h('details', null, h('summary', null, `Links (${s.links.length})`), h('ul', null, ...s.links.map((l) => h('li', null, h('code', null, `${l.traceId}/${l.spanId}`))))) : null,
     h('details', null, h('summary', null, 'Resource'), kvTable(res?.attributes ?? [], 'resource attributes')),

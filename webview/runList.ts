@@ -4,7 +4,7 @@
 import type { ServerMessage, TraceSummary } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtAgo, fmtMs, fmtTokens, fmtUsd } from './format';
+import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd } from './format';
 
 const MAX_ROWS = 500;
 
@@ -119,7 +119,7 @@ export class RunList {
       return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
         h('td', { class: 'run-name' }, visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null),
         h('td', null, visible(s.service)),
-        h('td', { title: new Date(Number(s.startTimeUnixNano) / 1e6).toLocaleString() }, fmtAgo(s.startTimeUnixNano, now)),
+        h('td', { title: fmtDate(s.startTimeUnixNano) }, fmtAgo(s.startTimeUnixNano, now)),
         h('td', { class: 'num' }, fmtMs(s.durationMs)),
         h('td', { class: 'num' }, String(s.spanCount)),
         h('td', { class: `num${s.errorCount ? ' bad' : ''}` }, String(s.errorCount)),

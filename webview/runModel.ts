@@ -1,6 +1,7 @@
 // One run as the tree view needs it: nodes by span id, children in start order, placeholders for
 // parents that have not arrived, the visible rows for a collapsed set, and the critical path.
 // Pure (no DOM), so it is tested in Node and stays fast at 100,000 spans.
+import { msOfNanos } from '../src/time';
 import type { ApiSpan, Resource, TreeSpan } from '../src/protocol';
 
 export interface RunNode {
@@ -32,8 +33,8 @@ function newNode(id: string, span: TreeSpan | undefined): RunNode {
 }
 
 function setTimes(n: RunNode, s: TreeSpan): void {
-  n.startMs = Number(s.startTimeUnixNano) / 1e6;
-  n.endMs = Math.max(n.startMs, Number(s.endTimeUnixNano) / 1e6);
+  n.startMs = msOfNanos(s.startTimeUnixNano);
+  n.endMs = Math.max(n.startMs, msOfNanos(s.endTimeUnixNano));
 }
 
 /**

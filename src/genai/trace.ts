@@ -1,10 +1,11 @@
 // Trace-level GenAI views: which tool span ran which tool call of a model's output, and usage and
 // cost per model. Pure functions over a trace's spans (parents first, as the API sends them).
 import type { ApiSpan, GenAiView, ModelRollup, ToolCallLink } from '../protocol';
+import { msOfNanos } from '../time';
 
 interface Call { llmSpanId: string; id?: string; name: string; llmStartMs: number; taken: boolean }
 
-const ms = (nanos: string) => Number(nanos) / 1e6;
+const ms = msOfNanos;
 
 /**
  * Links each tool span to the tool call in an LLM span's output that it ran: by call id when both

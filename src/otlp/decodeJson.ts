@@ -1,6 +1,7 @@
 // Decodes OTLP/JSON request bodies (as the OTLP spec has them: lowerCamelCase keys, hex ids,
 // 64-bit integers as strings or numbers, enums as numbers) into the same records as protobuf.
 // Also takes the proto field names (snake_case), enum names and base64 ids that some senders use.
+import { cmpNanos, MAX_NANOS, type Ms } from '../time';
 import type { AnyValue, KeyValue, Nanos, Resource, Scope, SpanEvent, SpanLink } from '../protocol';
 import {
   OtlpDecodeError, addReason, emptyResource, emptyScope, spanProblem,
@@ -61,16 +62,18 @@ function enumValue(v: unknown, path: string, names: readonly string[]): number {
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'] as const;
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'] as const;
 
-function nanos(v: unknown, path: string): { exact: Nanos; ms: number } {
-  if (v === undefined || v === null) return { exact: '0' as Nanos, ms: 0 };
+function nanos(v: unknown, path: string): { exact: Nanos } {
+  if (v === undefined || v === null) return { exact: '0' as Nanos };
   if (typeof v === 'string') {
     if (!/^\d{1,20}$/.test(v)) fail(path, `expected nanoseconds as a decimal string, got ${JSON.stringify(v.slice(0, 40))}`);
     const exact = (v.replace(/^0+(?=\d)/, '')) as Nanos;
-    return { exact, ms: Number(exact) / 1e6 };
+    if (cmpNanos(exact, MAX_NANOS) > 0) fail(path, `${exact} is past the largest time OTLP can carry (2^64 - 1 ns)`);
+    return { exact };
   }
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) {
-    // Numbers above 2^53 have already lost precision in JSON.parse; the spec says to send strings.
-    return { exact: BigInt(v).toString() as Nanos, ms: v / 1e6 };
+    // JSON.parse has already rounded a number above 2^53: the spec says to send such times as strings.
+    if (!Number.isSafeInteger(v)) fail(path, `${v} is above 2^53 and lost its precision as a JSON number: send nanoseconds as a decimal string`);
+    return { exact: String(v) as Nanos };
   }
   fail(path, `expected nanoseconds, got ${describe(v)}`);
 }
@@ -99,8 +102,14 @@ function anyValue(v: unknown, path: string, depth = 0): AnyValue {
   }
   if ('intValue' in o || 'int_value' in o) {
     const i = field(o, 'intValue', 'int_value');
-    if (typeof i === 'string' && /^-?\d{1,20}$/.test(i)) return { intValue: BigInt.asIntN(64, BigInt(i)).toString() };
-    if (typeof i === 'number' && Number.isInteger(i)) return { intValue: String(i) };
+    if (typeof i === 'string' && /^-?\d{1,20}$/.test(i)) {
+      const n = BigInt(i);
+      // Wrapping an out-of-range integer would store a different number than the one sent.
+      if (n !== BigInt.asIntN(64, n)) fail(path + '.intValue', `${i} is outside the int64 range`);
+      return { intValue: n.toString() };
+    }
+    if (typeof i === 'number' && Number.isSafeInteger(i)) return { intValue: String(i) };
+    if (typeof i === 'number' && Number.isInteger(i)) fail(path + '.intValue', `${i} is above 2^53 and lost its precision as a JSON number: send it as a decimal string`);
     fail(path + '.intValue', `expected an integer, got ${describe(i)}`);
   }
   if ('doubleValue' in o || 'double_value' in o) {
@@ -223,8 +232,8 @@ export function decodeTracesJson(body: unknown): DecodedTraces {
       status: st ? { code: enumValue(st.code, p + '.status.code', STATUS_CODES), message: str(st.message, p + '.status.message') } : { code: 0, message: '' },
       resource: res,
       scope: sc,
-      startMs: start.ms,
-      endMs: endT.ms,
+      startMs: 0 as Ms,
+      endMs: 0 as Ms,
       detail: {
         traceState: str(field(o, 'traceState', 'trace_state'), p + '.traceState'),
         flags: uint(o.flags, p + '.flags'),

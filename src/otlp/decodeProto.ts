@@ -192,7 +192,7 @@ function dataPoint(r: PbReader, stop: number, histogram: boolean, m: { name: str
     else if (histogram && f === 4 && wt === WT_I64) p.count = r.fixed64Number();
     else if (histogram && f === 5 && wt === WT_I64) p.sum = r.double();
     else if (!histogram && f === 4 && wt === WT_I64) { p.sum = r.double(); p.count = 1; }
-    else if (!histogram && f === 6 && wt === WT_I64) { p.sum = r.fixed64Number(); p.count = 1; }
+    else if (!histogram && f === 6 && wt === WT_I64) { p.sum = r.sfixed64Number(); p.count = 1; } // as_int is signed
     else r.skip(wt);
   }
   return p;

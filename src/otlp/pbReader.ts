@@ -124,15 +124,21 @@ export class PbReader {
     return v;
   }
 
-  /** A fixed64 nanosecond time; its approximate milliseconds are left in `lastMs`. */
-  lastMs = 0;
+  /** A fixed64 nanosecond time, exact (milliseconds are made from it by src/time.ts, once). */
   nanos(): Nanos {
     if (this.pos + 8 > this.buf.length) this.fail('truncated fixed64');
     const lo = this.buf.readUInt32LE(this.pos);
     const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
-    this.lastMs = hi * 4294967.296 + lo / 1e6;
     return nanosToString(hi, lo);
+  }
+
+  /** A signed fixed64 (sfixed64: a metric's as_int) as a number, exact up to 2^53. */
+  sfixed64Number(): number {
+    if (this.pos + 8 > this.buf.length) this.fail('truncated sfixed64');
+    const v = Number(this.buf.readBigInt64LE(this.pos));
+    this.pos += 8;
+    return v;
   }
 
   fixed64Number(): number {

@@ -1,6 +1,7 @@
 // Spans and their parts on the protobuf wire (trace.proto, common.proto): the full decoder for the
 // query path, and the ingest scan that decodes only what the store indexes, checks the rest exactly
 // as the full decoder would read it, and keeps the span's bytes.
+import type { Ms } from '../time';
 import type { AnyValue, KeyValue, Resource, Scope, SpanData, SpanEvent, SpanLink, SpanStatus, Nanos } from '../protocol';
 import { KeyMatcher, PbReader, type KeyMatch, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
 import type { ScanKeys, SpanDetail, SpanRecord, SpanScan } from './records';
@@ -247,7 +248,7 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
   const scan: SpanScan = { attributes: [], eventNames: [] };
   const s: SpanRecord = {
     traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, startTimeUnixNano: ZERO, endTimeUnixNano: ZERO,
-    status: OK, resource: res, scope: sc, startMs: 0, endMs: 0, detail: EMPTY, scan, genai: undefined, bytes: 0,
+    status: OK, resource: res, scope: sc, startMs: 0 as Ms, endMs: 0 as Ms, detail: EMPTY, scan, genai: undefined, bytes: 0,
   };
   while (r.pos < stop) {
     const tag = r.varint32();
@@ -259,8 +260,8 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
       case 4: r.expect(wt, WT_LEN, 'Span.parent_span_id'); s.parentSpanId = r.hexId(); break;
       case 5: r.expect(wt, WT_LEN, 'Span.name'); s.name = r.string(); break;
       case 6: r.expect(wt, WT_VARINT, 'Span.kind'); s.kind = r.varint32(); break;
-      case 7: r.expect(wt, WT_I64, 'Span.start_time_unix_nano'); s.startTimeUnixNano = r.nanos(); s.startMs = r.lastMs; break;
-      case 8: r.expect(wt, WT_I64, 'Span.end_time_unix_nano'); s.endTimeUnixNano = r.nanos(); s.endMs = r.lastMs; break;
+      case 7: r.expect(wt, WT_I64, 'Span.start_time_unix_nano'); s.startTimeUnixNano = r.nanos(); break;
+      case 8: r.expect(wt, WT_I64, 'Span.end_time_unix_nano'); s.endTimeUnixNano = r.nanos(); break;
       case 9: {
         r.expect(wt, WT_LEN, 'Span.attributes');
         const e = r.lenEnd();

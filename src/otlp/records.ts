@@ -1,5 +1,6 @@
 // The internal records that both wire decoders (protobuf, JSON) produce: the protocol's data types
 // plus references to their resource and scope and millisecond times for drawing and sorting.
+import type { Ms } from '../time';
 import type { GenAiView, KeyValue, LogData, Resource, Scope, SpanData } from '../protocol';
 
 /** The parts of a span that only a query needs: kept as the span's own protobuf bytes when it came as protobuf. */
@@ -38,9 +39,12 @@ export interface SpanRecord {
   status: SpanData['status'];
   resource: Resource;
   scope: Scope;
-  /** Approximate milliseconds since the epoch (for ordering and drawing; exact values are the strings). */
-  startMs: number;
-  endMs: number;
+  /**
+   * Milliseconds since the epoch (for ordering and drawing; the exact values are the strings):
+   * set by the store from the exact nanoseconds (src/time.ts), 0 until then.
+   */
+  startMs: Ms;
+  endMs: Ms;
   detail: SpanDetail | Buffer;
   /** Set by the decoder for the store's normalizer, which drops it once read. */
   scan: SpanScan | null;

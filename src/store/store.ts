@@ -3,7 +3,8 @@ import type { GenAiView, KeyValue, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { traceMatches } from './search';
-import { TraceEntry, type StoredSpan, cmpNanos } from './traceEntry';
+import { TraceEntry, type StoredSpan } from './traceEntry';
+import { cmpNanos, msOfNanos } from '../time';
 
 export interface StoreOptions {
   /** Approximate bytes of span data to keep in memory before evicting the oldest traces. */
@@ -77,6 +78,8 @@ export class TraceStore {
       const genai = rec.scan ? normalizeSpan({ name: rec.name, status: rec.status, ...rec.scan }) : undefined;
       rec.scan = null;
       rec.genai = genai;
+      rec.startMs = msOfNanos(rec.startTimeUnixNano);
+      rec.endMs = msOfNanos(rec.endTimeUnixNano);
       rec.bytes = estimateSpanBytes(rec, genai);
       const s: StoredSpan = rec;
       e.add(s);

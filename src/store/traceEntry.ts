@@ -3,14 +3,12 @@
 import type { GenAiView, Nanos, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
+import { cmpNanos, durationMs } from '../time';
 
 /** A span once the store has normalized it (its `genai` and `bytes` are set). */
 export type StoredSpan = SpanRecord;
 
-/** Compares exact decimal nanosecond strings. */
-export function cmpNanos(a: string, b: string): number {
-  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
-}
+export { cmpNanos };
 
 // Resources are shared between spans (and requests), so each is read once.
 const services = new WeakMap<object, string>();
@@ -58,7 +56,7 @@ export class TraceEntry {
       sum.endTimeUnixNano = rec.endTimeUnixNano;
       this.endMs = rec.endMs;
     }
-    sum.durationMs = Math.max(0, this.endMs - this.startMs);
+    sum.durationMs = Math.max(0, durationMs(sum.startTimeUnixNano, sum.endTimeUnixNano));
     if (rec.parentSpanId === '') {
       if (sum.rootPending) {
         sum.rootPending = false;

@@ -3,14 +3,12 @@
 import * as vscode from 'vscode';
 import type { ServerMessage, TraceSummary } from '../protocol';
 import type { ServerClient } from './client';
+import { fmtDate, fmtMs, fmtTokens, fmtUsd } from '../format';
+import { cmpNanos } from '../time';
 
 type Node = { kind: 'conversation'; id: string; runs: TraceSummary[] } | { kind: 'run'; run: TraceSummary };
 
-const fmtMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`);
-const fmtTok = (n: number) => (n < 1000 ? String(n) : n < 1_000_000 ? `${(n / 1000).toFixed(1)}k` : `${(n / 1_000_000).toFixed(1)}M`);
-const fmtUsd = (u: number | null) => (u === null ? '' : u < 0.0001 ? '<$0.0001' : u < 1 ? `$${u.toFixed(4)}` : `$${u.toFixed(2)}`);
-const newestFirst = (a: TraceSummary, b: TraceSummary) =>
-  (b.startTimeUnixNano.length - a.startTimeUnixNano.length) || (a.startTimeUnixNano < b.startTimeUnixNano ? 1 : a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 0);
+const newestFirst = (a: TraceSummary, b: TraceSummary) => cmpNanos(b.startTimeUnixNano, a.startTimeUnixNano);
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly runs = new Map<string, TraceSummary>();
@@ -64,7 +62,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     if (node.kind === 'conversation') {
       const item = new vscode.TreeItem(`conversation ${node.id}`, vscode.TreeItemCollapsibleState.Expanded);
       const tokens = node.runs.reduce((a, r) => a + r.usage.input + r.usage.output, 0);
-      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'} · ${fmtTok(tokens)} tok`;
+      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'} · ${fmtTokens(tokens)} tok`;
       item.iconPath = new vscode.ThemeIcon('comment-discussion');
       item.contextValue = 'conversation';
       item.id = `conv:${node.id}`;
@@ -74,12 +72,12 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     const extra = r.agentNames.filter((a) => !r.rootName.includes(a));
     const item = new vscode.TreeItem(`${r.rootName || '(root pending)'}${extra.length ? ` · ${extra.join(', ')}` : ''}`, vscode.TreeItemCollapsibleState.None);
     item.id = r.traceId;
-    item.description = [fmtMs(r.durationMs), `${r.spanCount} spans`, `${fmtTok(r.usage.input)}→${fmtTok(r.usage.output)} tok`, fmtUsd(r.costUsd),
+    item.description = [fmtMs(r.durationMs), `${r.spanCount} spans`, `${fmtTokens(r.usage.input)}→${fmtTokens(r.usage.output)} tok`, r.costUsd === null ? '' : fmtUsd(r.costUsd),
       r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
       r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
     // Plain text (a model or user wrote the names): no markdown.
-    item.tooltip = [`${r.rootName} (${r.service})`, `trace ${r.traceId}`, `started ${new Date(Number(r.startTimeUnixNano) / 1e6).toLocaleString()}`,
+    item.tooltip = [`${r.rootName} (${r.service})`, `trace ${r.traceId}`, `started ${fmtDate(r.startTimeUnixNano)}`,
       `${r.llmCalls} model calls, ${r.usage.input} input and ${r.usage.output} output tokens${r.costUsd !== null ? `, ${fmtUsd(r.costUsd)}` : ''}`,
       r.models.length ? `models: ${r.models.join(', ')}` : ''].filter(Boolean).join('\n');
     item.contextValue = 'run';

@@ -1,6 +1,7 @@
 // Builders for store tests: a span record with sensible defaults (style: builders over literals).
 import type { SpanRecord } from '../../src/otlp/records';
 import type { KeyValue, Nanos } from '../../src/protocol';
+import type { Ms } from '../../src/time';
 
 let n = 0;
 const hex = (v: number, len: number) => v.toString(16).padStart(len, '0');
@@ -22,7 +23,8 @@ export function span(over: Partial<SpanRecord> & { attrs?: Record<string, string
     status: { code: 0, message: '' },
     resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0, schemaUrl: '' },
     scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
-    startMs: Number(start) / 1e6, endMs: Number(start + 5_000_000n) / 1e6,
+    // The store sets these from the exact times, as it does for decoded spans.
+    startMs: 0 as Ms, endMs: 0 as Ms,
     ...rest,
   };
 }
