@@ -26,7 +26,9 @@ export function msOfNanos(n: Nanos | string): Ms {
 export function durationMs(start: Nanos | string, end: Nanos | string): Ms {
   const [a, x] = split(start);
   const [b, y] = split(end);
-  return ((b - a) + (y - x) / 1e6) as Ms;
+  const ns = (b - a) * 1e6 + (y - x);
+  // Exact while under 2^53 ns (104 days); past that, whole milliseconds plus the rest.
+  return (Number.isSafeInteger(ns) ? ns / 1e6 : (b - a) + (y - x) / 1e6) as Ms;
 }
 
 /** Compares exact decimal nanosecond strings (no leading zeros). */

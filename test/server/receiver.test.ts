@@ -2,6 +2,7 @@
 // returns must equal what the SDK sent, field by field.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { trace as otelTrace, context as otelContext } from '@opentelemetry/api';
 import { OTLPTraceExporter as ProtoTraces } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as JsonTraces } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as GrpcTraces } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -127,4 +128,61 @@ test('exporter retries: the same spans sent twice are kept once', async () => {
   assert.equal(got.summary.spanCount, 2);
   assert.equal(got.summary.usage.input, 120, 'usage not counted twice');
   await provider.shutdown();
+});
+
+// Durations against the SDK's own span times, for runs of seconds to minutes that start just
+// before a 2^32 ns boundary of today's clock (the protobuf decoder once scaled the high word of
+// a time 1000x: every run longer than ~4.3 s read ~71 minutes).
+function hrOf(ns: bigint): [number, number] { return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)]; }
+const hrNs = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+
+function emitTimedRun(tracer: ReturnType<typeof tracerProvider>['tracer'], lengthNs: bigint, tag: string): string {
+  const boundary = ((BigInt(Date.now()) * 1_000_000n) >> 32n) << 32n;
+  const start = boundary - 123_456_789n;
+  const root = tracer.startSpan(`invoke_agent ${tag}`, { startTime: hrOf(start) });
+  const ctx = otelTrace.setSpan(otelContext.active(), root);
+  // A model call that starts a millisecond in and a tool that ends a millisecond before the root.
+  tracer.startSpan('chat', { startTime: hrOf(start + 1_000_000n) }, ctx).end(hrOf(start + lengthNs / 2n));
+  tracer.startSpan('execute_tool', { startTime: hrOf(start + lengthNs / 2n + 7n) }, ctx).end(hrOf(start + lengthNs - 1_000_000n));
+  root.end(hrOf(start + lengthNs));
+  return root.spanContext().traceId;
+}
+
+for (const [name, makeTraces] of clients) {
+  test(`${name}: run durations equal the SDK's span times for runs of 0.9 s, 71.5 s and 3 min across 2^32 ns boundaries`, async () => {
+    const { provider, memory, tracer } = tracerProvider(`timed-${name}`, [makeTraces()]);
+    const ids = [900_000_000n, 71_532_123_456n, 180_000_000_001n].map((len, i) => emitTimedRun(tracer, len, `${name}-${i}`));
+    await provider.forceFlush();
+    for (const id of ids) {
+      const spans = memory.getFinishedSpans().filter((s) => s.spanContext().traceId === id);
+      const first = spans.reduce((m, s) => (hrNs(s.startTime) < m ? hrNs(s.startTime) : m), hrNs(spans[0]!.startTime));
+      const last = spans.reduce((m, s) => (hrNs(s.endTime) > m ? hrNs(s.endTime) : m), hrNs(spans[0]!.endTime));
+      const got = await waitFor(`trace ${id}`, async () => {
+        const r = await get<TraceResponse>(`/api/traces/${id}`).catch(() => undefined);
+        return r && r.spans.length === 3 ? r : undefined;
+      });
+      assert.equal(got.summary.durationMs, Number(last - first) / 1e6, `${name}: run ${id}`);
+      assert.equal(got.summary.startTimeUnixNano, first.toString());
+      assert.equal(got.summary.endTimeUnixNano, last.toString());
+    }
+  });
+}
+
+test('a run whose spans come over protobuf and JSON has one duration, equal to the SDK\'s', async () => {
+  const proto = tracerProvider('mixed', [new ProtoTraces({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  const json = tracerProvider('mixed', [new JsonTraces({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  const start = (((BigInt(Date.now()) * 1_000_000n) >> 32n) << 32n) - 5_000_000n;
+  const root = proto.tracer.startSpan('invoke_agent mixed', { startTime: hrOf(start) });
+  const ctx = otelTrace.setSpan(otelContext.active(), root);
+  const child = json.tracer.startSpan('chat', { startTime: hrOf(start + 10_000_000n) }, ctx);
+  child.end(hrOf(start + 12_345_678_901n));
+  root.end(hrOf(start + 12_400_000_000n));
+  await Promise.all([proto.provider.forceFlush(), json.provider.forceFlush()]);
+  const id = root.spanContext().traceId;
+  const got = await waitFor('the mixed run', async () => {
+    const r = await get<TraceListResponse>('/api/traces?limit=1000');
+    const s = r.traces.find((t) => t.traceId === id);
+    return s && s.spanCount === 2 ? s : undefined;
+  });
+  assert.equal(got.durationMs, 12_400);
 });
