@@ -49,7 +49,17 @@ test('the corpus: each bad request gets its status and a message; valid data sti
   for (let i = 0; i < 200; i++) deep = `{"arrayValue":{"values":[${deep}]}}`;
   const deepBody = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","attributes":[{"key":"d","value":${deep}}]}]}]}]}`;
 
+  const pastFixed64 = JSON.parse(validJson.toString());
+  pastFixed64.resourceSpans[0].scopeSpans[0].spans[0].endTimeUnixNano = '18446744073709551616';
+  const unsafeNumberTime = JSON.parse(validJson.toString());
+  unsafeNumberTime.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano = 1796000000000000000;
+  const int64Overflow = JSON.parse(validJson.toString());
+  int64Overflow.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: 'n', value: { intValue: '9223372036854775808' } });
+
   const corpus: [string, Buffer | string, Record<string, string>, number, RegExp][] = [
+    ['time past 2^64 - 1', JSON.stringify(pastFixed64), JS, 400, /endTimeUnixNano: 18446744073709551616 is past the largest time OTLP can carry/],
+    ['time as an unsafe JSON number', JSON.stringify(unsafeNumberTime), JS, 400, /startTimeUnixNano: .*lost its precision as a JSON number: send nanoseconds as a decimal string/],
+    ['intValue past int64', JSON.stringify(int64Overflow), JS, 400, /intValue: 9223372036854775808 is outside the int64 range/],
     ['truncated protobuf', validProto.subarray(0, validProto.length - 7), PB, 400, /invalid protobuf.*(runs past|truncated)/],
     ['garbage protobuf', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]), PB, 400, /invalid protobuf/],
     ['wrong wire type', Buffer.from([0x0d, 1, 2, 3, 4]), PB, 400, /invalid protobuf/],
@@ -168,4 +178,20 @@ test('--cors-origin lets a listed origin send OTLP and read the API; Origin: nul
   const nul = await raw('GET', '/api/traces', { Origin: 'null', Authorization: 'Bearer test-token' });
   assert.equal(nul.status, 403);
   assert.match(nul.text, /Origin \\"null\\" is not allowed/);
+});
+
+test('a negative integer metric (as_int, sfixed64) reads as negative, as the SDK sent it', async () => {
+  const { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } = await import('@opentelemetry/sdk-metrics');
+  const { ProtobufMetricsSerializer } = await import('@opentelemetry/otlp-transformer');
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  const counter = provider.getMeter('t').createUpDownCounter('gen_ai.test.balance', { valueType: 1 /* INT */ });
+  counter.add(-42);
+  await reader.forceFlush();
+  const body = Buffer.from(ProtobufMetricsSerializer.serializeRequest(exporter.getMetrics()[0]!)!);
+  assert.equal((await post(body, PB, '/v1/metrics')).status, 200);
+  const points = (await api(server)<{ points: { name: string; sum: number }[] }>('/api/metrics')).points.filter((p) => p.name === 'gen_ai.test.balance');
+  assert.deepEqual(points.map((p) => p.sum), [-42]);
+  await provider.shutdown();
 });
