@@ -60,7 +60,7 @@ function currentPart(p: unknown): MessagePart {
     const { result, ...rest } = o;
     return { ...rest, type, response: jsonValue(result) };
   }
-  if (type === 'tool_call_response') return { ...o, type, response: jsonValue(o.response) };
+  if (type === 'tool_call_response') return { ...o, type, response: toolResponseValue(jsonValue(o.response)) };
   if (type === 'text' && typeof o.content !== 'string' && typeof o.text === 'string') return { type, content: o.text };
   return { ...o, type } as MessagePart;
 }
@@ -136,6 +136,59 @@ export function chatMessage(o: Record<string, unknown>, roleIfAbsent = 'unknown'
   return msg;
 }
 
+// ---- Strands: content as a JSON list of Bedrock-style blocks ----
+
+const BLOCK_KEYS = ['text', 'toolUse', 'toolResult', 'reasoningContent', 'image', 'document', 'json'];
+
+/** The text of a list of blocks ([{text}, …]) as one value (JSON text becomes the value it encodes). */
+function blocksValue(content: unknown): unknown {
+  if (!Array.isArray(content)) return jsonValue(content);
+  const texts = content.map((c) => obj(c)).filter((c): c is Record<string, unknown> => !!c);
+  if (texts.length === 1 && 'json' in texts[0]!) return texts[0]!.json;
+  if (!texts.every((c) => typeof c.text === 'string')) return content;
+  return jsonValue(texts.map((c) => c.text).join(''));
+}
+
+/**
+ * Strands writes message content as a JSON list of Bedrock Converse blocks: {text}, {toolUse:
+ * {toolUseId, name, input}}, {toolResult: {toolUseId, status, content: [{text}]}},
+ * {reasoningContent: {reasoningText: {text}}}. The parts they stand for, or undefined when `v` is
+ * not such a list.
+ */
+export function bedrockParts(v: unknown): MessagePart[] | undefined {
+  let arr = v;
+  if (typeof v === 'string') {
+    if (!v.startsWith('[')) return undefined;
+    try { arr = parseJsonText(v); } catch { return undefined; }
+  }
+  if (!Array.isArray(arr) || !arr.length || !arr.every((b) => obj(b) && BLOCK_KEYS.some((k) => k in (b as object)))) return undefined;
+  return arr.map((b: Record<string, unknown>): MessagePart => {
+    if (typeof b.text === 'string') return { type: 'text', content: b.text };
+    const use = obj(b.toolUse);
+    if (use) {
+      const part: MessagePart = { type: 'tool_call', name: String(use.name ?? ''), arguments: jsonValue(use.input) };
+      if (typeof use.toolUseId === 'string') part.id = use.toolUseId;
+      return part;
+    }
+    const result = obj(b.toolResult);
+    if (result) {
+      const part: MessagePart = { type: 'tool_call_response', response: blocksValue(result.content) };
+      if (typeof result.toolUseId === 'string') part.id = result.toolUseId;
+      if (result.status === 'error') (part as Record<string, unknown>).status = 'error';
+      return part;
+    }
+    const reasoning = obj(obj(b.reasoningContent)?.reasoningText);
+    if (reasoning) return { type: 'reasoning', content: String(reasoning.text ?? '') };
+    const [type] = Object.keys(b);
+    return { type: type!, ...b };
+  });
+}
+
+/** A tool's response given as blocks (Strands' latest mode), as the value the blocks hold. */
+export function toolResponseValue(v: unknown): unknown {
+  return Array.isArray(v) && v.length && v.every((b) => obj(b) && BLOCK_KEYS.some((k) => k in (b as object))) ? blocksValue(v) : v;
+}
+
 // ---- OTel 1.28–1.36: one event (span event or log record) per message ----
 
 export interface GenAiEvent {
@@ -159,10 +212,18 @@ export function fromMessageEvents(events: readonly GenAiEvent[]): { input: Messa
     const fields = obj(e.body) ?? e.attrs;
     const role = EVENT_ROLES[e.name];
     if (role) {
-      const m = chatMessage({ ...fields, role: str(fields.role) ?? role }, role);
+      const blocks = bedrockParts(fields.content);
+      const m = blocks ? { role: str(fields.role) ?? role, parts: blocks } : chatMessage({ ...fields, role: str(fields.role) ?? role }, role);
       if (m.parts.length === 0) withoutContent++;
       input.push(m);
     } else if (e.name === 'gen_ai.choice') {
+      const blocks = bedrockParts(fields.message);
+      if (blocks) {
+        const m: Message = { role: 'assistant', parts: blocks };
+        if (typeof fields.finish_reason === 'string') m.finish_reason = finishReason(fields.finish_reason);
+        output.push(m);
+        continue;
+      }
       const message = obj(fields.message) ?? {};
       const m = chatMessage({ ...message, tool_calls: message.tool_calls ?? fields.tool_calls, role: str(message.role) ?? 'assistant' }, 'assistant');
       if (typeof fields.finish_reason === 'string') m.finish_reason = finishReason(fields.finish_reason);

@@ -62,8 +62,10 @@ const K = {
   cacheRead: ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read',
     'ai.usage.cachedInputTokens', 'ai.usage.inputTokenDetails.cacheReadTokens'],
   cacheWrite: ['gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_write.input_tokens', 'gen_ai.usage.cache_creation_input_tokens',
+    'gen_ai.usage.cache_write_input_tokens',
     'llm.token_count.prompt_details.cache_write', 'ai.usage.inputTokenDetails.cacheWriteTokens'],
   reasoning: ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning',
+    'gen_ai.usage.details.reasoning_tokens',
     'ai.usage.reasoningTokens', 'ai.usage.outputTokenDetails.reasoningTokens'],
   // A tool's arguments, for the one-line preview a tree row shows (OpenInference's input.value is
   // on every span and can be large, so its previews are made at query time).
@@ -72,7 +74,7 @@ const K = {
 } as const;
 
 const DETECT = ['openinference.span.kind', 'ai.operationId', 'traceloop.span.kind', 'llm.request.type', 'logfire.span_type',
-  'gen_ai.operation.name', 'error.type'];
+  'gen_ai.operation.name', 'error.type', 'metadata', 'gen_ai.agent.id'];
 // Detection only asks whether these are there; their values (message JSON, mostly) are not decoded at ingest.
 const PRESENCE = ['gen_ai.prompt.0.role', 'gen_ai.prompt.0.content', 'gen_ai.completion.0.role', 'gen_ai.completion.0.content',
   'pydantic_ai.all_messages', 'gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions',
@@ -99,8 +101,21 @@ function detectSchema(a: Attrs, eventNames: readonly string[], name: string): st
 const VERCEL_LLM = /\.do(Generate|Stream)$/;
 const VERCEL_AGENT = /^ai\.(generate|stream)(Text|Object)$/;
 
+/**
+ * LangGraph via OpenInference: the graph itself is a CHAIN span named after the graph (the agent's
+ * name, `create_react_agent(name=…)`), marked by `ls_integration` in its metadata; its nodes carry
+ * `langgraph_node` (the AGENT spans are the "agent" node and name nobody).
+ */
+function isLangGraphGraph(a: Attrs): boolean {
+  const m = getStr(a, 'metadata');
+  return m !== undefined && /"ls_integration":\s*"langgraph"/.test(m) && !m.includes('"langgraph_node"');
+}
+
 function kindOf(a: Attrs, schema: string, name: string): GenAiKind {
-  if (schema === 'openinference') return OPENINFERENCE_KIND[getStr(a, 'openinference.span.kind')!.toUpperCase()] ?? 'other';
+  if (schema === 'openinference') {
+    const k = OPENINFERENCE_KIND[getStr(a, 'openinference.span.kind')!.toUpperCase()] ?? 'other';
+    return k === 'workflow' && isLangGraphGraph(a) ? 'agent' : k;
+  }
   if (schema === 'vercel-ai') {
     const id = getStr(a, 'ai.operationId') ?? name;
     if (id === 'ai.toolCall') return 'tool';
@@ -117,6 +132,8 @@ function kindOf(a: Attrs, schema: string, name: string): GenAiKind {
   if (reqType === 'embedding') return 'embeddings';
   if (a.has('gen_ai.request.model') || a.has('gen_ai.usage.input_tokens') || a.has('gen_ai.usage.prompt_tokens')) return 'llm';
   if (a.has('gen_ai.tool.name')) return 'tool';
+  // OTel 1.26-era agent spans name the agent and no operation.
+  if (a.has('gen_ai.agent.name')) return 'agent';
   return 'other';
 }
 
@@ -156,7 +173,8 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
   if (res !== undefined) view.responseModel = res;
   const rid = firstStr(a, K.responseId);
   if (rid !== undefined) view.responseId = rid;
-  const agent = firstStr(a, kind === 'agent' ? K.agentNameIfAgent : K.agentName);
+  const agent = firstStr(a, kind === 'agent' ? K.agentNameIfAgent : K.agentName)
+    ?? (kind === 'agent' && schema === 'openinference' && isLangGraphGraph(a) ? span.name : undefined);
   if (agent !== undefined) view.agentName = agent;
   const agentId = getStr(a, 'gen_ai.agent.id');
   if (agentId !== undefined) view.agentId = agentId;
@@ -322,22 +340,67 @@ function readTool(view: GenAiView, a: Attrs): void {
   else if (view.schema === 'openinference') args = jsonValue(getStr(a, 'input.value'));
   const res = getStr(a, 'gen_ai.tool.call.result') ?? getStr(a, 'ai.toolCall.result') ?? getStr(a, 'ai.toolCall.output')
     ?? getStr(a, 'traceloop.entity.output') ?? (view.schema === 'openinference' ? getStr(a, 'output.value') : undefined);
-  if (res !== undefined) result = jsonValue(res);
+  if (res !== undefined) result = unwrapToolMessage(jsonValue(res));
   if (args !== undefined) view.toolArguments = args;
   if (result !== undefined) view.toolResult = result;
+}
+
+/** LangChain's ToolMessage as OpenInference records a tool's output ({type: "tool", data: {content}}): its content. */
+function unwrapToolMessage(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || (v as { type?: unknown }).type !== 'tool') return v;
+  const data = (v as { data?: { content?: unknown } }).data ?? (v as { content?: unknown });
+  return data && typeof data === 'object' && 'content' in data ? jsonValue(data.content) : v;
 }
 
 // Keys that are understood and shown as raw attributes only (request parameters, tool schemas,
 // SDK settings): not reported as unmapped.
 const SHOWN_RAW = /^(gen_ai\.request\.|gen_ai\.(client\.operation|execute_tool)\.duration$|gen_ai\.tool\.(definitions|type|description)$|gen_ai\.usage\.total_tokens$|gen_ai\.openai\.|gen_ai\.output\.type$|gen_ai\.data_source\.id$|llm\.invocation_parameters$|llm\.tools\.|llm\.token_count\.(total|prompt_details\.|completion_details\.)|llm\.usage\.total_tokens$|llm\.is_streaming$|llm\.headers$|llm\.frequency_penalty$|llm\.presence_penalty$|llm\.top_p$|llm\.user$|input\.mime_type$|output\.mime_type$|ai\.settings\.|ai\.request\.headers\.|ai\.response\.(providerMetadata|timestamp|msToFirstChunk|msToFinish|avgOutputTokensPerSecond|avgCompletionTokensPerSecond)$|ai\.prompt\.(tools|toolChoice)$|ai\.telemetry\.functionId$|ai\.usage\.|ai\.telemetry\.metadata\.|ai\.model\.|ai\.schema|ai\.value$|ai\.values$|ai\.embedding|traceloop\.workflow\.name$|traceloop\.association\.properties\.|traceloop\.entity\.(path|version)$|tool\.(parameters|description|json_schema|id)$|session\.|user\.id$|metadata$|tag\.tags$|llm\.prompt_template\.)/;
+// Keys the Python frameworks send that are understood and shown as they are (each with why it is
+// not read into the view):
+const SHOWN_RAW_FRAMEWORKS = new RegExp('^(' + [
+  'gen_ai\\.is_streaming$', // OpenLLMetry: whether the call streamed
+  'gen_ai\\.agent\\.call\\.id$', // Pydantic AI: the id of one agent run
+  'logfire\\.(msg|json_schema)$', // Pydantic AI / Logfire: display text and the attributes' schema
+  'gen_ai\\.aggregated_usage\\.', // Pydantic AI: an agent's own sum over its calls; the calls count, this never adds
+  'gen_ai\\.usage\\.details\\.', // Pydantic AI: the provider's token details (reasoning is read; the rest are kinds we do not price)
+  'gen_ai\\.event\\.(start|end)_time$', // Strands: the span's own times again, as text
+  'gen_ai\\.agent\\.tools$', // Strands: the agent's tool names
+  'gen_ai\\.tool\\.(json_schema|status)$', // Strands: the tool's schema; success/error, which the span status also says
+  'gen_ai\\.server\\.time_to_first_token$', // Strands: a latency, shown raw
+  'pydantic_ai\\.new_message_index$', // Pydantic AI: where this run's messages start in the history it sent
+].join('|') + ')');
 const GENAI_LOOKING = /^(gen_ai|llm|ai|openinference|traceloop|tool|tool_call|input|output|session|agent|embedding|retrieval|reranker|document|pydantic_ai|logfire)\./;
 
 function unmapped(a: Attrs): string[] {
   const out: string[] = [];
   for (const kv of a.kvs) {
-    if (GENAI_LOOKING.test(kv.key) && !a.touched!.has(kv.key) && !SHOWN_RAW.test(kv.key)) out.push(kv.key);
+    if (GENAI_LOOKING.test(kv.key) && !a.touched!.has(kv.key) && !SHOWN_RAW.test(kv.key) && !SHOWN_RAW_FRAMEWORKS.test(kv.key)) out.push(kv.key);
   }
   return out;
+}
+
+/**
+ * A tool step whose attributes hold no arguments or result may carry them as messages (Strands:
+ * a `gen_ai.tool.message` event with the arguments and a `gen_ai.choice` with the result; in its
+ * latest mode a `tool_call` part in, a `tool_call_response` part out). Read from there, and said so.
+ */
+function toolContentFromMessages(view: GenAiView, n: Notes): void {
+  const parts = (ms: Message[] | undefined) => (ms ?? []).flatMap((m) => m.parts.map((p) => ({ role: m.role, p })));
+  if (view.toolArguments === undefined) {
+    for (const { role, p } of parts(view.inputMessages)) {
+      // A tool_call part; or (Strands' default mode) the tool's own input as a role "tool" message.
+      const args = p.type === 'tool_call' ? (p as { arguments?: unknown }).arguments
+        : role === 'tool' && p.type === 'tool_call_response' ? (p as { response?: unknown }).response : undefined;
+      if (args !== undefined) { view.toolArguments = args; n.notes.push("arguments read from the tool span's input message"); break; }
+    }
+  }
+  if (view.toolResult === undefined) {
+    for (const { p } of parts(view.outputMessages)) {
+      const result = p.type === 'tool_call_response' ? (p as { response?: unknown }).response
+        : p.type === 'text' ? jsonValue((p as { content: string }).content) : undefined;
+      if (result !== undefined) { view.toolResult = result; n.notes.push("result read from the tool span's output message"); break; }
+    }
+  }
 }
 
 /** The full view for a query: the scalar view plus messages, tool content, cost provenance, notes and the schema report. */
@@ -351,6 +414,7 @@ export function normalizeSpanContent(span: SpanFacts, c: SpanContent): GenAiView
   const n: Notes = { notes: [] };
   if (view.kind === 'tool') readTool(view, a);
   readMessages(view, a, c, n);
+  if (view.kind === 'tool') toolContentFromMessages(view, n);
   if (view.kind === 'llm') {
     const has = !!(view.inputMessages?.length || view.outputMessages?.length || view.systemInstructions?.length);
     view.contentCaptured = has;

@@ -78,3 +78,75 @@ export function rollupByModel(spans: readonly { genai?: GenAiView | undefined }[
   }
   return [...by.values()].sort((a, b) => (b.costUsd ?? 0) - (a.costUsd ?? 0) || b.calls - a.calls);
 }
+
+/** What a linked model call says about one tool execution: the arguments it asked with, the response it got back. */
+export interface CallContent { arguments?: unknown; response?: unknown; from: string }
+
+/**
+ * Per tool span: the arguments of the tool call that asked for it (in the linked model call's
+ * output) and the response a later model call was given for it (a tool message with the call's
+ * id). Spans as linkToolCalls left them.
+ */
+export function toolCallContent(spans: readonly ApiSpan[]): Map<string, CallContent> {
+  const byId = new Map(spans.map((s) => [s.spanId, s] as const));
+  const responses = new Map<string, unknown>();
+  for (const s of spans) {
+    for (const m of s.genai?.kind === 'llm' ? s.genai.inputMessages ?? [] : []) {
+      for (const p of m.parts) {
+        const id = (p as { id?: string }).id;
+        if (p.type === 'tool_call_response' && id && !responses.has(id)) responses.set(id, (p as { response?: unknown }).response);
+      }
+    }
+  }
+  const out = new Map<string, CallContent>();
+  for (const s of spans) {
+    if (s.genai?.kind !== 'tool') continue;
+    const link = s.genai.toolCalls?.[0];
+    const llm = link && byId.get(link.llmSpanId);
+    if (!link || !llm) continue;
+    const calls = (llm.genai?.outputMessages ?? []).flatMap((m) => m.parts.filter((p) => p.type === 'tool_call')) as { id?: string; name: string; arguments?: unknown }[];
+    const call = link.toolCallId ? calls.find((c) => c.id === link.toolCallId) : calls.filter((c) => c.name === link.name)[llmLinkIndex(spans, s, link)];
+    const c: CallContent = { from: llm.name };
+    if (call?.arguments !== undefined) c.arguments = call.arguments;
+    const id = link.toolCallId ?? call?.id;
+    if (id && responses.has(id)) c.response = responses.get(id);
+    out.set(s.spanId, c);
+  }
+  return out;
+}
+
+/** Which of the model call's same-named tool calls this tool span ran (links by name go in order). */
+function llmLinkIndex(spans: readonly ApiSpan[], tool: ApiSpan, link: ToolCallLink): number {
+  const same = spans.filter((s) => {
+    const l = s.genai?.kind === 'tool' ? s.genai.toolCalls?.[0] : undefined;
+    return l && l.llmSpanId === link.llmSpanId && l.name === link.name;
+  }).sort((a, b) => ms(a.startTimeUnixNano) - ms(b.startTimeUnixNano));
+  return same.indexOf(tool);
+}
+
+/**
+ * Fills a tool step's arguments and result from what the model call said, where the tool span
+ * itself has none, or only a bare value where the call has named arguments (LangGraph records a
+ * one-parameter tool's input as the bare string). Says where each was taken from.
+ */
+export function borrowToolContent(g: GenAiView, c: CallContent | undefined): void {
+  if (!c) return;
+  const notes = g.notes ?? [];
+  const own = g.toolArguments;
+  const named = c.arguments !== null && typeof c.arguments === 'object';
+  if (c.arguments !== undefined && (own === undefined || (named && (own === null || typeof own !== 'object')))) {
+    g.toolArguments = c.arguments;
+    notes.push(own === undefined ? `arguments taken from the model's tool call (${c.from})`
+      : `arguments taken from the model's tool call (${c.from}); the tool span recorded ${JSON.stringify(own).slice(0, 80)}`);
+  }
+  if (g.toolResult === undefined && c.response !== undefined) {
+    g.toolResult = c.response;
+    notes.push('result taken from the tool message the next model call was given');
+  }
+  if (g.toolArguments !== undefined || g.toolResult !== undefined) {
+    if (g.contentCaptured === false) delete g.contentCaptured;
+    const i = notes.findIndex((n) => n.startsWith('tool content was not captured'));
+    if (i >= 0) notes.splice(i, 1);
+  }
+  if (notes.length) g.notes = notes;
+}

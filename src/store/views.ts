@@ -4,7 +4,7 @@ import { treeRow, type ApiLog, type ApiSpan, type GenAiView, type ModelRollup, t
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
-import { linkToolCalls, rollupByModel } from '../genai/trace';
+import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type CallContent } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, cmpNanos, serviceOf } from './traceEntry';
 
 /** Resources and scopes shared by many spans are sent once and referred to by index. */
@@ -119,7 +119,7 @@ function byModelOf(e: TraceEntry, spans: Iterable<StoredSpan>): ModelRollup[] {
 export function* traceJson(e: TraceEntry): Generator<string> {
   const refs = new SharedRefs();
   const joined = logsBySpan(e.logs);
-  const links = toolLinks(e);
+  const { links, content } = toolLinks(e);
   const order = orderParentsFirst(e.spans.values(), e.spans);
   const logs = e.logs.slice();
   const byModel = JSON.stringify(byModelOf(e, order));
@@ -129,6 +129,7 @@ export function* traceJson(e: TraceEntry): Generator<string> {
     const a = toApiSpan(s, refs, e, joined.get(s.spanId));
     const l = a.genai && links.get(s.spanId);
     if (l) a.genai!.toolCalls = l;
+    if (a.genai?.kind === 'tool') borrowToolContent(a.genai, content.get(s.spanId));
     yield sep + JSON.stringify(a);
     sep = ',\n';
   }
@@ -201,12 +202,14 @@ export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Gene
 
 // Tool links need the output messages of every model call in the trace: worked out once per
 // version of the trace (its span and log counts) and kept while it does not change.
-const linkCache = new WeakMap<TraceEntry, { version: string; links: Map<string, ToolCallLink[]> }>();
+interface ToolLinks { links: Map<string, ToolCallLink[]>; content: Map<string, CallContent> }
+const linkCache = new WeakMap<TraceEntry, { version: string } & ToolLinks>();
 
-function toolLinks(e: TraceEntry): Map<string, ToolCallLink[]> {
+/** Tool links of a trace, and what each linked model call says of its tool's arguments and result. */
+function toolLinks(e: TraceEntry): ToolLinks {
   const version = `${e.spans.size}/${e.logs.length}`;
   const hit = linkCache.get(e);
-  if (hit?.version === version) return hit.links;
+  if (hit?.version === version) return hit;
   const refs = new SharedRefs();
   const joined = logsBySpan(e.logs);
   const spans: ApiSpan[] = [];
@@ -219,8 +222,9 @@ function toolLinks(e: TraceEntry): Map<string, ToolCallLink[]> {
   linkToolCalls(spans);
   const links = new Map<string, ToolCallLink[]>();
   for (const s of spans) if (s.genai?.toolCalls) links.set(s.spanId, s.genai.toolCalls);
-  linkCache.set(e, { version, links });
-  return links;
+  const out = { links, content: toolCallContent(spans) };
+  linkCache.set(e, { version, ...out });
+  return out;
 }
 
 /** One span in full: raw fields, the GenAI view with content and tool links, and its log records. */
@@ -232,8 +236,10 @@ export function spanResponse(e: TraceEntry, spanId: string): SpanDetailResponse 
   const span = toApiSpan(s, refs, e, logs);
   const g: GenAiView | undefined = span.genai;
   if (g && (g.kind === 'llm' || g.kind === 'tool')) {
-    const links = toolLinks(e).get(spanId);
+    const t = toolLinks(e);
+    const links = t.links.get(spanId);
     if (links) g.toolCalls = links;
+    if (g.kind === 'tool') borrowToolContent(g, t.content.get(spanId));
   }
   return { span, resources: refs.resources, scopes: refs.scopes, logs: logs.map((l) => toApiLog(l, refs)) };
 }
