@@ -213,6 +213,13 @@ export function normalizeSpan(span: SpanFacts): GenAiView | undefined {
   return scalarView(new Attrs(span.attributes), span);
 }
 
+/** The attribute keys the ingest-time view asks for on this span (tests hold `scanKeys` to them). */
+export function keysReadAtIngest(span: SpanFacts): string[] {
+  const a = new Attrs(span.attributes, true);
+  scalarView(a, span);
+  return [...a.touched!];
+}
+
 // ---- content (query time) ----
 
 const CAPTURE_HINT: Record<string, string> = {

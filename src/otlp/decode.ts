@@ -1,12 +1,12 @@
 // One entry point from (signal, content type, content encoding, bytes) to decoded records, shared
 // by the HTTP and gRPC endpoints, the importer and the replay of the store's files.
+import type { ScanKeys } from './records';
 import { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from './decodeProto';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './decodeJson';
 import { OtlpDecodeError, type DecodedLogs, type DecodedMetrics, type DecodedTraces } from './records';
 import type { Signal } from './responses';
-import { scanKeys } from '../genai/normalize';
 
 export type Format = 'proto' | 'json';
 
@@ -48,10 +48,14 @@ export async function decompress(body: Buffer, encoding: string | undefined, max
   }
 }
 
-export function decodeBody(signal: Signal, format: Format, body: Buffer): Decoded {
+/**
+ * Decodes one request body. `keys`: the span attributes whose values ingest needs decoded (the
+ * normalizer's list, passed in by the ingest wiring: otlp/ knows nothing of GenAI).
+ */
+export function decodeBody(signal: Signal, format: Format, body: Buffer, keys: ScanKeys): Decoded {
   try {
     if (format === 'proto') {
-      if (signal === 'traces') return { signal, data: decodeTracesProto(body, scanKeys) };
+      if (signal === 'traces') return { signal, data: decodeTracesProto(body, keys) };
       if (signal === 'logs') return { signal, data: decodeLogsProto(body) };
       return { signal, data: decodeMetricsProto(body) };
     }

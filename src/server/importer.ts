@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decodeBody, type Format } from '../otlp/decode';
+import { scanKeys } from '../genai/normalize';
 import type { Signal } from '../otlp/responses';
 import { SegmentLog, RecordFormat, RecordType } from '../store/segments';
 import { readState, defaultDataDir } from './stateFile';
@@ -56,7 +57,7 @@ export function readOtlpFile(file: string): ImportRequest[] {
   // Protobuf carries no type: a message is taken as the first signal it decodes as with content.
   for (const signal of ['traces', 'logs', 'metrics'] as Signal[]) {
     try {
-      const d = decodeBody(signal, 'proto', buf);
+      const d = decodeBody(signal, 'proto', buf, scanKeys);
       const n = d.signal === 'traces' ? d.data.spans.length : d.signal === 'logs' ? d.data.logs.length : d.data.dataPoints;
       if (n > 0) return [{ signal, format: 'proto', body: buf }];
     } catch { /* try the next signal */ }
@@ -86,7 +87,7 @@ export async function importFiles(files: string[], opts: { dataDir?: string | un
     try { reqs = readOtlpFile(file); } catch (e) { result.errors.push((e as Error).message); continue; }
     for (const r of reqs) {
       try {
-        const d = decodeBody(r.signal, r.format, r.body);
+        const d = decodeBody(r.signal, r.format, r.body, scanKeys);
         if (d.signal === 'traces') result.spans += d.data.spans.length;
         if (d.signal === 'logs') result.logs += d.data.logs.length;
         if (state) {

@@ -1,6 +1,7 @@
 // The pipeline every accepted request goes through, whatever brought it (HTTP, gRPC, import,
 // replay of the data directory): decode → persist → store → live feed.
 import { decodeBody, type Format } from '../otlp/decode';
+import { scanKeys } from '../genai/normalize';
 import type { Signal } from '../otlp/responses';
 import type { MetricPoint } from '../otlp/records';
 import { TraceStore } from '../store/store';
@@ -42,7 +43,7 @@ export class Ingest {
     this.counters.requests++;
     let decoded;
     try {
-      decoded = decodeBody(signal, format, body);
+      decoded = decodeBody(signal, format, body, scanKeys);
     } catch (e) {
       this.counters.badRequests++;
       throw e;
