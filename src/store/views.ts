@@ -159,16 +159,24 @@ function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
   const g = s.genai;
   if (g) {
     t.genai = g.kind === 'llm' ? { ...g, countsUsage: e.countsUsage(s.spanId) } : g;
-    if (g.kind === 'tool' && g.argsPreview === undefined && g.schema === 'openinference') {
-      // OpenInference keeps a tool's arguments in input.value, which ingest does not decode: the
-      // preview is made here once and kept.
-      const d = spanDetail(s);
-      const full = normalizeSpanContent({ name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((x) => x.name) },
-        { events: d.events, logs: [], droppedAttributesCount: d.droppedAttributesCount });
-      g.argsPreview = full?.toolArguments === undefined ? '' : oneLine(full.toolArguments);
-    }
+    if (g.kind === 'tool' && g.argsPreview === undefined && g.schema === 'openinference') t.genai = { ...g, argsPreview: openInferencePreview(s) };
   }
   return t;
+}
+
+// OpenInference keeps a tool's arguments in input.value, which ingest does not decode: the preview
+// is made at the first query and kept beside the span (a query never changes what is stored).
+const previews = new WeakMap<StoredSpan, string>();
+function openInferencePreview(s: StoredSpan): string {
+  let p = previews.get(s);
+  if (p === undefined) {
+    const d = spanDetail(s);
+    const full = normalizeSpanContent({ name: s.name, status: s.status, attributes: d.attributes, eventNames: d.events.map((x) => x.name) },
+      { events: d.events, logs: [], droppedAttributesCount: d.droppedAttributesCount });
+    p = full?.toolArguments === undefined ? '' : oneLine(full.toolArguments);
+    previews.set(s, p);
+  }
+  return p;
 }
 
 /** The run's tree: every span's indexed fields and scalar GenAI view, no messages. */

@@ -99,3 +99,24 @@ test('the tree, one span in full, find in a run, and full-text search over runs'
   assert.ok(found.traces.some((t) => t.traceId === traceId));
   assert.equal((await get<TraceListResponse>('/api/traces?q=nowhere-to-be-found')).traces.length, 0);
 });
+
+test('reading a run changes nothing stored: an OpenInference tool\'s preview is made at the first query, the stored view stays as ingest made it', async () => {
+  const { startTestServer: start } = await import('../helpers/server');
+  const { postCapture } = await import('../helpers/captures');
+  const srv = await start({ dataDir: null });
+  try {
+    await postCapture('openinference-openai', srv.httpPort);
+    const traces = srv.store.list({ limit: 10 }).traces;
+    const before = traces.map((t) => [...srv.store.get(t.traceId)!.spans.values()].map((s) => JSON.stringify(s.genai)));
+    const get = api(srv);
+    for (const t of traces) {
+      const tree = await get<import('../../src/protocol').TraceTreeResponse>(`/api/traces/${t.traceId}/tree`);
+      const tools = tree.rows.filter((r) => r[8] && (r[8] as { kind: string }).kind === 'tool');
+      for (const r of tools) assert.match((r[8] as { argsPreview: string }).argsPreview, /order_id/);
+    }
+    const after = traces.map((t) => [...srv.store.get(t.traceId)!.spans.values()].map((s) => JSON.stringify(s.genai)));
+    assert.deepEqual(after, before);
+  } finally {
+    await srv.close();
+  }
+});
