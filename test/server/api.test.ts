@@ -105,15 +105,17 @@ test('reading a run changes nothing stored: an OpenInference tool\'s preview is 
   const { postCapture } = await import('../helpers/captures');
   const srv = await start({ dataDir: null });
   try {
-    await postCapture('openinference-openai', srv.httpPort);
+    await postCapture('langgraph', srv.httpPort);
     const traces = srv.store.list({ limit: 10 }).traces;
     const before = traces.map((t) => [...srv.store.get(t.traceId)!.spans.values()].map((s) => JSON.stringify(s.genai)));
     const get = api(srv);
+    let previews = 0;
     for (const t of traces) {
       const tree = await get<import('../../src/protocol').TraceTreeResponse>(`/api/traces/${t.traceId}/tree`);
       const tools = tree.rows.filter((r) => r[8] && (r[8] as { kind: string }).kind === 'tool');
-      for (const r of tools) assert.match((r[8] as { argsPreview: string }).argsPreview, /order_id/);
+      for (const r of tools) { assert.match((r[8] as { argsPreview: string }).argsPreview, /A-1042/); previews++; }
     }
+    assert.equal(previews, 3, 'the three tool runs of the capture');
     const after = traces.map((t) => [...srv.store.get(t.traceId)!.spans.values()].map((s) => JSON.stringify(s.genai)));
     assert.deepEqual(after, before);
   } finally {
