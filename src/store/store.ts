@@ -9,7 +9,12 @@ import { cmpNanos, msOfNanos } from '../time';
 export interface StoreOptions {
   /** Approximate bytes of span data to keep in memory before evicting the oldest traces. */
   maxBytes: number;
+  /** The clock for idleness (tests set it). */
+  now?: () => number;
 }
+
+/** A trace that has had no span for this long is idle, and is evicted before traces still growing. */
+export const IDLE_MS = 30_000;
 
 export interface IngestResult {
   /** Spans that were new (duplicates left out), grouped by trace. */
@@ -51,7 +56,11 @@ export class TraceStore {
   private bytes = 0;
   private spanTotal = 0;
 
-  constructor(private readonly opts: StoreOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
 
   get traceCount(): number { return this.traces.size; }
   get spanCount(): number { return this.spanTotal; }
@@ -83,6 +92,7 @@ export class TraceStore {
       rec.bytes = estimateSpanBytes(rec, genai);
       const s: StoredSpan = rec;
       e.add(s);
+      e.lastActivityMs = this.now();
       this.bytes += s.bytes;
       this.spanTotal++;
       let list = added.get(e);
@@ -98,6 +108,7 @@ export class TraceStore {
       if (!l.traceId) continue; // not part of a run; acknowledged and counted, not kept
       const e = this.entry(l.traceId);
       e.logs.push(l);
+      e.lastActivityMs = this.now();
       const b = 200 + kvBytes(l.attributes) + JSON.stringify(l.body).length;
       e.bytes += b;
       this.bytes += b;
@@ -108,15 +119,27 @@ export class TraceStore {
     return { added, evicted: this.evict(new Set(added.keys())) };
   }
 
+  /**
+   * Evicts whole traces until the store is under its bound: idle traces first (no span for
+   * IDLE_MS), oldest first; then traces still growing, oldest first; a trace that grew in this very
+   * batch only when nothing else is left (a run bigger than the bound on its own).
+   */
   private evict(keep: Set<TraceEntry>): string[] {
     const evicted: string[] = [];
     if (this.bytes <= this.opts.maxBytes) return evicted;
-    for (const [id, e] of this.traces) {
-      if (this.bytes <= this.opts.maxBytes) break;
-      // A trace that just grew is kept unless it alone is over the bound.
-      if (keep.has(e) && this.traces.size - evicted.length <= keep.size) continue;
-      this.remove(id);
-      evicted.push(id);
+    const now = this.now();
+    const passes: ((e: TraceEntry) => boolean)[] = [
+      (e) => !keep.has(e) && now - e.lastActivityMs >= IDLE_MS,
+      (e) => !keep.has(e),
+      () => this.traces.size > 1,
+    ];
+    for (const pass of passes) {
+      for (const [id, e] of this.traces) {
+        if (this.bytes <= this.opts.maxBytes) return evicted;
+        if (!pass(e)) continue;
+        this.remove(id);
+        evicted.push(id);
+      }
     }
     return evicted;
   }

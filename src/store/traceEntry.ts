@@ -25,6 +25,8 @@ export class TraceEntry {
   readonly spans = new Map<string, StoredSpan>();
   readonly logs: LogRecordData[] = [];
   bytes = 0;
+  /** When the store last added to it (its clock). */
+  lastActivityMs = 0;
   startMs = Infinity;
   endMs = -Infinity;
   readonly summary: TraceSummary;

@@ -6,6 +6,7 @@ import * as http from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestServer, api } from '../helpers/server';
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
+import { postCapture } from '../helpers/captures';
 import type { RunningServer } from '../../src/server/server';
 import { treeSpans, type ServerMessage, type SpanDetailResponse, type TraceListResponse, type TraceResponse, type TraceTreeResponse } from '../../src/protocol';
 
@@ -101,9 +102,7 @@ test('the tree, one span in full, find in a run, and full-text search over runs'
 });
 
 test('reading a run changes nothing stored: an OpenInference tool\'s preview is made at the first query, the stored view stays as ingest made it', async () => {
-  const { startTestServer: start } = await import('../helpers/server');
-  const { postCapture } = await import('../helpers/captures');
-  const srv = await start({ dataDir: null });
+  const srv = await startTestServer({ dataDir: null });
   try {
     await postCapture('langgraph', srv.httpPort);
     const traces = srv.store.list({ limit: 10 }).traces;
@@ -111,7 +110,7 @@ test('reading a run changes nothing stored: an OpenInference tool\'s preview is 
     const get = api(srv);
     let previews = 0;
     for (const t of traces) {
-      const tree = await get<import('../../src/protocol').TraceTreeResponse>(`/api/traces/${t.traceId}/tree`);
+      const tree = await get<TraceTreeResponse>(`/api/traces/${t.traceId}/tree`);
       const tools = tree.rows.filter((r) => r[8] && (r[8] as { kind: string }).kind === 'tool');
       for (const r of tools) { assert.match((r[8] as { argsPreview: string }).argsPreview, /A-1042/); previews++; }
     }

@@ -63,3 +63,37 @@ test('memory is bounded by evicting whole oldest traces', () => {
   assert.ok(store.get(traceId(150)), 'the newest is kept');
   for (const t of store.list({ limit: 1000 }).traces) assert.equal(t.spanCount, 10, 'traces are evicted whole');
 });
+
+test('eviction takes idle runs first: the oldest run, still growing, stays while newer idle runs go', () => {
+  let clock = 1_000_000;
+  const store = new TraceStore({ maxBytes: 120_000, now: () => clock });
+  const big = 'x'.repeat(2000);
+  const batch = (t: number, n = 5) => store.addSpans(Array.from({ length: n }, () => span({ traceId: traceId(t), attrs: { payload: big } })));
+  const evictedAll: string[] = [];
+  batch(1); // the long run: it keeps receiving spans below
+  for (let t = 2; t <= 6; t++) { clock += 1000; batch(t); }
+  clock += 60_000; // runs 2–6 go idle; run 1 goes on
+  batch(1);
+  for (let t = 7; t <= 9; t++) {
+    clock += 1000;
+    batch(1, 1);
+    evictedAll.push(...batch(t).evicted);
+  }
+  assert.ok(store.get(traceId(1)), 'the growing run stays');
+  assert.ok(evictedAll.length > 0);
+  assert.ok(evictedAll.every((id) => Number.parseInt(id, 16) >= 2 && Number.parseInt(id, 16) <= 6), `evicted ${evictedAll.map((id) => Number.parseInt(id, 16))}`);
+  // The ids reported evicted are exactly the runs no longer in the store.
+  for (const id of evictedAll) assert.equal(store.get(id), undefined);
+  assert.equal(store.traceCount + evictedAll.length, 9);
+  assert.ok(store.approxBytes <= 120_000);
+});
+
+test('a run bigger than the bound on its own is what goes when nothing else is left', () => {
+  const store = new TraceStore({ maxBytes: 50_000, now: () => 0 });
+  const big = 'x'.repeat(2000);
+  const r1 = store.addSpans(Array.from({ length: 10 }, () => span({ traceId: traceId(1), attrs: { payload: big } })));
+  assert.deepEqual(r1.evicted, [], 'alone, a run over the bound stays (there is nothing else to show)');
+  const r2 = store.addSpans(Array.from({ length: 30 }, () => span({ traceId: traceId(2), attrs: { payload: big } })));
+  assert.deepEqual(r2.evicted, [traceId(1)]);
+  assert.equal(store.traceCount, 1);
+});
