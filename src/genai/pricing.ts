@@ -23,39 +23,34 @@ export interface PriceEntry {
 const cache = new Map<string, Map<string, PriceEntry | null>>();
 const overrides = new Map<string, PriceEntry>();
 
-export interface PriceOverride { model: string; input: number; output: number; cacheRead?: number; cacheWrite?: number }
-
-/** Checks a price override list (e.g. from `serve --prices FILE`); throws an Error that says what is wrong. */
-export function parsePriceOverrides(v: unknown): PriceOverride[] {
-  if (!Array.isArray(v)) throw new Error('expected a JSON array of {"model", "input", "output", "cacheRead"?, "cacheWrite"?} (USD per million tokens)');
-  return v.map((o: unknown, i) => {
-    const r = (o && typeof o === 'object' ? o : {}) as Record<string, unknown>;
-    if (typeof r.model !== 'string' || !r.model) throw new Error(`[${i}].model: expected a model name`);
-    const price = (k: string, required: boolean): number | undefined => {
-      const x = r[k];
-      if (x === undefined && !required) return undefined;
-      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new Error(`[${i}].${k}: expected USD per million tokens (a number >= 0)`);
-      return x;
-    };
-    const out: PriceOverride = { model: r.model, input: price('input', true)!, output: price('output', true)! };
-    const cr = price('cacheRead', false);
-    const cw = price('cacheWrite', false);
-    if (cr !== undefined) out.cacheRead = cr;
-    if (cw !== undefined) out.cacheWrite = cw;
-    return out;
-  });
-}
+import type { PriceOverride } from '../priceOverrides';
+export { parsePriceOverrides, type PriceOverride } from '../priceOverrides';
 
 /** User overrides per model name (USD per million tokens); they win over the bundled prices. */
 export function setPriceOverrides(list: PriceOverride[]): void {
   overrides.clear();
   cache.clear();
   for (const o of list) {
-    overrides.set(o.model.toLowerCase(), {
+    overrides.set(overrideKey(o.model), {
       providerId: 'override', modelId: o.model, inputMtok: o.input, outputMtok: o.output,
       cacheReadMtok: o.cacheRead, cacheWriteMtok: o.cacheWrite, tiered: false,
     });
   }
+}
+
+/**
+ * A model name as overrides are keyed: lowercase, without a provider prefix ("openai/gpt-4o") or a
+ * snapshot date ("gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022"), so that an override for
+ * `gpt-4o` covers them all as the bundled prices do.
+ */
+function overrideKey(model: string): string {
+  const m = model.toLowerCase();
+  return m.slice(m.lastIndexOf('/') + 1).replace(/[-@](\d{4}-\d{2}-\d{2}|\d{8})$/, '');
+}
+
+/** An override for exactly this name first, then for its normalized name. */
+function findOverride(model: string): PriceEntry | null {
+  return overrides.get(model.toLowerCase()) ?? overrides.get(overrideKey(model)) ?? null;
 }
 
 const PROVIDER_ALIASES: Record<string, string> = {
@@ -86,7 +81,7 @@ export function findPrice(model: string, provider: string | undefined): PriceEnt
   if (!byModel) cache.set(provider ?? '', (byModel = new Map()));
   const hit = byModel.get(model);
   if (hit !== undefined) return hit;
-  let entry: PriceEntry | null = overrides.get(model.toLowerCase()) ?? null;
+  let entry: PriceEntry | null = overrides.size ? findOverride(model) : null;
   if (!entry) {
     // "openai/gpt-4o" style names carry their provider.
     const slash = model.indexOf('/');

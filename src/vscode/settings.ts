@@ -3,6 +3,8 @@
 // message (a bad setting never breaks activation). package.json's contributes.configuration is
 // checked against this table by a test. Editor-free, so it is unit-tested in Node.
 
+import { parsePriceOverrides, type PriceOverride } from '../priceOverrides';
+
 export type Effect = 'restart' | 'environment' | 'none';
 
 interface Spec<T> { default: T; effect: Effect; check(v: unknown): v is T; describe: string }
@@ -13,10 +15,9 @@ const bool = (v: unknown): v is boolean => typeof v === 'boolean';
 /** Origins as the CLI's --cors-origin takes them: scheme://host[:port], no path. */
 const origins = (v: unknown): v is string[] => Array.isArray(v) && v.every((o) => typeof o === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o));
 
-export interface PriceOverride { model: string; input: number; output: number; cacheRead?: number; cacheWrite?: number }
-const prices = (v: unknown): v is PriceOverride[] => Array.isArray(v) && v.every((p) => !!p && typeof p === 'object'
-  && typeof (p as PriceOverride).model === 'string' && typeof (p as PriceOverride).input === 'number' && typeof (p as PriceOverride).output === 'number'
-  && ['cacheRead', 'cacheWrite'].every((k) => (p as Record<string, unknown>)[k] === undefined || typeof (p as Record<string, unknown>)[k] === 'number'));
+export type { PriceOverride };
+/** The receiver's own validator: what passes here passes `--prices`. */
+const prices = (v: unknown): v is PriceOverride[] => { try { parsePriceOverrides(v); return true; } catch { return false; } };
 
 export const SETTINGS = {
   'server.httpPort': { default: 4318, effect: 'restart', check: num(0, 65535), describe: 'an integer port, 0–65535' } as Spec<number>,
@@ -30,7 +31,7 @@ export const SETTINGS = {
   'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
   'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
-  'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?} in USD per million tokens' } as Spec<PriceOverride[]>,
+  'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?}: prices in USD per million tokens, numbers >= 0' } as Spec<PriceOverride[]>,
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -219,6 +219,18 @@ test('prices: dated model names, provider prefixes, unknown models, overrides, a
     setPriceOverrides([]);
   }
   assert.equal(findPrice('my-finetune-xyz', 'openai'), null, 'overrides are gone when cleared');
+  // An override is matched after the same normalization as the bundled prices.
+  setPriceOverrides([{ model: 'gpt-4o', input: 1, output: 3 }]);
+  try {
+    for (const [model, provider] of [['gpt-4o', 'openai'], ['gpt-4o-2024-08-06', 'openai'], ['openai/gpt-4o', undefined], ['GPT-4o', 'openai'], ['openai/gpt-4o-2024-11-20', undefined]] as const) {
+      const o = costOf(u, model, provider);
+      assert.equal(o.usd, 4, `${model}: the override`);
+      assert.match(o.source, /override/);
+    }
+    assert.notEqual(costOf(u, 'gpt-4o-mini', 'openai').source, 'user override', 'another model keeps its bundled price');
+  } finally {
+    setPriceOverrides([]);
+  }
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'node_modules', '@pydantic', 'genai-prices', 'package.json'), 'utf8')) as { version: string };
   assert.equal(PRICES_VERSION, pkg.version, 'the provenance names the price data in use');
 });

@@ -1,4 +1,5 @@
 // The typed settings table, the manifest that declares them, and the capture environment rules.
+import { parsePriceOverrides } from '../../src/genai/pricing';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -32,6 +33,11 @@ test('bad setting values fall back to the default, each with a message that says
   assert.deepEqual(settings['prices.overrides'], []);
   assert.equal(problems.length, 3);
   assert.match(problems[0]!, /agentLens\.server\.httpPort should be an integer port, 0–65535; got 70000\. Using 4318\./);
+  // The receiver's validator decides: a negative price is refused here, so it never reaches --prices.
+  const negative = readSettings((k) => (k === 'prices.overrides' ? [{ model: 'my-model', input: -1, output: 2 }] : undefined));
+  assert.deepEqual(negative.settings['prices.overrides'], []);
+  assert.match(negative.problems[0]!, /agentLens\.prices\.overrides should be .*numbers >= 0/);
+  assert.throws(() => parsePriceOverrides([{ model: 'my-model', input: -1, output: 2 }]), /\[0\]\.input: expected USD per million tokens \(a number >= 0\)/);
   const ok = readSettings((k) => (k === 'prices.overrides' ? [{ model: 'my-model', input: 1, output: 2, cacheRead: 0.1 }] : undefined));
   assert.deepEqual(ok.problems, []);
   assert.deepEqual(ok.settings['prices.overrides'], [{ model: 'my-model', input: 1, output: 2, cacheRead: 0.1 }]);
