@@ -296,9 +296,13 @@ export function treeRow(t: TreeSpan): TreeRow {
 }
 
 export function treeSpans(res: TraceTreeResponse): TreeSpan[] {
-  const out: TreeSpan[] = new Array(res.rows.length);
-  for (let i = 0; i < res.rows.length; i++) {
-    const r = res.rows[i]!;
+  return treeSpansOfRows(res.rows);
+}
+
+export function treeSpansOfRows(rows: readonly TreeRow[]): TreeSpan[] {
+  const out: TreeSpan[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     const t: TreeSpan = { spanId: r[0], parentSpanId: r[1], name: r[2], kind: r[3], startTimeUnixNano: r[4], endTimeUnixNano: r[5] };
     if (r[6]) t.status = r[6];
     if (r[7]) t.service = r[7];
@@ -341,6 +345,8 @@ export type ServerMessage =
   /** Sent after `hello` while history loads, and once more when it has loaded (then reload the runs). */
   | ({ type: 'history' } & HistoryState)
   | { type: 'spans'; traceId: string; resources: Resource[]; scopes: Scope[]; spans: ApiSpan[]; logs: ApiLog[] }
+  /** To clients subscribed with form "rows": the new spans as the run's tree sends them, and the spans that gained log records. */
+  | { type: 'rows'; traceId: string; rows: TreeRow[]; logSpanIds: string[] }
   | { type: 'removed'; traceIds: string[] | 'all' }
   /**
    * Live updates were left out (the client fell behind, or one could not be sent): reload what is
@@ -350,8 +356,12 @@ export type ServerMessage =
   | { type: 'resync'; reason: string; all: boolean; traceIds?: string[] };
 
 export type ClientMessage =
-  /** Which traces to stream span batches for: a list, '*' for all, [] for summaries only (the default). */
-  { type: 'subscribe'; traceIds: string[] | '*' };
+  /**
+   * Which traces to stream span batches for: a list, '*' for all, [] for summaries only (the
+   * default). `form`: "spans" (full spans with content, the default) or "rows" (tree rows, as
+   * GET /api/traces/{id}/tree sends them: what a run view needs).
+   */
+  { type: 'subscribe'; traceIds: string[] | '*'; form?: 'spans' | 'rows' };
 
 // ---- the UI and its host (a VS Code webview by postMessage; the browser page over HTTP and /ws) ----
 

@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import { treeSpans, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
+import { treeSpans, treeSpansOfRows, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches, treeSpanOf, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
@@ -138,7 +138,17 @@ export class RunView {
 
   onFeed(m: ServerMessage): void {
     if (!this.loaded) { this.early.push(m); return; }
-    if (m.type === 'spans' && m.traceId === this.traceId) {
+    if (m.type === 'rows' && m.traceId === this.traceId) {
+      // The same rows as the tree endpoint's: what a reload would show.
+      const before = this.model.version;
+      const spans = treeSpansOfRows(m.rows);
+      if (spans.length) this.model.add(spans);
+      if (this.model.version !== before) this.queueRender();
+      const sel = this.selected;
+      if (sel && (spans.some((s) => s.spanId === sel || s.genai?.kind === 'tool' || s.genai?.kind === 'llm') || m.logSpanIds.includes(sel))) {
+        this.loadDetail(sel, true, 250);
+      }
+    } else if (m.type === 'spans' && m.traceId === this.traceId) {
       const before = this.model.version;
       if (m.spans.length) this.model.add(m.spans.map((s) => treeSpanOf(s, m.resources)));
       if (this.model.version !== before) this.queueRender();

@@ -90,7 +90,7 @@ export class HttpHost implements Host {
   }
 
   private sendSubscribe(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed }));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed, form: 'rows' }));
   }
 
   private connect(): void {

@@ -7,15 +7,16 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROTOCOL_VERSION, type ClientMessage, type HistoryState, type ServerMessage, type TraceSummary } from '../protocol';
+import { PROTOCOL_VERSION, treeRow, type ClientMessage, type HistoryState, type ServerMessage, type TraceSummary } from '../protocol';
 import type { IngestListener } from './ingest';
-import { SharedRefs, logsBySpan, toApiLog, toApiSpan } from '../store/views';
+import { SharedRefs, logsBySpan, toApiLog, toApiSpan, treeSpan } from '../store/views';
 import type { StoredSpan, TraceEntry } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 
 interface Client {
   ws: WebSocket;
   traces: Set<string> | '*';
+  form: 'spans' | 'rows';
   /** Set while the client is behind: since when, and which runs changed meanwhile ('all' past a bound). */
   behindSince?: number;
   stale?: Set<string> | 'all';
@@ -50,14 +51,17 @@ export class LiveFeed implements IngestListener {
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const client: Client = { ws, traces: new Set() };
+      const client: Client = { ws, traces: new Set(), form: 'spans' };
       this.clients.add(client);
       ws.on('close', () => this.clients.delete(client));
       ws.on('error', () => this.clients.delete(client));
       ws.on('message', (data) => {
         let msg: ClientMessage;
         try { msg = JSON.parse(String(data)) as ClientMessage; } catch { return; }
-        if (msg?.type === 'subscribe') client.traces = msg.traceIds === '*' ? '*' : new Set(Array.isArray(msg.traceIds) ? msg.traceIds : []);
+        if (msg?.type === 'subscribe') {
+          client.traces = msg.traceIds === '*' ? '*' : new Set(Array.isArray(msg.traceIds) ? msg.traceIds : []);
+          client.form = msg.form === 'rows' ? 'rows' : 'spans';
+        }
       });
       this.send(client, { type: 'hello', protocolVersion: PROTOCOL_VERSION, serverVersion: this.serverVersion });
       if (this.history.loading) this.send(client, { type: 'history', ...this.history });
@@ -161,7 +165,21 @@ export class LiveFeed implements IngestListener {
     const summaries: TraceSummary[] = [...touched].filter((e) => e.summary.spanCount > 0).map((e) => e.summary);
     const summaryMsg = summaries.length ? JSON.stringify({ type: 'summaries', traces: summaries } satisfies ServerMessage) : '';
     const batches = new Map<TraceEntry, string>();
-    const batchFor = (e: TraceEntry): string => {
+    const rowBatches = new Map<TraceEntry, string>();
+    const rowsFor = (e: TraceEntry): string => {
+      let s = rowBatches.get(e);
+      if (s === undefined) {
+        const msg: ServerMessage = {
+          type: 'rows', traceId: e.traceId, rows: (spans.get(e) ?? []).map((x) => treeRow(treeSpan(x, e))),
+          logSpanIds: [...new Set((logs.get(e) ?? []).map((l) => l.spanId).filter(Boolean))],
+        };
+        s = JSON.stringify(msg);
+        rowBatches.set(e, s);
+      }
+      return s;
+    };
+    const batchFor = (e: TraceEntry, form: Client['form']): string => {
+      if (form === 'rows') return rowsFor(e);
       let s = batches.get(e);
       if (s === undefined) {
         const refs = new SharedRefs();
@@ -184,7 +202,7 @@ export class LiveFeed implements IngestListener {
       for (const e of touched) {
         if (c.traces !== '*' && !c.traces.has(e.traceId)) continue;
         try {
-          c.ws.send(batchFor(e));
+          c.ws.send(batchFor(e, c.form));
         } catch (err) {
           // One batch that cannot be encoded must not stop the feed: the client refetches the run.
           batches.set(e, JSON.stringify({ type: 'resync', reason: `a live update could not be sent: ${(err as Error).message}`, all: false, traceIds: [e.traceId] } satisfies ServerMessage));

@@ -147,7 +147,8 @@ export function traceResponse(e: TraceEntry): TraceResponse {
   return JSON.parse([...traceJson(e)].join('')) as TraceResponse;
 }
 
-function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
+/** One span as a row of its run's tree (the tree endpoint and the live feed send the same). */
+export function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
   const t: TreeSpan = {
     spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind,
     startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano,

@@ -48,7 +48,7 @@ export class ServerClient {
   /** Span batches for these traces (summaries always come). */
   subscribe(traceIds: string[]): void {
     this.subscribed = traceIds;
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds }));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds, form: 'rows' }));
   }
 
   /** Opens the live feed; resolves when it is open, rejects when the server cannot be reached. */
@@ -60,7 +60,7 @@ export class ServerClient {
       let opened = false;
       ws.on('open', () => {
         opened = true;
-        if (this.subscribed.length) ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed }));
+        if (this.subscribed.length) ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed, form: 'rows' }));
         resolve();
       });
       ws.on('message', (d) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import * as http from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { startTestServer, api } from '../helpers/server';
+import { startTestServer, api, waitFor } from '../helpers/server';
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
 import { postCapture } from '../helpers/captures';
 import type { RunningServer } from '../../src/server/server';
@@ -117,6 +117,35 @@ test('reading a run changes nothing stored: an OpenInference tool\'s preview is 
     assert.equal(previews, 3, 'the three tool runs of the capture');
     const after = traces.map((t) => [...srv.store.get(t.traceId)!.spans.values()].map((s) => JSON.stringify(s.genai)));
     assert.deepEqual(after, before);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('the live feed in rows form sends the rows the tree endpoint sends (OpenInference tool previews included)', async () => {
+  const srv = await startTestServer({ dataDir: null });
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
+    await new Promise((r) => ws.once('open', r));
+    const live = new Map<string, unknown>();
+    let messages = 0;
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as ServerMessage;
+      if (m.type === 'rows') { messages++; for (const r of m.rows) live.set(r[0], r); }
+      assert.notEqual(m.type, 'spans', 'a rows subscriber gets no full spans');
+    });
+    ws.send(JSON.stringify({ type: 'subscribe', traceIds: '*', form: 'rows' }));
+    await new Promise((r) => setTimeout(r, 50));
+    await postCapture('langgraph', srv.httpPort);
+    const get = api(srv);
+    const traces = (await get<TraceListResponse>('/api/traces')).traces;
+    const total = traces.reduce((n, t) => n + t.spanCount, 0);
+    await waitFor('every row live', () => (live.size === total ? true : undefined));
+    for (const t of traces) {
+      for (const row of (await get<TraceTreeResponse>(`/api/traces/${t.traceId}/tree`)).rows) assert.deepEqual(live.get(row[0]), row, `span ${row[2]}`);
+    }
+    assert.ok(messages >= 3);
+    ws.close();
   } finally {
     await srv.close();
   }
