@@ -1,7 +1,8 @@
 // Restart with 500,000 spans on disk: how soon a real server process listens, how fast it loads
-// its history in the background, and how an app that exports meanwhile is served. References in
-// the same run: reading the segment files alone, the same bodies ingested in-process with nothing
-// else to do, and export latency once history has loaded.
+// its history in the background, and how an app that exports meanwhile is served; then full-text
+// search over all of it, and exports while a client searches. References in the same run: reading
+// the segment files alone, the same bodies ingested in-process with nothing else to do, and export
+// latency once history has loaded with nothing else going on.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -41,7 +42,7 @@ async function exportLatencies(port: number, n: number, tag: string): Promise<nu
     const now = BigInt(Date.now()) * 1_000_000n;
     const id = (i + 1).toString(16).padStart(8, '0');
     const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: tag } }] }, scopeSpans: [{ spans: [{
-      traceId: `${tag === 'during' ? 'd' : 'a'}${id}${'0'.repeat(23)}`, spanId: `${id}00000000`, name: 'invoke_agent probe', kind: 1,
+      traceId: `${tag === 'during' ? 'd' : tag === 'search' ? 'e' : 'a'}${id}${'0'.repeat(23)}`, spanId: `${id}00000000`, name: 'invoke_agent probe', kind: 1,
       startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1_000_000n) }] }] }] });
     const t = performance.now();
     const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
@@ -79,6 +80,21 @@ async function main(): Promise<void> {
   let st = await status();
   while (st.history.loading) { await new Promise((r) => setTimeout(r, 50)); st = await status(); }
   const afterwards = await exportLatencies(srv.ready.httpPort, 30, 'after');
+  // Full-text search over every run: the first query reads every span, later ones use the cached
+  // text; meanwhile an app exports (a search client queries every 200 ms for text nothing has).
+  const search = async () => {
+    const t = performance.now();
+    await (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/traces?q=no-such-text-${Math.random()}`, { headers })).arrayBuffer();
+    return performance.now() - t;
+  };
+  const coldSearch = await search();
+  const warmSearch = await search();
+  let searching = true;
+  const searches: number[] = [];
+  const searcher = (async () => { while (searching) { searches.push(await search()); await new Promise((r) => setTimeout(r, 200)); } })();
+  const whileSearching = await exportLatencies(srv.ready.httpPort, 30, 'search');
+  searching = false;
+  await searcher;
   srv.kill();
   fs.rmSync(dir, { recursive: true, force: true });
 
@@ -92,6 +108,8 @@ async function main(): Promise<void> {
     `    reference: reading the segment files alone: ${f(readMs)} ms`,
     `  an app exporting one span meanwhile${stillLoading ? '' : ' (history had finished before the 30 probes did)'}: p50 ${pct(during, 0.5).toFixed(1)} ms, p95 ${pct(during, 0.95).toFixed(1)} ms`,
     `    reference: the same once history has loaded: p50 ${pct(afterwards, 0.5).toFixed(1)} ms, p95 ${pct(afterwards, 0.95).toFixed(1)} ms`,
+    `  full-text search over every run: first query ${f(coldSearch)} ms, then ${f(warmSearch)} ms (p50 ${f(pct(searches, 0.5))} ms over ${searches.length} queries)`,
+    `  an app exporting one span while a client searches every 200 ms: p50 ${pct(whileSearching, 0.5).toFixed(1)} ms, p95 ${pct(whileSearching, 0.95).toFixed(1)} ms (reference above: no search)`,
     '',
   ].join('\n'));
 }

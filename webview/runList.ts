@@ -76,7 +76,8 @@ export class RunList {
         } else unseen = true;
       }
       // A new run may match the search in its content, which only the server can tell.
-      if (unseen) { clearTimeout(this.refetchTimer); this.refetchTimer = setTimeout(() => void this.refetch(), 500); }
+      // At most one such query a second while runs keep arriving (a pending one is not pushed back).
+      if (unseen && this.refetchTimer === undefined) this.refetchTimer = setTimeout(() => { this.refetchTimer = undefined; void this.refetch(); }, 1000);
       this.queueRender();
     } else if (m.type === 'removed') {
       if (m.traceIds === 'all') { this.runs.clear(); this.total = 0; } else for (const id of m.traceIds) if (this.runs.delete(id)) this.total--;

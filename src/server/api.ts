@@ -24,7 +24,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     const limitRaw = url.searchParams.get('limit');
     const limit = limitRaw ? Number(limitRaw) : 100;
     if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
-    const out = store.list({ service: url.searchParams.get('service') ?? undefined, q: url.searchParams.get('q') ?? undefined, limit: Math.min(limit, 10_000) });
+    const out = await store.listAsync({ service: url.searchParams.get('service') ?? undefined, q: url.searchParams.get('q') ?? undefined, limit: Math.min(limit, 10_000) });
     return json(res, 200, out);
   }
   if (p === '/api/traces' && req.method === 'DELETE') {

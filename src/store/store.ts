@@ -2,7 +2,7 @@
 import type { GenAiView, KeyValue, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
-import { traceMatches } from './search';
+import { forgetText, traceMatches } from './search';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { cmpNanos, msOfNanos } from '../time';
 
@@ -152,12 +152,14 @@ export class TraceStore {
     const e = this.traces.get(traceId);
     if (!e) return false;
     this.traces.delete(traceId);
+    forgetText(e);
     this.bytes -= e.bytes;
     this.spanTotal -= e.spans.size;
     return true;
   }
 
   clear(): void {
+    for (const e of this.traces.values()) forgetText(e);
     this.traces.clear();
     this.bytes = 0;
     this.spanTotal = 0;
@@ -168,13 +170,29 @@ export class TraceStore {
    * and model names, and the content of every span and log record (prompts, outputs, tool calls).
    */
   list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number } {
+    const it = this.listSteps(opts);
+    for (let r = it.next(); ; r = it.next()) if (r.done) return r.value;
+  }
+
+  /** `list`, giving the event loop a turn every few milliseconds of searching (ingest goes on meanwhile). */
+  async listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = 8): Promise<{ traces: TraceSummary[]; total: number }> {
+    const it = this.listSteps(opts);
+    let t0 = Date.now();
+    for (let r = it.next(); ; r = it.next()) {
+      if (r.done) return r.value;
+      if (Date.now() - t0 >= sliceMs) { await new Promise((res) => setImmediate(res)); t0 = Date.now(); }
+    }
+  }
+
+  /** The search, one run a step. Runs that arrive or go meanwhile are seen or skipped as they are then. */
+  private *listSteps(opts: { service?: string; q?: string; limit?: number }): Generator<void, { traces: TraceSummary[]; total: number }> {
     const q = opts.q?.toLowerCase();
     const out: TraceEntry[] = [];
-    for (const e of this.traces.values()) {
+    for (const e of [...this.traces.values()]) {
       const s = e.summary;
-      if (s.spanCount === 0) continue;
+      if (s.spanCount === 0 || !this.traces.has(e.traceId)) continue;
       if (opts.service && s.service !== opts.service) continue;
-      if (q && !traceMatches(e, q)) continue;
+      if (q) { if (!traceMatches(e, q)) { yield; continue; } yield; }
       out.push(e);
     }
     out.sort((a, b) => cmpNanos(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano));

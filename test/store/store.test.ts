@@ -97,3 +97,17 @@ test('a run bigger than the bound on its own is what goes when nothing else is l
   assert.deepEqual(r2.evicted, [traceId(1)]);
   assert.equal(store.traceCount, 1);
 });
+
+test('full-text search follows a run as it grows, and forgets runs that are gone', async () => {
+  const store = new TraceStore({ maxBytes: Infinity });
+  store.addSpans([span({ traceId: traceId(7), attrs: { 'gen_ai.input.messages': 'Where is my order A-1042?' } })]);
+  assert.equal(store.list({ q: 'refund' }).total, 0);
+  assert.equal(store.list({ q: 'a-1042' }).total, 1, 'case-insensitive');
+  // The same run grows: the next search sees the new span (the cached text is extended, not stale).
+  store.addSpans([span({ traceId: traceId(7), attrs: { 'gen_ai.output.messages': 'Refund RF-88213 issued' } })]);
+  assert.equal((await store.listAsync({ q: 'rf-88213' })).total, 1);
+  store.remove(traceId(7));
+  assert.equal(store.list({ q: 'rf-88213' }).total, 0);
+  store.addSpans([span({ traceId: traceId(7), attrs: { 'gen_ai.output.messages': 'something else' } })]);
+  assert.equal(store.list({ q: 'rf-88213' }).total, 0, 'a run of the same id starts afresh');
+});
