@@ -1,7 +1,8 @@
 // `npm run demo`: a travel-planning agent behind an HTTP endpoint, instrumented by hand with the
 // OpenTelemetry JS SDK in the current GenAI conventions, talks to a local mock model and sends two
 // runs (two turns of one conversation) to the server: a memory lookup (embeddings), model calls
-// that ask for tools, tools that call HTTP APIs, and a booking that fails once and is retried.
+// that ask for tools, tools that call HTTP APIs, and a booking that fails once: the model sees the
+// error and asks again, then confirms the booking by email.
 import { trace, context, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { TracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -94,34 +95,27 @@ const TOOL_IMPL: Record<string, (args: Record<string, string>) => Promise<unknow
   },
 };
 
+/** Runs a tool; a failure goes back to the model as the tool's result (it decides to retry). */
 async function runTool(name: string, id: string, args: string): Promise<string> {
   return tracer().startActiveSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL }, async (span) => {
     span.setAttributes({
       'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.id': id,
       'gen_ai.tool.type': 'function', 'gen_ai.tool.call.arguments': args,
     });
+    let result: string;
     try {
       await sleep(10 + Math.random() * 20);
-      const result = JSON.stringify(await TOOL_IMPL[name]!(JSON.parse(args) as Record<string, string>));
-      span.setAttribute('gen_ai.tool.call.result', result);
-      return result;
+      result = JSON.stringify(await TOOL_IMPL[name]!(JSON.parse(args) as Record<string, string>));
     } catch (e) {
       span.recordException(e as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       span.setAttribute('error.type', 'PaymentGatewayTimeout');
-      throw e;
-    } finally {
-      span.end();
+      result = JSON.stringify({ error: (e as Error).message });
     }
+    span.setAttribute('gen_ai.tool.call.result', result);
+    span.end();
+    return result;
   });
-}
-
-/** Runs a tool, retrying once when it fails (what an agent framework would do). */
-async function runToolWithRetry(name: string, id: string, args: string): Promise<string> {
-  try { return await runTool(name, id, args); } catch {
-    await sleep(150);
-    return runTool(name, id, args);
-  }
 }
 
 async function memoryLookup(query: string): Promise<void> {
@@ -142,11 +136,11 @@ async function agentTurn(baseUrl: string, messages: Msg[], tools: unknown[]): Pr
       });
       try {
         await memoryLookup(String(messages[messages.length - 1]!.content));
-        for (let step = 0; step < 4; step++) {
+        for (let step = 0; step < 6; step++) {
           const reply = await chat(baseUrl, messages, tools);
           messages.push(reply);
           if (!reply.tool_calls?.length) break;
-          const results = await Promise.all(reply.tool_calls.map((tc) => runToolWithRetry(tc.function.name, tc.id, tc.function.arguments)));
+          const results = await Promise.all(reply.tool_calls.map((tc) => runTool(tc.function.name, tc.id, tc.function.arguments)));
           reply.tool_calls.forEach((tc, i) => messages.push({ role: 'tool', tool_call_id: tc.id, content: results[i]! }));
         }
         agent.setStatus({ code: SpanStatusCode.OK });

@@ -26,16 +26,36 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   send_confirmation: { channel: 'email', to: 'traveller@example.com' },
 };
 
+/**
+ * The tools the model asks for next, in a plan a person would follow: tools that need nothing from
+ * each other together (weather and flights), a booking alone and before its confirmation, and a
+ * tool whose result came back as an error once more (with a new call). None once all have succeeded.
+ */
+function nextTools(req: ChatRequest, lastUser: number): string[] {
+  const since = req.messages.slice(lastUser + 1);
+  const nameOf = new Map<string, string>();
+  for (const m of since) for (const c of m.tool_calls ?? []) nameOf.set(c.id, c.function.name);
+  const done = new Set<string>();
+  for (const m of since) {
+    if (m.role !== 'tool' || !m.tool_call_id) continue;
+    const failed = /^\s*\{\s*"error"/.test(String(m.content ?? ''));
+    if (!failed) done.add(nameOf.get(m.tool_call_id) ?? '');
+  }
+  const pending = (req.tools ?? []).slice(0, 2).map((t) => t.function.name).filter((t) => !done.has(t));
+  return pending.includes('book_flight') ? ['book_flight'] : pending;
+}
+
 export function answerFor(req: ChatRequest, n: number) {
   // Tool results count from the latest user message on: a new question starts a new tool round.
   const lastUser = req.messages.map((m) => m.role).lastIndexOf('user');
   const hasToolResult = req.messages.slice(lastUser + 1).some((m) => m.role === 'tool');
   const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   const prompt = tokens(JSON.stringify(req.messages)) + (req.tools ? 20 * req.tools.length : 0);
-  if (req.tools?.length && !hasToolResult) {
-    const calls = req.tools.slice(0, 2).map((t, i) => ({
+  const next = req.tools?.length ? nextTools(req, lastUser) : [];
+  if (next.length) {
+    const calls = next.map((name, i) => ({
       id: `call_${n}_${i}`, type: 'function' as const,
-      function: { name: t.function.name, arguments: JSON.stringify(TOOL_ARGS[t.function.name] ?? { query: last }) },
+      function: { name, arguments: JSON.stringify(TOOL_ARGS[name] ?? { query: last }) },
     }));
     const completion = tokens(JSON.stringify(calls));
     return { message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls', usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };

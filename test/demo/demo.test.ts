@@ -1,0 +1,44 @@
+// `npm run demo` sends a realistic run, and a consistent one: every tool that runs answers a tool
+// call of the model output just before it (by call id), every call the model makes is run once, a
+// failed tool is seen by the model (which calls again).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startTestServer, api } from '../helpers/server';
+import type { TraceListResponse, TraceResponse } from '../../src/protocol';
+
+const DEMO = path.join(__dirname, '..', '..', 'dist', 'demo.js');
+let close: (() => Promise<void>) | undefined;
+after(async () => { await close?.(); });
+
+test('the demo\'s transcripts match the tools that run', async () => {
+  const server = await startTestServer({ dataDir: null });
+  close = () => server.close();
+  await promisify(execFile)(process.execPath, [DEMO], { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.httpPort}` } });
+  const get = api(server);
+  const list = await get<TraceListResponse>('/api/traces');
+  assert.equal(list.total, 2);
+  let failures = 0;
+  for (const t of list.traces) {
+    const r = await get<TraceResponse>(`/api/traces/${t.traceId}`);
+    const calls = r.spans.flatMap((s) => (s.genai?.kind === 'llm' ? s.genai.outputMessages ?? [] : []).flatMap((m) => m.parts))
+      .filter((p) => p.type === 'tool_call') as { id: string; name: string }[];
+    const tools = r.spans.filter((s) => s.genai?.kind === 'tool');
+    assert.deepEqual(tools.map((s) => s.genai!.toolCallId).sort(), calls.map((c) => c.id).sort(), 'each call run once, each run asked for');
+    for (const s of tools) {
+      assert.equal(s.genai!.toolCalls?.[0]?.by, 'call_id');
+      assert.equal(calls.find((c) => c.id === s.genai!.toolCallId)!.name, s.genai!.toolName);
+      if (s.status.code === 2) {
+        failures++;
+        // The next model call was told, and asked for the same tool again.
+        const told = r.spans.some((x) => x.genai?.kind === 'llm' && (x.genai.inputMessages ?? []).some((m) => m.parts.some((p) => p.type === 'tool_call_response'
+          && (p as { id?: string }).id === s.genai!.toolCallId && JSON.stringify((p as { response?: unknown }).response).includes('error'))));
+        assert.ok(told, 'the model saw the failure');
+        assert.equal(tools.filter((x) => x.genai!.toolName === s.genai!.toolName).length, 2);
+      }
+    }
+  }
+  assert.equal(failures, 1, 'one failed booking');
+});
