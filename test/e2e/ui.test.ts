@@ -19,7 +19,7 @@ import { AGENT } from '../helpers/agentRun';
 import type { RunningServer } from '../../src/server/server';
 import { treeSpans, type TraceTreeResponse } from '../../src/protocol';
 import { costOf } from '../../src/genai/pricing';
-import { fmtMs, fmtUsd } from '../../webview/format';
+import { calcPrice } from '@pydantic/genai-prices';
 
 const skip = browserSkipReason() || false;
 let server: RunningServer;
@@ -40,11 +40,13 @@ after(async () => {
   await server.close();
 });
 
-async function agentRun(): Promise<string> {
+/** Runs the agent; its trace id, and its first start and last end as the SDK stamped them. */
+async function agentRunTimed(): Promise<{ traceId: string; startNs: string; endNs: string }> {
   const { stdout } = await promisify(execFile)(process.execPath,
     [path.join(__dirname, '..', 'helpers', 'agentRun.js'), 'otel', `http://127.0.0.1:${server.httpPort}`, mock.url], { timeout: 60_000 });
-  return (JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string }).traceId;
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string; startNs: string; endNs: string };
 }
+
 
 test('a live agent run: appears, opens, walks by keyboard, shows transcript, tool arguments, tokens and cost', { skip }, async () => {
   const { page, errors } = browser;
@@ -54,7 +56,7 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
 
   // The run is sent while the page is open: it must appear without a reload.
   const from = mock.usages.length;
-  const traceId = await agentRun();
+  const { traceId, startNs, endNs } = await agentRunTimed();
   const row = page.locator(`tr[data-id="${traceId}"]`);
   await row.waitFor();
   await waitFor('the run to be complete in the list', async () => (await row.locator('td').nth(4).textContent()) === '5' || undefined);
@@ -67,12 +69,18 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   await page.keyboard.press('Enter');
   await page.waitForSelector('.run-view[data-ready]');
   assert.equal(await page.locator('.row').count(), 5);
-  // The header's figures are the server's summary.
-  const { summary } = await api(server)<TraceTreeResponse>(`/api/traces/${traceId}/tree`);
+  // The header's figures against truths from outside: the SDK's span times (a run under ten
+  // seconds reads "N ms" or "N.NN s"), the mock's usage, and genai-prices for the cost.
   const header = await page.textContent('.run-header') ?? '';
-  assert.ok(header.includes(`duration${fmtMs(summary.durationMs)}`), header);
+  const trueMs = Number(BigInt(endNs) - BigInt(startNs)) / 1e6;
+  const shown = /duration(\d+(?:\.\d+)?) (ms|s)/.exec(header);
+  assert.ok(shown, header);
+  const shownMs = Number(shown[1]) * (shown[2] === 's' ? 1000 : 1);
+  assert.ok(Math.abs(shownMs - trueMs) <= (shown[2] === 's' ? 5 : 0.5), `header ${shown[0]} vs the SDK's ${trueMs} ms`);
   assert.ok(header.includes(`tokens in → out${input} → ${output}`), header);
-  assert.ok(header.includes(`cost${fmtUsd(summary.costUsd)}`), header);
+  const cost = usages.reduce((a, u) => a + calcPrice({ input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price, 0);
+  const shownCost = /cost\$(\d+\.\d+)/.exec(header);
+  assert.ok(shownCost && Math.abs(Number(shownCost[1]) - cost) < 0.00005, `header cost ${shownCost?.[1]} vs genai-prices ${cost}`);
   const names = await page.locator('.row .name').allTextContents();
   assert.equal(names[0], `invoke_agent ${AGENT.name}`);
   assert.deepEqual(await page.locator('.row .badge').allTextContents(), ['agent', 'LLM', 'tool', 'tool', 'LLM']);

@@ -9,10 +9,11 @@
 // calls are written the way each ecosystem writes them (its attribute names), as an app would.
 //
 // The run: the user asks for a trip plan; call 1 asks for two tools (get_weather, search_flights);
-// both run; call 2 (streamed, with usage) answers. Prints one JSON line: { traceId }.
+// both run; call 2 (streamed, with usage) answers. Prints one JSON line: { traceId, startNs, endNs }
+// (the run's first start and last end as the SDK stamped them).
 import { context, logs, metrics, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { TracerProvider, SimpleSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -153,11 +154,13 @@ async function runVercelOtel(modelUrl: string): Promise<string> {
 
 async function main(): Promise<void> {
   const [flavour, otlp, modelUrl] = process.argv.slice(2) as [Flavour, string, string];
+  // What the SDK sent, kept to report the run's own span times (a truth from outside the receiver).
+  const sent = new InMemorySpanExporter();
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const resource = resourceFromAttributes({ 'service.name': `agent-${flavour}` });
   const provider = new TracerProvider({
     resource,
-    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) })],
+    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) }), new SimpleSpanProcessor({ exporter: sent })],
   });
   trace.setGlobalTracerProvider(provider);
   const loggerProvider = new LoggerProvider({
@@ -197,10 +200,14 @@ async function main(): Promise<void> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   await provider.forceFlush();
   await loggerProvider.forceFlush();
+  const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+  const mine = sent.getFinishedSpans().filter((x) => x.spanContext().traceId === traceId);
+  const startNs = mine.map((x) => ns(x.startTime)).reduce((a, b) => (b < a ? b : a)).toString();
+  const endNs = mine.map((x) => ns(x.endTime)).reduce((a, b) => (b > a ? b : a)).toString();
   await provider.shutdown();
   await loggerProvider.shutdown();
   // Keep-alive sockets (the model client's, the exporters') would hold the process open.
-  process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
+  process.stdout.write(JSON.stringify({ traceId, startNs, endNs }) + '\n', () => process.exit(0));
 }
 
 // Run only as the script itself (tests bundle this file for AGENT, and are main modules too).
