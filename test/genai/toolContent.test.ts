@@ -4,8 +4,7 @@
 // taken from there, instead of "content was not captured".
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { trace, context } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { trace, context, SeverityNumber } from '@opentelemetry/api';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
