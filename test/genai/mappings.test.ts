@@ -252,3 +252,9 @@ test('price override files: a clear error for each mistake', () => {
   assert.throws(() => parsePriceOverrides([{ model: 'm', input: '1', output: 1 }]), /\[0\]\.input: expected USD per million tokens/);
   assert.throws(() => parsePriceOverrides([{ model: 'm', input: 1, output: -1 }]), /\[0\]\.output/);
 });
+
+test('a span that names an agent and no operation (OTel 1.26 era) is an agent step', () => {
+  const view = normalizeSpan({ name: 'planner', status: { code: 0, message: '' }, attributes: [{ key: 'gen_ai.agent.name', value: { stringValue: 'planner' } }, { key: 'gen_ai.system', value: { stringValue: 'openai' } }], eventNames: [] });
+  assert.equal(view?.kind, 'agent');
+  assert.equal(view?.agentName, 'planner');
+});
