@@ -8,6 +8,8 @@
 import type { GenAiKind, GenAiView, KeyValue, LogData, Message, MessagePart, SpanEvent, SpanStatus, Usage } from '../protocol';
 import type { ScanKeys } from '../otlp/records';
 import { Attrs, firstNum, firstStr, getStr, getStrList, kvObject, toJs } from './attrs';
+import { unmapped } from './unmapped';
+import { readTool, toolContentFromMessages, traceloopArgs } from './tools';
 import { costOf, costUsd, priceProviderId } from './pricing';
 import {
   fromContentEvents, fromIndexedOpenLLMetry, fromMessageEvents, fromOpenInference, fromVercelPrompt, fromVercelResponse,
@@ -324,90 +326,6 @@ export function oneLine(v: unknown): string {
   let s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
   s = s.replace(/\s+/g, ' ').trim();
   return s.length > 160 ? `${s.slice(0, 159)}…` : s;
-}
-
-/** traceloop.entity.input is {"args":[…],"kwargs":{…}}: the arguments are the kwargs, or the args. */
-function traceloopArgs(v: string | undefined): unknown {
-  const j = jsonValue(v);
-  if (!j || typeof j !== 'object' || Array.isArray(j)) return j;
-  const o = j as { args?: unknown[]; kwargs?: Record<string, unknown> };
-  if (!('args' in o) && !('kwargs' in o)) return j;
-  const hasArgs = Array.isArray(o.args) && o.args.length > 0;
-  const hasKw = o.kwargs && Object.keys(o.kwargs).length > 0;
-  if (hasArgs && hasKw) return { args: o.args, kwargs: o.kwargs };
-  return hasArgs ? (o.args!.length === 1 ? o.args![0] : o.args) : o.kwargs ?? {};
-}
-
-function readTool(view: GenAiView, a: Attrs): void {
-  let args: unknown;
-  let result: unknown;
-  const cur = getStr(a, 'gen_ai.tool.call.arguments') ?? getStr(a, 'ai.toolCall.args') ?? getStr(a, 'ai.toolCall.input');
-  if (cur !== undefined) args = jsonValue(cur);
-  else if (a.has('traceloop.entity.input')) args = traceloopArgs(getStr(a, 'traceloop.entity.input'));
-  else if (view.schema === 'openinference') args = jsonValue(getStr(a, 'input.value'));
-  const res = getStr(a, 'gen_ai.tool.call.result') ?? getStr(a, 'ai.toolCall.result') ?? getStr(a, 'ai.toolCall.output')
-    ?? getStr(a, 'traceloop.entity.output') ?? (view.schema === 'openinference' ? getStr(a, 'output.value') : undefined);
-  if (res !== undefined) result = unwrapToolMessage(jsonValue(res));
-  if (args !== undefined) view.toolArguments = args;
-  if (result !== undefined) view.toolResult = result;
-}
-
-/** LangChain's ToolMessage as OpenInference records a tool's output ({type: "tool", data: {content}}): its content. */
-function unwrapToolMessage(v: unknown): unknown {
-  if (!v || typeof v !== 'object' || (v as { type?: unknown }).type !== 'tool') return v;
-  const data = (v as { data?: { content?: unknown } }).data ?? (v as { content?: unknown });
-  return data && typeof data === 'object' && 'content' in data ? jsonValue(data.content) : v;
-}
-
-// Keys that are understood and shown as raw attributes only (request parameters, tool schemas,
-// SDK settings): not reported as unmapped.
-const SHOWN_RAW = /^(gen_ai\.request\.|gen_ai\.(client\.operation|execute_tool)\.duration$|gen_ai\.tool\.(definitions|type|description)$|gen_ai\.usage\.total_tokens$|gen_ai\.openai\.|gen_ai\.output\.type$|gen_ai\.data_source\.id$|llm\.invocation_parameters$|llm\.tools\.|llm\.token_count\.(total|prompt_details\.|completion_details\.)|llm\.usage\.total_tokens$|llm\.is_streaming$|llm\.headers$|llm\.frequency_penalty$|llm\.presence_penalty$|llm\.top_p$|llm\.user$|input\.mime_type$|output\.mime_type$|ai\.settings\.|ai\.request\.headers\.|ai\.response\.(providerMetadata|timestamp|msToFirstChunk|msToFinish|avgOutputTokensPerSecond|avgCompletionTokensPerSecond)$|ai\.prompt\.(tools|toolChoice)$|ai\.telemetry\.functionId$|ai\.usage\.|ai\.telemetry\.metadata\.|ai\.model\.|ai\.schema|ai\.value$|ai\.values$|ai\.embedding|traceloop\.workflow\.name$|traceloop\.association\.properties\.|traceloop\.entity\.(path|version)$|tool\.(parameters|description|json_schema|id)$|session\.|user\.id$|metadata$|tag\.tags$|llm\.prompt_template\.)/;
-// Keys the Python frameworks send that are understood and shown as they are (each with why it is
-// not read into the view):
-const SHOWN_RAW_FRAMEWORKS = new RegExp('^(' + [
-  'gen_ai\\.is_streaming$', // OpenLLMetry: whether the call streamed
-  'gen_ai\\.agent\\.call\\.id$', // Pydantic AI: the id of one agent run
-  'logfire\\.(msg|json_schema)$', // Pydantic AI / Logfire: display text and the attributes' schema
-  'gen_ai\\.aggregated_usage\\.', // Pydantic AI: an agent's own sum over its calls; the calls count, this never adds
-  'gen_ai\\.usage\\.details\\.', // Pydantic AI: the provider's token details (reasoning is read; the rest are kinds we do not price)
-  'gen_ai\\.event\\.(start|end)_time$', // Strands: the span's own times again, as text
-  'gen_ai\\.agent\\.tools$', // Strands: the agent's tool names
-  'gen_ai\\.tool\\.(json_schema|status)$', // Strands: the tool's schema; success/error, which the span status also says
-  'gen_ai\\.server\\.time_to_first_token$', // Strands: a latency, shown raw
-  'pydantic_ai\\.new_message_index$', // Pydantic AI: where this run's messages start in the history it sent
-].join('|') + ')');
-const GENAI_LOOKING = /^(gen_ai|llm|ai|openinference|traceloop|tool|tool_call|input|output|session|agent|embedding|retrieval|reranker|document|pydantic_ai|logfire)\./;
-
-function unmapped(a: Attrs): string[] {
-  const out: string[] = [];
-  for (const kv of a.kvs) {
-    if (GENAI_LOOKING.test(kv.key) && !a.touched!.has(kv.key) && !SHOWN_RAW.test(kv.key) && !SHOWN_RAW_FRAMEWORKS.test(kv.key)) out.push(kv.key);
-  }
-  return out;
-}
-
-/**
- * A tool step whose attributes hold no arguments or result may carry them as messages (Strands:
- * a `gen_ai.tool.message` event with the arguments and a `gen_ai.choice` with the result; in its
- * latest mode a `tool_call` part in, a `tool_call_response` part out). Read from there, and said so.
- */
-function toolContentFromMessages(view: GenAiView, n: Notes): void {
-  const parts = (ms: Message[] | undefined) => (ms ?? []).flatMap((m) => m.parts.map((p) => ({ role: m.role, p })));
-  if (view.toolArguments === undefined) {
-    for (const { role, p } of parts(view.inputMessages)) {
-      // A tool_call part; or (Strands' default mode) the tool's own input as a role "tool" message.
-      const args = p.type === 'tool_call' ? (p as { arguments?: unknown }).arguments
-        : role === 'tool' && p.type === 'tool_call_response' ? (p as { response?: unknown }).response : undefined;
-      if (args !== undefined) { view.toolArguments = args; n.notes.push("arguments read from the tool span's input message"); break; }
-    }
-  }
-  if (view.toolResult === undefined) {
-    for (const { p } of parts(view.outputMessages)) {
-      const result = p.type === 'tool_call_response' ? (p as { response?: unknown }).response
-        : p.type === 'text' ? jsonValue((p as { content: string }).content) : undefined;
-      if (result !== undefined) { view.toolResult = result; n.notes.push("result read from the tool span's output message"); break; }
-    }
-  }
 }
 
 /** The full view for a query: the scalar view plus messages, tool content, cost provenance, notes and the schema report. */

@@ -2,6 +2,7 @@
 // crashed it (test/fixtures/fuzz/http-requests.json) and a seeded generator. Every request gets an
 // answer below 500 (or a closed connection for what Node's parser refuses), and the process lives.
 import { test, before, after } from 'node:test';
+import { mulberry32 } from '../helpers/random';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -35,14 +36,6 @@ async function alive(): Promise<void> {
   assert.equal(res.status, 200);
 }
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Odd but parseable requests: targets full of URL syntax, odd methods, hosts, origins and bodies. */
 function* generate(seed: number, n: number): Generator<string> {

@@ -2,18 +2,11 @@
 // exact nanoseconds. Random pairs over the whole fixed64 range and pairs that straddle 2^32 ns
 // boundaries (every 4.295 s of the clock); and the formatter at its rounding edges.
 import { test } from 'node:test';
+import { mulberry32 } from '../helpers/random';
 import assert from 'node:assert/strict';
 import { durationMs, msOfNanos, cmpNanos } from '../../src/time';
 import { fmtMs } from '../../src/format';
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const u32 = (r: () => number) => BigInt(Math.floor(r() * 4294967296));
 const u64 = (r: () => number) => (u32(r) << 32n) | u32(r);
 /** The truth: the exact difference in nanoseconds, as a double of milliseconds (one rounding). */
