@@ -157,6 +157,19 @@ export interface ToolCallLink {
   by: 'call_id' | 'name_order';
 }
 
+/** Where in the code a step came from, and how that was found. */
+export interface SourceLocation {
+  /** As the telemetry says it (the editor maps it to a workspace file). */
+  path: string;
+  line: number;
+  column?: number;
+  function?: string;
+  /** attribute: code.* on the span; stack: a frame of its code.stacktrace or exception; definition: the tool or agent found by name; prompt-text: the prompt found in the workspace. */
+  how: 'attribute' | 'stack' | 'definition' | 'prompt-text';
+  /** 0–1: an attribute is 1, the call's innermost user frame 0.9, where an exception was raised 0.6. */
+  confidence: number;
+}
+
 export interface GenAiView {
   kind: GenAiKind;
   schema: string;
@@ -196,6 +209,8 @@ export interface GenAiView {
   unmappedKeys?: string[];
   /** A tool span's arguments on one line, cut to 160 characters: what a tree row shows. */
   argsPreview?: string;
+  /** Where in the code the step came from, best first (trace and span responses). */
+  source?: SourceLocation[];
 }
 
 // ---- query API ----

@@ -4,6 +4,7 @@ import { treeRow, type ApiLog, type ApiSpan, type GenAiView, type ModelRollup, t
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
+import { sourceLocations } from '../source/locate';
 import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type CallContent } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, cmpNanos, serviceOf } from './traceEntry';
 
@@ -47,6 +48,8 @@ export function toApiSpan(s: StoredSpan, refs: SharedRefs, entry: TraceEntry | u
     );
     if (g) {
       if (g.kind === 'llm') g.countsUsage = entry ? entry.countsUsage(s.spanId) : g.countsUsage;
+      const source = sourceLocations(d.attributes, d.events);
+      if (source.length) g.source = source;
       api.genai = g;
     }
   }
