@@ -343,6 +343,31 @@ export interface TraceListResponse {
   total: number;
 }
 
+/** GET /api/sites: what the model calls, tools and agents made at one line of code did, over recent runs. */
+export interface SiteRollup {
+  path: string;
+  line: number;
+  function?: string;
+  /** What is made here: model calls, a tool, an agent, … (the most frequent kind). */
+  kind: GenAiKind;
+  calls: number;
+  errors: number;
+  /** Model calls: tokens as the run totals count them (each call once), and per model. */
+  usage: Usage;
+  medianInput: number;
+  medianOutput: number;
+  costUsd: number | null;
+  unpricedCalls: number;
+  models: { model: string; calls: number; usage: Usage; costUsd: number | null }[];
+  /** Latency of the calls, from their span times. */
+  p50Ms: number;
+  p95Ms: number;
+  /** The newest runs that went through this line, newest first (at most 5). */
+  recent: { traceId: string; spanId: string; startTimeUnixNano: Nanos }[];
+  /** Input tokens growing turn over turn within a conversation at this line (token creep). */
+  creep?: { conversationId: string; turns: number; firstInput: number; lastInput: number; ratio: number };
+}
+
 // ---- live feed (/ws) ----
 
 /** The receiver loads its data directory after it starts listening (GET /api/status, `history` messages). */

@@ -73,6 +73,10 @@ const K = {
   // on every span and can be large, so its previews are made at query time).
   toolArgs: ['gen_ai.tool.call.arguments', 'ai.toolCall.args', 'ai.toolCall.input', 'traceloop.entity.input'],
   finish: ['gen_ai.response.finish_reasons', 'llm.finish_reason', 'ai.response.finishReason', 'gen_ai.completion.0.finish_reason'],
+  // Where the step was made (the capture helpers set these; semconv 1.30+ and the older names).
+  codeFile: ['code.file.path', 'code.filepath'],
+  codeLine: ['code.line.number', 'code.lineno'],
+  codeFunction: ['code.function.name', 'code.function'],
 } as const;
 
 const DETECT = ['openinference.span.kind', 'ai.operationId', 'traceloop.span.kind', 'llm.request.type', 'logfire.span_type',
@@ -182,6 +186,12 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
   if (agentId !== undefined) view.agentId = agentId;
   const conv = firstStr(a, K.conversation);
   if (conv !== undefined) view.conversationId = conv;
+  // The call site from attributes (query time adds stack frames and more: source/locate.ts).
+  const file = firstStr(a, K.codeFile), line = firstNum(a, K.codeLine);
+  if (file !== undefined && line !== undefined && line > 0) {
+    const fn = firstStr(a, K.codeFunction);
+    view.source = [fn !== undefined ? { path: file, line, function: fn, how: 'attribute', confidence: 1 } : { path: file, line, how: 'attribute', confidence: 1 }];
+  }
   if (kind === 'tool') {
     const tn = firstStr(a, K.toolName);
     if (tn !== undefined) view.toolName = tn;

@@ -4,6 +4,8 @@ import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
 import { spanResponse, traceJson, treeJson } from '../store/views';
 import { writeStream } from './jsonStream';
+import { siteRollups } from '../analysis/sites';
+import { msOfNanos } from '../time';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
 import { PROTOCOL_VERSION } from '../protocol';
@@ -58,6 +60,15 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     if (req.method === 'DELETE' && !sub) {
       return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
     }
+  }
+  if (p === '/api/sites' && req.method === 'GET') {
+    // Runs that started at or after `since` (epoch ms), or all the store holds.
+    const sinceRaw = url.searchParams.get('since');
+    const since = sinceRaw ? Number(sinceRaw) : 0;
+    if (!Number.isFinite(since) || since < 0) return json(res, 400, { error: 'since must be epoch milliseconds' });
+    const runs = [...store.entries()].filter((e) => e.summary.spanCount > 0 && msOfNanos(e.summary.startTimeUnixNano) >= since)
+      .map((e) => ({ summary: e.summary, spans: e.spans.values(), countsUsage: (id: string) => e.countsUsage(id) }));
+    return json(res, 200, { sites: siteRollups(runs, { file: url.searchParams.get('file') ?? undefined }) });
   }
   if (p === '/api/metrics' && req.method === 'GET') return json(res, 200, { points: ingest.metrics });
   if (p === '/api/status' && req.method === 'GET') {

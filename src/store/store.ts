@@ -144,6 +144,11 @@ export class TraceStore {
     return evicted;
   }
 
+  /** Every run, in order of first arrival. */
+  entries(): IterableIterator<TraceEntry> {
+    return this.traces.values();
+  }
+
   get(traceId: string): TraceEntry | undefined {
     return this.traces.get(traceId);
   }

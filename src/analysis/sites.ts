@@ -1,0 +1,134 @@
+// Call-site rollups: the GenAI steps of recent runs grouped by the line of code that made them
+// (their source location from code.* attributes), with what the editor shows above that line:
+// calls, models, tokens, cost, latency percentiles, errors, the newest runs, and token creep
+// within a conversation. Pure: the server passes the runs in.
+import type { GenAiView, SiteRollup, TraceSummary, Usage } from '../protocol';
+import { durationMs, cmpNanos } from '../time';
+
+/** What the rollup needs of a stored span. */
+export interface SiteSpan {
+  spanId: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  status: { code: number };
+  genai?: GenAiView;
+}
+
+export interface SiteRun {
+  summary: TraceSummary;
+  spans: Iterable<SiteSpan>;
+  /** Whether a model call's usage is in the run's totals (each call counted once). */
+  countsUsage(spanId: string): boolean;
+}
+
+/** Input tokens at least this many times the first turn's flag token creep (the default of the setting to come). */
+export const CREEP_RATIO = 2;
+
+const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
+function add(u: Usage, v: Usage): void {
+  u.input += v.input; u.output += v.output; u.cacheRead += v.cacheRead; u.cacheCreation += v.cacheCreation; u.reasoning += v.reasoning;
+}
+/** Nearest-rank percentile of sorted values. */
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : 0;
+}
+
+interface Call { traceId: string; spanId: string; start: string; ms: number; error: boolean; g: GenAiView; counts: boolean; conversationId?: string }
+
+/**
+ * Rollups per line, for the runs given (newest first or not), optionally only for paths that end
+ * with `file` (or that `file` ends with: telemetry paths may come from another machine).
+ */
+export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string } = {}): SiteRollup[] {
+  const norm = (p: string) => p.replace(/\\/g, '/');
+  const file = opts.file ? norm(opts.file) : undefined;
+  const bySite = new Map<string, { path: string; line: number; fn?: string; calls: Call[] }>();
+  for (const run of runs) {
+    for (const s of run.spans) {
+      const g = s.genai;
+      const at = g?.source?.[0];
+      if (!g || !at) continue;
+      const path = norm(at.path);
+      if (file && !(path.endsWith(file) || file.endsWith(path.replace(/^\.?\//, '')))) continue;
+      // A model call counts once: a framework's span over the provider's is not a call of its own.
+      const counts = g.kind === 'llm' ? run.countsUsage(s.spanId) || !g.usage : true;
+      if (g.kind === 'llm' && !counts) continue;
+      const key = `${path}:${at.line}`;
+      let site = bySite.get(key);
+      if (!site) bySite.set(key, (site = { path, line: at.line, ...(at.function ? { fn: at.function } : {}), calls: [] }));
+      site.calls.push({
+        traceId: run.summary.traceId, spanId: s.spanId, start: s.startTimeUnixNano, ms: durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
+        error: s.status.code === 2, g, counts, ...((g.conversationId ?? run.summary.conversationId) ? { conversationId: g.conversationId ?? run.summary.conversationId } : {}),
+      });
+    }
+  }
+  return [...bySite.values()].map((site) => rollup(site.path, site.line, site.fn, site.calls)).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
+}
+
+function rollup(path: string, line: number, fn: string | undefined, calls: Call[]): SiteRollup {
+  const kinds = new Map<string, number>();
+  for (const c of calls) kinds.set(c.g.kind, (kinds.get(c.g.kind) ?? 0) + 1);
+  const kind = [...kinds].sort((a, b) => b[1] - a[1])[0]![0] as SiteRollup['kind'];
+  const usage = zero();
+  const models = new Map<string, SiteRollup['models'][number]>();
+  let costUsd: number | null = null, unpriced = 0;
+  const inputs: number[] = [], outputs: number[] = [];
+  for (const c of calls) {
+    const u = c.g.kind === 'llm' ? c.g.usage : undefined;
+    if (!u) continue;
+    add(usage, u);
+    inputs.push(u.input);
+    outputs.push(u.output);
+    const model = c.g.responseModel ?? c.g.requestModel ?? '(unknown model)';
+    let m = models.get(model);
+    if (!m) models.set(model, (m = { model, calls: 0, usage: zero(), costUsd: null }));
+    m.calls++;
+    add(m.usage, u);
+    if (c.g.costUsd === null || c.g.costUsd === undefined) unpriced++;
+    else { costUsd = (costUsd ?? 0) + c.g.costUsd; m.costUsd = (m.costUsd ?? 0) + c.g.costUsd; }
+  }
+  const ms = calls.map((c) => c.ms).sort((a, b) => a - b);
+  const newest = calls.slice().sort((a, b) => cmpNanos(b.start, a.start));
+  const seen = new Set<string>();
+  const recent: SiteRollup['recent'] = [];
+  for (const c of newest) {
+    if (seen.has(c.traceId)) continue;
+    seen.add(c.traceId);
+    recent.push({ traceId: c.traceId, spanId: c.spanId, startTimeUnixNano: c.start as SiteRollup['recent'][number]['startTimeUnixNano'] });
+    if (recent.length === 5) break;
+  }
+  const out: SiteRollup = {
+    path, line, kind, calls: calls.length, errors: calls.filter((c) => c.error).length, usage,
+    medianInput: pct(inputs.sort((a, b) => a - b), 0.5), medianOutput: pct(outputs.sort((a, b) => a - b), 0.5),
+    costUsd, unpricedCalls: unpriced, models: [...models.values()].sort((a, b) => b.calls - a.calls),
+    p50Ms: pct(ms, 0.5), p95Ms: pct(ms, 0.95), recent,
+  };
+  if (fn) out.function = fn;
+  const creep = creepOf(calls);
+  if (creep) out.creep = creep;
+  return out;
+}
+
+/**
+ * Token creep: within one conversation, the input tokens of the model calls made here, in order,
+ * reach CREEP_RATIO times the first turn's, or grow at every turn over three turns or more. The
+ * conversation where it is worst.
+ */
+function creepOf(calls: Call[]): SiteRollup['creep'] {
+  const byConv = new Map<string, number[]>();
+  for (const c of calls.slice().sort((a, b) => cmpNanos(a.start, b.start))) {
+    if (!c.conversationId || c.g.kind !== 'llm' || !c.g.usage) continue;
+    let list = byConv.get(c.conversationId);
+    if (!list) byConv.set(c.conversationId, (list = []));
+    list.push(c.g.usage.input);
+  }
+  let worst: SiteRollup['creep'];
+  for (const [conversationId, inputs] of byConv) {
+    if (inputs.length < 2 || inputs[0]! <= 0) continue;
+    const first = inputs[0]!, last = inputs[inputs.length - 1]!;
+    const ratio = last / first;
+    const steady = inputs.length >= 3 && inputs.every((v, i) => i === 0 || v > inputs[i - 1]!);
+    if ((ratio >= CREEP_RATIO || steady) && (!worst || ratio > worst.ratio)) worst = { conversationId, turns: inputs.length, firstInput: first, lastInput: last, ratio };
+  }
+  return worst;
+}
