@@ -37,6 +37,8 @@ await Promise.all([
   existsSync('webview/main.ts') &&
     esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: ['chrome120'], sourcemap: !production,
       minify: production, logLevel: 'warning', entryPoints: { ui: 'webview/main.ts' }, outdir: 'dist' }),
+  // The capture helper injected into the user's Node apps: one file, nothing to resolve at run time.
+  esbuild.build({ ...node, entryPoints: { 'capture-node': 'capture/node/register.ts' }, outdir: 'dist' }),
   // The demo app uses the OpenTelemetry SDK from devDependencies, like any app would.
   esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist', packages: 'external' }),
   esbuild.build({ ...node, sourcemap: true, entryPoints: walk('test', /\.(test|helper|suite)\.ts$|^helpers?\.ts$/).concat(walk('test/helpers', /\.ts$/), walk('test/vscode/suite', /^index\.ts$/)),

@@ -6,6 +6,10 @@ export interface CaptureOptions {
   trusted: boolean;
   batchDelayMs: number;
   messageContent: boolean;
+  /** Record where in the code each GenAI span was started (the Node helper, `nodeHelper`). */
+  callSites?: boolean;
+  /** The shipped Node capture helper (dist/capture-node.js). */
+  nodeHelper?: string;
 }
 
 /** The variables injected, and what each is for (the README lists the same). */
@@ -16,11 +20,14 @@ export const CAPTURE_VARIABLES: Record<string, string> = {
   OTEL_BLRP_SCHEDULE_DELAY: 'the same for log records (GenAI events)',
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'OpenTelemetry GenAI instrumentations record prompts and outputs',
   TRACELOOP_TRACE_CONTENT: 'OpenLLMetry records prompts and outputs',
+  NODE_OPTIONS: 'appended: --require of the call-site helper, which puts code.* attributes (file, line, function) on GenAI spans of Node apps',
 };
 
 export interface CapturePlan {
   /** Variables to set; empty when nothing is injected. */
   env: Record<string, string>;
+  /** Text to append to variables (NODE_OPTIONS: the app's own options stay). */
+  append: Record<string, string>;
   /** Why nothing is injected, or which variables were left to the user. */
   notes: string[];
 }
@@ -31,8 +38,8 @@ export interface CapturePlan {
  * alone (the user chose it).
  */
 export function capturePlan(endpoint: string, o: CaptureOptions, existing: Record<string, string | undefined> = {}): CapturePlan {
-  if (!o.inject) return { env: {}, notes: ['capture injection is off (agentLens.capture.injectEnvironment)'] };
-  if (!o.trusted) return { env: {}, notes: ['this workspace is not trusted: nothing is injected into its terminals and debug sessions'] };
+  if (!o.inject) return { env: {}, append: {}, notes: ['capture injection is off (agentLens.capture.injectEnvironment)'] };
+  if (!o.trusted) return { env: {}, append: {}, notes: ['this workspace is not trusted: nothing is injected into its terminals and debug sessions'] };
   const all: Record<string, string> = {
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -49,10 +56,18 @@ export function capturePlan(endpoint: string, o: CaptureOptions, existing: Recor
     if (existing[k] !== undefined && existing[k] !== '') notes.push(`${k} is already set in the editor's environment (${existing[k]}); left as it is`);
     else env[k] = v;
   }
-  return { env, notes };
+  const append: Record<string, string> = {};
+  if (o.callSites !== false && o.nodeHelper) {
+    // Quoted: NODE_OPTIONS splits on spaces, and extension folders can contain them.
+    append.NODE_OPTIONS = ` --require "${o.nodeHelper.replace(/"/g, '\\"')}"`;
+  } else if (o.callSites === false) notes.push('call sites are not recorded (agentLens.capture.callSites is off)');
+  return { env, append, notes };
 }
 
 /** A debug configuration's environment with the capture variables under it: the configuration's own win. */
-export function withCaptureEnv(configEnv: Record<string, string | null | undefined> | undefined, plan: CapturePlan): Record<string, string | null | undefined> {
-  return { ...plan.env, ...(configEnv ?? {}) };
+export function withCaptureEnv(configEnv: Record<string, string | null | undefined> | undefined, plan: CapturePlan, existing: Record<string, string | undefined> = {}): Record<string, string | null | undefined> {
+  const out: Record<string, string | null | undefined> = { ...plan.env, ...(configEnv ?? {}) };
+  // Appended to what the configuration (or else the editor's environment) has.
+  for (const [k, v] of Object.entries(plan.append)) out[k] = `${configEnv?.[k] ?? existing[k] ?? ''}${v}`.trim();
+  return out;
 }

@@ -75,7 +75,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   };
 
   // ---- capture environment ----
-  let plan: CapturePlan = { env: {}, notes: [] };
+  let plan: CapturePlan = { env: {}, append: {}, notes: [] };
   const applyCapture = () => {
     const client = connection.client;
     const coll = context.environmentVariableCollection;
@@ -84,16 +84,18 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     plan = capturePlan(client.endpoint, {
       inject: current['capture.injectEnvironment'], trusted: vscode.workspace.isTrusted,
       batchDelayMs: current['capture.batchDelayMs'], messageContent: current['capture.messageContent'],
+      callSites: current['capture.callSites'], nodeHelper: context.asAbsolutePath(path.join('dist', 'capture-node.js')),
     }, process.env);
     coll.persistent = false;
     coll.description = `Agent Lens: send OpenTelemetry to ${client.endpoint}`;
     for (const [k, v] of Object.entries(plan.env)) coll.replace(k, v);
+    for (const [k, v] of Object.entries(plan.append)) coll.append(k, v);
     for (const n of plan.notes) log.info(`capture: ${n}`);
     if (Object.keys(plan.env).length) log.info(`capture: terminals and debug sessions get ${Object.keys(plan.env).join(', ')}`);
   };
   life.register(vscode.debug.registerDebugConfigurationProvider('*', {
     resolveDebugConfiguration(_folder, config) {
-      if (Object.keys(plan.env).length) config.env = withCaptureEnv(config.env as Record<string, string> | undefined, plan);
+      if (Object.keys(plan.env).length || Object.keys(plan.append).length) config.env = withCaptureEnv(config.env as Record<string, string> | undefined, plan, process.env);
       return config;
     },
   }));

@@ -30,6 +30,7 @@ export const SETTINGS = {
   'server.retentionDays': { default: 7, effect: 'restart', check: num(1, 3650), describe: 'days, 1–3650' } as Spec<number>,
   'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
+  'capture.callSites': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?}: prices in USD per million tokens, numbers >= 0' } as Spec<PriceOverride[]>,
 } as const;

@@ -73,7 +73,13 @@ test('capture environment: injected when trusted and on, never over what the use
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true', TRACELOOP_TRACE_CONTENT: 'true',
   });
   // Every variable injected is documented (the README lists CAPTURE_VARIABLES).
-  assert.deepEqual(Object.keys(p.env).sort(), Object.keys(CAPTURE_VARIABLES).sort());
+  const withHelper = capturePlan('http://127.0.0.1:4318', { ...on, nodeHelper: '/ext dir/dist/capture-node.js' });
+  assert.deepEqual(withHelper.append, { NODE_OPTIONS: ' --require "/ext dir/dist/capture-node.js"' });
+  assert.deepEqual([...Object.keys(withHelper.env), ...Object.keys(withHelper.append)].sort(), Object.keys(CAPTURE_VARIABLES).sort());
+  assert.deepEqual(capturePlan('http://x', { ...on, nodeHelper: '/h.js', callSites: false }).append, {});
+  // Appended to the app's own NODE_OPTIONS: the configuration's, else the editor's environment's.
+  assert.equal(withCaptureEnv({ NODE_OPTIONS: '--max-old-space-size=4096' }, withHelper).NODE_OPTIONS, '--max-old-space-size=4096 --require "/ext dir/dist/capture-node.js"');
+  assert.equal(withCaptureEnv({}, withHelper, { NODE_OPTIONS: '--enable-source-maps' }).NODE_OPTIONS, '--enable-source-maps --require "/ext dir/dist/capture-node.js"');
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
   for (const k of Object.keys(CAPTURE_VARIABLES)) assert.ok(readme.includes(k), `README names ${k}`);
   assert.deepEqual(capturePlan('http://x', { ...on, trusted: false }).env, {});

@@ -1,0 +1,135 @@
+// Loaded into the user's Node app by `NODE_OPTIONS=--require …/capture-node.js` (the environment
+// Agent Lens injects into the editor's terminals and debug sessions). It records where in the
+// user's code each GenAI span was started: code.file.path, code.line.number, code.column.number,
+// code.function.name and a short code.stacktrace of user frames, set at span start.
+//
+// How, with no dependency: it watches OpenTelemetry's global API registry. When the app registers
+// its tracer provider (NodeSDK.start(), provider.register(), trace.setGlobalTracerProvider), the
+// prototype of that SDK's Tracer gets a startSpan that stamps GenAI spans; instrumentations given
+// the provider directly share that prototype. CommonJS and ES module apps alike.
+//
+// It must never break the app: without OpenTelemetry it does nothing, every failure of its own is
+// caught and logged once, and AGENT_LENS_CAPTURE=0 turns it off.
+import { isUserFrame, type Frame } from '../../src/source/stack';
+
+const KEY = Symbol.for('opentelemetry.js.api.1');
+const PATCHED = Symbol.for('agent-lens.capture.patched');
+const SELF = __filename;
+/** Names of spans to stamp besides the GenAI conventions' (AGENT_LENS_CAPTURE_SPAN_NAMES, a regular expression). */
+const EXTRA = (() => { try { return process.env.AGENT_LENS_CAPTURE_SPAN_NAMES ? new RegExp(process.env.AGENT_LENS_CAPTURE_SPAN_NAMES) : undefined; } catch { return undefined; } })();
+
+let failed = false;
+function fail(where: string, e: unknown): void {
+  if (failed) return;
+  failed = true;
+  try { process.stderr.write(`agent-lens capture: ${where} failed (${(e as Error)?.message ?? e}); call sites are not recorded in this process\n`); } catch { /* nothing to do */ }
+}
+
+const GENAI_KEYS = ['gen_ai.operation.name', 'gen_ai.request.model', 'gen_ai.tool.name', 'gen_ai.agent.name', 'gen_ai.system', 'gen_ai.provider.name',
+  'llm.request.type', 'openinference.span.kind', 'ai.operationId', 'traceloop.span.kind'];
+const GENAI_NAME = /^(chat|text_completion|generate_content|embeddings|invoke_agent|create_agent|execute_tool|invoke_workflow)( |$)|^ai\.|^openai\.|^anthropic\./;
+
+function isGenAi(name: string, attrs: Record<string, unknown> | undefined): boolean {
+  if (attrs) for (const k of GENAI_KEYS) if (attrs[k] !== undefined) return true;
+  return GENAI_NAME.test(name) || (EXTRA?.test(name) ?? false);
+}
+
+type CallSite = { getFileName(): string | null; getLineNumber(): number | null; getColumnNumber(): number | null; getFunctionName(): string | null; getTypeName?(): string | null; getMethodName?(): string | null };
+
+/** The user's frames of the current stack, innermost first, by V8's structured call sites. */
+function userFrames(): Frame[] {
+  const prep = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let sites: CallSite[] = [];
+  try {
+    Error.stackTraceLimit = 64;
+    Error.prepareStackTrace = (_e, s) => s;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder);
+    sites = holder.stack as CallSite[];
+  } finally {
+    Error.prepareStackTrace = prep;
+    Error.stackTraceLimit = limit;
+  }
+  const out: Frame[] = [];
+  for (const s of sites) {
+    let file = s.getFileName();
+    const line = s.getLineNumber();
+    if (!file || !line || file === SELF) continue;
+    if (file.startsWith('file://')) { try { file = decodeURIComponent(new URL(file).pathname); } catch { /* as it is */ } }
+    const f: Frame = { path: file, line };
+    const col = s.getColumnNumber();
+    if (col) f.column = col;
+    const fn = s.getFunctionName();
+    if (fn) f.function = fn;
+    if (isUserFrame(f)) out.push(f);
+    if (out.length === 8) break;
+  }
+  return out;
+}
+
+function stamp(span: { setAttribute?(k: string, v: unknown): unknown; isRecording?(): boolean }): void {
+  if (typeof span?.setAttribute !== 'function' || (span.isRecording && !span.isRecording())) return;
+  const frames = userFrames();
+  const f = frames[0];
+  if (!f) return;
+  span.setAttribute('code.file.path', f.path);
+  span.setAttribute('code.line.number', f.line);
+  if (f.column) span.setAttribute('code.column.number', f.column);
+  if (f.function) span.setAttribute('code.function.name', f.function);
+  span.setAttribute('code.stacktrace', frames.map((x) => `    at ${x.function ? `${x.function} (${x.path}:${x.line}:${x.column ?? 0})` : `${x.path}:${x.line}:${x.column ?? 0}`}`).join('\n'));
+}
+
+/** Gives this SDK's Tracer a startSpan that stamps GenAI spans (once per prototype). */
+function patchProvider(provider: { getTracer?(name: string): unknown } | undefined): void {
+  try {
+    const tracer = provider?.getTracer?.('agent-lens-capture');
+    const proto = tracer && Object.getPrototypeOf(tracer);
+    if (!proto || typeof proto.startSpan !== 'function' || proto[PATCHED]) return;
+    const original = proto.startSpan as (this: unknown, name: string, options?: { attributes?: Record<string, unknown> }, ctx?: unknown) => unknown;
+    proto.startSpan = function startSpan(this: unknown, name: string, options?: { attributes?: Record<string, unknown> }, ctx?: unknown) {
+      const span = original.call(this, name, options, ctx);
+      try {
+        if (!failed && isGenAi(String(name), options?.attributes) && options?.attributes?.['code.file.path'] === undefined) stamp(span as never);
+      } catch (e) { fail('recording a call site', e); }
+      return span;
+    };
+    proto[PATCHED] = true;
+  } catch (e) { fail('hooking the tracer', e); }
+}
+
+/** Watches `registry.trace`: the API sets its proxy provider there, then hands it the app's provider. */
+function watchRegistry(registry: Record<string, unknown>): void {
+  let trace = registry.trace as { setDelegate?(p: unknown): void; getDelegate?(): unknown } | undefined;
+  const hook = (proxy: typeof trace) => {
+    if (!proxy || typeof proxy.setDelegate !== 'function' || (proxy as Record<symbol, unknown>)[PATCHED]) return;
+    const set = proxy.setDelegate.bind(proxy);
+    proxy.setDelegate = (p: unknown) => { set(p); patchProvider(p as never); };
+    (proxy as Record<symbol, unknown>)[PATCHED] = true;
+    if (typeof proxy.getDelegate === 'function') patchProvider(proxy.getDelegate() as never);
+  };
+  hook(trace);
+  Object.defineProperty(registry, 'trace', {
+    configurable: true, enumerable: true,
+    get: () => trace,
+    set: (v) => { trace = v; try { hook(v); } catch (e) { fail('watching the provider', e); } },
+  });
+}
+
+function install(): void {
+  if (process.env.AGENT_LENS_CAPTURE === '0') return;
+  const g = globalThis as Record<symbol, unknown>;
+  const existing = g[KEY] as Record<string, unknown> | undefined;
+  if (existing) { watchRegistry(existing); return; }
+  let registry: Record<string, unknown> | undefined;
+  Object.defineProperty(g, KEY, {
+    configurable: true, enumerable: false,
+    get: () => registry,
+    set: (v) => {
+      registry = v;
+      try { if (v && typeof v === 'object') watchRegistry(v as Record<string, unknown>); } catch (e) { fail('watching the OpenTelemetry API', e); }
+    },
+  });
+}
+
+try { install(); } catch (e) { fail('starting', e); }
