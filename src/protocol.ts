@@ -437,6 +437,8 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
 
 export type UiToHost =
   | { type: 'ready'; protocolVersion: number }
+  /** Open this code location in the editor (the path as the telemetry says it; the editor maps it). */
+  | { type: 'openSource'; path: string; line: number; column?: number }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
 
 export type HostToUi =

@@ -1,7 +1,7 @@
 // Step detail: the selected span as a developer reads it. The conversation as a transcript, tool
 // calls with their arguments and results, tokens and cost with where the price came from, errors
 // with their stack, and every raw attribute, event, log record and the resource, copyable.
-import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SpanDetailResponse, ToolCallLink } from '../src/protocol';
+import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SourceLocation, SpanDetailResponse, ToolCallLink } from '../src/protocol';
 import { copyButton, h, visible } from './dom';
 import { jsonText, jsonView, longText } from './jsonView';
 import { KIND_LABEL, OTLP_KIND, durationMs, fmtMs, fmtUsdExact, msOfNanos } from './format';
@@ -9,6 +9,8 @@ import { KIND_LABEL, OTLP_KIND, durationMs, fmtMs, fmtUsdExact, msOfNanos } from
 export interface DetailContext {
   /** Opens another span of the same run (a linked tool call). */
   select(spanId: string): void;
+  /** Opens a code location in the editor (absent in a browser tab: the location is shown to copy). */
+  openSource?(loc: SourceLocation): void;
   /** A span's display name, for links. */
   nameOf(spanId: string): string | undefined;
 }
@@ -144,6 +146,22 @@ export function pendingParentView(spanId: string, children: number): HTMLElement
     h('p', null, `Span ${spanId} is the parent of ${children} span(s) here, but it has not reached the receiver. Parents usually end, and are exported, after their children; if it never comes, the app lost the trace context (an orphaned span) or dropped it.`));
 }
 
+/** Where the step came from: a file:line chip that opens it in the editor, or why it is unknown. */
+function sourceChip(source: SourceLocation[] | undefined, ctx: DetailContext): HTMLElement {
+  const best = source?.[0];
+  if (!best) {
+    return h('p', { class: 'd-source muted' }, 'Source: not known. Run the app from a VS Code terminal or debug session (the call-site helper records it), or set code.file.path and code.line.number on the span.');
+  }
+  const name = best.path.split(/[/\\]/).pop() ?? best.path;
+  const label = `${name}:${best.line}${best.function ? ` ${best.function}` : ''}`;
+  const how = best.how === 'attribute' ? 'from the span\'s code attributes' : best.how === 'stack' ? (best.confidence >= 0.9 ? 'from the call\'s stack' : 'where an exception was raised') : `found by ${best.how}`;
+  const chip = ctx.openSource
+    ? h('button', { class: 'chip source', type: 'button', title: `${best.path}:${best.line} (${how}): open in the editor` }, visible(label))
+    : h('code', { class: 'chip source', title: `${best.path}:${best.line} (${how})` }, visible(label));
+  if (ctx.openSource) chip.addEventListener('click', () => ctx.openSource!(best));
+  return h('p', { class: 'd-source' }, 'Source: ', chip, copyButton(() => `${best.path}:${best.line}`, 'Copy location'), h('span', { class: 'muted' }, ` ${how}`));
+}
+
 /** Builds the detail pane for one span. */
 export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLElement {
   const s = d.span;
@@ -164,6 +182,7 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
     h('p', { class: 'd-ids' }, 'span ', h('code', null, s.spanId), copyButton(() => s.spanId, 'Copy span id'),
       s.parentSpanId ? h('span', null, ' parent ', h('code', null, s.parentSpanId)) : null)));
 
+  if (g) out.push(sourceChip(g.source, ctx));
   if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
 
   if (g && (g.kind === 'llm' || g.kind === 'embeddings' || g.usage)) {

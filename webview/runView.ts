@@ -215,6 +215,7 @@ export class RunView {
       const top = this.detail.scrollTop;
       fill(this.detail, detailView(d, {
         select: (id) => this.select(id),
+        ...(this.host.openSource ? { openSource: (loc) => this.host.openSource!(loc) } : {}),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));
       this.detail.dataset.loaded = spanId;

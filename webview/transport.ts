@@ -11,6 +11,8 @@ export interface Host {
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void;
   /** The editor asks to show a run (webview only). */
   onOpen(cb: (traceId: string, spanId?: string) => void): void;
+  /** Opens a code location in the editor; absent where there is no editor (a browser tab). */
+  openSource?(loc: { path: string; line: number; column?: number }): void;
 }
 
 class Listeners<A extends unknown[]> {
@@ -160,6 +162,10 @@ export class PostMessageHost implements Host {
   onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
   onOpen(cb: (traceId: string, spanId?: string) => void): void { this.open.add(cb); }
+
+  openSource(loc: { path: string; line: number; column?: number }): void {
+    this.post({ type: 'openSource', path: loc.path, line: loc.line, ...(loc.column ? { column: loc.column } : {}) });
+  }
 }
 
 export function hostForPage(): Host {

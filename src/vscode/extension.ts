@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { Connection, type ConnectionState } from './connection';
 import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
+import { openSource, type SourceArg } from './openSource';
 import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
 import { StatusBar } from './statusBar';
@@ -181,6 +182,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       validateInput: (v) => (TRACE_ID.test(v.trim()) ? undefined : 'a trace id is 32 hexadecimal digits') });
     if (id) panel.show(id.trim().toLowerCase());
   });
+  reg('agentLens.openSource', (arg) => openSource(arg as SourceArg));
   reg('agentLens.copyTraceId', async (arg) => {
     const id = traceIdOf(arg);
     if (id) { await vscode.env.clipboard.writeText(id); void vscode.window.setStatusBarMessage(`Copied trace id ${id}`, 3000); }

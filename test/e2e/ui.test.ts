@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import * as fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { trace, context as otelContext } from '@opentelemetry/api';
@@ -41,9 +42,13 @@ after(async () => {
 });
 
 /** Runs the agent; its trace id, and its first start and last end as the SDK stamped them. */
+const AGENT_APP = path.join(__dirname, '..', 'helpers', 'agentRun.js');
+
 async function agentRunTimed(): Promise<{ traceId: string; startNs: string; endNs: string }> {
+  // Under the call-site helper, as an app started from the editor is.
   const { stdout } = await promisify(execFile)(process.execPath,
-    [path.join(__dirname, '..', 'helpers', 'agentRun.js'), 'otel', `http://127.0.0.1:${server.httpPort}`, mock.url], { timeout: 60_000 });
+    [AGENT_APP, 'otel', `http://127.0.0.1:${server.httpPort}`, mock.url],
+    { timeout: 60_000, env: { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, '..', '..', 'dist', 'capture-node.js')}` } });
   return JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string; startNs: string; endNs: string };
 }
 
@@ -95,6 +100,9 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   await page.waitForSelector(`.detail[data-loaded="${llmId}"]`);
   assert.equal(await page.evaluate(() => document.activeElement?.className), 'detail');
   const detail = page.locator('.detail');
+  // Where it was made: the app's create(...) line (read from its source), as text to copy in a browser tab.
+  const createLine = fs.readFileSync(AGENT_APP, 'utf8').split('\n').findIndex((l) => l.includes('client.chat.completions.create(')) + 1;
+  assert.match(await detail.locator('.d-source').textContent() ?? '', new RegExp(`^Source: agentRun\\.js:${createLine}( \\S+)?copy from the span's code attributes`));
   assert.match(await detail.locator('.role-system').textContent() ?? '', new RegExp(AGENT.system.slice(0, 30)));
   assert.match(await detail.locator('.msg.role-user').first().textContent() ?? '', /Plan a weekend in Lisbon/);
   // Both tool calls with their arguments, linked to the spans that ran them.

@@ -121,4 +121,19 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(got.e, plan.env.OTEL_EXPORTER_OTLP_ENDPOINT);
     assert.equal(got.d, '999');
   });
+
+  test('go to source: a path from a container opens the workspace file beside, at the line, the call selected', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(root, 'shop', 'agent_under_test.py');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'import openai\n\ndef plan(q):\n    reply = client.chat.completions.create(model="gpt-4o-mini")\n    return reply\n');
+    // The app ran in a container whose code lives in /app: only the tail of the path is shared.
+    const opened = await vscode.commands.executeCommand<boolean>('agentLens.openSource', { path: '/app/shop/agent_under_test.py', line: 4 });
+    assert.equal(opened, true);
+    const ed = await until('the editor', () => vscode.window.activeTextEditor?.document.uri.fsPath === file && vscode.window.activeTextEditor);
+    assert.equal(ed.selection.start.line, 3);
+    assert.equal(ed.document.getText(ed.selection), 'reply = client.chat.completions.create(model="gpt-4o-mini")');
+    // A path that is nowhere here says so and opens nothing.
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openSource', { path: '/elsewhere/missing_module.py', line: 1 }), false);
+  });
 });
