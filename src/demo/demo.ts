@@ -50,7 +50,6 @@ async function chat(baseUrl: string, messages: Msg[], tools: unknown[] | undefin
       'gen_ai.request.temperature': 0.2, 'server.address': '127.0.0.1',
       'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: SYSTEM }]),
       'gen_ai.input.messages': JSON.stringify(toOtel(messages)),
-      'code.function.name': 'chat', 'code.file.path': 'src/demo/demo.ts',
     });
     const res = await fetch(`${baseUrl}/chat/completions`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },

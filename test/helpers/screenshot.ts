@@ -13,7 +13,8 @@ import { tmpDir } from './server';
   const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'serve', '--json', '--http-port', '0', '--grpc-port', '0', '--data-dir', tmpDir(), '--token', 'shot'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = JSON.parse(await new Promise<string>((r) => readline.createInterface({ input: child.stdout! }).once('line', r))) as { httpPort: number };
   const base = `http://127.0.0.1:${ready.httpPort}`;
-  execFileSync(process.execPath, [path.join(root, 'dist', 'demo.js')], { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: base }, stdio: 'inherit' });
+  // As `npm run demo` runs it: under the call-site helper.
+  execFileSync(process.execPath, ['--require', path.join(root, 'dist', 'capture-node.js'), path.join(root, 'dist', 'demo.js')], { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: base }, stdio: 'inherit' });
   const b = await openBrowser({ width: 1440, height: 900, colorScheme: dark ? 'dark' : 'light' });
   await b.page.goto(`${base}/?token=shot`);
   // The second turn: the booking, with a failed tool call and its retry.
