@@ -10,6 +10,7 @@ import { Connection, type ConnectionState } from './connection';
 import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
 import { openSource, type SourceArg } from './openSource';
+import { CallSites } from './callSites';
 import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
 import { StatusBar } from './statusBar';
@@ -66,6 +67,11 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
 
   const runs = new RunsTree();
   const panel = life.register(new RunPanel(context.extensionUri, (l) => log.info(l)));
+  const sites = life.register(new CallSites({
+    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], log: (m) => log.info(m),
+  }));
+  life.register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, sites));
+  life.register(vscode.languages.registerHoverProvider({ scheme: 'file' }, sites));
   const status = life.register(new StatusBar());
   const view = life.register(vscode.window.createTreeView('agentLens.runs', { treeDataProvider: runs, showCollapseAll: true }));
 
@@ -115,6 +121,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
         runs.onFeed(m);
         panel.onFeed(m);
         if (m.type === 'summaries' || m.type === 'removed') updateStatus();
+        if (m.type === 'summaries' || m.type === 'removed' || m.type === 'resync' || m.type === 'history') sites.refresh();
         // Live updates were left out: the list is loaded again (the webview reloads its own view).
         if (m.type === 'resync') { log.info(`live feed: ${m.reason}; reloading the runs`); void reload(); }
         if (m.type === 'history') {
@@ -124,10 +131,12 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       }) });
       void reload();
       panel.setClient(c, 'connected');
+      sites.setClient(c);
       view.message = undefined;
       void vscode.commands.executeCommand('setContext', 'agentLens.connected', true);
     } else {
       panel.setClient(undefined, s.kind === 'connecting' ? 'connecting' : 'disconnected', s.kind === 'connecting' ? s.detail : s.message);
+      sites.setClient(undefined);
       void vscode.commands.executeCommand('setContext', 'agentLens.connected', false);
       // Said above the runs (which stay as they were) until the receiver is back.
       view.message = s.kind === 'connecting' ? `Agent Lens: ${s.detail}…` : `Agent Lens: ${s.message}`;
@@ -157,6 +166,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     current = loadSettings(log);
     const effect = effectOf(keys);
     log.info(`settings changed (${keys.join(', ')}): ${effect === 'restart' ? 'restarting the receiver' : effect === 'environment' ? 'updating the capture environment' : 'nothing to do'}`);
+    if (keys.some((k) => k.startsWith('codeLens.'))) sites.refresh(0);
     if (effect === 'restart') void connection.restart();
     else if (effect === 'environment') applyCapture();
   }));

@@ -32,6 +32,8 @@ export const SETTINGS = {
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
   'capture.callSites': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'codeLens.enabled': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'codeLens.windowMinutes': { default: 60, effect: 'none', check: num(1, 43200), describe: 'minutes, 1–43200' } as Spec<number>,
   'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?}: prices in USD per million tokens, numbers >= 0' } as Spec<PriceOverride[]>,
 } as const;
 

@@ -122,6 +122,46 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(got.d, '999');
   });
 
+  test('call sites: a lens above the line that made model calls, with figures from the runs, updated as runs arrive', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(root, 'shop', 'planner_under_test.py');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'def plan(q):\n    return client.chat.completions.create(model="gpt-4o-mini")\n');
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'lens-test' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const sendCall = (input: number, output: number) => {
+      const s = provider.getTracer('t').startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output,
+        'code.file.path': file, 'code.line.number': 2, 'code.function.name': 'plan' } });
+      s.end();
+    };
+    sendCall(1200, 40);
+    await provider.forceFlush();
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const lens = async (want: RegExp) => until(`a lens like ${want}`, async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      const l = lenses?.find((x) => x.command && want.test(x.command.title));
+      return l;
+    });
+    const { calcPrice } = await import('@pydantic/genai-prices');
+    const one = await lens(/1 model call/);
+    assert.equal(one.range.start.line, 1);
+    assert.match(one.command!.title, /gpt-4o-mini · median 1\.2k in \/ 40 out/);
+    const cost = calcPrice({ input_tokens: 1200, output_tokens: 40 }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
+    assert.ok(one.command!.title.includes(`$${cost.toFixed(4)}`), `${one.command!.title} vs genai-prices ${cost}`);
+    assert.equal(one.command!.command, 'agentLens.openRun');
+    // Another run arrives: the lens follows.
+    sendCall(1800, 60);
+    await provider.forceFlush();
+    const two = await lens(/2 model calls/);
+    assert.match(two.command!.title, /median 1\.2k in \/ 40 out|median 1\.8k in \/ 60 out/);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(1, 10));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+    assert.match(text, /\| gpt\\-4o\\-mini \| 2 \| 3000 \| 100 \|/);
+    await provider.shutdown();
+  });
+
   test('go to source: a path from a container opens the workspace file beside, at the line, the call selected', async () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const file = path.join(root, 'shop', 'agent_under_test.py');

@@ -1,0 +1,45 @@
+// What a call site's CodeLens and hover say, from its rollup (GET /api/sites). Editor-free: the
+// figures are formatted by src/format.ts, as the run view formats them.
+import type { SiteRollup } from '../protocol';
+import { fmtMs, fmtTokens, fmtUsd } from '../format';
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+/** Text from telemetry (model names, paths) as literal Markdown: no link or markup can come from it. */
+const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+
+/** One line above the code: what was made here, how much, how fast, how often it failed. */
+export function lensTitle(s: SiteRollup): string {
+  const parts: string[] = [];
+  if (s.kind === 'llm') {
+    parts.push(`$(sparkle) ${plural(s.calls, 'model call')}`);
+    if (s.models.length) parts.push(s.models.map((m) => m.model).slice(0, 2).join(', ') + (s.models.length > 2 ? ` +${s.models.length - 2}` : ''));
+    parts.push(`median ${fmtTokens(s.medianInput)} in / ${fmtTokens(s.medianOutput)} out`);
+    if (s.costUsd !== null) parts.push(`${fmtUsd(s.costUsd)} (${fmtUsd(s.costUsd / Math.max(1, s.calls - s.unpricedCalls))}/call)${s.unpricedCalls ? ` + ${s.unpricedCalls} unpriced` : ''}`);
+    else parts.push('price unknown');
+  } else {
+    const icon = s.kind === 'tool' ? '$(tools)' : s.kind === 'agent' ? '$(hubot)' : '$(pulse)';
+    parts.push(`${icon} ${plural(s.calls, s.kind === 'tool' ? 'tool call' : s.kind === 'agent' ? 'agent run' : 'step')}`);
+  }
+  parts.push(`p50 ${fmtMs(s.p50Ms)}`, `p95 ${fmtMs(s.p95Ms)}`);
+  if (s.errors) parts.push(`$(error) ${plural(s.errors, 'error')}`);
+  if (s.creep) parts.push(`$(warning) input ×${s.creep.ratio.toFixed(1)} over ${s.creep.turns} turns`);
+  return parts.join(' · ');
+}
+
+/** The hover: per model, token classes, token creep, and the newest runs (links open them). */
+export function hoverMarkdown(s: SiteRollup, openRunCommand: (traceId: string) => string): string {
+  const lines = [`**Agent Lens** · ${esc(s.path)}:${s.line}${s.function ? ` (${esc(s.function)})` : ''}`, ''];
+  if (s.kind === 'llm') {
+    lines.push('| model | calls | input | output | cache read | reasoning | cost |', '|---|---:|---:|---:|---:|---:|---:|');
+    for (const m of s.models) {
+      lines.push(`| ${esc(m.model)} | ${m.calls} | ${m.usage.input} | ${m.usage.output} | ${m.usage.cacheRead} | ${m.usage.reasoning} | ${m.costUsd === null ? 'unknown' : fmtUsd(m.costUsd)} |`);
+    }
+    lines.push('');
+  }
+  lines.push(`${plural(s.calls, 'call')} · p50 ${fmtMs(s.p50Ms)} · p95 ${fmtMs(s.p95Ms)} · ${plural(s.errors, 'error')}`);
+  if (s.creep) {
+    lines.push('', `$(warning) **Token creep** in conversation ${esc(s.creep.conversationId)}: input grew from ${s.creep.firstInput} to ${s.creep.lastInput} tokens over ${s.creep.turns} turns (×${s.creep.ratio.toFixed(1)}).`);
+  }
+  if (s.recent.length) lines.push('', `Newest runs: ${s.recent.map((r) => `[${r.traceId.slice(0, 8)}](${openRunCommand(r.traceId)})`).join(' · ')}`);
+  return lines.join('\n');
+}
