@@ -439,6 +439,8 @@ export type UiToHost =
   | { type: 'ready'; protocolVersion: number }
   /** Open this code location in the editor (the path as the telemetry says it; the editor maps it). */
   | { type: 'openSource'; path: string; line: number; column?: number }
+  /** Find where a tool, agent or prompt (by its text) is defined in the workspace, and open it. */
+  | { type: 'openDefinition'; kind: 'tool' | 'agent' | 'prompt'; name: string }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
 
 export type HostToUi =

@@ -11,6 +11,8 @@ export interface DetailContext {
   select(spanId: string): void;
   /** Opens a code location in the editor (absent in a browser tab: the location is shown to copy). */
   openSource?(loc: SourceLocation): void;
+  /** Finds and opens a tool's, agent's or prompt's definition in the editor (absent in a browser tab). */
+  openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
   /** A span's display name, for links. */
   nameOf(spanId: string): string | undefined;
 }
@@ -162,6 +164,20 @@ function sourceChip(source: SourceLocation[] | undefined, ctx: DetailContext): H
   return h('p', { class: 'd-source' }, 'Source: ', chip, copyButton(() => `${best.path}:${best.line}`, 'Copy location'), h('span', { class: 'muted' }, ` ${how}`));
 }
 
+/** In the editor: find where the tool, the agent, or the model call's system prompt is written. */
+function definitionButton(g: NonNullable<ApiSpan['genai']>, open: NonNullable<DetailContext['openDefinition']>): HTMLElement | null {
+  const system = g.systemInstructions?.find((p) => p.type === 'text') as { content?: string } | undefined
+    ?? g.inputMessages?.find((m) => m.role === 'system')?.parts.find((p) => p.type === 'text') as { content?: string } | undefined;
+  const target: ['tool' | 'agent' | 'prompt', string, string] | undefined =
+    g.kind === 'tool' && g.toolName ? ['tool', g.toolName, `the tool ${g.toolName}`]
+    : g.kind === 'agent' && g.agentName ? ['agent', g.agentName, `the agent ${g.agentName}`]
+    : g.kind === 'llm' && system?.content ? ['prompt', system.content, 'the system prompt'] : undefined;
+  if (!target) return null;
+  const b = h('button', { class: 'chip source', type: 'button', title: 'search the workspace for it' }, `Find ${visible(target[2])}`);
+  b.addEventListener('click', () => open(target[0], target[1]));
+  return h('p', { class: 'd-source' }, 'Definition: ', b);
+}
+
 /** Builds the detail pane for one span. */
 export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLElement {
   const s = d.span;
@@ -183,6 +199,8 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
       s.parentSpanId ? h('span', null, ' parent ', h('code', null, s.parentSpanId)) : null)));
 
   if (g) out.push(sourceChip(g.source, ctx));
+  const def = g && ctx.openDefinition ? definitionButton(g, ctx.openDefinition) : null;
+  if (def) out.push(def);
   if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
 
   if (g && (g.kind === 'llm' || g.kind === 'embeddings' || g.usage)) {

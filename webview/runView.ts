@@ -216,6 +216,7 @@ export class RunView {
       fill(this.detail, detailView(d, {
         select: (id) => this.select(id),
         ...(this.host.openSource ? { openSource: (loc) => this.host.openSource!(loc) } : {}),
+        ...(this.host.openDefinition ? { openDefinition: (kind, name) => this.host.openDefinition!(kind, name) } : {}),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));
       this.detail.dataset.loaded = spanId;

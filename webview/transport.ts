@@ -13,6 +13,8 @@ export interface Host {
   onOpen(cb: (traceId: string, spanId?: string) => void): void;
   /** Opens a code location in the editor; absent where there is no editor (a browser tab). */
   openSource?(loc: { path: string; line: number; column?: number }): void;
+  /** Finds and opens where a tool, agent or prompt is defined (editor only). */
+  openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
 }
 
 class Listeners<A extends unknown[]> {
@@ -162,6 +164,10 @@ export class PostMessageHost implements Host {
   onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
   onOpen(cb: (traceId: string, spanId?: string) => void): void { this.open.add(cb); }
+
+  openDefinition(kind: 'tool' | 'agent' | 'prompt', name: string): void {
+    this.post({ type: 'openDefinition', kind, name });
+  }
 
   openSource(loc: { path: string; line: number; column?: number }): void {
     this.post({ type: 'openSource', path: loc.path, line: loc.line, ...(loc.column ? { column: loc.column } : {}) });

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { Connection, type ConnectionState } from './connection';
 import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
-import { openSource, type SourceArg } from './openSource';
+import { openDefinition, openSource, type DefinitionArg, type SourceArg } from './openSource';
 import { CallSites } from './callSites';
 import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
@@ -193,6 +193,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     if (id) panel.show(id.trim().toLowerCase());
   });
   reg('agentLens.openSource', (arg) => openSource(arg as SourceArg));
+  reg('agentLens.openDefinition', (arg) => openDefinition(arg as DefinitionArg));
   reg('agentLens.copyTraceId', async (arg) => {
     const id = traceIdOf(arg);
     if (id) { await vscode.env.clipboard.writeText(id); void vscode.window.setStatusBarMessage(`Copied trace id ${id}`, 3000); }

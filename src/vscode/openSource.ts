@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mapPath } from '../source/pathMap';
+import { findDefinitions, type DefinitionKind } from '../source/definitions';
 
 export interface SourceArg { path: string; line: number; column?: number }
 
@@ -35,4 +36,30 @@ export async function openSource(arg: SourceArg): Promise<boolean> {
   const selection = new vscode.Range(line, startCol, line, text.range.end.character);
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, selection, preview: true });
   return true;
+}
+
+export interface DefinitionArg { kind: DefinitionKind; name: string }
+
+const SOURCE_GLOB = '**/*.{py,ts,tsx,js,jsx,mjs,cjs,java,kt,go,cs,rb,md,txt,prompt,yaml,yml,json,jinja,j2}';
+const SKIP_GLOB = '**/{node_modules,.git,dist,out,build,.venv,venv,__pycache__,site-packages,target,bin,obj}/**';
+
+/** Finds where a tool, agent or prompt is defined in the workspace (files up to 512 KB) and opens the best match. */
+export async function openDefinition(arg: DefinitionArg): Promise<boolean> {
+  if (!arg || !['tool', 'agent', 'prompt'].includes(arg.kind) || typeof arg.name !== 'string' || !arg.name.trim()) throw new Error('a definition needs a kind (tool, agent or prompt) and a name');
+  const uris = await vscode.workspace.findFiles(SOURCE_GLOB, SKIP_GLOB, 3000);
+  const files: [string, string][] = [];
+  for (const u of uris) {
+    try {
+      const stat = await vscode.workspace.fs.stat(u);
+      if (stat.size > 512 * 1024) continue;
+      files.push([u.fsPath, new TextDecoder().decode(await vscode.workspace.fs.readFile(u))]);
+    } catch { /* unreadable: skipped */ }
+  }
+  const best = findDefinitions(arg.kind, arg.name, files)[0];
+  if (!best) {
+    const what = arg.kind === 'prompt' ? 'this prompt\'s text' : `${arg.kind} "${arg.name}"`;
+    void vscode.window.showInformationMessage(`Agent Lens: no definition of ${what} found in the workspace's source files.`);
+    return false;
+  }
+  return openSource({ path: best.path, line: best.line, ...(best.column ? { column: best.column } : {}) });
 }

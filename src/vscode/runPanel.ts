@@ -85,6 +85,10 @@ export class RunPanel {
       for (const q of this.queue.splice(0)) this.post(q);
       return;
     }
+    if (m.type === 'openDefinition') {
+      void vscode.commands.executeCommand('agentLens.openDefinition', { kind: m.kind, name: m.name });
+      return;
+    }
     if (m.type === 'openSource') {
       void vscode.commands.executeCommand('agentLens.openSource', { path: m.path, line: m.line, column: m.column });
       return;

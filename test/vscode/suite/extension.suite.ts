@@ -162,6 +162,20 @@ suite('Agent Lens in VS Code', () => {
     await provider.shutdown();
   });
 
+  test('go to definition: a tool step opens the decorated function, an agent its definition, by name', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(root, 'desk', 'desk_agent_under_test.py');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'from strands import Agent, tool\n\n@tool\ndef refund_order_under_test(order_id: str) -> str:\n    return "ok"\n\ndesk = Agent(name="desk-under-test", tools=[refund_order_under_test])\n');
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openDefinition', { kind: 'tool', name: 'refund_order_under_test' }), true);
+    let ed = await until('the tool', () => vscode.window.activeTextEditor?.document.uri.fsPath === file && vscode.window.activeTextEditor);
+    assert.equal(ed.selection.start.line, 3);
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openDefinition', { kind: 'agent', name: 'desk-under-test' }), true);
+    ed = await until('the agent', () => vscode.window.activeTextEditor?.selection.start.line === 6 && vscode.window.activeTextEditor);
+    assert.match(ed.document.getText(ed.selection), /^desk = Agent\(name="desk-under-test"/);
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openDefinition', { kind: 'tool', name: 'a_tool_that_is_nowhere' }), false);
+  });
+
   test('go to source: a path from a container opens the workspace file beside, at the line, the call selected', async () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const file = path.join(root, 'shop', 'agent_under_test.py');
