@@ -5,11 +5,13 @@
 import * as vscode from 'vscode';
 import type { SiteRollup } from '../protocol';
 import type { ServerClient } from './client';
-import { mapPath } from '../source/pathMap';
+import { mapPath, type PathMapping } from '../source/pathMap';
 import { hoverMarkdown, lensTitle } from './siteText';
 
 export interface CallSiteOptions {
   enabled(): boolean;
+  /** agentLens.source.pathMappings, filled in. */
+  mappings(): PathMapping[];
   /** Recent runs only: this many minutes back. */
   windowMinutes(): number;
   log(msg: string): void;
@@ -42,8 +44,10 @@ export class CallSites implements vscode.CodeLensProvider, vscode.HoverProvider,
     if (!p) {
       const client = this.client;
       const since = Date.now() - this.o.windowMinutes() * 60_000;
-      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(file)}&since=${since}`)
-        .then((r) => r.sites.filter((s) => mapPath(s.path, { files: [file] }) === file.replace(/\\/g, '/') || s.path === file))
+      // Asked by file name (a mapped path shares no tail with this one); the mapping decides below.
+      const name = file.split(/[/\\]/).pop()!;
+      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}`)
+        .then((r) => r.sites.filter((s) => mapPath(s.path, { files: [file], mappings: this.o.mappings() }) === file.replace(/\\/g, '/') || s.path === file))
         .catch((e: Error) => { this.o.log(`call sites for ${file}: ${e.message}`); return []; });
       this.cache.set(file, p);
     }

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { Connection, type ConnectionState } from './connection';
 import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
-import { openDefinition, openSource, type DefinitionArg, type SourceArg } from './openSource';
+import { openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
 import { CallSites } from './callSites';
 import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
@@ -68,7 +68,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   const runs = new RunsTree();
   const panel = life.register(new RunPanel(context.extensionUri, (l) => log.info(l)));
   const sites = life.register(new CallSites({
-    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], log: (m) => log.info(m),
+    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], log: (m) => log.info(m), mappings: pathMappings,
   }));
   life.register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, sites));
   life.register(vscode.languages.registerHoverProvider({ scheme: 'file' }, sites));
@@ -166,7 +166,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     current = loadSettings(log);
     const effect = effectOf(keys);
     log.info(`settings changed (${keys.join(', ')}): ${effect === 'restart' ? 'restarting the receiver' : effect === 'environment' ? 'updating the capture environment' : 'nothing to do'}`);
-    if (keys.some((k) => k.startsWith('codeLens.'))) sites.refresh(0);
+    if (keys.some((k) => k.startsWith('codeLens.') || k === 'source.pathMappings')) sites.refresh(0);
     if (effect === 'restart') void connection.restart();
     else if (effect === 'environment') applyCapture();
   }));

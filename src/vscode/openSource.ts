@@ -4,13 +4,26 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mapPath } from '../source/pathMap';
+import { mapPath, type PathMapping } from '../source/pathMap';
 import { findDefinitions, type DefinitionKind } from '../source/definitions';
 
 export interface SourceArg { path: string; line: number; column?: number }
 
-/** The workspace file a reported path stands for, if any. */
+/** The path mappings of the setting agentLens.source.pathMappings, ${workspaceFolder} filled in. */
+export function pathMappings(): PathMapping[] {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+  const list = vscode.workspace.getConfiguration('agentLens').get<{ from?: unknown; to?: unknown }[]>('source.pathMappings') ?? [];
+  return list.filter((m) => typeof m?.from === 'string' && typeof m?.to === 'string' && m.from && m.to)
+    .map((m) => ({ from: m.from as string, to: (m.to as string).replace(/\$\{workspaceFolder\}/g, root) }));
+}
+
+/** The workspace file a reported path stands for, if any: a mapping first, then a path that exists here, then the longest shared tail. */
 export async function resolveSource(reported: string): Promise<vscode.Uri | undefined> {
+  const mappings = pathMappings();
+  for (const m of mappings) {
+    const mapped = mapPath(reported, { mappings: [m] });
+    if (mapped && fs.existsSync(mapped)) return vscode.Uri.file(mapped);
+  }
   if (path.isAbsolute(reported) && fs.existsSync(reported)) return vscode.Uri.file(reported);
   const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const name = reported.split(/[/\\]/).pop();

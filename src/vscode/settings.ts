@@ -12,6 +12,9 @@ interface Spec<T> { default: T; effect: Effect; check(v: unknown): v is T; descr
 const num = (min: number, max: number) => (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const str = (v: unknown): v is string => typeof v === 'string';
 const bool = (v: unknown): v is boolean => typeof v === 'boolean';
+export interface PathMappingSetting { from: string; to: string }
+const mappings = (v: unknown): v is PathMappingSetting[] => Array.isArray(v) && v.every((m) => !!m && typeof m === 'object'
+  && typeof (m as PathMappingSetting).from === 'string' && (m as PathMappingSetting).from !== '' && typeof (m as PathMappingSetting).to === 'string' && (m as PathMappingSetting).to !== '');
 /** Origins as the CLI's --cors-origin takes them: scheme://host[:port], no path. */
 const origins = (v: unknown): v is string[] => Array.isArray(v) && v.every((o) => typeof o === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o));
 
@@ -32,6 +35,7 @@ export const SETTINGS = {
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
   'capture.callSites': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'source.pathMappings': { default: [], effect: 'none', check: mappings, describe: 'a list of {"from": "/app", "to": "${workspaceFolder}/service"}' } as Spec<PathMappingSetting[]>,
   'codeLens.enabled': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,
   'codeLens.windowMinutes': { default: 60, effect: 'none', check: num(1, 43200), describe: 'minutes, 1–43200' } as Spec<number>,
   'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?}: prices in USD per million tokens, numbers >= 0' } as Spec<PriceOverride[]>,

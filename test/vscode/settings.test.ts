@@ -60,6 +60,11 @@ test('serve arguments follow the settings', () => {
   const badCors = readSettings((k) => (k === 'server.corsOrigins' ? ['http://x.test/path'] : undefined));
   assert.deepEqual(badCors.settings['server.corsOrigins'], []);
   assert.match(badCors.problems[0]!, /agentLens\.server\.corsOrigins should be a list of origins/);
+  const mapped = readSettings((k) => (k === 'source.pathMappings' ? [{ from: '/app', to: '${workspaceFolder}/svc' }] : undefined));
+  assert.deepEqual(mapped.settings['source.pathMappings'], [{ from: '/app', to: '${workspaceFolder}/svc' }]);
+  const badMap = readSettings((k) => (k === 'source.pathMappings' ? [{ from: '/app' }] : undefined));
+  assert.deepEqual(badMap.settings['source.pathMappings'], []);
+  assert.match(badMap.problems[0]!, /agentLens\.source\.pathMappings should be a list of/);
   const persisted = serveArgs(readSettings((k) => (k === 'server.dataDir' ? '/data' : undefined)).settings);
   assert.deepEqual(persisted.slice(persisted.indexOf('--data-dir'), persisted.indexOf('--data-dir') + 2), ['--data-dir', '/data']);
 });

@@ -189,5 +189,19 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(ed.document.getText(ed.selection), 'reply = client.chat.completions.create(model="gpt-4o-mini")');
     // A path that is nowhere here says so and opens nothing.
     assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openSource', { path: '/elsewhere/missing_module.py', line: 1 }), false);
+    // Two files share the name and nothing more: only a path mapping can say which one the app ran.
+    for (const dir of ['svc_a', 'svc_b']) {
+      fs.mkdirSync(path.join(root, dir), { recursive: true });
+      fs.writeFileSync(path.join(root, dir, 'handler_under_test.py'), `# ${dir}\nline two\nline three\n`);
+    }
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openSource', { path: '/srv/app/handler_under_test.py', line: 3 }), false, 'ambiguous without a mapping');
+    await vscode.workspace.getConfiguration('agentLens').update('source.pathMappings', [{ from: '/srv/app', to: '${workspaceFolder}/svc_b' }], vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.openSource', { path: '/srv/app/handler_under_test.py', line: 3 }), true);
+      const mappedEd = await until('the mapped file', () => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(root, 'svc_b', 'handler_under_test.py') && vscode.window.activeTextEditor);
+      assert.equal(mappedEd.selection.start.line, 2);
+    } finally {
+      await vscode.workspace.getConfiguration('agentLens').update('source.pathMappings', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
