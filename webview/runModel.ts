@@ -2,7 +2,7 @@
 // parents that have not arrived, the visible rows for a collapsed set, and the critical path.
 // Pure (no DOM), so it is tested in Node and stays fast at 100,000 spans.
 import { msOfNanos } from '../src/time';
-import type { ApiSpan, Resource, TreeSpan } from '../src/protocol';
+import type { TreeSpan } from '../src/protocol';
 
 export interface RunNode {
   id: string;
@@ -258,19 +258,4 @@ export function localMatches(m: RunModel, q: string): Set<string> {
     if (hay.includes(q)) out.add(n.id);
   }
   return out;
-}
-
-/** A live-feed span as a tree row (the server's tree endpoint sends the same shape). */
-export function treeSpanOf(s: ApiSpan, resources: readonly Resource[]): TreeSpan {
-  const svc = resources[s.resource]?.attributes.find((kv) => kv.key === 'service.name')?.value;
-  const t: TreeSpan = {
-    spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind,
-    startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano, status: s.status,
-    service: svc && 'stringValue' in svc ? svc.stringValue : '',
-  };
-  if (s.genai) {
-    const { inputMessages: _i, outputMessages: _o, systemInstructions: _s, toolArguments: _a, toolResult: _r, ...scalar } = s.genai;
-    t.genai = scalar;
-  }
-  return t;
 }

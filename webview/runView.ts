@@ -3,7 +3,7 @@
 // Live: span batches for this run merge in place; selection and scroll position survive them.
 import { treeSpans, treeSpansOfRows, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
-import { RunModel, localMatches, treeSpanOf, type RunNode } from './runModel';
+import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
 import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
 import { runHeader } from './runHeader';
@@ -139,22 +139,14 @@ export class RunView {
   onFeed(m: ServerMessage): void {
     if (!this.loaded) { this.early.push(m); return; }
     if (m.type === 'rows' && m.traceId === this.traceId) {
-      // The same rows as the tree endpoint's: what a reload would show.
+      // The same rows as the tree endpoint's: what a reload would show. The selected step may have
+      // gained its span, log records or tool links: refetch it, keeping the scroll.
       const before = this.model.version;
       const spans = treeSpansOfRows(m.rows);
       if (spans.length) this.model.add(spans);
       if (this.model.version !== before) this.queueRender();
       const sel = this.selected;
       if (sel && (spans.some((s) => s.spanId === sel || s.genai?.kind === 'tool' || s.genai?.kind === 'llm') || m.logSpanIds.includes(sel))) {
-        this.loadDetail(sel, true, 250);
-      }
-    } else if (m.type === 'spans' && m.traceId === this.traceId) {
-      const before = this.model.version;
-      if (m.spans.length) this.model.add(m.spans.map((s) => treeSpanOf(s, m.resources)));
-      if (this.model.version !== before) this.queueRender();
-      const sel = this.selected;
-      // The selected step may have gained its span, log records or tool links: refetch, keep scroll.
-      if (sel && (m.spans.some((s) => s.spanId === sel || s.genai?.kind === 'tool' || s.genai?.kind === 'llm') || m.logs.some((l) => l.spanId === sel))) {
         this.loadDetail(sel, true, 250);
       }
     } else if (m.type === 'summaries') {

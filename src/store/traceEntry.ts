@@ -8,7 +8,6 @@ import { cmpNanos, durationMs } from '../time';
 /** A span once the store has normalized it (its `genai` and `bytes` are set). */
 export type StoredSpan = SpanRecord;
 
-export { cmpNanos };
 
 // Resources are shared between spans (and requests), so each is read once.
 const services = new WeakMap<object, string>();
@@ -27,8 +26,6 @@ export class TraceEntry {
   bytes = 0;
   /** When the store last added to it (its clock). */
   lastActivityMs = 0;
-  startMs = Infinity;
-  endMs = -Infinity;
   readonly summary: TraceSummary;
   private readonly agents = new Set<string>();
 
@@ -52,11 +49,9 @@ export class TraceEntry {
     if (rec.status.code === 2) sum.errorCount++;
     if (sum.spanCount === 1 || cmpNanos(rec.startTimeUnixNano, sum.startTimeUnixNano) < 0) {
       sum.startTimeUnixNano = rec.startTimeUnixNano;
-      this.startMs = rec.startMs;
     }
     if (sum.spanCount === 1 || cmpNanos(rec.endTimeUnixNano, sum.endTimeUnixNano) > 0) {
       sum.endTimeUnixNano = rec.endTimeUnixNano;
-      this.endMs = rec.endMs;
     }
     sum.durationMs = Math.max(0, durationMs(sum.startTimeUnixNano, sum.endTimeUnixNano));
     if (rec.parentSpanId === '') {
@@ -65,7 +60,7 @@ export class TraceEntry {
         sum.rootName = rec.name;
         sum.service = serviceOf(rec);
       }
-    } else if (sum.rootPending && (sum.spanCount === 1 || rec.startMs <= this.startMs)) {
+    } else if (sum.rootPending && (sum.spanCount === 1 || cmpNanos(rec.startTimeUnixNano, sum.startTimeUnixNano) <= 0)) {
       // Until the root arrives, the earliest span stands in for it.
       sum.rootName = rec.name;
       sum.service = serviceOf(rec);

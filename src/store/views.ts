@@ -6,7 +6,8 @@ import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
 import { sourceLocations } from '../source/locate';
 import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type CallContent } from '../genai/trace';
-import { type TraceEntry, type StoredSpan, cmpNanos, serviceOf } from './traceEntry';
+import { type TraceEntry, type StoredSpan, serviceOf } from './traceEntry';
+import { cmpNanos } from '../time';
 
 /** Resources and scopes shared by many spans are sent once and referred to by index. */
 export class SharedRefs {
@@ -187,9 +188,9 @@ function openInferencePreview(s: StoredSpan): string {
 export function treeResponse(e: TraceEntry): TraceTreeResponse {
   // In arrival order: the UI builds the tree in any order (ordering 100,000 spans here cost more
   // than building the rest of the answer).
-  const spans: TreeSpan[] = [];
-  for (const s of e.spans.values()) spans.push(treeSpan(s, e));
-  return { summary: e.summary, rows: spans.map(treeRow), byModel: rollupByModel(spans) };
+  const rows: TraceTreeResponse['rows'] = [];
+  for (const s of e.spans.values()) rows.push(treeRow(treeSpan(s, e)));
+  return { summary: e.summary, rows, byModel: byModelOf(e, e.spans.values()) };
 }
 
 /**
