@@ -1,7 +1,7 @@
 // The one build script: server/CLI and extension bundles (Node, CommonJS), the UI bundle
 // (browser, IIFE), and the test and benchmark files (Node, dependencies left external).
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, rmSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -28,6 +28,9 @@ const node = {
 };
 
 rmSync('dist-test', { recursive: true, force: true });
+// The Python capture helper is Python: copied, a directory of its own to put on PYTHONPATH.
+mkdirSync('dist/capture-python', { recursive: true });
+copyFileSync('capture/python/sitecustomize.py', 'dist/capture-python/sitecustomize.py');
 
 await Promise.all([
   // Everything the extension and the server need at run time is bundled: the .vsix ships no node_modules.

@@ -15,6 +15,8 @@ export interface RowState {
   showCritical: boolean;
   /** Width of the tree column: bars are placed after it. */
   treeW: number;
+  /** The host opens files (the editor): rows with a known source get a "go to source" button. */
+  canOpenSource: boolean;
 }
 
 /** Run-relative ms → x in the waterfall's coordinates, and the time window in view. */
@@ -48,6 +50,11 @@ export class RowPainter {
     tree.appendChild(h('span', { class: 'name' }, s ? rowLabel(n) : `waiting for parent ${n.id.slice(0, 8)}…`));
     const meta = rowMeta(n, collapsed);
     if (meta) tree.appendChild(h('span', { class: 'meta' }, meta));
+    const src = st.canOpenSource ? s?.genai?.source?.[0] : undefined;
+    if (src) {
+      const where = `${src.path.split(/[/\\]/).pop()}:${src.line}`;
+      tree.appendChild(h('button', { class: 'go-source', type: 'button', tabindex: '-1', title: `Go to source: ${visible(src.path)}:${src.line}`, 'aria-label': `Go to source ${visible(where)}` }, '↗'));
+    }
     row.title = s ? `${visible(s.name)} · ${fmtMs(n.endMs - n.startMs)}${err && s.status?.message ? ` · ${s.status.message}` : ''}` : 'This span\'s parent has not arrived yet';
     const bar = h('div', { class: `bar k-${kind}${err ? ' error' : ''}${!s ? ' pending' : ''}` });
     const lbl = h('span', { class: 'dur' }, fmtMs(n.endMs - n.startMs));

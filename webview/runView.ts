@@ -277,6 +277,12 @@ export class RunView {
       case 'Enter':
         if (cur) { this.loadDetail(cur.id, false, 0); this.detail.focus(); }
         break;
+      case 'F12': { // the editor's "go to definition" key: the selected step's source
+        const src = cur?.span?.genai?.source?.[0];
+        if (!src || !this.host.openSource) return;
+        this.host.openSource(src);
+        break;
+      }
       case '+': case '=': this.axis.zoomBy(2); break;
       case '-': this.axis.zoomBy(0.5); break;
       case '0': this.axis.reset(); break;
@@ -294,7 +300,9 @@ export class RunView {
       this.queueRender();
       return;
     }
+    const src = (ev.target as HTMLElement).closest('.go-source') ? this.model.nodes.get(id)?.span?.genai?.source?.[0] : undefined;
     this.select(id);
+    if (src) this.host.openSource?.(src);
   }
 
   private ensureVisible(spanId: string): void {
@@ -351,7 +359,7 @@ export class RunView {
     const [d0, d1] = x.domain() as [number, number];
     const rowState: RowState = {
       selected: this.selected, isCollapsed: (id) => this.model.isCollapsed(id), isMatch: (id) => this.matchSet.has(id),
-      showCritical: this.showCritical, treeW: this.treeW,
+      showCritical: this.showCritical, treeW: this.treeW, canOpenSource: !!this.host.openSource,
     };
     const tv: TimeView = { x, runStart, d0, d1 };
     // Rows already on screen are kept when nothing they show changed (scrolling moves them only).

@@ -1,7 +1,8 @@
 // Where in the code a step came from, best first: the span's code.* attributes (semconv 1.30+ and
 // the older names Logfire and the Java agent send), the user's frames of its code.stacktrace, and
 // the frame where an exception was raised. Each says how it was found and how sure it is.
-import type { KeyValue, SourceLocation, SpanEvent } from '../protocol';
+import type { KeyValue, SourceLocation, SpanEvent, TreeSpan } from '../protocol';
+import { cmpNanos } from '../time';
 import { isUserFrame, parseStack, type Frame } from './stack';
 
 function attrs(kvs: readonly KeyValue[]): Map<string, unknown> {
@@ -59,4 +60,22 @@ export function sourceLocations(attributes: readonly KeyValue[], events: readonl
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * Where a whole run starts in the code: the outermost step that knows its source (nearest the
+ * root; the earlier of equals). A run's root is often the framework's (a workflow, an HTTP
+ * server), its first located step the user's agent or model call.
+ */
+export function runSource(spans: readonly Pick<TreeSpan, 'spanId' | 'parentSpanId' | 'startTimeUnixNano' | 'genai'>[]): SourceLocation | undefined {
+  const parent = new Map(spans.map((s) => [s.spanId, s.parentSpanId]));
+  const depth = (id: string) => { let d = 0; for (let p = parent.get(id); p && parent.has(p) && d < spans.length; p = parent.get(p)) d++; return d; };
+  let best: { loc: SourceLocation; depth: number; start: string } | undefined;
+  for (const s of spans) {
+    const loc = s.genai ? s.genai.source?.[0] : undefined;
+    if (!loc) continue;
+    const d = depth(s.spanId);
+    if (!best || d < best.depth || (d === best.depth && cmpNanos(s.startTimeUnixNano, best.start) < 0)) best = { loc, depth: d, start: s.startTimeUnixNano };
+  }
+  return best?.loc;
 }

@@ -10,6 +10,10 @@ export interface CaptureOptions {
   callSites?: boolean;
   /** The shipped Node capture helper (dist/capture-node.js). */
   nodeHelper?: string;
+  /** The directory of the shipped Python capture helper (dist/capture-python, a sitecustomize). */
+  pythonHelperDir?: string;
+  /** PYTHONPATH's separator on the app's machine (path.delimiter). */
+  pathDelimiter?: string;
 }
 
 /** The variables injected, and what each is for (the README lists the same). */
@@ -21,6 +25,7 @@ export const CAPTURE_VARIABLES: Record<string, string> = {
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'OpenTelemetry GenAI instrumentations record prompts and outputs',
   TRACELOOP_TRACE_CONTENT: 'OpenLLMetry records prompts and outputs',
   NODE_OPTIONS: 'appended: --require of the call-site helper, which puts code.* attributes (file, line, function) on GenAI spans of Node apps',
+  PYTHONPATH: 'prepended: the directory of the call-site helper for Python apps (a sitecustomize that runs the existing one too)',
 };
 
 export interface CapturePlan {
@@ -28,6 +33,8 @@ export interface CapturePlan {
   env: Record<string, string>;
   /** Text to append to variables (NODE_OPTIONS: the app's own options stay). */
   append: Record<string, string>;
+  /** Text to put in front of variables (PYTHONPATH: the helper's sitecustomize must come first, then hands over). */
+  prepend: Record<string, string>;
   /** Why nothing is injected, or which variables were left to the user. */
   notes: string[];
 }
@@ -38,8 +45,8 @@ export interface CapturePlan {
  * alone (the user chose it).
  */
 export function capturePlan(endpoint: string, o: CaptureOptions, existing: Record<string, string | undefined> = {}): CapturePlan {
-  if (!o.inject) return { env: {}, append: {}, notes: ['capture injection is off (agentLens.capture.injectEnvironment)'] };
-  if (!o.trusted) return { env: {}, append: {}, notes: ['this workspace is not trusted: nothing is injected into its terminals and debug sessions'] };
+  if (!o.inject) return { env: {}, append: {}, prepend: {}, notes: ['capture injection is off (agentLens.capture.injectEnvironment)'] };
+  if (!o.trusted) return { env: {}, append: {}, prepend: {}, notes: ['this workspace is not trusted: nothing is injected into its terminals and debug sessions'] };
   const all: Record<string, string> = {
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -57,11 +64,14 @@ export function capturePlan(endpoint: string, o: CaptureOptions, existing: Recor
     else env[k] = v;
   }
   const append: Record<string, string> = {};
-  if (o.callSites !== false && o.nodeHelper) {
+  const prepend: Record<string, string> = {};
+  if (o.callSites === false) notes.push('call sites are not recorded (agentLens.capture.callSites is off)');
+  else {
     // Quoted: NODE_OPTIONS splits on spaces, and extension folders can contain them.
-    append.NODE_OPTIONS = ` --require "${o.nodeHelper.replace(/"/g, '\\"')}"`;
-  } else if (o.callSites === false) notes.push('call sites are not recorded (agentLens.capture.callSites is off)');
-  return { env, append, notes };
+    if (o.nodeHelper) append.NODE_OPTIONS = ` --require "${o.nodeHelper.replace(/"/g, '\\"')}"`;
+    if (o.pythonHelperDir) prepend.PYTHONPATH = `${o.pythonHelperDir}${o.pathDelimiter ?? ':'}`;
+  }
+  return { env, append, prepend, notes };
 }
 
 /** A debug configuration's environment with the capture variables under it: the configuration's own win. */
@@ -69,5 +79,9 @@ export function withCaptureEnv(configEnv: Record<string, string | null | undefin
   const out: Record<string, string | null | undefined> = { ...plan.env, ...(configEnv ?? {}) };
   // Appended to what the configuration (or else the editor's environment) has.
   for (const [k, v] of Object.entries(plan.append)) out[k] = `${configEnv?.[k] ?? existing[k] ?? ''}${v}`.trim();
+  for (const [k, v] of Object.entries(plan.prepend)) {
+    const rest = configEnv?.[k] ?? existing[k] ?? '';
+    out[k] = rest ? `${v}${rest}` : v.slice(0, -1); // no empty entry: Python reads one as the current directory
+  }
   return out;
 }

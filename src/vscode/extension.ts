@@ -15,7 +15,8 @@ import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
 import { StatusBar } from './statusBar';
 import { Scope } from './disposables';
-import type { TraceSummary } from '../protocol';
+import { treeSpans, type TraceSummary, type TraceTreeResponse } from '../protocol';
+import { runSource } from '../source/locate';
 
 /** What the extension exposes to its tests (and to other extensions). */
 export interface AgentLensApi {
@@ -82,7 +83,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   };
 
   // ---- capture environment ----
-  let plan: CapturePlan = { env: {}, append: {}, notes: [] };
+  let plan: CapturePlan = { env: {}, append: {}, prepend: {}, notes: [] };
   const applyCapture = () => {
     const client = connection.client;
     const coll = context.environmentVariableCollection;
@@ -92,17 +93,21 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       inject: current['capture.injectEnvironment'], trusted: vscode.workspace.isTrusted,
       batchDelayMs: current['capture.batchDelayMs'], messageContent: current['capture.messageContent'],
       callSites: current['capture.callSites'], nodeHelper: context.asAbsolutePath(path.join('dist', 'capture-node.js')),
+      pythonHelperDir: context.asAbsolutePath(path.join('dist', 'capture-python')), pathDelimiter: path.delimiter,
     }, process.env);
     coll.persistent = false;
     coll.description = `Agent Lens: send OpenTelemetry to ${client.endpoint}`;
     for (const [k, v] of Object.entries(plan.env)) coll.replace(k, v);
     for (const [k, v] of Object.entries(plan.append)) coll.append(k, v);
+    // Prepended with its separator only when there is something after it: an empty PYTHONPATH
+    // entry would put the current directory on the app's sys.path.
+    for (const [k, v] of Object.entries(plan.prepend)) if (process.env[k]) coll.prepend(k, v); else coll.replace(k, v.slice(0, -1));
     for (const n of plan.notes) log.info(`capture: ${n}`);
     if (Object.keys(plan.env).length) log.info(`capture: terminals and debug sessions get ${Object.keys(plan.env).join(', ')}`);
   };
   life.register(vscode.debug.registerDebugConfigurationProvider('*', {
     resolveDebugConfiguration(_folder, config) {
-      if (Object.keys(plan.env).length || Object.keys(plan.append).length) config.env = withCaptureEnv(config.env as Record<string, string> | undefined, plan, process.env);
+      if (Object.keys(plan.env).length || Object.keys(plan.append).length || Object.keys(plan.prepend).length) config.env = withCaptureEnv(config.env as Record<string, string> | undefined, plan, process.env);
       return config;
     },
   }));
@@ -194,6 +199,18 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   });
   reg('agentLens.openSource', (arg) => openSource(arg as SourceArg));
   reg('agentLens.openDefinition', (arg) => openDefinition(arg as DefinitionArg));
+  // A run's "go to source" (the Runs tree): where the run starts in the code.
+  reg('agentLens.goToRunSource', async (arg) => {
+    const id = traceIdOf(arg);
+    const c = connection.client;
+    if (!id || !c) return false;
+    try {
+      const loc = runSource(treeSpans(await c.request<TraceTreeResponse>('GET', `/api/traces/${id}/tree`)));
+      if (loc) return await openSource({ path: loc.path, line: loc.line, ...(loc.column ? { column: loc.column } : {}) });
+      void vscode.window.showInformationMessage('Agent Lens: this run recorded no source location. Run the app from a VS Code terminal or debug session (the call-site helper records where each model call was made), or set code.file.path and code.line.number on its spans.');
+    } catch (e) { void vscode.window.showErrorMessage(`Agent Lens: ${(e as Error).message}`); }
+    return false;
+  });
   reg('agentLens.copyTraceId', async (arg) => {
     const id = traceIdOf(arg);
     if (id) { await vscode.env.clipboard.writeText(id); void vscode.window.setStatusBarMessage(`Copied trace id ${id}`, 3000); }

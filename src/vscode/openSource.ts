@@ -47,8 +47,23 @@ export async function openSource(arg: SourceArg): Promise<boolean> {
   const text = doc.lineAt(line);
   const startCol = arg.column ? Math.min(arg.column - 1, text.range.end.character) : text.firstNonWhitespaceCharacterIndex;
   const selection = new vscode.Range(line, startCol, line, text.range.end.character);
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, selection, preview: true });
+  await vscode.window.showTextDocument(doc, { viewColumn: columnFor(uri), selection, preview: true });
   return true;
+}
+
+/**
+ * Where a file opens: where it is already shown; else beside the run view (the editor group right
+ * of it, made if there is none), so the run stays in sight; without a run view, the active group.
+ * Not "Beside" the active group: a click in a webview does not always make its group the active one.
+ */
+function columnFor(uri: vscode.Uri): vscode.ViewColumn {
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  if (shown?.viewColumn) return shown.viewColumn;
+  const groups = vscode.window.tabGroups.all;
+  const panel = groups.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('agentLens.run')));
+  if (!panel) return vscode.ViewColumn.Active;
+  const other = groups.find((g) => g.viewColumn > panel.viewColumn) ?? groups.find((g) => g !== panel);
+  return other?.viewColumn ?? panel.viewColumn + 1;
 }
 
 export interface DefinitionArg { kind: DefinitionKind; name: string }

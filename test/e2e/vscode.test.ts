@@ -105,6 +105,25 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   assert.match(await wv.locator('.detail .part.tool-call').first().textContent() ?? '', /get_weather.*city: "Lisbon"/s);
   const input = Number(await wv.locator('.detail [data-tokens="input"]').textContent());
   assert.equal(input, mock.usages[0]!.prompt_tokens);
+
+  // Go to source, recorded by the call-site helper the terminal loaded: the model call's chip
+  // opens the app's file at its create(...) call; a tool row's ↗ at the line that ran the tool.
+  // The truth is the app's own text.
+  const appFile = path.join(ROOT, 'dist-test', 'helpers', 'agentRun.js');
+  const appLines = fs.readFileSync(appFile, 'utf8').split('\n');
+  const lineOf = (text: string) => appLines.findIndex((l) => l.includes(text)) + 1;
+  const cursorAt = (line: number) => page.locator('.tabs-container .tab.active', { hasText: 'agentRun.js' }).waitFor({ timeout: 30_000 })
+    .then(() => page.locator('#status\\.editor\\.selection', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: 30_000 }));
+  const chip = wv.locator('.detail .d-source button.chip.source').first();
+  assert.match(await chip.textContent() ?? '', new RegExp(`agentRun\\.js:${lineOf('client.chat.completions.create(')}`));
+  await chip.click();
+  await cursorAt(lineOf('client.chat.completions.create('));
+  const toolRow = wv.locator('.row.k-tool').first();
+  await toolRow.hover();
+  await toolRow.locator('.go-source').click();
+  await cursorAt(lineOf('tracer.startActiveSpan(name, { attributes }'));
+  // The second jump reuses the editor beside the run view: two groups, the run still in sight.
+  assert.equal(await page.locator('.editor-group-container').count(), 2);
   // The webview takes its colours from the editor's theme.
   const bg = await wv.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
   const themeBg = await wv.locator('body').evaluate((b) => getComputedStyle(b).getPropertyValue('--vscode-editor-background').trim());

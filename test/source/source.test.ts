@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { parseStack, isUserFrame } from '../../src/source/stack';
-import { sourceLocations } from '../../src/source/locate';
+import { runSource, sourceLocations } from '../../src/source/locate';
 import { mapPath } from '../../src/source/pathMap';
 import { decodeTracesProto, spanDetail } from '../../src/otlp/decodeProto';
 import { scanKeys } from '../../src/genai/normalize';
 import { captureNames, truthOf, CAPTURES_DIR } from '../helpers/captures';
-import type { KeyValue, SpanDetailResponse } from '../../src/protocol';
+import { treeSpans, type KeyValue, type SpanDetailResponse, type TraceTreeResponse } from '../../src/protocol';
+import { trace, context } from '@opentelemetry/api';
 import { startTestServer, api } from '../helpers/server';
 import { tracerProvider } from '../helpers/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -135,6 +136,31 @@ test('the API sends a step\'s locations in genai.source', async () => {
     await provider.forceFlush();
     const got = await api(server)<SpanDetailResponse>(`/api/traces/${s.spanContext().traceId}/spans/${s.spanContext().spanId}`);
     assert.deepEqual(got.span.genai?.source, [{ path: '/app/agent.py', line: 41, function: 'plan', how: 'attribute', confidence: 1 }]);
+    await provider.shutdown();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a run\'s source (the Runs tree\'s "go to source") is its outermost located step, the earlier of equals', async () => {
+  const server = await startTestServer({ dataDir: null });
+  try {
+    const { provider, tracer } = tracerProvider('located-run', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+    const at = (file: string, line: number) => ({ 'code.file.path': file, 'code.line.number': line });
+    // A framework's root knows no source; two agents under it do (the first started is the run's
+    // source), and the model call deeper down does too.
+    const root = tracer.startSpan('POST /chat');
+    const ctx = (s: ReturnType<typeof tracer.startSpan>) => trace.setSpan(context.active(), s);
+    const first = tracer.startSpan('invoke_agent planner', { attributes: { 'gen_ai.operation.name': 'invoke_agent', ...at('/app/planner.py', 12) }, startTime: new Date(Date.now() - 2000) }, ctx(root));
+    const llm = tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', ...at('/app/llm.py', 3) }, startTime: new Date(Date.now() - 3000) }, ctx(first));
+    const second = tracer.startSpan('invoke_agent writer', { attributes: { 'gen_ai.operation.name': 'invoke_agent', ...at('/app/writer.py', 40) } }, ctx(root));
+    for (const s of [llm, first, second, root]) s.end();
+    const bare = tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat' } });
+    bare.end();
+    await provider.forceFlush();
+    const tree = (id: string) => api(server)<TraceTreeResponse>(`/api/traces/${id}/tree`);
+    assert.deepEqual(runSource(treeSpans(await tree(root.spanContext().traceId))), { path: '/app/planner.py', line: 12, how: 'attribute', confidence: 1 });
+    assert.equal(runSource(treeSpans(await tree(bare.spanContext().traceId))), undefined);
     await provider.shutdown();
   } finally {
     await server.close();

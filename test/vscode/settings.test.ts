@@ -78,10 +78,17 @@ test('capture environment: injected when trusted and on, never over what the use
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true', TRACELOOP_TRACE_CONTENT: 'true',
   });
   // Every variable injected is documented (the README lists CAPTURE_VARIABLES).
-  const withHelper = capturePlan('http://127.0.0.1:4318', { ...on, nodeHelper: '/ext dir/dist/capture-node.js' });
+  const withHelper = capturePlan('http://127.0.0.1:4318', { ...on, nodeHelper: '/ext dir/dist/capture-node.js', pythonHelperDir: '/ext dir/dist/capture-python', pathDelimiter: ':' });
   assert.deepEqual(withHelper.append, { NODE_OPTIONS: ' --require "/ext dir/dist/capture-node.js"' });
-  assert.deepEqual([...Object.keys(withHelper.env), ...Object.keys(withHelper.append)].sort(), Object.keys(CAPTURE_VARIABLES).sort());
-  assert.deepEqual(capturePlan('http://x', { ...on, nodeHelper: '/h.js', callSites: false }).append, {});
+  assert.deepEqual(withHelper.prepend, { PYTHONPATH: '/ext dir/dist/capture-python:' });
+  assert.deepEqual([...Object.keys(withHelper.env), ...Object.keys(withHelper.append), ...Object.keys(withHelper.prepend)].sort(), Object.keys(CAPTURE_VARIABLES).sort());
+  const off = capturePlan('http://x', { ...on, nodeHelper: '/h.js', pythonHelperDir: '/p', callSites: false });
+  assert.deepEqual([off.append, off.prepend], [{}, {}]);
+  // The Python helper goes first on the app's PYTHONPATH (it hands over to any sitecustomize after
+  // it); with nothing after it, no separator (an empty entry would put the current directory on sys.path).
+  assert.equal(withCaptureEnv({ PYTHONPATH: 'src' }, withHelper, { PYTHONPATH: '/lib' }).PYTHONPATH, '/ext dir/dist/capture-python:src');
+  assert.equal(withCaptureEnv({}, withHelper, { PYTHONPATH: '/lib' }).PYTHONPATH, '/ext dir/dist/capture-python:/lib');
+  assert.equal(withCaptureEnv({}, withHelper).PYTHONPATH, '/ext dir/dist/capture-python');
   // Appended to the app's own NODE_OPTIONS: the configuration's, else the editor's environment's.
   assert.equal(withCaptureEnv({ NODE_OPTIONS: '--max-old-space-size=4096' }, withHelper).NODE_OPTIONS, '--max-old-space-size=4096 --require "/ext dir/dist/capture-node.js"');
   assert.equal(withCaptureEnv({}, withHelper, { NODE_OPTIONS: '--enable-source-maps' }).NODE_OPTIONS, '--enable-source-maps --require "/ext dir/dist/capture-node.js"');

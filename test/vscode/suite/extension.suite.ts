@@ -106,6 +106,14 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(env.OTEL_EXPORTER_OTLP_PROTOCOL, 'http/protobuf');
     assert.equal(env.OTEL_BSP_SCHEDULE_DELAY, String(api.settings()['capture.batchDelayMs']));
     assert.equal(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, 'true');
+
+    // A Python app in a terminal loads the call-site helper: the sitecustomize first on its path.
+    const pyOut = path.join(os.tmpdir(), `al-term-py-${process.pid}-${Date.now()}.json`);
+    const pyTerm = vscode.window.createTerminal({ name: 'agent-lens-python', shellPath: 'python3',
+      shellArgs: ['-c', `import json, sys; json.dump({"sitecustomize": sys.modules["sitecustomize"].__file__}, open(${JSON.stringify(pyOut)}, "w"))`] });
+    const py = await until('the Python terminal to write what it loaded', () => fs.existsSync(pyOut) && JSON.parse(fs.readFileSync(pyOut, 'utf8')) as { sitecustomize: string });
+    pyTerm.dispose();
+    assert.equal(py.sitecustomize, path.join(vscode.extensions.getExtension(ID)!.extensionPath, 'dist', 'capture-python', 'sitecustomize.py'));
   });
 
   test('debug sessions get the capture environment under their own', async () => {
@@ -203,5 +211,28 @@ suite('Agent Lens in VS Code', () => {
     } finally {
       await vscode.workspace.getConfiguration('agentLens').update('source.pathMappings', undefined, vscode.ConfigurationTarget.Workspace);
     }
+  });
+
+  test('the Runs tree\'s "Go to Source" opens where the run starts: its outermost located step', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(root, 'desk', 'run_entry_under_test.py');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'from agents import Agent, Runner\n\ndef main():\n    result = Runner.run_sync(desk, "refund order 7")\n    return result\n');
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const tracer = provider.getTracer('t');
+    const workflow = tracer.startSpan('POST /refund');
+    const agent = tracer.startSpan('invoke_agent desk', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'desk', 'code.file.path': file, 'code.line.number': 4 } },
+      trace.setSpan(context.active(), workflow));
+    agent.end();
+    workflow.end();
+    await provider.forceFlush();
+    const traceId = workflow.spanContext().traceId;
+    const run = await until('the run in the tree', () => api.runs.all.find((r) => r.traceId === traceId));
+    // The tree item's node, as the context menu hands it to the command.
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentLens.goToRunSource', { kind: 'run', run }), true);
+    const ed = await until('the editor at the run\'s entry', () => vscode.window.activeTextEditor?.document.uri.fsPath === file && vscode.window.activeTextEditor);
+    assert.equal(ed.selection.start.line, 3);
+    assert.equal(ed.document.getText(ed.selection), 'result = Runner.run_sync(desk, "refund order 7")');
+    await provider.shutdown();
   });
 });
