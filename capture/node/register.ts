@@ -34,6 +34,27 @@ function isGenAi(name: string, attrs: Record<string, unknown> | undefined): bool
   return GENAI_NAME.test(name) || (EXTRA?.test(name) ?? false);
 }
 
+type SourceMapEntry = { originalSource?: string; originalLine?: number; originalColumn?: number };
+type SourceMaps = { findSourceMap?(path: string): { findEntry(line: number, column: number): SourceMapEntry } | undefined };
+const sourceMaps: SourceMaps = (() => { try { return require('node:module') as SourceMaps; } catch { return {}; } })();
+
+/**
+ * The original position of a compiled frame, when the app runs with source maps on (tsx, ts-node,
+ * `node --enable-source-maps`): Node has then read the maps, and findSourceMap is a lookup. Off,
+ * the compiled position stands (the helper does not turn them on: that would change the app's
+ * own stack traces).
+ */
+function original(f: Frame): Frame {
+  if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled || !sourceMaps.findSourceMap) return f;
+  const e = sourceMaps.findSourceMap(f.path)?.findEntry(f.line - 1, (f.column ?? 1) - 1);
+  if (!e?.originalSource || e.originalLine === undefined) return f;
+  let path = e.originalSource;
+  if (path.startsWith('file://')) { try { path = decodeURIComponent(new URL(path).pathname); } catch { return f; } }
+  const out: Frame = { path, line: e.originalLine + 1, column: (e.originalColumn ?? 0) + 1 };
+  if (f.function) out.function = f.function;
+  return out;
+}
+
 type CallSite = { getFileName(): string | null; getLineNumber(): number | null; getColumnNumber(): number | null; getFunctionName(): string | null; getTypeName?(): string | null; getMethodName?(): string | null };
 
 /** The user's frames of the current stack, innermost first, by V8's structured call sites. */
@@ -62,7 +83,8 @@ function userFrames(): Frame[] {
     if (col) f.column = col;
     const fn = s.getFunctionName();
     if (fn) f.function = fn;
-    if (isUserFrame(f)) out.push(f);
+    const o = original(f);
+    if (isUserFrame(o)) out.push(o);
     if (out.length === 8) break;
   }
   return out;

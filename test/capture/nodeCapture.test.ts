@@ -50,12 +50,52 @@ test('OpenAI SDK + official instrumentation: each model call carries the line of
   assert.equal(stderr, '');
 });
 
+test('with source maps on (tsx, ts-node, --enable-source-maps), the line is the TypeScript source\'s', async () => {
+  const { traceId } = await run('otel', { NODE_OPTIONS: `--enable-source-maps --require ${HELPER}` });
+  const ts = path.join(ROOT, 'test', 'helpers', 'agentRun.ts');
+  const lines = fs.readFileSync(ts, 'utf8').split('\n').flatMap((l, i) => (l.includes('client.chat.completions.create(') ? [i + 1] : []));
+  assert.equal(lines.length, 2);
+  assert.deepEqual(await llmSources(traceId), lines.map((l) => `${ts}:${l} attribute`));
+});
+
 test('Vercel AI SDK: the model calls carry the line of the generateText(...) call, through its awaits', async () => {
   const { traceId } = await run('vercel', { NODE_OPTIONS: `--require ${HELPER}` });
   const [line] = linesOf('await generateText({');
   const got = await llmSources(traceId);
   assert.ok(got.length >= 2);
   for (const g of got) assert.equal(g, `${APP}:${line} attribute`);
+  // The SDK runs the tools itself: their spans carry the same line of the app, where they ran from.
+  const t = await api(server)<TraceResponse>(`/api/traces/${traceId}`);
+  const tools = t.spans.filter((s) => s.genai?.kind === 'tool');
+  assert.ok(tools.length >= 1);
+  for (const s of tools) assert.equal(`${s.genai!.source?.[0]?.path}:${s.genai!.source?.[0]?.line}`, `${APP}:${line}`);
+});
+
+test('an ES module app (import, not require) is stamped the same, its file URL read as a path', async () => {
+  // In the repository, so `import` finds the SDK in its node_modules, as an app's would.
+  const app = path.join(ROOT, 'dist-test', 'capture', 'esmApp.mjs');
+  const src = [
+    "import { trace } from '@opentelemetry/api';",
+    "import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';",
+    "import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';",
+    'const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: process.argv[2] }) })] });',
+    'trace.setGlobalTracerProvider(provider);',
+    'async function ask() {',
+    "  const span = trace.getTracer('esm-app').startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini' } }); // CALL",
+    '  span.end();',
+    '  return span.spanContext().traceId;',
+    '}',
+    'const traceId = await ask();',
+    'await provider.shutdown();',
+    'console.log(JSON.stringify({ traceId }));',
+  ];
+  fs.writeFileSync(app, src.join('\n'));
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [app, `http://127.0.0.1:${server.httpPort}/v1/traces`], { env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}` }, timeout: 60_000 });
+  assert.equal(stderr, '');
+  const { traceId } = JSON.parse(stdout) as { traceId: string };
+  const t = await waitFor('the ESM run', () => api(server)<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined));
+  const loc = t.spans[0]!.genai?.source?.[0];
+  assert.deepEqual(loc && [loc.path, loc.line, loc.function], [app, src.findIndex((l) => l.endsWith('// CALL')) + 1, 'ask']);
 });
 
 test('off, or without OpenTelemetry, it does nothing; when it fails, the app runs on and it says so once', async () => {
