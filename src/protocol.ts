@@ -345,8 +345,11 @@ export interface TraceListResponse {
 
 /** GET /api/sites: what the model calls, tools and agents made at one line of code did, over recent runs. */
 export interface SiteRollup {
+  /** Empty in by-name rollups (GET /api/sites?by=name), which set `name` instead. */
   path: string;
   line: number;
+  /** The tool's or agent's name (by-name rollups). */
+  name?: string;
   function?: string;
   /** What is made here: model calls, a tool, an agent, … (the most frequent kind). */
   kind: GenAiKind;

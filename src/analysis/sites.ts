@@ -65,6 +65,28 @@ export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string } = {
   return [...bySite.values()].map((site) => rollup(site.path, site.line, site.fn, site.calls)).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
 }
 
+/**
+ * Rollups per tool and per agent, by name, wherever they ran from: what the editor shows above a
+ * tool's or an agent's definition (found by name in the open file). Path and line are empty; `name` says which.
+ */
+export function namedRollups(runs: Iterable<SiteRun>): SiteRollup[] {
+  const byName = new Map<string, { kind: 'tool' | 'agent'; name: string; calls: Call[] }>();
+  for (const run of runs) {
+    for (const s of run.spans) {
+      const g = s.genai;
+      const name = g?.kind === 'tool' ? g.toolName : g?.kind === 'agent' ? g.agentName : undefined;
+      if (!g || !name) continue;
+      const key = `${g.kind}\u0000${name}`;
+      let e = byName.get(key);
+      if (!e) byName.set(key, (e = { kind: g.kind as 'tool' | 'agent', name, calls: [] }));
+      e.calls.push({ traceId: run.summary.traceId, spanId: s.spanId, start: s.startTimeUnixNano, ms: durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
+        error: s.status.code === 2, g, counts: true });
+    }
+  }
+  return [...byName.values()].map((e) => ({ ...rollup('', 0, undefined, e.calls), kind: e.kind, name: e.name }))
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.name!.localeCompare(b.name!));
+}
+
 function rollup(path: string, line: number, fn: string | undefined, calls: Call[]): SiteRollup {
   const kinds = new Map<string, number>();
   for (const c of calls) kinds.set(c.g.kind, (kinds.get(c.g.kind) ?? 0) + 1);

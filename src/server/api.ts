@@ -4,7 +4,7 @@ import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
 import { spanResponse, traceJson, treeJson } from '../store/views';
 import { writeStream } from './jsonStream';
-import { siteRollups } from '../analysis/sites';
+import { namedRollups, siteRollups } from '../analysis/sites';
 import { msOfNanos } from '../time';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
@@ -68,6 +68,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     if (!Number.isFinite(since) || since < 0) return json(res, 400, { error: 'since must be epoch milliseconds' });
     const runs = [...store.entries()].filter((e) => e.summary.spanCount > 0 && msOfNanos(e.summary.startTimeUnixNano) >= since)
       .map((e) => ({ summary: e.summary, spans: e.spans.values(), countsUsage: (id: string) => e.countsUsage(id) }));
+    // by=name: per tool and agent name, for the lenses over their definitions.
+    if (url.searchParams.get('by') === 'name') return json(res, 200, { sites: namedRollups(runs) });
     return json(res, 200, { sites: siteRollups(runs, { file: url.searchParams.get('file') ?? undefined }) });
   }
   if (p === '/api/metrics' && req.method === 'GET') return json(res, 200, { points: ingest.metrics });

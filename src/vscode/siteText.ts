@@ -18,7 +18,7 @@ export function lensTitle(s: SiteRollup): string {
     else parts.push('price unknown');
   } else {
     const icon = s.kind === 'tool' ? '$(tools)' : s.kind === 'agent' ? '$(hubot)' : '$(pulse)';
-    parts.push(`${icon} ${plural(s.calls, s.kind === 'tool' ? 'tool call' : s.kind === 'agent' ? 'agent run' : 'step')}`);
+    parts.push(`${icon} ${s.name ? `${s.name}: ` : ''}${plural(s.calls, s.kind === 'tool' ? 'tool call' : s.kind === 'agent' ? 'agent run' : 'step')}`);
   }
   parts.push(`p50 ${fmtMs(s.p50Ms)}`, `p95 ${fmtMs(s.p95Ms)}`);
   if (s.errors) parts.push(`$(error) ${plural(s.errors, 'error')}`);
@@ -28,7 +28,8 @@ export function lensTitle(s: SiteRollup): string {
 
 /** The hover: per model, token classes, token creep, and the newest runs (links open them). */
 export function hoverMarkdown(s: SiteRollup, openRunCommand: (traceId: string) => string): string {
-  const lines = [`**Agent Lens** · ${esc(s.path)}:${s.line}${s.function ? ` (${esc(s.function)})` : ''}`, ''];
+  const where = s.name ? `${s.kind} ${esc(s.name)}, defined here (its runs from anywhere)` : `${esc(s.path)}:${s.line}${s.function ? ` (${esc(s.function)})` : ''}`;
+  const lines = [`**Agent Lens** · ${where}`, ''];
   if (s.kind === 'llm') {
     lines.push('| model | calls | input | output | cache read | reasoning | cost |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const m of s.models) {

@@ -73,5 +73,11 @@ test('GET /api/sites rolls the steps up per line of code', async () => {
   const since = Number((t0 + 3n * 10_000_000_000n) / 1_000_000n);
   assert.equal((await get<{ sites: SiteRollup[] }>(`/api/sites?since=${since}`)).sites[0]!.calls, 2);
   await assert.rejects(get('/api/sites?since=yesterday'), /400 .*since must be epoch milliseconds/);
+
+  // By name, for the lenses over a tool's or an agent's definition: every run of it, located or not.
+  const named = (await get<{ sites: SiteRollup[] }>('/api/sites?by=name')).sites;
+  assert.deepEqual(named.map((s) => `${s.kind} ${s.name} ${s.calls} ${s.errors}`), ['agent desk 5 0', 'tool issue_refund 2 1']);
+  assert.deepEqual([named[0]!.p50Ms, named[0]!.p95Ms], [7000, 7000]);
+  assert.deepEqual([named[1]!.p50Ms, named[1]!.p95Ms, named[1]!.path, named[1]!.line], [200, 400, '', 0]);
   await provider.shutdown();
 });

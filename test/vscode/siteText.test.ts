@@ -25,3 +25,10 @@ test('the hover: per model and the newest runs; a hostile model name stays text'
   assert.match(md, new RegExp(`\\[abababab\\]\\(command:agentLens\\.openRun\\?${'ab'.repeat(16)}\\)`));
   assert.match(md, /Token creep.*from 900 to 2600 tokens over 3 turns/);
 });
+
+test('over a definition: the tool\'s or agent\'s name, its runs from anywhere', () => {
+  const tool: SiteRollup = { ...base, path: '/app/tools.py', line: 12, kind: 'tool', name: 'issue_refund', calls: 2, errors: 1, creep: undefined, p50Ms: 200, p95Ms: 400 };
+  assert.equal(lensTitle(tool), '$(tools) issue_refund: 2 tool calls · p50 200 ms · p95 400 ms · $(error) 1 error');
+  assert.match(hoverMarkdown(tool, (id) => id), /^\*\*Agent Lens\*\* · tool issue\\_refund, defined here/);
+  assert.match(lensTitle({ ...tool, kind: 'agent', name: 'desk', calls: 1, errors: 0 }), /^\$\(hubot\) desk: 1 agent run · /);
+});

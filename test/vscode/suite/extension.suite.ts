@@ -170,6 +170,31 @@ suite('Agent Lens in VS Code', () => {
     await provider.shutdown();
   });
 
+  test('a lens above a tool\'s definition: its calls from the runs, found by name', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(root, 'desk', 'lens_tools_under_test.py');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'from strands import tool\n\n@tool\ndef refund_lens_under_test(order_id: str) -> str:\n    return "ok"\n');
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    // Two runs of the tool, 300 and 500 ms, one failed; nothing says where they ran from.
+    const t0 = Date.now() - 5000;
+    for (const [ms, failed] of [[300, false], [500, true]] as const) {
+      const s = provider.getTracer('t').startSpan('execute_tool refund_lens_under_test', { startTime: t0, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'refund_lens_under_test' } });
+      if (failed) s.setStatus({ code: 2, message: 'refused' });
+      s.end(t0 + ms);
+    }
+    await provider.forceFlush();
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const l = await until('the lens over the definition', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      return lenses?.find((x) => x.command && /refund_lens_under_test: 2 tool calls/.test(x.command.title));
+    });
+    assert.equal(l.range.start.line, 3);
+    assert.match(l.command!.title, /p50 300 ms · p95 500 ms · \$\(error\) 1 error/);
+    await provider.shutdown();
+  });
+
   test('go to definition: a tool step opens the decorated function, an agent its definition, by name', async () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const file = path.join(root, 'desk', 'desk_agent_under_test.py');
