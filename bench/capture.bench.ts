@@ -1,10 +1,46 @@
 // The Node call-site helper's cost per GenAI span: the same spans started and ended by the real
 // SDK in two processes, one with `--require dist/capture-node.js` and one without (the reference),
 // each the median of five passes. Also a plain (non-GenAI) span, which the helper leaves alone.
+// The Python helper the same way, where python3 imports the OpenTelemetry SDK (skipped elsewhere).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 const HELPER = path.join(__dirname, '..', 'dist', 'capture-node.js');
+const PY_HELPER_DIR = path.join(__dirname, '..', 'dist', 'capture-python');
+
+/** The Python measurement: the same three-deep calls, the real SDK, an in-memory exporter. */
+const PY_MEASURE = `
+import json, time
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+memory = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(memory))
+tracer = provider.get_tracer("bench")
+attrs = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.provider.name": "openai"}
+def inner(genai):
+    tracer.start_span("chat gpt-4o-mini" if genai else "GET /x", attributes=attrs if genai else None).end()
+def middle(genai): inner(genai)
+def outer(genai): middle(genai)
+N = 20000
+def run(genai):
+    for _ in range(2000): outer(genai)
+    memory.clear()
+    t = time.perf_counter_ns()
+    for i in range(N):
+        outer(genai)
+        if i % 1000 == 999: memory.clear()
+    return (time.perf_counter_ns() - t) / 1000 / N
+genai = run(True)
+memory.clear(); outer(True)
+stamped = "code.file.path" in (memory.get_finished_spans()[0].attributes or {})
+plain = run(False)
+print(json.dumps({"genai": genai, "plain": plain, "stamped": stamped}))
+`;
 const N = 20_000;
 
 /** In a child: µs per span for GenAI spans and for plain spans, started a few calls deep in "user" code. */
@@ -51,6 +87,36 @@ function main(): void {
     `capture helper benchmark: ${N.toLocaleString('en-US')} spans started and ended with the real SDK, median of 5 passes (node ${process.version})`,
     `  GenAI span   without the helper ${off.genai.toFixed(1)} µs   with it ${on.genai.toFixed(1)} µs   (+${(on.genai - off.genai).toFixed(1)} µs, ${(on.genai / off.genai).toFixed(2)}x)`,
     `  plain span   without the helper ${off.plain.toFixed(1)} µs   with it ${on.plain.toFixed(1)} µs   (${(on.plain / off.plain).toFixed(2)}x: left alone)`,
+    '',
+  ].join('\n'));
+  python();
+}
+
+function python(): void {
+  const probe = spawnSync('python3', ['-c', 'import opentelemetry.sdk.trace'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    process.stdout.write('python capture helper benchmark: skipped (python3 cannot import the OpenTelemetry SDK here)\n');
+    return;
+  }
+  // A file, as an app is: code from `python -c` has no file to point at, so nothing is stamped there.
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-py-')), 'bench_app.py');
+  fs.writeFileSync(script, PY_MEASURE);
+  const pass = (withHelper: boolean) => {
+    const pythonPath = [...(withHelper ? [PY_HELPER_DIR] : []), ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
+    const r = JSON.parse(execFileSync('python3', [script], { env: { ...process.env, PYTHONPATH: pythonPath } }).toString()) as { genai: number; plain: number; stamped: boolean };
+    if (r.stamped !== withHelper) throw new Error(`Python spans ${r.stamped ? 'were' : 'were not'} stamped ${withHelper ? 'with' : 'without'} the helper`);
+    return r;
+  };
+  const off: { genai: number; plain: number }[] = [], on: { genai: number; plain: number }[] = [];
+  for (let i = 0; i < 5; i++) { off.push(pass(false)); on.push(pass(true)); }
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
+  const o = { genai: med(off.map((r) => r.genai)), plain: med(off.map((r) => r.plain)) };
+  const w = { genai: med(on.map((r) => r.genai)), plain: med(on.map((r) => r.plain)) };
+  const version = spawnSync('python3', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  process.stdout.write([
+    `python capture helper benchmark: 20,000 spans started and ended with the real SDK, median of 5 passes (${version})`,
+    `  GenAI span   without the helper ${o.genai.toFixed(1)} µs   with it ${w.genai.toFixed(1)} µs   (+${(w.genai - o.genai).toFixed(1)} µs, ${(w.genai / o.genai).toFixed(2)}x)`,
+    `  plain span   without the helper ${o.plain.toFixed(1)} µs   with it ${w.plain.toFixed(1)} µs   (${(w.plain / o.plain).toFixed(2)}x: left alone)`,
     '',
   ].join('\n'));
 }
