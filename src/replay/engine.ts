@@ -1,0 +1,423 @@
+// The replay engine: a cursor over one recorded run's steps, in execution order, that steps in,
+// over, out, forwards and back, and stops at breakpoints. Editor-free: the debug adapter
+// (src/vscode/debug/) drives it over the Debug Adapter Protocol, the tests drive it directly.
+//
+// Execution order: start time, a parent before its children (a child that claims to start
+// before its parent, from clock skew, is taken to start with it), ties in the order the API
+// sends them (parents first, then arrival), as the run view sorts them.
+//
+// Every span is a place to stop (breakpoints, Run to Step), but stepping goes one decision at a
+// time: agent invocations, model calls, tool executions, embeddings and retrievals. A framework's
+// own spans (graph nodes, HTTP, chains) are passed over, and "this level" counts only decisions.
+// A run with no GenAI step at all steps through every span.
+import type { ApiSpan, TraceResponse } from '../protocol';
+import { cmpNanos, durationMs, msOfNanos } from '../time';
+import { kvObject } from '../genai/attrs';
+import { mapPath, type PathMapping } from '../source/pathMap';
+import { compileCondition, compileHitCondition, evaluate, ExprError, parseExpr, wildcard } from './expr';
+
+export interface Step {
+  index: number;
+  span: ApiSpan;
+  parent: Step | undefined;
+  children: Step[];
+  depth: number;
+  /** The thread (agent) the step belongs to. */
+  thread: number;
+  /** The last step, in order, of this step's subtree (itself when it has none). */
+  subtreeEnd: number;
+  /** A decision (agent, model call, tool, embeddings, retrieval): where stepping stops. */
+  decision: boolean;
+  /** How many decisions enclose it: the "level" of step over and step back. */
+  level: number;
+  /** The nearest enclosing decision: where step out goes. */
+  decisionParent: Step | undefined;
+}
+
+export interface Thread { id: number; name: string; agentSpanId?: string }
+
+export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'exception' | 'goto' | 'end';
+
+export interface Stop {
+  index: number;
+  reason: StopReason;
+  /** What the editor shows: "breakpoint: tool book_flight", "exception: step failed: timeout". */
+  description: string;
+  /** Ids of the breakpoints that stopped here. */
+  hitBreakpointIds?: number[];
+  /** The cursor came back to this step from inside it (step out): forward motion goes on after its steps. */
+  returned?: boolean;
+}
+
+export type BreakpointSpec =
+  | { kind: 'function'; name: string; condition?: string; hitCondition?: string }
+  | { kind: 'source'; path: string; line: number; condition?: string; hitCondition?: string }
+  | { kind: 'exception'; filter: 'failed' | 'truncated'; condition?: string };
+
+export interface BreakpointState {
+  id: number;
+  spec: BreakpointSpec;
+  verified: boolean;
+  /** Why not verified: a condition that does not parse, a line no step was made at. */
+  message?: string;
+  /** For source breakpoints: the line of the first step made there. */
+  line?: number;
+}
+
+interface ActiveBreakpoint {
+  state: BreakpointState;
+  matches(step: Step): boolean;
+  condition?: (scope: Record<string, unknown>) => boolean;
+  hit?: (n: number) => boolean;
+  label(step: Step): string;
+  /** Hits so far, per step index (the condition true), counted from the start of the run. */
+  hits: Int32Array;
+  reason: StopReason;
+}
+
+const DECISIONS = new Set(['agent', 'llm', 'tool', 'embeddings', 'retrieval']);
+const TRUNCATED = new Set(['length', 'max_tokens', 'max_output_tokens', 'content_filter', 'content-filter', 'safety', 'recitation', 'model_length']);
+
+/** A step's fields as expressions see them (conditions, Watch, the Debug Console). */
+export function stepScope(step: Step, runStartNs: string): Record<string, unknown> {
+  const s = step.span;
+  const g = s.genai;
+  const usage = g?.usage ? { ...g.usage, total: g.usage.input + g.usage.output } : undefined;
+  return {
+    name: s.name,
+    kind: g?.kind ?? 'span',
+    operation: g?.operation,
+    error: s.status.code === 2,
+    status: s.status.code === 2 ? 'error' : s.status.code === 1 ? 'ok' : 'unset',
+    statusMessage: s.status.message || g?.error,
+    tool: g?.toolName,
+    agent: g?.agentName ?? agentOf(step),
+    model: g?.responseModel ?? g?.requestModel,
+    requestModel: g?.requestModel,
+    provider: g?.provider,
+    finishReason: g?.finishReasons?.[0],
+    finishReasons: g?.finishReasons ?? [],
+    usage,
+    costUsd: g?.costUsd ?? undefined,
+    durationMs: durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
+    startMs: Math.max(0, msOfNanos(s.startTimeUnixNano) - msOfNanos(runStartNs)),
+    system: g?.systemInstructions,
+    input: g?.inputMessages,
+    output: g?.outputMessages,
+    args: g?.toolArguments,
+    result: g?.toolResult,
+    conversationId: g?.conversationId,
+    attributes: kvObject(s.attributes),
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId || undefined,
+    depth: step.depth,
+  };
+}
+
+function agentOf(step: Step): string | undefined {
+  for (let p = step.parent; p; p = p.parent) if (p.span.genai?.kind === 'agent' && p.span.genai.agentName) return p.span.genai.agentName;
+  return undefined;
+}
+
+/** What a step is called in the Call Stack, stop reasons and the picker: "tool get_weather", "LLM gpt-4o". */
+export function stepLabel(step: Step): string {
+  const g = step.span.genai;
+  if (g?.kind === 'tool' && g.toolName) return `tool ${g.toolName}`;
+  if (g?.kind === 'agent' && g.agentName) return `agent ${g.agentName}`;
+  if (g?.kind === 'llm') return `LLM ${g.responseModel ?? g.requestModel ?? step.span.name}`;
+  return step.span.name;
+}
+
+export class Replay {
+  readonly steps: Step[] = [];
+  readonly threads: Thread[] = [];
+  private readonly byId = new Map<string, Step>();
+  private breakpoints: ActiveBreakpoint[] = [];
+  private nextBpId = 1;
+  private cursor: Stop;
+  private readonly scopes = new WeakMap<Step, Record<string, unknown>>();
+  readonly runStartNs: string;
+
+  constructor(readonly trace: TraceResponse, private readonly opts: { mappings?: PathMapping[] } = {}) {
+    if (!trace.spans.length) throw new Error(`run ${trace.summary.traceId} has no spans to step through`);
+    this.runStartNs = trace.summary.startTimeUnixNano;
+    this.build(trace.spans);
+    this.cursor = { index: 0, reason: 'entry', description: `start of the run: ${stepLabel(this.steps[0]!)}` };
+  }
+
+  private build(spans: readonly ApiSpan[]): void {
+    const ids = new Set(spans.map((s) => s.spanId));
+    const parentOf = new Map<string, string | undefined>();
+    for (const s of spans) parentOf.set(s.spanId, s.parentSpanId && s.parentSpanId !== s.spanId && ids.has(s.parentSpanId) ? s.parentSpanId : undefined);
+    // Effective start: never before the parent's (clock skew); spans come parents first.
+    const start = new Map<string, string>();
+    const depth = new Map<string, number>();
+    for (const s of spans) {
+      const p = parentOf.get(s.spanId);
+      const ps = p ? start.get(p) : undefined;
+      start.set(s.spanId, ps && cmpNanos(s.startTimeUnixNano, ps) < 0 ? ps : s.startTimeUnixNano);
+      depth.set(s.spanId, p ? (depth.get(p) ?? 0) + 1 : 0);
+    }
+    const order = spans.map((s, i) => ({ s, i }));
+    order.sort((a, b) => cmpNanos(start.get(a.s.spanId)!, start.get(b.s.spanId)!) || (depth.get(a.s.spanId)! - depth.get(b.s.spanId)!) || a.i - b.i);
+    for (const { s } of order) {
+      const p = parentOf.get(s.spanId);
+      const parent = p ? this.byId.get(p) : undefined;
+      const step: Step = { index: this.steps.length, span: s, parent, children: [], depth: depth.get(s.spanId)!, thread: 0, subtreeEnd: this.steps.length,
+        decision: DECISIONS.has(s.genai?.kind ?? ''), level: 0, decisionParent: undefined };
+      parent?.children.push(step);
+      this.steps.push(step);
+      this.byId.set(s.spanId, step);
+    }
+    for (let i = this.steps.length - 1; i >= 0; i--) {
+      const st = this.steps[i]!;
+      if (st.parent && st.parent.subtreeEnd < st.subtreeEnd) st.parent.subtreeEnd = st.subtreeEnd;
+    }
+    if (!this.steps.some((st) => st.decision)) for (const st of this.steps) st.decision = true;
+    for (const st of this.steps) {
+      const p = st.parent;
+      st.decisionParent = p ? (p.decision ? p : p.decisionParent) : undefined;
+      st.level = st.decisionParent ? st.decisionParent.level + 1 : 0;
+    }
+    // Threads: one per agent (its steps and those under it, down to the next agent), and one for
+    // the run when steps lie outside every agent (or there is no agent).
+    const agentThread = new Map<Step, number>();
+    let runThread: number | undefined;
+    for (const st of this.steps) {
+      let a: Step | undefined = st;
+      while (a && a.span.genai?.kind !== 'agent') a = a.parent;
+      if (a) {
+        let id = agentThread.get(a);
+        if (id === undefined) {
+          id = this.threads.length + 1;
+          agentThread.set(a, id);
+          this.threads.push({ id, name: stepLabel(a), agentSpanId: a.span.spanId });
+        }
+        st.thread = id;
+      } else {
+        if (runThread === undefined) { runThread = this.threads.length + 1; this.threads.push({ id: runThread, name: `run ${this.trace.summary.rootName || this.steps[0]!.span.name}` }); }
+        st.thread = runThread;
+      }
+    }
+  }
+
+  get position(): Stop { return this.cursor; }
+  get current(): Step { return this.steps[this.cursor.index]!; }
+  step(spanId: string): Step | undefined { return this.byId.get(spanId); }
+
+  scope(step: Step): Record<string, unknown> {
+    let s = this.scopes.get(step);
+    if (!s) this.scopes.set(step, (s = stepScope(step, this.runStartNs)));
+    return s;
+  }
+
+  /** Evaluates an expression on a step (the current one by default); throws ExprError with a clear message. */
+  evaluate(expression: string, step: Step = this.current): unknown {
+    return evaluate(parseExpr(expression), this.scope(step));
+  }
+
+  // ---- breakpoints ----
+
+  /** Replaces the breakpoints of one kind (as DAP sets them: all of a kind, or all of one file, at once). */
+  setBreakpoints(kind: BreakpointSpec['kind'], specs: BreakpointSpec[], file?: string): BreakpointState[] {
+    const keep = this.breakpoints.filter((b) => b.state.spec.kind !== kind || (kind === 'source' && file !== undefined && (b.state.spec as { path: string }).path !== file));
+    const added = specs.map((spec) => this.compile(spec));
+    this.breakpoints = [...keep, ...added];
+    return added.map((b) => b.state);
+  }
+
+  get breakpointStates(): BreakpointState[] { return this.breakpoints.map((b) => b.state); }
+
+  private compile(spec: BreakpointSpec): ActiveBreakpoint {
+    const state: BreakpointState = { id: this.nextBpId++, spec, verified: true };
+    let matches: (s: Step) => boolean;
+    let label: (s: Step) => string;
+    let reason: StopReason = 'breakpoint';
+    if (spec.kind === 'function') {
+      const re = wildcard(spec.name.trim());
+      // A tool's name stops at its runs, an agent's at its invocations, a model's at calls of it
+      // (not at an agent that names its model); a span's name at that span.
+      matches = (s) => {
+        const g = s.span.genai;
+        const names = [s.span.name];
+        if (g?.kind === 'tool' && g.toolName) names.push(g.toolName);
+        if (g?.kind === 'agent' && g.agentName) names.push(g.agentName);
+        if ((g?.kind === 'llm' || g?.kind === 'embeddings') && g.requestModel) names.push(g.requestModel);
+        if ((g?.kind === 'llm' || g?.kind === 'embeddings') && g.responseModel) names.push(g.responseModel);
+        return names.some((n) => re.test(n));
+      };
+      label = (s) => `breakpoint: ${stepLabel(s)}${spec.name.includes('*') ? ` (${spec.name})` : ''}`;
+      reason = 'function breakpoint';
+    } else if (spec.kind === 'source') {
+      const file = spec.path.replace(/\\/g, '/');
+      matches = (s) => (s.span.genai?.source ?? []).some((l) => l.line === spec.line && (l.path.replace(/\\/g, '/') === file || mapPath(l.path, { files: [file], mappings: this.opts.mappings ?? [] }) === file));
+      label = (s) => `breakpoint: ${file.split('/').pop()}:${spec.line} (${stepLabel(s)})`;
+    } else {
+      reason = 'exception';
+      if (spec.filter === 'failed') {
+        matches = (s) => s.span.status.code === 2;
+        label = (s) => `exception: step failed: ${s.span.status.message || s.span.genai?.error || stepLabel(s)}`;
+      } else {
+        matches = (s) => (s.span.genai?.finishReasons ?? []).some((r) => TRUNCATED.has(r.toLowerCase()));
+        label = (s) => `exception: ${stepLabel(s)} ended by ${(s.span.genai?.finishReasons ?? []).find((r) => TRUNCATED.has(r.toLowerCase()))}`;
+      }
+    }
+    const b: ActiveBreakpoint = { state, matches, label, hits: new Int32Array(0), reason };
+    try {
+      if (spec.condition?.trim()) {
+        b.condition = compileCondition(spec.condition);
+        // Every step has the same names: an unknown one shows on the first step, now, not mid-run.
+        evaluate(parseExpr(spec.condition), this.scope(this.steps[0]!));
+      }
+      if ('hitCondition' in spec && spec.hitCondition?.trim()) b.hit = compileHitCondition(spec.hitCondition);
+    } catch (e) {
+      state.verified = false;
+      state.message = e instanceof ExprError ? `condition: ${e.message}` : String((e as Error).message);
+    }
+    if (state.verified && spec.kind === 'source') {
+      const first = this.steps.find((s) => matches(s));
+      if (first) state.line = spec.line;
+      else { state.verified = false; state.message = `no step of this run was made at line ${spec.line} of ${spec.path.split(/[/\\]/).pop()}`; }
+    }
+    this.count(b);
+    return b;
+  }
+
+  /** Hit counts from the start of the run: a replay is the same every time, so "the third time" is a place. */
+  private count(b: ActiveBreakpoint): void {
+    b.hits = new Int32Array(this.steps.length);
+    let n = 0;
+    for (const s of this.steps) {
+      if (b.state.verified && b.matches(s) && (!b.condition || this.safeCondition(b, s))) n++;
+      b.hits[s.index] = n;
+    }
+  }
+
+  private safeCondition(b: ActiveBreakpoint, s: Step): boolean {
+    try { return b.condition!(this.scope(s)); } catch { return false; }
+  }
+
+  /** The stop a breakpoint makes at step i, if any. */
+  private breakAt(i: number): Stop | undefined {
+    const s = this.steps[i]!;
+    const hit: ActiveBreakpoint[] = [];
+    for (const b of this.breakpoints) {
+      if (!b.state.verified || !b.matches(s)) continue;
+      if (b.condition && !this.safeCondition(b, s)) continue;
+      if (b.hit && !b.hit(b.hits[i] ?? 0)) continue;
+      hit.push(b);
+    }
+    if (!hit.length) return undefined;
+    const first = hit.find((b) => b.reason === 'exception') ?? hit[0]!;
+    return { index: i, reason: first.reason, description: first.label(s), hitBreakpointIds: hit.map((b) => b.state.id) };
+  }
+
+  // ---- motion ----
+
+  private go(stop: Stop): Stop {
+    this.cursor = stop;
+    return stop;
+  }
+
+  /** Where forward motion starts from: after a step's subtree when the cursor came back to it. */
+  private from(): number {
+    return this.cursor.returned ? this.current.subtreeEnd : this.cursor.index;
+  }
+
+  private end(): Stop {
+    const last = this.steps.length - 1;
+    return { index: this.cursor.returned ? this.cursor.index : last, reason: 'end', description: 'end of the run: step back or reverse-continue', ...(this.cursor.returned ? { returned: true } : {}) };
+  }
+
+  /** Forward to `target` (undefined: the end), stopping first at a breakpoint on the way. */
+  private forward(target: number | undefined, stop: (i: number) => Stop): Stop {
+    const last = target ?? this.steps.length;
+    for (let j = this.from() + 1; j < Math.min(last, this.steps.length); j++) {
+      const b = this.breakAt(j);
+      if (b) return this.go(b);
+    }
+    if (target === undefined || target >= this.steps.length) return this.go(this.end());
+    return this.go(this.breakAt(target) ?? stop(target));
+  }
+
+  private stepStop(i: number): Stop {
+    return { index: i, reason: 'step', description: stepLabel(this.steps[i]!) };
+  }
+
+  /** The next decision, into the current one's steps when it has them. */
+  stepIn(): Stop {
+    for (let j = this.from() + 1; j < this.steps.length; j++) {
+      if (this.steps[j]!.decision) return this.forward(j, (i) => this.stepStop(i));
+    }
+    return this.forward(undefined, (i) => this.stepStop(i));
+  }
+
+  /** The next decision at this level or above (its own steps run, breakpoints among them stop). */
+  stepOver(): Stop {
+    const level = this.levelHere();
+    for (let j = this.from() + 1; j < this.steps.length; j++) {
+      const s = this.steps[j]!;
+      if (s.decision && s.level <= level) return this.forward(j, (i) => this.stepStop(i));
+    }
+    return this.forward(undefined, (i) => this.stepStop(i));
+  }
+
+  /** The level of the cursor: a framework span stopped at by a breakpoint is inside its enclosing decision. */
+  private levelHere(): number {
+    const c = this.current;
+    return c.decision ? c.level : c.level - 1;
+  }
+
+  /** Back to the enclosing decision, at its end: the rest of its steps run (breakpoints among them stop). */
+  stepOut(): Stop {
+    const parent = this.current.decisionParent;
+    if (!parent) return this.continue();
+    for (let j = this.from() + 1; j <= parent.subtreeEnd; j++) {
+      const b = this.breakAt(j);
+      if (b) return this.go(b);
+    }
+    return this.go({ index: parent.index, reason: 'step', description: `back in ${stepLabel(parent)}, after its steps`, returned: true });
+  }
+
+  /** On to the next breakpoint, or the end of the run. */
+  continue(): Stop {
+    return this.forward(undefined, (i) => this.stepStop(i));
+  }
+
+  /** The previous decision at this level or above (the reverse of step over); from a step's end, to its start. */
+  stepBack(): Stop {
+    if (this.cursor.returned) return this.go({ index: this.cursor.index, reason: 'step', description: stepLabel(this.current) });
+    const level = this.levelHere();
+    for (let j = this.cursor.index - 1; j >= 0; j--) {
+      const s = this.steps[j]!;
+      if (s.decision && s.level <= level) return this.go(this.stepStop(j));
+    }
+    return this.go({ index: 0, reason: 'entry', description: `start of the run: ${stepLabel(this.steps[0]!)}` });
+  }
+
+  /** Back to the previous breakpoint, or the start of the run. */
+  reverseContinue(): Stop {
+    // From a step's end, its own steps come first on the way back.
+    const from = this.cursor.returned ? this.current.subtreeEnd + 1 : this.cursor.index;
+    for (let j = from - 1; j >= 0; j--) {
+      const b = this.breakAt(j);
+      if (b) return this.go(b);
+    }
+    return this.go({ index: 0, reason: 'entry', description: `start of the run: ${stepLabel(this.steps[0]!)}` });
+  }
+
+  /** Straight to a step (Run to Step from the run view, DAP goto). */
+  goto(spanId: string): Stop {
+    const s = this.byId.get(spanId);
+    if (!s) throw new Error(`no step ${spanId} in this run`);
+    return this.go({ index: s.index, reason: 'goto', description: stepLabel(s) });
+  }
+
+  /** Stops at the first step, or (stopOnEntry false) at the first breakpoint. */
+  start(stopOnEntry: boolean): Stop {
+    this.cursor = { index: 0, reason: 'entry', description: `start of the run: ${stepLabel(this.steps[0]!)}` };
+    if (stopOnEntry) return this.cursor;
+    const b = this.breakAt(0);
+    return b ? this.go(b) : this.continue();
+  }
+}
