@@ -49,10 +49,14 @@ export interface Stop {
   returned?: boolean;
 }
 
-export type BreakpointSpec =
+export type BreakpointSpec = (
   | { kind: 'function'; name: string; condition?: string; hitCondition?: string }
   | { kind: 'source'; path: string; line: number; condition?: string; hitCondition?: string }
-  | { kind: 'exception'; filter: 'failed' | 'truncated'; condition?: string };
+  | { kind: 'exception'; filter: 'failed' | 'truncated'; condition?: string }
+) & {
+  /** The id to report (the debug adapter keeps one per breakpoint across runs); given one otherwise. */
+  id?: number;
+};
 
 export interface BreakpointState {
   id: number;
@@ -229,7 +233,7 @@ export class Replay {
   get breakpointStates(): BreakpointState[] { return this.breakpoints.map((b) => b.state); }
 
   private compile(spec: BreakpointSpec): ActiveBreakpoint {
-    const state: BreakpointState = { id: this.nextBpId++, spec, verified: true };
+    const state: BreakpointState = { id: spec.id ?? this.nextBpId++, spec, verified: true };
     let matches: (s: Step) => boolean;
     let label: (s: Step) => string;
     let reason: StopReason = 'breakpoint';
@@ -377,6 +381,20 @@ export class Replay {
       if (b) return this.go(b);
     }
     return this.go({ index: parent.index, reason: 'step', description: `back in ${stepLabel(parent)}, after its steps`, returned: true });
+  }
+
+  /** The stop a breakpoint makes at a step, if one does (the cursor does not move). */
+  stopAt(index: number): Stop | undefined {
+    return index >= 0 && index < this.steps.length ? this.breakAt(index) : undefined;
+  }
+
+  /** On to the next breakpoint if there is one; otherwise the cursor stays (following runs live). */
+  continueToBreakpoint(): Stop | undefined {
+    for (let j = this.from() + 1; j < this.steps.length; j++) {
+      const b = this.breakAt(j);
+      if (b) return this.go(b);
+    }
+    return undefined;
   }
 
   /** On to the next breakpoint, or the end of the run. */
