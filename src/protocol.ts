@@ -444,6 +444,10 @@ export type UiToHost =
   | { type: 'openSource'; path: string; line: number; column?: number }
   /** Find where a tool, agent or prompt (by its text) is defined in the workspace, and open it. */
   | { type: 'openDefinition'; kind: 'tool' | 'agent' | 'prompt'; name: string }
+  /** Replay this run in the debugger (paused at its first step). */
+  | { type: 'debugRun'; traceId: string }
+  /** Move the run's replay to this step ("Run to Step"), starting one if none is running. */
+  | { type: 'runToStep'; traceId: string; spanId: string }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
 
 export type HostToUi =
@@ -453,5 +457,5 @@ export type HostToUi =
   | { type: 'feed'; message: ServerMessage }
   /** The host lost or regained the server. */
   | { type: 'connection'; state: 'connected' | 'connecting' | 'disconnected'; detail?: string }
-  /** Show this run (and step): the editor picked it. */
+  /** Show this run (and step): the editor picked it, or the replay debugger stopped there. */
   | { type: 'open'; traceId: string; spanId?: string };

@@ -13,6 +13,8 @@ export interface DetailContext {
   openSource?(loc: SourceLocation): void;
   /** Finds and opens a tool's, agent's or prompt's definition in the editor (absent in a browser tab). */
   openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
+  /** Moves the editor's replay debugger to this step (editor only). */
+  runToStep?(spanId: string): void;
   /** A span's display name, for links. */
   nameOf(spanId: string): string | undefined;
 }
@@ -201,6 +203,11 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
   if (g) out.push(sourceChip(g.source, ctx));
   const def = g && ctx.openDefinition ? definitionButton(g, ctx.openDefinition) : null;
   if (def) out.push(def);
+  if (ctx.runToStep) {
+    const run = h('button', { class: 'chip run-to-step', type: 'button', title: 'Move the replay debugger to this step (starts a replay of this run if none is running)' }, '▷ Run to Step');
+    run.addEventListener('click', () => ctx.runToStep!(s.spanId));
+    out.push(h('p', { class: 'd-source' }, 'Debugger: ', run));
+  }
   if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
 
   if (g && (g.kind === 'llm' || g.kind === 'embeddings' || g.usage)) {

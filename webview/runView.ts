@@ -77,6 +77,7 @@ export class RunView {
       btn('−', 'Zoom out (-)', () => this.axis.zoomBy(0.5)),
       btn('+', 'Zoom in (+)', () => this.axis.zoomBy(2)),
       btn('fit', 'Show the whole run (0)', () => this.axis.reset()),
+      this.host.debugRun ? h('button', { type: 'button', class: 'debug-run', title: 'Step through this run with the editor\'s debugger, paused at its first step', onclick: () => this.host.debugRun!(this.traceId) }, '▷ Debug Run') : null,
       this.status);
 
     this.scroller = h('div', { class: 'rows', role: 'tree', tabindex: '0', 'aria-label': 'Spans of the run', 'aria-multiselectable': 'false' }, this.sizer);
@@ -209,6 +210,7 @@ export class RunView {
         select: (id) => this.select(id),
         ...(this.host.openSource ? { openSource: (loc) => this.host.openSource!(loc) } : {}),
         ...(this.host.openDefinition ? { openDefinition: (kind, name) => this.host.openDefinition!(kind, name) } : {}),
+        ...(this.host.runToStep ? { runToStep: (id: string) => this.host.runToStep!(this.traceId, id) } : {}),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));
       this.detail.dataset.loaded = spanId;

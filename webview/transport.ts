@@ -15,6 +15,10 @@ export interface Host {
   openSource?(loc: { path: string; line: number; column?: number }): void;
   /** Finds and opens where a tool, agent or prompt is defined (editor only). */
   openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
+  /** Replays a run in the editor's debugger (editor only). */
+  debugRun?(traceId: string): void;
+  /** Moves the run's replay to a step, starting one if none runs (editor only). */
+  runToStep?(traceId: string, spanId: string): void;
 }
 
 class Listeners<A extends unknown[]> {
@@ -164,6 +168,14 @@ export class PostMessageHost implements Host {
   onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
   onOpen(cb: (traceId: string, spanId?: string) => void): void { this.open.add(cb); }
+
+  debugRun(traceId: string): void {
+    this.post({ type: 'debugRun', traceId });
+  }
+
+  runToStep(traceId: string, spanId: string): void {
+    this.post({ type: 'runToStep', traceId, spanId });
+  }
 
   openDefinition(kind: 'tool' | 'agent' | 'prompt', name: string): void {
     this.post({ type: 'openDefinition', kind, name });

@@ -11,6 +11,7 @@ import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
 import { openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
 import { CallSites } from './callSites';
+import { registerReplayDebugger } from './debug/register';
 import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
 import { StatusBar } from './statusBar';
@@ -107,11 +108,13 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   };
   life.register(vscode.debug.registerDebugConfigurationProvider('*', {
     resolveDebugConfiguration(_folder, config) {
+      if (config.type === 'agent-lens') return config; // a replay runs no app
       if (Object.keys(plan.env).length || Object.keys(plan.append).length || Object.keys(plan.prepend).length) config.env = withCaptureEnv(config.env as Record<string, string> | undefined, plan, process.env);
       return config;
     },
   }));
   life.register(vscode.workspace.onDidGrantWorkspaceTrust(() => applyCapture()));
+  registerReplayDebugger({ life, client: () => connection.client, runs: () => runs.all, panel, log: (m) => log.info(m) });
 
   // ---- the connection's scope: what one server connection owns ----
   let connScope = new Scope();

@@ -32,9 +32,10 @@ export class RunPanel {
     if (this.panel) this.post({ type: 'feed', message: m });
   }
 
-  show(traceId?: string, spanId?: string): void {
-    if (!this.panel) this.create();
-    else this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Active);
+  show(traceId?: string, spanId?: string, follow = false): void {
+    // Following the debugger: beside the editor it shows the step in, the focus left there.
+    if (!this.panel) this.create(follow ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active, follow);
+    else this.panel.reveal(this.panel.viewColumn ?? vscode.ViewColumn.Active, follow);
     if (traceId) {
       this.lastOpened = traceId;
       this.post({ type: 'open', traceId, ...(spanId ? { spanId } : {}) });
@@ -47,9 +48,9 @@ export class RunPanel {
     void this.panel.webview.postMessage(m);
   }
 
-  private create(): void {
+  private create(column: vscode.ViewColumn = vscode.ViewColumn.Active, preserveFocus = false): void {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    const panel = vscode.window.createWebviewPanel('agentLens.run', 'Agent Lens', vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel('agentLens.run', 'Agent Lens', { viewColumn: column, preserveFocus }, {
       enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [dist],
     });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'agent-lens.svg');
@@ -87,6 +88,14 @@ export class RunPanel {
     }
     if (m.type === 'openDefinition') {
       void vscode.commands.executeCommand('agentLens.openDefinition', { kind: m.kind, name: m.name });
+      return;
+    }
+    if (m.type === 'debugRun') {
+      void vscode.commands.executeCommand('agentLens.debugRun', m.traceId);
+      return;
+    }
+    if (m.type === 'runToStep') {
+      void vscode.commands.executeCommand('agentLens.runToStep', m.traceId, m.spanId);
       return;
     }
     if (m.type === 'openSource') {

@@ -8,6 +8,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TraceResponse } from '../../src/protocol';
 import { execFileSync } from 'node:child_process';
 import { freePort, tmpDir, waitFor } from '../helpers/server';
 import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser';
@@ -124,6 +125,56 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await cursorAt(lineOf('tracer.startActiveSpan(name, { attributes }'));
   // The second jump reuses the editor beside the run view: two groups, the run still in sight.
   assert.equal(await page.locator('.editor-group-container').count(), 2);
+
+  // Step through the run with the editor's own debugger: F5 on a launch configuration, a function
+  // breakpoint on a tool, the toolbar, the Variables view, step back, the run view following.
+  fs.mkdirSync(path.join(cs.workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(cs.workspace, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: [
+    { type: 'agent-lens', request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true }] }, null, 2));
+  const apiTrace = await (await fetch(`http://127.0.0.1:${httpPort}/api/traces/${traceId}`, { headers: { Authorization: `Bearer ${state.token}` } })).json() as TraceResponse;
+  const askedFor = apiTrace.spans.flatMap((x) => x.genai?.kind === 'llm' ? x.genai.outputMessages ?? [] : []).flatMap((m) => m.parts)
+    .find((p): p is { type: 'tool_call'; name: string; arguments?: unknown } => p.type === 'tool_call' && (p as { name?: string }).name === 'get_weather')!;
+  try {
+    // The Breakpoints pane's "+": a function breakpoint, by the tool's name.
+    await runCommand(page, 'View: Show Run and Debug');
+    const bpHeader = page.locator('.pane-header', { hasText: 'Breakpoints' });
+    await bpHeader.waitFor({ timeout: 30_000 });
+    if ((await bpHeader.getAttribute('aria-expanded')) === 'false') await bpHeader.click();
+    await bpHeader.hover();
+    await bpHeader.locator('.action-label[aria-label="Add Function Breakpoint"]').click();
+    await page.keyboard.type('get_weather');
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor').first().click();
+    await page.keyboard.press('F5');
+    const toolbar = page.locator('.debug-toolbar');
+    await toolbar.waitFor({ timeout: 30_000 });
+    const topFrame = (name: string) => page.locator('.debug-call-stack .monaco-list-row[data-index="0"] .stack-frame', { hasText: name }).first();
+    // Paused at the entry: its frame is there (not only the thread's name) and Continue is enabled.
+    await page.locator('.debug-call-stack .stack-frame', { hasText: 'agent travel-agent' }).first().waitFor({ timeout: 30_000 });
+    await toolbar.locator('.action-item:not(.disabled) .action-label[aria-label^="Continue"]').waitFor({ timeout: 15_000 });
+    await toolbar.locator('.action-label[aria-label^="Continue"]').click();
+    await page.locator('.debug-call-stack .stack-frame', { hasText: 'tool get_weather' }).first().waitFor({ timeout: 30_000 });
+    // The Variables view: the tool call's arguments, as the model asked for them.
+    const variables = page.locator('.debug-variables');
+    await variables.locator('.monaco-list-row', { hasText: 'Tool call' }).first().click();
+    await variables.locator('.monaco-list-row', { hasText: /^\s*args/ }).first().click();
+    for (const [k, v] of Object.entries(askedFor.arguments as Record<string, unknown>)) {
+      await variables.locator('.monaco-list-row', { hasText: new RegExp(`${k}[\\s:=]*${JSON.stringify(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).first().waitFor({ timeout: 15_000 });
+    }
+    // The run view follows: the tool's row is the selected one.
+    await wv.locator('.row.selected', { hasText: 'execute_tool get_weather' }).waitFor({ timeout: 15_000 });
+    // Step back: the model call that asked for it, in the debugger and in the run view.
+    await toolbar.locator('.action-label[aria-label^="Step Back"]').click();
+    await topFrame('LLM gpt-4o-mini').waitFor({ timeout: 30_000 });
+    await wv.locator('.row.selected.k-llm').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(run, 'debug.png') });
+    if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'debug.png'), path.join(ROOT, 'docs', 'debug.png'));
+    await toolbar.locator('.action-label[aria-label^="Stop"], .action-label[aria-label^="Disconnect"]').first().click();
+    await toolbar.waitFor({ state: 'hidden', timeout: 30_000 });
+  } catch (e) {
+    await page.screenshot({ path: path.join(run, 'debug-failed.png') });
+    throw e;
+  }
   // The webview takes its colours from the editor's theme.
   const bg = await wv.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
   const themeBg = await wv.locator('body').evaluate((b) => getComputedStyle(b).getPropertyValue('--vscode-editor-background').trim());

@@ -45,7 +45,7 @@ async function runAgent(): Promise<string> {
 before(async () => {
   server = await startTestServer({ dataDir: null });
   mock = await startMockModel();
-  client = new ServerClient({ pid: process.pid, host: '127.0.0.1', httpPort: server.httpPort, grpcPort: server.grpcPort, token: server.token, version: '', dataDir: '', uiUrl: '' });
+  client = new ServerClient({ pid: process.pid, host: '127.0.0.1', httpPort: server.httpPort, grpcPort: server.grpcPort, token: server.token, version: '', dataDir: '', uiUrl: '', startedAt: 0 } as never);
   await client.connect();
   source = clientSource(client, { resolvePath: async (p) => (fs.existsSync(p) ? p : undefined) });
   tcp = net.createServer((socket) => {

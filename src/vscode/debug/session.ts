@@ -35,6 +35,8 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
   run?: 'latest';
   /** Pause at the run's first step (default true); otherwise run to the first breakpoint. */
   stopOnEntry?: boolean;
+  /** Start paused at this step (span id) instead: the run view's "Run to Step" with no replay running. */
+  startAt?: string;
 }
 
 /** The custom event the run view follows: the step the debugger stopped at. */
@@ -108,7 +110,9 @@ export class ReplaySession extends DebugSession {
     this.applyBreakpoints(this.replay);
     this.sendResponse(response);
     this.output(`Replaying run ${this.replay.trace.summary.traceId}: ${this.replay.steps.filter((s) => s.decision).length} steps (${this.replay.steps.length} spans), ${this.replay.threads.length} thread${this.replay.threads.length === 1 ? '' : 's'}.\n`);
-    this.report(this.replay.start(args.stopOnEntry !== false));
+    const at = args.startAt ? this.replay.step(args.startAt) : undefined;
+    if (args.startAt && !at) this.output(`No step ${args.startAt} in this run: starting at its first step.\n`, 'important');
+    this.report(at ? this.replay.goto(at.span.spanId) : this.replay.start(args.stopOnEntry !== false));
   }
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse): Promise<void> {

@@ -260,4 +260,56 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(ed.document.getText(ed.selection), 'result = Runner.run_sync(desk, "refund order 7")');
     await provider.shutdown();
   });
+
+  test('the replay debugger: "Run to Step" starts a replay at that step, then moves the running one; Debug Run from the palette', async () => {
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const tracer = provider.getTracer('t');
+    const agent = tracer.startSpan('invoke_agent desk', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'desk' } });
+    const ctx = trace.setSpan(context.active(), agent);
+    const llm = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 700, 'gen_ai.usage.output_tokens': 20 } }, ctx);
+    llm.end();
+    const tool = tracer.startSpan('execute_tool refund', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'refund', 'gen_ai.tool.call.arguments': '{"order":"A-7"}' } }, ctx);
+    tool.end();
+    agent.end();
+    await provider.forceFlush();
+    const traceId = agent.spanContext().traceId;
+    await until('the run in the tree', () => api.runs.all.find((r) => r.traceId === traceId));
+    // What the adapter tells the editor, seen as the editor sees it.
+    const stops: { reason: string; description?: string }[] = [];
+    const steps: { spanId: string }[] = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory('agent-lens', { createDebugAdapterTracker: () => ({
+      onDidSendMessage: (m: { type: string; event?: string; body?: { reason: string; description?: string; spanId: string } }) => {
+        if (m.type === 'event' && m.event === 'stopped') stops.push(m.body!);
+        if (m.type === 'event' && m.event === 'agentLens.step') steps.push(m.body!);
+      },
+    }) });
+    try {
+      assert.equal(await vscode.commands.executeCommand('agentLens.runToStep', traceId, tool.spanContext().spanId), true);
+      await until('the replay at the tool', () => stops.length >= 1 && steps.length >= 1);
+      assert.equal(stops[0]!.reason, 'goto');
+      assert.equal(stops[0]!.description, 'tool refund');
+      assert.equal(steps[0]!.spanId, tool.spanContext().spanId);
+      const session = await until('the session', () => vscode.debug.activeDebugSession);
+      assert.equal(session.type, 'agent-lens');
+      const threads = await session.customRequest('threads') as { threads: { id: number; name: string }[] };
+      assert.deepEqual(threads.threads.map((t) => t.name), ['agent desk']);
+      const frames = await session.customRequest('stackTrace', { threadId: threads.threads[0]!.id }) as { stackFrames: { id: number; name: string }[] };
+      assert.deepEqual(frames.stackFrames.map((f) => f.name), ['tool refund', 'agent desk']);
+      const args = await session.customRequest('evaluate', { expression: 'args.order', frameId: frames.stackFrames[0]!.id, context: 'watch' }) as { result: string };
+      assert.equal(args.result, '"A-7"');
+      // The running replay moves.
+      assert.equal(await vscode.commands.executeCommand('agentLens.runToStep', traceId, llm.spanContext().spanId), true);
+      await until('the replay at the model call', () => steps.length >= 2);
+      assert.equal(steps[1]!.spanId, llm.spanContext().spanId);
+      assert.equal(vscode.debug.activeDebugSession?.id, session.id, 'the same session');
+      await vscode.debug.stopDebugging(session);
+      // Debug Run on a run of the tree starts a replay paused at its first step.
+      assert.equal(await vscode.commands.executeCommand('agentLens.debugRun', traceId), true);
+      await until('the entry stop', () => stops.find((x) => x.reason === 'entry'));
+      await vscode.debug.stopDebugging();
+    } finally {
+      tracker.dispose();
+      await provider.shutdown();
+    }
+  });
 });

@@ -1,0 +1,125 @@
+// The replay debugger in the editor: debug type `agent-lens` runs the ReplaySession inline in the
+// extension host over the receiver's client; "Debug Run" (Runs tree, run view, palette) starts
+// one; the run view follows every stop and its "Run to Step" moves the replay.
+import * as vscode from 'vscode';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { ServerClient } from '../client';
+import type { TraceSummary } from '../../protocol';
+import type { RunPanel } from '../runPanel';
+import type { Scope } from '../disposables';
+import { ReplaySession, type StepEventBody } from './session';
+import { clientSource } from './source';
+import { pathMappings, resolveSource } from '../openSource';
+
+export const DEBUG_TYPE = 'agent-lens';
+const TRACE_ID = /^[0-9a-f]{32}$/i;
+
+export interface ReplayDeps {
+  life: Scope;
+  client(): ServerClient | undefined;
+  runs(): TraceSummary[];
+  panel: RunPanel;
+  log(msg: string): void;
+}
+
+/** Asks for a run, newest first; undefined when dismissed or there is none. */
+async function pickRun(runs: TraceSummary[]): Promise<TraceSummary | undefined> {
+  if (!runs.length) {
+    void vscode.window.showInformationMessage('Agent Lens: no runs to replay yet. Run your app (from a terminal here, it is captured with no setup), then try again.');
+    return undefined;
+  }
+  const items = runs.slice().sort((a, b) => (BigInt(b.startTimeUnixNano) > BigInt(a.startTimeUnixNano) ? 1 : -1)).slice(0, 200).map((r) => ({
+    label: r.rootName || r.traceId,
+    description: `${r.service} · ${new Date(Number(BigInt(r.startTimeUnixNano) / 1_000_000n)).toLocaleTimeString()} · ${r.spanCount} spans${r.errorCount ? ` · ${r.errorCount} errors` : ''}`,
+    detail: r.traceId, run: r,
+  }));
+  return (await vscode.window.showQuickPick(items, { title: 'Replay which run?', matchOnDescription: true, matchOnDetail: true }))?.run;
+}
+
+function launchConfig(run: { traceId: string; rootName?: string }, extra: Record<string, unknown> = {}): vscode.DebugConfiguration {
+  return { type: DEBUG_TYPE, request: 'launch', name: `Replay ${run.rootName || run.traceId.slice(0, 8)}`, traceId: run.traceId, ...extra };
+}
+
+export function registerReplayDebugger(d: ReplayDeps): void {
+  const { life } = d;
+  /** The run each live replay session is on (from its configuration, then its stops). */
+  const sessionRun = new Map<string, string>();
+
+  life.register(vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
+    createDebugAdapterDescriptor() {
+      const client = d.client();
+      if (!client) throw new Error('Agent Lens: the receiver is not connected yet; try again in a moment (Agent Lens: Restart Receiver if it stays so).');
+      const source = clientSource(client, { resolvePath: async (p) => (await resolveSource(p))?.fsPath, mappings: pathMappings });
+      return new vscode.DebugAdapterInlineImplementation(new ReplaySession(source) as unknown as vscode.DebugAdapter);
+    },
+  }));
+
+  life.register(vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
+    provideDebugConfigurations() {
+      return [
+        { type: DEBUG_TYPE, request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true },
+        { type: DEBUG_TYPE, request: 'launch', name: 'Replay a run…', run: 'pick', stopOnEntry: true },
+        { type: DEBUG_TYPE, request: 'attach', name: 'Follow runs as they arrive' },
+      ];
+    },
+    async resolveDebugConfiguration(_folder, config) {
+      // F5 with no launch configuration: the latest run.
+      if (!config.type && !config.request && !config.name) return { type: DEBUG_TYPE, request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true };
+      if (config.request === 'launch' && config.run === 'pick' && !config.traceId) {
+        const run = await pickRun(d.runs());
+        if (!run) return undefined;
+        return { ...config, traceId: run.traceId, name: config.name || launchConfig(run).name };
+      }
+      if (config.request === 'launch' && config.traceId && !TRACE_ID.test(String(config.traceId))) {
+        void vscode.window.showErrorMessage(`Agent Lens: "${config.traceId}" is not a trace id (32 hexadecimal digits).`);
+        return undefined;
+      }
+      return config;
+    },
+  }, vscode.DebugConfigurationProviderTriggerKind.Dynamic));
+
+  life.register(vscode.debug.onDidStartDebugSession((s) => { if (s.type === DEBUG_TYPE && s.configuration.traceId) sessionRun.set(s.id, String(s.configuration.traceId).toLowerCase()); }));
+  life.register(vscode.debug.onDidTerminateDebugSession((s) => sessionRun.delete(s.id)));
+  // The run view follows the debugger: the run and step it stopped at, in sight, the focus left in the editor.
+  life.register(vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+    if (e.session.type !== DEBUG_TYPE || e.event !== 'agentLens.step') return;
+    const b = e.body as StepEventBody;
+    sessionRun.set(e.session.id, b.traceId);
+    d.panel.show(b.traceId, b.spanId, true);
+  }));
+
+  const traceIdOf = (arg: unknown): string | undefined => {
+    if (typeof arg === 'string' && TRACE_ID.test(arg)) return arg.toLowerCase();
+    const n = arg as { kind?: string; run?: TraceSummary } | undefined;
+    return n?.kind === 'run' ? n.run!.traceId : undefined;
+  };
+  life.register(vscode.commands.registerCommand('agentLens.debugRun', async (arg?: unknown) => {
+    let id = traceIdOf(arg);
+    if (!id) id = (await pickRun(d.runs()))?.traceId;
+    if (!id) return false;
+    const run = d.runs().find((r) => r.traceId === id) ?? { traceId: id };
+    return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run));
+  }));
+  life.register(vscode.commands.registerCommand('agentLens.runToStep', async (traceId: string, spanId: string) => {
+    const id = traceIdOf(traceId);
+    if (!id || typeof spanId !== 'string') return false;
+    const live = [...sessionRun].find(([, t]) => t === id)?.[0];
+    const session = live ? (vscode.debug.activeDebugSession?.id === live ? vscode.debug.activeDebugSession : undefined) ?? findSession(live) : undefined;
+    if (session) {
+      try {
+        await session.customRequest('runToStep', { spanId });
+        return true;
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Agent Lens: ${(e as DebugProtocol.Response & Error).message}`);
+        return false;
+      }
+    }
+    const run = d.runs().find((r) => r.traceId === id) ?? { traceId: id };
+    return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run, { startAt: spanId }));
+  }));
+
+  const sessions = new Map<string, vscode.DebugSession>();
+  life.register(vscode.debug.onDidStartDebugSession((s) => { if (s.type === DEBUG_TYPE) sessions.set(s.id, s); }));
+  life.register(vscode.debug.onDidTerminateDebugSession((s) => sessions.delete(s.id)));
+  function findSession(id: string): vscode.DebugSession | undefined { return sessions.get(id); }
+}
