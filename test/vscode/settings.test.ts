@@ -20,7 +20,13 @@ test('package.json: every command is in the Agent Lens category, and every menu 
   const ids = new Set((manifest.contributes.commands as { command: string; category: string }[]).map((c) => { assert.equal(c.category, 'Agent Lens'); return c.command; }));
   for (const list of Object.values(manifest.contributes.menus as Record<string, { command: string }[]>)) for (const m of list) assert.ok(ids.has(m.command), m.command);
   for (const id of ['agentLens.showRuns', 'agentLens.openRunById', 'agentLens.importFile', 'agentLens.clearRuns', 'agentLens.copyEndpoint', 'agentLens.restartReceiver']) assert.ok(ids.has(id), id);
-  assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
+  // After startup, and as soon as a replay is asked for (F5 before startup has finished).
+  assert.deepEqual(manifest.activationEvents, ['onStartupFinished', 'onDebugResolve:agent-lens', 'onDebugDynamicConfigurations:agent-lens']);
+  // The replay debugger: its type, launch and attach, and configurations for launch.json.
+  const dbg = (manifest.contributes.debuggers as { type: string; configurationAttributes: Record<string, unknown>; initialConfigurations: { type: string }[] }[])[0]!;
+  assert.equal(dbg.type, 'agent-lens');
+  assert.deepEqual(Object.keys(dbg.configurationAttributes).sort(), ['attach', 'launch']);
+  assert.ok(dbg.initialConfigurations.every((c) => c.type === 'agent-lens'));
   assert.deepEqual(manifest.extensionKind, ['workspace']);
 });
 
