@@ -367,8 +367,61 @@ export interface SiteRollup {
   p95Ms: number;
   /** The newest runs that went through this line, newest first (at most 5). */
   recent: { traceId: string; spanId: string; startTimeUnixNano: Nanos }[];
-  /** Input tokens growing turn over turn within a conversation at this line (token creep). */
-  creep?: { conversationId: string; turns: number; firstInput: number; lastInput: number; ratio: number };
+  /** Input tokens growing turn over turn within a conversation at this line (token creep): the conversation where it is worst. */
+  creep?: Creep & { conversationId: string };
+}
+
+/**
+ * Token creep: input tokens per turn of a conversation (or per call at a line of code) reach
+ * `ratio` times the first turn's, or grow at every turn over three turns or more.
+ */
+export interface Creep {
+  /** Input tokens of the first turn: the baseline. */
+  baseline: number;
+  /** The largest later turn's input tokens, and which turn it is (1-based). */
+  peak: number;
+  peakTurn: number;
+  /** peak / baseline. */
+  ratio: number;
+  turns: number;
+  /** Input grew at every turn. */
+  steady: boolean;
+}
+
+/** A part of the prompt and its size in characters at the baseline turn and at the peak turn (model calls that count). */
+export interface PromptGrowth { part: 'system prompt' | 'history' | 'tool results' | 'user input'; from: number; to: number }
+
+export interface ConversationTurn {
+  traceId: string;
+  rootName: string;
+  startTimeUnixNano: Nanos;
+  durationMs: number;
+  usage: Usage;
+  costUsd: number | null;
+  unpricedCalls: number;
+  errorCount: number;
+  llmCalls: number;
+}
+
+/** GET /api/conversations: one conversation, its turns being runs that carry its id. */
+export interface ConversationSummary {
+  id: string;
+  service: string;
+  turns: number;
+  startTimeUnixNano: Nanos;
+  endTimeUnixNano: Nanos;
+  usage: Usage;
+  costUsd: number | null;
+  errorCount: number;
+  creep?: Creep;
+}
+
+/** GET /api/conversations/{id}: its turns in order, and what grew when it creeps. */
+export interface ConversationResponse {
+  summary: ConversationSummary;
+  turns: ConversationTurn[];
+  /** Which parts of the prompt grew from the first turn to the peak (when it creeps and content was captured). */
+  growth?: PromptGrowth[];
 }
 
 // ---- live feed (/ws) ----
@@ -416,6 +469,8 @@ export interface UiMethods {
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
   deleteTrace: { params: { traceId: string }; result: unknown };
+  listConversations: { params: Record<string, never>; result: { conversations: ConversationSummary[] } };
+  getConversation: { params: { id: string }; result: ConversationResponse };
   /** Which traces the live feed should stream span batches for. */
   subscribe: { params: { traceIds: string[] }; result: null };
 }
@@ -434,6 +489,8 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/spans/${enc(params.spanId)}` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
+    case 'listConversations': return { method: 'GET', path: '/api/conversations' };
+    case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}` };
     case 'subscribe': return undefined; // a live-feed message, not a request
   }
 }

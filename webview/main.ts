@@ -1,23 +1,29 @@
 // The UI's entry: picks the transport (VS Code webview or browser tab), routes between the runs
-// list and a run (#/run/<traceId>[/<spanId>]), relays the live feed, and owns global keys.
+// list, a run (#/run/<traceId>[/<spanId>]) and a conversation (#/conversation/<id>), relays the
+// live feed, and owns global keys.
 import './ui.css';
 import { hostForPage, PostMessageHost, type Host } from './transport';
 import { RunList } from './runList';
 import { RunView } from './runView';
+import { ConversationView } from './conversationView';
 import { h, fill } from './dom';
+
+/** The creep threshold the chart draws: the server's default (the API flags creep by the same rule). */
+const CREEP_RATIO = 2;
 
 class App {
   private readonly main = h('main', { class: 'main' });
   private readonly conn = h('span', { class: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
   private readonly list: RunList;
   private run: RunView | undefined;
+  private conversation: ConversationView | undefined;
 
   private readonly history = h('span', { class: 'history-note', role: 'status' }, 'loading history… runs from before the restart appear when it is done');
   private readonly head = h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn, this.history);
   private connected = false;
 
   constructor(private readonly host: Host, root: HTMLElement) {
-    this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`));
+    this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`), (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`));
     this.history.hidden = true;
     fill(root, this.head, this.main);
     host.onConnection((state, detail) => {
@@ -50,6 +56,20 @@ class App {
   }
 
   private route(): void {
+    this.conversation?.dispose();
+    this.conversation = undefined;
+    const cm = /^#\/conversation\/(.+)$/.exec(location.hash);
+    if (cm) {
+      let id: string;
+      try { id = decodeURIComponent(cm[1]!); } catch { id = cm[1]!; }
+      this.run?.dispose();
+      this.run = undefined;
+      const view = new ConversationView(this.host, id, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`), creepRatio: CREEP_RATIO });
+      this.conversation = view;
+      fill(this.main, view.el);
+      void view.load();
+      return;
+    }
     const m = /^#\/run\/([0-9a-f]{32})(?:\/([0-9a-f]{16}))?$/.exec(location.hash);
     if (m) {
       const [, traceId, spanId] = m as unknown as [string, string, string | undefined];
@@ -60,6 +80,7 @@ class App {
       this.run?.dispose();
       const view = new RunView(this.host, traceId, {
         ...(spanId ? { spanId } : {}),
+        openConversation: (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`),
         onBack: () => this.navigate('#/'),
         onSelect: (id) => { if (id) history.replaceState(null, '', `#/run/${traceId}/${id}`); },
       });

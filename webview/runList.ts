@@ -1,7 +1,7 @@
 // The runs list: newest first, live (runs that start or grow update in place), filtered by
 // service, agent, model and status, and searched in full text by the server (prompts, outputs,
 // tool arguments). Rows are a table with arrow-key navigation; Enter opens a run.
-import type { ServerMessage, TraceSummary } from '../src/protocol';
+import type { ConversationSummary, ServerMessage, TraceSummary } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
 import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd } from './format';
@@ -23,8 +23,11 @@ export class RunList {
   private renderQueued = false;
   private refetchTimer: ReturnType<typeof setTimeout> | undefined;
   private focusedId: string | undefined;
+  /** Conversations by id (turns, creep), asked again at most once a second while runs change. */
+  private conversations = new Map<string, ConversationSummary>();
+  private convTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly host: Host, private readonly open: (traceId: string) => void) {
+  constructor(private readonly host: Host, private readonly open: (traceId: string) => void, private readonly openConversation: (id: string) => void = () => undefined) {
     this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search runs: prompts, outputs, tool arguments, names  ( / )', 'aria-label': 'Search runs' });
     let t: ReturnType<typeof setTimeout> | undefined;
     this.search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => { this.query = this.search.value.trim(); void this.refetch(); }, 250); });
@@ -41,6 +44,8 @@ export class RunList {
       h('thead', null, h('tr', null, ...['run', 'service', 'started', 'duration', 'steps', 'errors', 'tokens in → out', 'cost'].map((c) => h('th', { scope: 'col' }, c)))),
       this.body);
     table.addEventListener('click', (ev) => {
+      const conv = (ev.target as HTMLElement).closest('.conv-chip') as HTMLElement | null;
+      if (conv?.dataset.conv) { ev.stopPropagation(); this.openConversation(conv.dataset.conv); return; }
       const tr = (ev.target as HTMLElement).closest('tr[data-id]') as HTMLElement | null;
       if (tr?.dataset.id) this.open(tr.dataset.id);
     });
@@ -61,6 +66,7 @@ export class RunList {
       for (const s of res.traces) this.runs.set(s.traceId, s);
       this.total = res.total;
       this.renderNow();
+      void this.refetchConversations();
     } catch (e) {
       fill(this.info, h('span', { class: 'error-text', role: 'alert' }, `Could not list runs: ${(e as Error).message}`));
     }
@@ -78,11 +84,30 @@ export class RunList {
       // A new run may match the search in its content, which only the server can tell.
       // At most one such query a second while runs keep arriving (a pending one is not pushed back).
       if (unseen && this.refetchTimer === undefined) this.refetchTimer = setTimeout(() => { this.refetchTimer = undefined; void this.refetch(); }, 1000);
+      if (m.traces.some((t) => t.conversationId) && this.convTimer === undefined) this.convTimer = setTimeout(() => { this.convTimer = undefined; void this.refetchConversations(); }, 1000);
       this.queueRender();
     } else if (m.type === 'removed') {
       if (m.traceIds === 'all') { this.runs.clear(); this.total = 0; } else for (const id of m.traceIds) if (this.runs.delete(id)) this.total--;
       this.queueRender();
     }
+  }
+
+  private async refetchConversations(): Promise<void> {
+    try {
+      const res = await this.host.request('listConversations', {});
+      this.conversations = new Map(res.conversations.map((c) => [c.id, c]));
+      this.queueRender();
+    } catch { /* the list works without them */ }
+  }
+
+  /** A run's conversation: which turn it is, and a flag when the conversation's input creeps. */
+  private convChip(s: TraceSummary): HTMLElement | null {
+    if (!s.conversationId) return null;
+    const c = this.conversations.get(s.conversationId);
+    const label = c ? `${visible(s.conversationId)} · ${c.turns} turn${c.turns === 1 ? '' : 's'}` : visible(s.conversationId);
+    return h('button', { type: 'button', class: `conv-chip${c?.creep ? ' creep' : ''}`, 'data-conv': s.conversationId, tabindex: '-1',
+      title: c?.creep ? `Token creep: input ×${c.creep.ratio.toFixed(1)} by turn ${c.creep.peakTurn}. Open the conversation.` : 'Open the conversation' },
+    label, c?.creep ? h('span', { class: 'creep-flag' }, ` ⚠ ×${c.creep.ratio.toFixed(1)}`) : null);
   }
 
   private queueRender(): void {
@@ -118,7 +143,7 @@ export class RunList {
       const name = extra.length ? `${s.rootName} · ${extra.join(', ')}` : s.rootName;
       const cost = s.costUsd === null ? (s.llmCalls ? '?' : '–') : `${s.unpricedCalls ? '≥' : ''}${fmtUsd(s.costUsd)}`;
       return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
-        h('td', { class: 'run-name' }, visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null),
+        h('td', { class: 'run-name' }, visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s)),
         h('td', null, visible(s.service)),
         h('td', { title: fmtDate(s.startTimeUnixNano) }, fmtAgo(s.startTimeUnixNano, now)),
         h('td', { class: 'num' }, fmtMs(s.durationMs)),

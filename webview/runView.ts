@@ -17,6 +17,8 @@ export interface RunViewOptions {
   onBack(): void;
   /** The selection changed (the app keeps it in the URL). */
   onSelect(spanId: string | undefined): void;
+  /** Opens the conversation the run is a turn of. */
+  openConversation?(id: string): void;
 }
 
 export class RunView {
@@ -393,7 +395,7 @@ export class RunView {
   }
 
   private renderHeader(): void {
-    if (this.summary) fill(this.header, ...runHeader(this.summary));
+    if (this.summary) fill(this.header, ...runHeader(this.summary, this.opts.openConversation));
   }
 }
 

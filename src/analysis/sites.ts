@@ -4,6 +4,7 @@
 // within a conversation. Pure: the server passes the runs in.
 import type { GenAiView, SiteRollup, TraceSummary, Usage } from '../protocol';
 import { durationMs, cmpNanos } from '../time';
+import { creepOf, DEFAULT_CREEP_RATIO } from './creep';
 
 /** What the rollup needs of a stored span. */
 export interface SiteSpan {
@@ -21,8 +22,6 @@ export interface SiteRun {
   countsUsage(spanId: string): boolean;
 }
 
-/** Input tokens at least this many times the first turn's flag token creep (the default of the setting to come). */
-export const CREEP_RATIO = 2;
 
 const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
 function add(u: Usage, v: Usage): void {
@@ -39,7 +38,7 @@ interface Call { traceId: string; spanId: string; start: string; ms: number; err
  * Rollups per line, for the runs given (newest first or not), optionally only for paths that end
  * with `file` (or that `file` ends with: telemetry paths may come from another machine).
  */
-export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string } = {}): SiteRollup[] {
+export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string; creepRatio?: number } = {}): SiteRollup[] {
   const norm = (p: string) => p.replace(/\\/g, '/');
   const file = opts.file ? norm(opts.file) : undefined;
   const bySite = new Map<string, { path: string; line: number; fn?: string; calls: Call[] }>();
@@ -62,7 +61,7 @@ export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string } = {
       });
     }
   }
-  return [...bySite.values()].map((site) => rollup(site.path, site.line, site.fn, site.calls)).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
+  return [...bySite.values()].map((site) => rollup(site.path, site.line, site.fn, site.calls, opts.creepRatio ?? DEFAULT_CREEP_RATIO)).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
 }
 
 /**
@@ -87,7 +86,7 @@ export function namedRollups(runs: Iterable<SiteRun>): SiteRollup[] {
     .sort((a, b) => a.kind.localeCompare(b.kind) || a.name!.localeCompare(b.name!));
 }
 
-function rollup(path: string, line: number, fn: string | undefined, calls: Call[]): SiteRollup {
+function rollup(path: string, line: number, fn: string | undefined, calls: Call[], creepRatio = DEFAULT_CREEP_RATIO): SiteRollup {
   const kinds = new Map<string, number>();
   for (const c of calls) kinds.set(c.g.kind, (kinds.get(c.g.kind) ?? 0) + 1);
   const kind = [...kinds].sort((a, b) => b[1] - a[1])[0]![0] as SiteRollup['kind'];
@@ -126,17 +125,13 @@ function rollup(path: string, line: number, fn: string | undefined, calls: Call[
     p50Ms: pct(ms, 0.5), p95Ms: pct(ms, 0.95), recent,
   };
   if (fn) out.function = fn;
-  const creep = creepOf(calls);
+  const creep = creepAt(calls, creepRatio);
   if (creep) out.creep = creep;
   return out;
 }
 
-/**
- * Token creep: within one conversation, the input tokens of the model calls made here, in order,
- * reach CREEP_RATIO times the first turn's, or grow at every turn over three turns or more. The
- * conversation where it is worst.
- */
-function creepOf(calls: Call[]): SiteRollup['creep'] {
+/** Token creep at this line: within one conversation, the input tokens of its model calls in order (src/analysis/creep.ts); the worst conversation. */
+function creepAt(calls: Call[], ratio: number): SiteRollup['creep'] {
   const byConv = new Map<string, number[]>();
   for (const c of calls.slice().sort((a, b) => cmpNanos(a.start, b.start))) {
     if (!c.conversationId || c.g.kind !== 'llm' || !c.g.usage) continue;
@@ -146,11 +141,8 @@ function creepOf(calls: Call[]): SiteRollup['creep'] {
   }
   let worst: SiteRollup['creep'];
   for (const [conversationId, inputs] of byConv) {
-    if (inputs.length < 2 || inputs[0]! <= 0) continue;
-    const first = inputs[0]!, last = inputs[inputs.length - 1]!;
-    const ratio = last / first;
-    const steady = inputs.length >= 3 && inputs.every((v, i) => i === 0 || v > inputs[i - 1]!);
-    if ((ratio >= CREEP_RATIO || steady) && (!worst || ratio > worst.ratio)) worst = { conversationId, turns: inputs.length, firstInput: first, lastInput: last, ratio };
+    const c = creepOf(inputs, ratio);
+    if (c && (!worst || c.ratio > worst.ratio)) worst = { ...c, conversationId };
   }
   return worst;
 }

@@ -22,7 +22,7 @@ export function lensTitle(s: SiteRollup): string {
   }
   parts.push(`p50 ${fmtMs(s.p50Ms)}`, `p95 ${fmtMs(s.p95Ms)}`);
   if (s.errors) parts.push(`$(error) ${plural(s.errors, 'error')}`);
-  if (s.creep) parts.push(`$(warning) input ×${s.creep.ratio.toFixed(1)} over ${s.creep.turns} turns`);
+  if (s.creep) parts.push(`$(warning) input ×${s.creep.ratio.toFixed(1)} by turn ${s.creep.peakTurn}`);
   return parts.join(' · ');
 }
 
@@ -39,7 +39,7 @@ export function hoverMarkdown(s: SiteRollup, openRunCommand: (traceId: string) =
   }
   lines.push(`${plural(s.calls, 'call')} · p50 ${fmtMs(s.p50Ms)} · p95 ${fmtMs(s.p95Ms)} · ${plural(s.errors, 'error')}`);
   if (s.creep) {
-    lines.push('', `$(warning) **Token creep** in conversation ${esc(s.creep.conversationId)}: input grew from ${s.creep.firstInput} to ${s.creep.lastInput} tokens over ${s.creep.turns} turns (×${s.creep.ratio.toFixed(1)}).`);
+    lines.push('', `$(warning) **Token creep** in conversation ${esc(s.creep.conversationId)}: input grew from ${s.creep.baseline} tokens at the first turn to ${s.creep.peak} at turn ${s.creep.peakTurn} of ${s.creep.turns} (×${s.creep.ratio.toFixed(1)}${s.creep.steady ? ', at every turn' : ''}).`);
   }
   if (s.recent.length) lines.push('', `Newest runs: ${s.recent.map((r) => `[${r.traceId.slice(0, 8)}](${openRunCommand(r.traceId)})`).join(' · ')}`);
   return lines.join('\n');

@@ -61,7 +61,7 @@ test('GET /api/sites rolls the steps up per line of code', async () => {
   assert.deepEqual([plan.p50Ms, plan.p95Ms], [800, 2500]);
   assert.deepEqual(plan.models.map((m) => [m.model, m.calls]), [['gpt-4o-mini', 5]]);
   assert.deepEqual(plan.recent.map((r) => r.traceId), traceIds.slice().reverse(), 'newest first, all five runs');
-  assert.deepEqual(plan.creep, { conversationId: 'c1', turns: 3, firstInput: 900, lastInput: 2600, ratio: 2600 / 900 });
+  assert.deepEqual(plan.creep, { conversationId: 'c1', turns: 3, baseline: 900, peak: 2600, peakTurn: 3, ratio: 2600 / 900, steady: true });
   const tool = sites[1]!;
   assert.deepEqual([tool.calls, tool.errors, tool.p50Ms, tool.p95Ms, tool.usage.input], [2, 1, 200, 400, 0]);
   assert.equal(tool.creep, undefined);

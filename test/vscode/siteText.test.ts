@@ -9,11 +9,11 @@ const base: SiteRollup = {
   path: '/app/agent.py', line: 41, function: 'plan', kind: 'llm', calls: 5, errors: 1, usage: usage(7300, 165), medianInput: 1100, medianOutput: 30,
   costUsd: 0.0012, unpricedCalls: 0, models: [{ model: 'gpt-4o-mini', calls: 5, usage: usage(7300, 165), costUsd: 0.0012 }],
   p50Ms: 800, p95Ms: 2500, recent: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), startTimeUnixNano: '1' as SiteRollup['recent'][0]['startTimeUnixNano'] }],
-  creep: { conversationId: 'c1', turns: 3, firstInput: 900, lastInput: 2600, ratio: 2600 / 900 },
+  creep: { conversationId: 'c1', turns: 3, baseline: 900, peak: 2600, peakTurn: 3, ratio: 2600 / 900, steady: true },
 };
 
 test('the lens: calls, models, median tokens, cost per call, latency, errors and token creep', () => {
-  assert.equal(lensTitle(base), '$(sparkle) 5 model calls · gpt-4o-mini · median 1.1k in / 30 out · $0.0012 ($0.0002/call) · p50 800 ms · p95 2.50 s · $(error) 1 error · $(warning) input ×2.9 over 3 turns');
+  assert.equal(lensTitle(base), '$(sparkle) 5 model calls · gpt-4o-mini · median 1.1k in / 30 out · $0.0012 ($0.0002/call) · p50 800 ms · p95 2.50 s · $(error) 1 error · $(warning) input ×2.9 by turn 3');
   assert.equal(lensTitle({ ...base, kind: 'tool', calls: 2, errors: 0, creep: undefined, p50Ms: 200, p95Ms: 400 }), '$(tools) 2 tool calls · p50 200 ms · p95 400 ms');
   assert.match(lensTitle({ ...base, costUsd: null, unpricedCalls: 5 }), /price unknown/);
 });
@@ -23,7 +23,7 @@ test('the hover: per model and the newest runs; a hostile model name stays text'
   assert.ok(!md.includes('](command:workbench'), md);
   assert.match(md, /evil\\\]\\\(command:workbench\\\.action\\\.quit\\\)/);
   assert.match(md, new RegExp(`\\[abababab\\]\\(command:agentLens\\.openRun\\?${'ab'.repeat(16)}\\)`));
-  assert.match(md, /Token creep.*from 900 to 2600 tokens over 3 turns/);
+  assert.match(md, /Token creep.*from 900 tokens at the first turn to 2600 at turn 3 of 3 \(×2\.9, at every turn\)/);
 });
 
 test('over a definition: the tool\'s or agent\'s name, its runs from anywhere', () => {

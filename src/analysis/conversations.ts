@@ -1,0 +1,115 @@
+// Conversations: runs that carry the same conversation id (gen_ai.conversation.id, OpenInference
+// session.id, Traceloop association properties, Vercel AI telemetry metadata, Langfuse's session,
+// LangGraph's thread: see genai/normalize.ts), as turns in start order, with token creep and,
+// when it creeps, which part of the prompt grew. Pure: the server passes the runs in.
+import type { ConversationResponse, ConversationSummary, ConversationTurn, Message, PromptGrowth, TraceResponse, TraceSummary, Usage } from '../protocol';
+import { cmpNanos } from '../time';
+import { creepOf, DEFAULT_CREEP_RATIO } from './creep';
+
+const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
+
+function turnOf(s: TraceSummary): ConversationTurn {
+  return { traceId: s.traceId, rootName: s.rootName, startTimeUnixNano: s.startTimeUnixNano, durationMs: s.durationMs, usage: s.usage,
+    costUsd: s.costUsd, unpricedCalls: s.unpricedCalls, errorCount: s.errorCount, llmCalls: s.llmCalls };
+}
+
+/** The runs of each conversation, in start order. */
+export function groupConversations(runs: Iterable<TraceSummary>): Map<string, TraceSummary[]> {
+  const by = new Map<string, TraceSummary[]>();
+  for (const r of runs) {
+    if (!r.conversationId || r.spanCount === 0) continue;
+    let list = by.get(r.conversationId);
+    if (!list) by.set(r.conversationId, (list = []));
+    list.push(r);
+  }
+  for (const list of by.values()) list.sort((a, b) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano));
+  return by;
+}
+
+export function conversationSummary(id: string, runs: readonly TraceSummary[], creepRatio = DEFAULT_CREEP_RATIO): ConversationSummary {
+  const usage = zero();
+  let cost: number | null = null, errors = 0;
+  for (const r of runs) {
+    usage.input += r.usage.input; usage.output += r.usage.output; usage.cacheRead += r.usage.cacheRead;
+    usage.cacheCreation += r.usage.cacheCreation; usage.reasoning += r.usage.reasoning;
+    if (r.costUsd !== null) cost = (cost ?? 0) + r.costUsd;
+    errors += r.errorCount;
+  }
+  let end = runs[0]!.endTimeUnixNano;
+  for (const r of runs) if (cmpNanos(r.endTimeUnixNano, end) > 0) end = r.endTimeUnixNano;
+  const out: ConversationSummary = {
+    id, service: runs[0]!.service, turns: runs.length, startTimeUnixNano: runs[0]!.startTimeUnixNano, endTimeUnixNano: end,
+    usage, costUsd: cost, errorCount: errors,
+  };
+  const creep = creepOf(runs.map((r) => r.usage.input), creepRatio);
+  if (creep) out.creep = creep;
+  return out;
+}
+
+export function conversationsList(runs: Iterable<TraceSummary>, creepRatio = DEFAULT_CREEP_RATIO): ConversationSummary[] {
+  return [...groupConversations(runs)].map(([id, list]) => conversationSummary(id, list, creepRatio))
+    .sort((a, b) => cmpNanos(b.endTimeUnixNano, a.endTimeUnixNano));
+}
+
+/**
+ * One conversation in full. `traceOf` gives a turn's run with content, for the prompt's growth
+ * between the first turn and the peak (only asked when it creeps).
+ */
+export function conversationResponse(id: string, runs: readonly TraceSummary[], traceOf: (traceId: string) => TraceResponse | undefined, creepRatio = DEFAULT_CREEP_RATIO): ConversationResponse {
+  const summary = conversationSummary(id, runs, creepRatio);
+  const out: ConversationResponse = { summary, turns: runs.map(turnOf) };
+  if (summary.creep) {
+    const first = traceOf(runs[0]!.traceId), peak = traceOf(runs[summary.creep.peakTurn - 1]!.traceId);
+    if (first && peak) {
+      const a = promptParts(first), b = promptParts(peak);
+      if (a && b) {
+        out.growth = (Object.keys(a) as PromptGrowth['part'][]).map((part) => ({ part, from: a[part], to: b[part] }))
+          .filter((g) => g.to > g.from).sort((x, y) => (y.to - y.from) - (x.to - x.from));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The characters of each part of the prompts a run's model calls were sent (those that count:
+ * each call once): the system prompt, the user's new input (the last user message of a call),
+ * the history (earlier user and assistant messages) and tool results. Undefined when no call
+ * carried its messages (content capture off).
+ */
+export function promptParts(t: TraceResponse): Record<PromptGrowth['part'], number> | undefined {
+  const parts: Record<PromptGrowth['part'], number> = { 'system prompt': 0, history: 0, 'tool results': 0, 'user input': 0 };
+  let any = false;
+  for (const s of t.spans) {
+    const g = s.genai;
+    if (g?.kind !== 'llm' || g.countsUsage === false || !(g.inputMessages?.length || g.systemInstructions?.length)) continue;
+    any = true;
+    parts['system prompt'] += chars(g.systemInstructions ?? []);
+    const msgs = g.inputMessages ?? [];
+    const lastUser = lastIndex(msgs, (m) => m.role === 'user');
+    msgs.forEach((m, i) => {
+      if (m.role === 'system') parts['system prompt'] += chars(m.parts);
+      else if (m.role === 'tool' || m.parts.some((p) => p.type === 'tool_call_response')) parts['tool results'] += chars(m.parts);
+      else if (i === lastUser) parts['user input'] += chars(m.parts);
+      else parts.history += chars(m.parts);
+    });
+  }
+  return any ? parts : undefined;
+}
+
+function lastIndex(msgs: readonly Message[], f: (m: Message) => boolean): number {
+  for (let i = msgs.length - 1; i >= 0; i--) if (f(msgs[i]!)) return i;
+  return -1;
+}
+
+function chars(parts: readonly unknown[]): number {
+  let n = 0;
+  for (const p of parts) {
+    const o = p as Record<string, unknown>;
+    if (typeof o.content === 'string') n += o.content.length;
+    else if (o.type === 'tool_call') n += JSON.stringify(o.arguments ?? '').length + String(o.name ?? '').length;
+    else if (o.type === 'tool_call_response') n += typeof o.response === 'string' ? o.response.length : JSON.stringify(o.response ?? '').length;
+    else n += JSON.stringify(o).length;
+  }
+  return n;
+}
