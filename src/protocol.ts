@@ -424,6 +424,22 @@ export interface ConversationResponse {
   growth?: PromptGrowth[];
 }
 
+/** A step that lost its trace context (GET /api/orphans, /api/traces/{id}/orphans). */
+export interface Orphan {
+  /** The run and span that are orphaned. */
+  traceId: string;
+  spanId: string;
+  name: string;
+  /** piece-of-run: a tool or model call at the root of a run of its own; parent-missing: its parent never arrived. */
+  reason: 'piece-of-run' | 'parent-missing';
+  /** The run (and agent span) it most likely belongs to. */
+  likely?: { traceId: string; spanId: string; name: string };
+  why: string[];
+  confidence?: 'high' | 'medium' | 'low';
+  /** How to keep the context, for the app's language. */
+  fix: string;
+}
+
 // ---- live feed (/ws) ----
 
 /** The receiver loads its data directory after it starts listening (GET /api/status, `history` messages). */
@@ -465,7 +481,11 @@ export type ClientMessage =
 export interface UiMethods {
   listTraces: { params: { service?: string; q?: string; limit?: number }; result: TraceListResponse };
   getTree: { params: { traceId: string }; result: TraceTreeResponse };
-  getSpan: { params: { traceId: string; spanId: string }; result: SpanDetailResponse };
+  /** `stitched`: the span may be one of a run stitched into this one (GET /api/traces/{id}/stitched/spans/{spanId}). */
+  getSpan: { params: { traceId: string; spanId: string; stitched?: boolean }; result: SpanDetailResponse };
+  /** The run with the runs orphaned from it under their likely parent (a view). */
+  getStitchedTree: { params: { traceId: string }; result: TraceTreeResponse & { stitched: string[] } };
+  getOrphans: { params: { traceId: string }; result: { orphans: Orphan[] } };
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
   deleteTrace: { params: { traceId: string }; result: unknown };
@@ -486,7 +506,9 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
       return { method: 'GET', path: `/api/traces?${qs}` };
     }
     case 'getTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/tree` };
-    case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/spans/${enc(params.spanId)}` };
+    case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}${params.stitched ? '/stitched' : ''}/spans/${enc(params.spanId)}` };
+    case 'getStitchedTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/stitched` };
+    case 'getOrphans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/orphans` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
     case 'listConversations': return { method: 'GET', path: '/api/conversations' };

@@ -70,10 +70,12 @@ class App {
       void view.load();
       return;
     }
-    const m = /^#\/run\/([0-9a-f]{32})(?:\/([0-9a-f]{16}))?$/.exec(location.hash);
+    const m = /^#\/run\/([0-9a-f]{32})(\/stitched)?(?:\/([0-9a-f]{16}))?$/.exec(location.hash);
     if (m) {
-      const [, traceId, spanId] = m as unknown as [string, string, string | undefined];
-      if (this.run?.traceId === traceId) {
+      const [, traceId, stitchedPart, spanId] = m as unknown as [string, string, string | undefined, string | undefined];
+      const stitched = !!stitchedPart;
+      const base = `#/run/${traceId}${stitched ? '/stitched' : ''}`;
+      if (this.run?.traceId === traceId && this.run.stitched === stitched) {
         if (spanId) this.run.select(spanId);
         return;
       }
@@ -81,8 +83,10 @@ class App {
       const view = new RunView(this.host, traceId, {
         ...(spanId ? { spanId } : {}),
         openConversation: (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`),
+        stitched,
+        openRun: (t, st) => this.navigate(`#/run/${t}${st ? '/stitched' : ''}`),
         onBack: () => this.navigate('#/'),
-        onSelect: (id) => { if (id) history.replaceState(null, '', `#/run/${traceId}/${id}`); },
+        onSelect: (id) => { if (id) history.replaceState(null, '', `${base}/${id}`); },
       });
       this.run = view;
       fill(this.main, view.el);

@@ -17,6 +17,8 @@ export interface RowState {
   treeW: number;
   /** The host opens files (the editor): rows with a known source get a "go to source" button. */
   canOpenSource: boolean;
+  /** A step from another run, shown under its likely parent (the stitched view). */
+  isStitched(id: string): boolean;
 }
 
 /** Run-relative ms → x in the waterfall's coordinates, and the time window in view. */
@@ -36,6 +38,7 @@ export class RowPainter {
     if (err) cls.push('error');
     if (st.isMatch(n.id)) cls.push('match');
     if (st.showCritical && n.critical) cls.push('critical');
+    if (st.isStitched(n.id)) cls.push('stitched');
     const row = h('div', {
       class: cls.join(' '), role: 'treeitem', id: `row-${n.id}`, 'data-id': n.id, 'aria-level': n.depth + 1,
       'aria-selected': n.id === st.selected ? 'true' : 'false', 'aria-expanded': hasKids ? String(!collapsed) : null,

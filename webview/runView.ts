@@ -5,6 +5,7 @@ import { treeSpans, treeSpansOfRows, type ServerMessage, type SpanDetailResponse
 import type { Host } from './transport';
 import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
+import { orphanBanner } from './orphanBanner';
 import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
 import { runHeader } from './runHeader';
 import { detailView, pendingParentView } from './detail';
@@ -19,6 +20,9 @@ export interface RunViewOptions {
   onSelect(spanId: string | undefined): void;
   /** Opens the conversation the run is a turn of. */
   openConversation?(id: string): void;
+  /** Shows the runs orphaned from this one under their likely parents (a view). */
+  stitched?: boolean;
+  openRun?(traceId: string, stitched: boolean): void;
 }
 
 export class RunView {
@@ -52,6 +56,9 @@ export class RunView {
   private readonly findInfo = h('span', { class: 'find-info', 'aria-live': 'polite' });
   private readonly status = h('span', { class: 'run-status', 'aria-live': 'polite' });
   private treeW = 320;
+
+  get stitched(): boolean { return !!this.opts.stitched; }
+  private stitchedIds = new Set<string>();
 
   constructor(private readonly host: Host, readonly traceId: string, private readonly opts: RunViewOptions) {
     this.selected = opts.spanId;
@@ -115,7 +122,7 @@ export class RunView {
     await this.host.request('subscribe', { traceIds: [this.traceId] });
     let tree: TraceTreeResponse;
     try {
-      tree = await this.host.request('getTree', { traceId: this.traceId });
+      tree = this.opts.stitched ? await this.host.request('getStitchedTree', { traceId: this.traceId }) : await this.host.request('getTree', { traceId: this.traceId });
     } catch (e) {
       this.status.textContent = '';
       fill(this.header, h('p', { class: 'error-text', role: 'alert' }, `Could not load run ${this.traceId}: ${(e as Error).message}`));
@@ -123,6 +130,7 @@ export class RunView {
     }
     this.marks.fetched = performance.now();
     this.summary = tree.summary;
+    if ('stitched' in tree) this.stitchedIds = new Set((tree as { stitched: string[] }).stitched);
     this.model.add(treeSpans(tree));
     // Big runs open at the agent steps; small ones open fully.
     if (this.model.nodes.size > 2000) this.model.collapseBelow(2);
@@ -137,6 +145,8 @@ export class RunView {
     this.marks.rendered = performance.now();
     this.marks.renderMs = this.marks.rendered - r0;
     requestAnimationFrame(() => { this.marks.painted = performance.now(); this.el.dataset.ready = 'true'; });
+    const openRun = this.opts.openRun;
+    if (openRun) void orphanBanner(this.host, this.traceId, !!this.opts.stitched, { openRun }).then((b) => { if (b) this.header.after(b); });
   }
 
   onFeed(m: ServerMessage): void {
@@ -197,7 +207,7 @@ export class RunView {
       let d: SpanDetailResponse;
       const t0 = performance.now();
       try {
-        d = await this.host.request('getSpan', { traceId: this.traceId, spanId });
+        d = await this.host.request('getSpan', { traceId: this.traceId, spanId, ...(this.opts.stitched ? { stitched: true } : {}) });
       } catch (e) {
         if (seq === this.detailSeq) {
           fill(this.detail, h('p', { class: 'error-text pad', role: 'alert' }, `Could not load span ${spanId}: ${(e as Error).message}`));
@@ -363,7 +373,7 @@ export class RunView {
     const [d0, d1] = x.domain() as [number, number];
     const rowState: RowState = {
       selected: this.selected, isCollapsed: (id) => this.model.isCollapsed(id), isMatch: (id) => this.matchSet.has(id),
-      showCritical: this.showCritical, treeW: this.treeW, canOpenSource: !!this.host.openSource,
+      showCritical: this.showCritical, treeW: this.treeW, canOpenSource: !!this.host.openSource, isStitched: (id) => this.stitchedIds.has(id),
     };
     const tv: TimeView = { x, runStart, d0, d1 };
     // Rows already on screen are kept when nothing they show changed (scrolling moves them only).

@@ -2,9 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
-import { spanResponse, traceJson, traceResponse, treeJson } from '../store/views';
-import { conversationResponse, conversationsList, groupConversations } from '../analysis/conversations';
+import { spanResponse, traceJson, treeJson } from '../store/views';
 import { DEFAULT_CREEP_RATIO } from '../analysis/creep';
+import { handleInsights } from './insightsApi';
 import { writeStream } from './jsonStream';
 import { namedRollups, siteRollups } from '../analysis/sites';
 import { msOfNanos } from '../time';
@@ -63,18 +63,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
     }
   }
-  if ((p === '/api/conversations' || p.startsWith('/api/conversations/')) && req.method === 'GET') {
-    const ratioRaw = url.searchParams.get('creepRatio');
-    const ratio = ratioRaw ? Number(ratioRaw) : DEFAULT_CREEP_RATIO;
-    if (!Number.isFinite(ratio) || ratio <= 1) return json(res, 400, { error: 'creepRatio must be a number above 1' });
-    const summaries = [...store.entries()].map((e) => e.summary);
-    if (p === '/api/conversations') return json(res, 200, { conversations: conversationsList(summaries, ratio) });
-    let id: string;
-    try { id = decodeURIComponent(p.slice('/api/conversations/'.length)); } catch { return json(res, 400, { error: 'the conversation id is not valid URL encoding' }); }
-    const runs = groupConversations(summaries).get(id);
-    if (!runs) return json(res, 404, { error: `no conversation ${id}` });
-    return json(res, 200, conversationResponse(id, runs, (traceId) => { const e = store.get(traceId); return e ? traceResponse(e) : undefined; }, ratio));
-  }
+  if (handleInsights(req, url, store, (status, body) => json(res, status, body))) return;
   if (p === '/api/sites' && req.method === 'GET') {
     // Runs that started at or after `since` (epoch ms), or all the store holds.
     const sinceRaw = url.searchParams.get('since');

@@ -18,6 +18,7 @@ before(async () => {
   server = await startTestServer({ dataDir: null });
   browser = await openBrowser();
   await postCapture('langgraph', server.httpPort);
+  await postCapture('orphan-threadpool', server.httpPort);
 });
 after(async () => {
   if (skip) return;
@@ -49,4 +50,34 @@ test('a creeping conversation: flagged in the runs list, its turns charted again
   await page.locator('.run-view[data-ready]').waitFor({ timeout: 15_000 });
   await page.locator('.stat button.link', { hasText: id }).click();
   await page.locator('.conversation-view[data-ready]').waitFor({ timeout: 15_000 });
+});
+
+test('an orphaned tool run says where it belongs and why; that run shows it stitched in, marked, with its details', { skip }, async () => {
+  const truth = truthOf('orphan-threadpool');
+  const turn = truth.turns.find((t) => t.tool_calls.some((c) => c.name === 'issue_refund'))!;
+  const call = turn.tool_calls.find((c) => c.name === 'issue_refund')!;
+  const parent = (turn as unknown as { app_agent_span: { trace_id: string; span_id: string } }).app_agent_span;
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}#/run/${call.active_span_in_tool!.trace_id}`);
+  const banner = page.locator('.orphan-banner');
+  await banner.waitFor({ timeout: 15_000 });
+  assert.match(await banner.textContent() ?? '', /This run looks like a piece of another run \(high confidence\): execute_tool issue_refund probably ran inside invoke_agent .*tool call id call_/);
+  assert.match(await banner.textContent() ?? '', /ThreadPoolExecutor/);
+  await banner.locator('button', { hasText: 'Open that run with this stitched in' }).click();
+  await page.waitForURL(new RegExp(`#/run/${parent.trace_id}/stitched`));
+  // Both refund attempts of that turn (the first failed, the retry went through) are stitched in.
+  assert.equal(turn.tool_calls.filter((c) => c.name === 'issue_refund').length, 2);
+  await page.locator('.row.stitched', { hasText: 'execute_tool issue_refund' }).nth(1).waitFor({ timeout: 15_000 });
+  const row = page.locator(`#row-${call.active_span_in_tool!.span_id}.stitched`);
+  await row.waitFor({ timeout: 15_000 });
+  // Under the agent: one level deeper than the agent's row.
+  const agentLevel = Number(await page.locator('.row.k-agent').first().getAttribute('aria-level'));
+  assert.equal(Number(await row.getAttribute('aria-level')), agentLevel + 1);
+  await row.click();
+  await page.locator('.detail[data-loaded]', { hasText: 'issue_refund' }).waitFor({ timeout: 15_000 });
+  await page.locator('.orphan-banner button', { hasText: 'Show the run as recorded' }).click();
+  await page.locator('.run-view[data-ready]').waitFor();
+  await page.waitForURL(new RegExp(`#/run/${parent.trace_id}$`));
+  await page.locator('.orphan-banner button', { hasText: 'Show them stitched in' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('.row.stitched').count(), 0);
 });
