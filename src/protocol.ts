@@ -211,6 +211,35 @@ export interface GenAiView {
   argsPreview?: string;
   /** Where in the code the step came from, best first (trace and span responses). */
   source?: SourceLocation[];
+  /** Evaluation results about this step (trace and span responses). */
+  evaluations?: Evaluation[];
+}
+
+/** A verdict on a run or a step (POST /api/feedback, the UI's thumbs). */
+export interface Feedback {
+  id: string;
+  traceId: string;
+  spanId?: string;
+  /** "up", "down", or a score from 0 (bad) to 1 (good). */
+  value: 'up' | 'down' | number;
+  comment?: string;
+  user?: string;
+  /** Where it came from: the UI, or an app through the API. */
+  source: 'ui' | 'api';
+  timeUnixMs: number;
+}
+
+/** One gen_ai.evaluation.result: a check of a step's output by an evaluator. */
+export interface Evaluation {
+  name: string;
+  scoreValue?: number;
+  scoreLabel?: string;
+  explanation?: string;
+  responseId?: string;
+  /** The label says it failed (fail, incorrect, toxic, …) or the evaluator reported an error. */
+  failed: boolean;
+  /** A span event on the step, or a log record joined to it. */
+  carrier: 'event' | 'log';
 }
 
 // ---- query API ----
@@ -238,6 +267,10 @@ export interface TraceSummary {
   agentNames: string[];
   /** True until a span without a parent has arrived. */
   rootPending: boolean;
+  /** Evaluation results about its steps, and how many failed. */
+  evaluations?: { count: number; failed: number };
+  /** Feedback on the run or its steps (POST /api/feedback, the UI's thumbs). */
+  feedback?: { up: number; down: number };
 }
 
 export interface ApiSpan extends SpanData {

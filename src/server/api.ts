@@ -5,6 +5,7 @@ import type { LiveFeed } from './liveFeed';
 import { spanResponse, traceJson, treeJson } from '../store/views';
 import { DEFAULT_CREEP_RATIO } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
+import { parseFeedback, type FeedbackStore } from './feedback';
 import { writeStream } from './jsonStream';
 import { namedRollups, siteRollups } from '../analysis/sites';
 import { msOfNanos } from '../time';
@@ -21,9 +22,44 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/search|\/spans\/([0-9a-fA-F]{16}))?$/;
 
-export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ingest: Ingest, live: LiveFeed): Promise<void> {
+/** A small JSON body (feedback): at most `limit` bytes. */
+function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > limit) { reject(Object.assign(new Error(`the body is over ${limit} bytes`), { status: 413 })); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))); } catch (e) { reject(Object.assign(new Error(`the body is not JSON: ${(e as Error).message}`), { status: 400 })); }
+    });
+    req.on('error', reject);
+  });
+}
+
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ingest: Ingest, live: LiveFeed, feedback: FeedbackStore): Promise<void> {
   const p = url.pathname;
   const store = ingest.store;
+  if (p === '/api/feedback' && req.method === 'POST') {
+    let body: unknown;
+    try { body = await readJson(req, 64 * 1024); } catch (e) { return json(res, (e as { status?: number }).status ?? 400, { error: (e as Error).message }); }
+    const source = req.headers['x-agent-lens-source'] === 'ui' ? 'ui' : 'api';
+    const r = parseFeedback(body, (traceId, spanId) => {
+      const e = store.get(traceId);
+      if (!e || e.summary.spanCount === 0) return 'no-trace';
+      return spanId && !e.spans.has(spanId) ? 'no-span' : 'ok';
+    }, source);
+    if ('error' in r) return json(res, r.status, { error: r.error });
+    feedback.add(r.ok);
+    const e = store.get(r.ok.traceId)!;
+    e.summary.feedback = feedback.counts(e.traceId);
+    live.changed(e);
+    return json(res, 200, { feedback: r.ok });
+  }
+  const fm = /^\/api\/traces\/([0-9a-fA-F]{32})\/feedback$/.exec(p);
+  if (fm && req.method === 'GET') return json(res, 200, { feedback: feedback.of(fm[1]!.toLowerCase()) });
   if (p === '/api/traces' && req.method === 'GET') {
     const limitRaw = url.searchParams.get('limit');
     const limit = limitRaw ? Number(limitRaw) : 100;

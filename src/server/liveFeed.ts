@@ -144,6 +144,13 @@ export class LiveFeed implements IngestListener {
     this.schedule();
   }
 
+  /** A run's summary changed without new spans or logs (feedback): its summary goes out. */
+  changed(e: TraceEntry): void {
+    if (!this.clients.size) return;
+    if (!this.pendingLogs.has(e)) this.pendingLogs.set(e, []);
+    this.schedule();
+  }
+
   removed(traceIds: string[] | 'all'): void {
     for (const [e] of this.pendingSpans) if (traceIds === 'all' || traceIds.includes(e.traceId)) this.pendingSpans.delete(e);
     for (const [e] of this.pendingLogs) if (traceIds === 'all' || traceIds.includes(e.traceId)) this.pendingLogs.delete(e);
@@ -183,7 +190,7 @@ export class LiveFeed implements IngestListener {
       let s = batches.get(e);
       if (s === undefined) {
         const refs = new SharedRefs();
-        const joined = logsBySpan(e.logs);
+        const joined = logsBySpan(e.logs, e);
         const msg: ServerMessage = {
           type: 'spans', traceId: e.traceId,
           spans: (spans.get(e) ?? []).map((x) => toApiSpan(x, refs, e, joined.get(x.spanId))),

@@ -10,6 +10,7 @@ import { Ingest } from './ingest';
 import { FEED_LIMITS, LiveFeed, type FeedLimits } from './liveFeed';
 import type { HistoryState } from '../protocol';
 import { handleApi } from './api';
+import { FeedbackStore } from './feedback';
 import { denyReason, hostDenyReason, otlpOriginAllowed, type AccessOptions } from './access';
 import { FailureLog, guarded, refuseUpgrade, requestUrl } from './guard';
 import { serveUi } from './ui';
@@ -129,6 +130,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })
     : undefined;
   const ingest = new Ingest(store, segs);
+  // Feedback is kept beside the segments; read before the runs it belongs to come back.
+  const feedback = new FeedbackStore(opts.dataDir);
+  try { feedback.load(); } catch (e) { opts.log(`error: reading feedback failed: ${(e as Error).message}`); }
   const live = new LiveFeed(SERVER_VERSION, opts.feedLimits);
   live.summaryOf = (id) => { const s = store.get(id)?.summary; return s && s.spanCount > 0 ? s : undefined; };
 
@@ -162,7 +166,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           .end(JSON.stringify({ error: deny }));
         return;
       }
-      return handleApi(req, res, url, ingest, live);
+      return handleApi(req, res, url, ingest, live, feedback);
     }
     if (req.method === 'GET' || req.method === 'HEAD') return serveUi(req, res, url);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
@@ -226,6 +230,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     } finally {
       history.ms = Date.now() - t0;
       history.loading = false;
+      for (const e of store.entries()) { const c = feedback.counts(e.traceId); if (c) e.summary.feedback = c; }
       live.historyLoaded();
     }
   })();
@@ -243,6 +248,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await Promise.all([new Promise((r) => server.close(r)), grpcServer.close()]);
       segs?.close();
+      feedback.close();
     },
   };
 }

@@ -5,6 +5,8 @@ import { normalizeSpan } from '../genai/normalize';
 import { forgetText, traceMatches } from './search';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { cmpNanos, msOfNanos } from '../time';
+import { spanDetail } from '../otlp/protoSpan';
+import { EVALUATION_EVENT, evaluationOf, isEvaluationLog } from '../genai/evaluations';
 
 export interface StoreOptions {
   /** Approximate bytes of span data to keep in memory before evicting the oldest traces. */
@@ -85,6 +87,7 @@ export class TraceStore {
       if (e === undefined || e.traceId !== rec.traceId) e = this.entry(rec.traceId);
       if (e.spans.has(rec.spanId)) { duplicates++; continue; }
       const genai = rec.scan ? normalizeSpan({ name: rec.name, status: rec.status, ...rec.scan }) : undefined;
+      const evaluated = rec.scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
       rec.scan = null;
       rec.genai = genai;
       rec.startMs = msOfNanos(rec.startTimeUnixNano);
@@ -92,6 +95,9 @@ export class TraceStore {
       rec.bytes = estimateSpanBytes(rec, genai);
       const s: StoredSpan = rec;
       e.add(s);
+      if (genai?.responseId) this.rememberResponse(genai.responseId, rec.traceId);
+      // Evaluated spans are few: their events are read now, for the run's pass/fail counts.
+      if (evaluated) for (const ev of spanDetail(rec).events) if (ev.name === EVALUATION_EVENT) { const x = evaluationOf(ev.attributes, 'event'); if (x) e.noteEvaluation(x); }
       e.lastActivityMs = this.now();
       this.bytes += s.bytes;
       this.spanTotal++;
@@ -102,12 +108,27 @@ export class TraceStore {
     return { added, duplicates, evicted: this.evict(new Set(added.keys())) };
   }
 
+  /** Response ids of model calls → their run, for evaluations that name only the response (the newest 100,000). */
+  private readonly responses = new Map<string, string>();
+  private rememberResponse(responseId: string, traceId: string): void {
+    this.responses.delete(responseId);
+    this.responses.set(responseId, traceId);
+    if (this.responses.size > 100_000) this.responses.delete(this.responses.keys().next().value!);
+  }
+
   addLogs(logs: readonly LogRecordData[]): { added: Map<TraceEntry, LogRecordData[]>; evicted: string[] } {
     const added = new Map<TraceEntry, LogRecordData[]>();
     for (const l of logs) {
+      const evaluation = isEvaluationLog(l) ? evaluationOf(l.attributes, 'log') : undefined;
+      // An evaluator outside the run may only name the response it judged.
+      if (!l.traceId && evaluation?.responseId) {
+        const t = this.responses.get(evaluation.responseId);
+        if (t && this.traces.has(t)) l.traceId = t;
+      }
       if (!l.traceId) continue; // not part of a run; acknowledged and counted, not kept
       const e = this.entry(l.traceId);
       e.logs.push(l);
+      if (evaluation) e.noteEvaluation(evaluation);
       e.lastActivityMs = this.now();
       const b = 200 + kvBytes(l.attributes) + JSON.stringify(l.body).length;
       e.bytes += b;

@@ -1,6 +1,6 @@
 // One trace in the store: its spans by id, its log records, and a summary kept up to date as
 // spans arrive (in any order, sometimes twice) without rescanning the trace.
-import type { GenAiView, Nanos, TraceSummary } from '../protocol';
+import type { Evaluation, GenAiView, Nanos, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
 import { cmpNanos, durationMs } from '../time';
@@ -36,6 +36,13 @@ export class TraceEntry {
       usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 },
       costUsd: null, unpricedCalls: 0, llmCalls: 0, callsWithoutUsage: 0, models: [], agentNames: [], rootPending: true,
     };
+  }
+
+  /** An evaluation result about a step of this run: counted in the summary. */
+  noteEvaluation(e: Evaluation): void {
+    const c = (this.summary.evaluations ??= { count: 0, failed: 0 });
+    c.count++;
+    if (e.failed) c.failed++;
   }
 
   /** Adds a span unless one with its id is already here; false for a duplicate. */

@@ -1,10 +1,11 @@
 // What queries send: stored spans as API spans (decoded and normalized with content), whole traces,
 // the light tree of a run, and one span in full.
-import { treeRow, type ApiLog, type ApiSpan, type GenAiView, type ModelRollup, type Resource, type Scope, type SpanDetailResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
+import { treeRow, type ApiLog, type ApiSpan, type Evaluation, type GenAiView, type ModelRollup, type Resource, type Scope, type SpanDetailResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
 import { sourceLocations } from '../source/locate';
+import { EVALUATION_EVENT, evaluationOf, isEvaluationLog } from '../genai/evaluations';
 import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type CallContent } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, serviceOf } from './traceEntry';
 import { cmpNanos } from '../time';
@@ -51,6 +52,11 @@ export function toApiSpan(s: StoredSpan, refs: SharedRefs, entry: TraceEntry | u
       if (g.kind === 'llm') g.countsUsage = entry ? entry.countsUsage(s.spanId) : g.countsUsage;
       const source = sourceLocations(d.attributes, d.events);
       if (source.length) g.source = source;
+      const evaluations = [
+        ...d.events.filter((ev) => ev.name === EVALUATION_EVENT).map((ev) => evaluationOf(ev.attributes, 'event')),
+        ...logs.filter(isEvaluationLog).map((l) => evaluationOf(l.attributes, 'log')),
+      ].filter((x): x is Evaluation => !!x);
+      if (evaluations.length) g.evaluations = evaluations;
       api.genai = g;
     }
   }
@@ -97,12 +103,20 @@ export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string,
   return out;
 }
 
-export function logsBySpan(logs: readonly LogRecordData[]): Map<string, LogRecordData[]> {
+export function logsBySpan(logs: readonly LogRecordData[], e?: TraceEntry): Map<string, LogRecordData[]> {
   const by = new Map<string, LogRecordData[]>();
+  let byResponse: Map<string, string> | undefined;
   for (const l of logs) {
-    if (!l.spanId) continue;
-    let list = by.get(l.spanId);
-    if (!list) by.set(l.spanId, (list = []));
+    let spanId = l.spanId;
+    // An evaluation that names only the response it judged goes to the model call that gave it.
+    if ((!spanId || (e && !e.spans.has(spanId))) && e && isEvaluationLog(l)) {
+      byResponse ??= new Map([...e.spans.values()].flatMap((x) => (x.genai?.responseId ? [[x.genai.responseId, x.spanId] as [string, string]] : [])));
+      const rid = evaluationOf(l.attributes, 'log')?.responseId;
+      spanId = (rid && byResponse.get(rid)) || spanId;
+    }
+    if (!spanId) continue;
+    let list = by.get(spanId);
+    if (!list) by.set(spanId, (list = []));
     list.push(l);
   }
   return by;
@@ -122,7 +136,7 @@ function byModelOf(e: TraceEntry, spans: Iterable<StoredSpan>): ModelRollup[] {
  */
 export function* traceJson(e: TraceEntry): Generator<string> {
   const refs = new SharedRefs();
-  const joined = logsBySpan(e.logs);
+  const joined = logsBySpan(e.logs, e);
   const { links, content } = toolLinks(e);
   const order = orderParentsFirst(e.spans.values(), e.spans);
   const logs = e.logs.slice();
@@ -224,7 +238,7 @@ function toolLinks(e: TraceEntry): ToolLinks {
   const hit = linkCache.get(e);
   if (hit?.version === version) return hit;
   const refs = new SharedRefs();
-  const joined = logsBySpan(e.logs);
+  const joined = logsBySpan(e.logs, e);
   const spans: ApiSpan[] = [];
   for (const s of e.spans.values()) {
     const k = s.genai?.kind;
@@ -245,7 +259,7 @@ export function spanResponse(e: TraceEntry, spanId: string): SpanDetailResponse 
   const s = e.spans.get(spanId);
   if (!s) return undefined;
   const refs = new SharedRefs();
-  const logs = e.logs.filter((l) => l.spanId === spanId);
+  const logs = logsBySpan(e.logs, e).get(spanId) ?? [];
   const span = toApiSpan(s, refs, e, logs);
   const g: GenAiView | undefined = span.genai;
   if (g && (g.kind === 'llm' || g.kind === 'tool')) {
