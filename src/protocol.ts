@@ -473,6 +473,47 @@ export interface Orphan {
   fix: string;
 }
 
+/** Text compared line by line: runs of lines the same, added (in b) or removed (from a). */
+export type TextDiff = { op: 'same' | 'add' | 'del'; text: string }[];
+
+/** One side of an aligned step. */
+export interface DiffSide {
+  spanId: string;
+  name: string;
+  kind: GenAiKind | 'span';
+  usage?: Usage;
+  costUsd?: number | null;
+  durationMs: number;
+  error: boolean;
+  /** The prompt (model calls: system and input messages as text) and the output, for the text diff. */
+  prompt?: string;
+  output?: string;
+  args?: unknown;
+}
+
+/** Two steps aligned (or one with nothing across): what changed between them. */
+export interface DiffStep {
+  label: string;
+  a?: DiffSide;
+  b?: DiffSide;
+  changed: boolean;
+  prompt?: TextDiff;
+  output?: TextDiff;
+  /** Tool arguments: the same or not (compared as JSON). */
+  argsEqual?: boolean;
+  /** b minus a. */
+  delta: { input: number; output: number; costUsd: number | null; durationMs: number };
+}
+
+/** GET /api/diff?a=&b=: two runs side by side. */
+export interface RunDiff {
+  a: TraceSummary;
+  b: TraceSummary;
+  steps: DiffStep[];
+  /** b minus a, over the runs. */
+  delta: { input: number; output: number; costUsd: number | null; durationMs: number; steps: number };
+}
+
 // ---- live feed (/ws) ----
 
 /** The receiver loads its data directory after it starts listening (GET /api/status, `history` messages). */
@@ -519,6 +560,10 @@ export interface UiMethods {
   /** The run with the runs orphaned from it under their likely parent (a view). */
   getStitchedTree: { params: { traceId: string }; result: TraceTreeResponse & { stitched: string[] } };
   getOrphans: { params: { traceId: string }; result: { orphans: Orphan[] } };
+  sendFeedback: { params: { traceId: string; spanId?: string; value: 'up' | 'down'; comment?: string }; result: { feedback: Feedback } };
+  getFeedback: { params: { traceId: string }; result: { feedback: Feedback[] } };
+  /** Two runs side by side (GET /api/diff?a=&b=). */
+  diffRuns: { params: { a: string; b: string }; result: RunDiff };
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
   deleteTrace: { params: { traceId: string }; result: unknown };
@@ -530,7 +575,7 @@ export interface UiMethods {
 export type UiMethod = keyof UiMethods;
 
 /** The HTTP request that answers a UI method (both hosts use it: the browser page and the extension). */
-export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>): { method: 'GET' | 'DELETE'; path: string } | undefined {
+export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>): { method: 'GET' | 'DELETE' | 'POST'; path: string; body?: string } | undefined {
   const enc = (v: unknown) => encodeURIComponent(String(v ?? ''));
   switch (method) {
     case 'listTraces': {
@@ -542,6 +587,9 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}${params.stitched ? '/stitched' : ''}/spans/${enc(params.spanId)}` };
     case 'getStitchedTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/stitched` };
     case 'getOrphans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/orphans` };
+    case 'sendFeedback': return { method: 'POST', path: '/api/feedback', body: JSON.stringify(params) };
+    case 'getFeedback': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/feedback` };
+    case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
     case 'listConversations': return { method: 'GET', path: '/api/conversations' };

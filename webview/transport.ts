@@ -43,8 +43,8 @@ export class HttpHost implements Host {
     return { Authorization: `Bearer ${this.token}` };
   }
 
-  private async http(method: string, path: string): Promise<unknown> {
-    const res = await fetch(this.base + path, { method, headers: this.headers() });
+  private async http(method: string, path: string, payload?: string): Promise<unknown> {
+    const res = await fetch(this.base + path, { method, headers: payload ? { ...this.headers(), 'Content-Type': 'application/json', 'X-Agent-Lens-Source': 'ui' } : this.headers(), ...(payload ? { body: payload } : {}) });
     const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` })) as { error?: string };
     if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
     return body;
@@ -59,7 +59,7 @@ export class HttpHost implements Host {
     const route = uiRequestRoute(method, params as Record<string, unknown>);
     if (!route) return Promise.reject(new Error(`unknown method ${String(method)}`));
     if (method === 'getTree') return this.tree(route.path) as Promise<UiMethods[M]['result']>;
-    return this.http(route.method, route.path) as Promise<UiMethods[M]['result']>;
+    return this.http(route.method, route.path, route.body) as Promise<UiMethods[M]['result']>;
   }
 
   /**

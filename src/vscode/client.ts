@@ -20,8 +20,8 @@ export class ServerClient {
 
   get endpoint(): string { return this.base; }
 
-  async request<T>(method: 'GET' | 'DELETE' | 'POST', path: string, body?: Uint8Array<ArrayBuffer>, contentType?: string): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.state.token}` };
+  async request<T>(method: 'GET' | 'DELETE' | 'POST', path: string, body?: Uint8Array<ArrayBuffer>, contentType?: string, extra: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.state.token}`, ...extra };
     if (contentType) headers['Content-Type'] = contentType;
     const res = await fetch(this.base + path, { method, headers, ...(body ? { body } : {}), signal: AbortSignal.timeout(60_000) });
     const text = await res.text();
@@ -35,7 +35,8 @@ export class ServerClient {
   ui<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']> {
     const route = uiRequestRoute(method, params as Record<string, unknown>);
     if (!route) return Promise.reject(new Error(`${method} is not an API request`));
-    return this.request(route.method, route.path);
+    return route.body === undefined ? this.request(route.method, route.path)
+      : this.request(route.method, route.path, new TextEncoder().encode(route.body) as Uint8Array<ArrayBuffer>, 'application/json', { 'X-Agent-Lens-Source': 'ui' });
   }
 
   listTraces(limit = 500): Promise<TraceListResponse> {
