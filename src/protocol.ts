@@ -608,6 +608,8 @@ export type UiToHost =
   | { type: 'debugRun'; traceId: string }
   /** Move the run's replay to this step ("Run to Step"), starting one if none is running. */
   | { type: 'runToStep'; traceId: string; spanId: string }
+  /** Two texts (a prompt in two runs) in the editor's diff view. */
+  | { type: 'openTextDiff'; title: string; left: string; right: string }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
 
 export type HostToUi =

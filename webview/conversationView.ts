@@ -18,7 +18,7 @@ function svg(tag: string, attrs: Record<string, string | number>, text?: string)
 export class ConversationView {
   readonly el: HTMLElement;
 
-  constructor(private readonly host: Host, readonly id: string, private readonly o: { onBack(): void; openRun(traceId: string): void; creepRatio: number }) {
+  constructor(private readonly host: Host, readonly id: string, private readonly o: { onBack(): void; openRun(traceId: string): void; creepRatio: number; compare?(a: string, b: string): void }) {
     this.el = h('div', { class: 'conversation-view' }, h('p', { class: 'muted pad' }, 'Loading the conversation…'));
   }
 
@@ -86,7 +86,7 @@ export class ConversationView {
   private table(c: ConversationResponse): HTMLElement {
     const base = c.turns[0]?.usage.input ?? 0;
     return h('table', { class: 'runs turns', 'aria-label': 'Turns' },
-      h('thead', null, h('tr', null, ...['turn', 'run', 'started', 'input', 'output', 'cached', 'vs turn 1', 'cost', 'latency', 'errors'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', null, h('tr', null, ...['turn', 'run', 'started', 'input', 'output', 'cached', 'vs turn 1', 'cost', 'latency', 'errors', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, ...c.turns.map((t, i) => {
         const row = h('tr', { 'data-id': t.traceId, tabindex: '0', class: t.errorCount ? 'has-error' : '' },
           h('td', { class: 'num' }, String(i + 1)),
@@ -98,7 +98,8 @@ export class ConversationView {
           h('td', { class: 'num' }, base ? `×${(t.usage.input / base).toFixed(2)}` : '–'),
           h('td', { class: 'num' }, t.costUsd === null ? '–' : fmtUsd(t.costUsd)),
           h('td', { class: 'num' }, fmtMs(t.durationMs)),
-          h('td', { class: `num${t.errorCount ? ' bad' : ''}` }, String(t.errorCount)));
+          h('td', { class: `num${t.errorCount ? ' bad' : ''}` }, String(t.errorCount)),
+          h('td', null, i > 0 && this.o.compare ? h('button', { type: 'button', class: 'link compare-prev', onclick: (ev: Event) => { ev.stopPropagation(); this.o.compare!(c.turns[i - 1]!.traceId, t.traceId); } }, `diff with turn ${i}`) : null));
         row.addEventListener('click', () => this.o.openRun(t.traceId));
         row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') this.o.openRun(t.traceId); });
         return row;

@@ -1,6 +1,8 @@
 // Step detail: the selected span as a developer reads it. The conversation as a transcript, tool
 // calls with their arguments and results, tokens and cost with where the price came from, errors
 // with their stack, and every raw attribute, event, log record and the resource, copyable.
+import { evaluationsView, feedbackView } from './quality';
+import type { Host } from './transport';
 import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SourceLocation, SpanDetailResponse, ToolCallLink } from '../src/protocol';
 import { copyButton, h, visible } from './dom';
 import { jsonText, jsonView, longText } from './jsonView';
@@ -13,6 +15,8 @@ export interface DetailContext {
   openSource?(loc: SourceLocation): void;
   /** Finds and opens a tool's, agent's or prompt's definition in the editor (absent in a browser tab). */
   openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
+  /** For feedback (absent: no thumbs). */
+  host?: Host;
   /** Moves the editor's replay debugger to this step (editor only). */
   runToStep?(spanId: string): void;
   /** A span's display name, for links. */
@@ -242,6 +246,9 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
       h('h4', null, 'result ', g.toolResult !== undefined ? copyButton(() => jsonText(g.toolResult), 'Copy result') : null),
       g.toolResult === undefined ? h('p', { class: 'muted' }, 'not recorded') : h('div', { class: 'tool-result' }, jsonView(g.toolResult))));
   }
+
+  if (g?.evaluations?.length) out.push(section('Evaluations', evaluationsView(g.evaluations)));
+  if (ctx.host) out.push(section('Feedback', feedbackView(ctx.host, s.traceId, s.spanId)));
 
   out.push(errorView(s));
 

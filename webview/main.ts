@@ -6,6 +6,7 @@ import { hostForPage, PostMessageHost, type Host } from './transport';
 import { RunList } from './runList';
 import { RunView } from './runView';
 import { ConversationView } from './conversationView';
+import { DiffView } from './diffView';
 import { h, fill } from './dom';
 
 /** The creep threshold the chart draws: the server's default (the API flags creep by the same rule). */
@@ -16,14 +17,15 @@ class App {
   private readonly conn = h('span', { class: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
   private readonly list: RunList;
   private run: RunView | undefined;
-  private conversation: ConversationView | undefined;
+  private conversation: ConversationView | DiffView | undefined;
 
   private readonly history = h('span', { class: 'history-note', role: 'status' }, 'loading history… runs from before the restart appear when it is done');
   private readonly head = h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn, this.history);
   private connected = false;
 
   constructor(private readonly host: Host, root: HTMLElement) {
-    this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`), (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`));
+    this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`), (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`),
+      (a, b) => this.navigate(`#/diff/${a}/${b}`));
     this.history.hidden = true;
     fill(root, this.head, this.main);
     host.onConnection((state, detail) => {
@@ -58,13 +60,24 @@ class App {
   private route(): void {
     this.conversation?.dispose();
     this.conversation = undefined;
+    const dm = /^#\/diff\/([0-9a-f]{32})\/([0-9a-f]{32})$/.exec(location.hash);
+    if (dm) {
+      this.run?.dispose();
+      this.run = undefined;
+      const view = new DiffView(this.host, dm[1]!, dm[2]!, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`) });
+      this.conversation = view;
+      fill(this.main, view.el);
+      void view.load();
+      return;
+    }
     const cm = /^#\/conversation\/(.+)$/.exec(location.hash);
     if (cm) {
       let id: string;
       try { id = decodeURIComponent(cm[1]!); } catch { id = cm[1]!; }
       this.run?.dispose();
       this.run = undefined;
-      const view = new ConversationView(this.host, id, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`), creepRatio: CREEP_RATIO });
+      const view = new ConversationView(this.host, id, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`), creepRatio: CREEP_RATIO,
+        compare: (a, b) => this.navigate(`#/diff/${a}/${b}`) });
       this.conversation = view;
       fill(this.main, view.el);
       void view.load();

@@ -23,11 +23,14 @@ export class RunList {
   private renderQueued = false;
   private refetchTimer: ReturnType<typeof setTimeout> | undefined;
   private focusedId: string | undefined;
+  /** Runs ticked to compare (the first two, in the order ticked). */
+  private picked: string[] = [];
+  private readonly compareBtn = h('button', { type: 'button', class: 'compare-btn', disabled: true, title: 'Tick two runs to compare them step by step' }, 'Compare 2 runs');
   /** Conversations by id (turns, creep), asked again at most once a second while runs change. */
   private conversations = new Map<string, ConversationSummary>();
   private convTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly host: Host, private readonly open: (traceId: string) => void, private readonly openConversation: (id: string) => void = () => undefined) {
+  constructor(private readonly host: Host, private readonly open: (traceId: string) => void, private readonly openConversation: (id: string) => void = () => undefined, private readonly compare: (a: string, b: string) => void = () => undefined) {
     this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search runs: prompts, outputs, tool arguments, names  ( / )', 'aria-label': 'Search runs' });
     let t: ReturnType<typeof setTimeout> | undefined;
     this.search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => { this.query = this.search.value.trim(); void this.refetch(); }, 250); });
@@ -39,11 +42,14 @@ export class RunList {
     this.agent = sel('Agent');
     this.model = sel('Model');
     this.statusSel = sel('Status');
-    fill(this.statusSel, h('option', { value: '' }, 'any status'), h('option', { value: 'error' }, 'with errors'), h('option', { value: 'ok' }, 'without errors'));
+    fill(this.statusSel, h('option', { value: '' }, 'any status'), h('option', { value: 'error' }, 'with errors'), h('option', { value: 'ok' }, 'without errors'),
+      h('option', { value: 'bad' }, 'bad feedback or failed evaluations'));
     const table = h('table', { class: 'runs', role: 'grid', 'aria-label': 'Runs' },
       h('thead', null, h('tr', null, ...['run', 'service', 'started', 'duration', 'steps', 'errors', 'tokens in → out', 'cost'].map((c) => h('th', { scope: 'col' }, c)))),
       this.body);
     table.addEventListener('click', (ev) => {
+      const pick = (ev.target as HTMLElement).closest('input.pick') as HTMLInputElement | null;
+      if (pick) { ev.stopPropagation(); this.togglePick(pick.dataset.id!, pick.checked); return; }
       const conv = (ev.target as HTMLElement).closest('.conv-chip') as HTMLElement | null;
       if (conv?.dataset.conv) { ev.stopPropagation(); this.openConversation(conv.dataset.conv); return; }
       const tr = (ev.target as HTMLElement).closest('tr[data-id]') as HTMLElement | null;
@@ -51,7 +57,7 @@ export class RunList {
     });
     table.addEventListener('keydown', (ev) => this.onKey(ev));
     this.el = h('div', { class: 'run-list' },
-      h('div', { class: 'filters', role: 'search' }, this.search, this.service, this.agent, this.model, this.statusSel),
+      h('div', { class: 'filters', role: 'search' }, this.search, this.service, this.agent, this.model, this.statusSel, this.compareBtn),
       this.info, h('div', { class: 'runs-scroll' }, table));
   }
 
@@ -90,6 +96,13 @@ export class RunList {
       if (m.traceIds === 'all') { this.runs.clear(); this.total = 0; } else for (const id of m.traceIds) if (this.runs.delete(id)) this.total--;
       this.queueRender();
     }
+  }
+
+  private togglePick(id: string, on: boolean): void {
+    this.picked = on ? [...this.picked.filter((x) => x !== id), id].slice(-2) : this.picked.filter((x) => x !== id);
+    this.compareBtn.disabled = this.picked.length !== 2;
+    this.compareBtn.onclick = () => { if (this.picked.length === 2) this.compare(this.picked[0]!, this.picked[1]!); };
+    this.queueRender();
   }
 
   private async refetchConversations(): Promise<void> {
@@ -134,7 +147,7 @@ export class RunList {
     this.options(this.model, 'all models', all.flatMap((s) => s.models));
     const svc = this.service.value, ag = this.agent.value, mo = this.model.value, st = this.statusSel.value;
     const shown = all.filter((s) => (!svc || s.service === svc) && (!ag || s.agentNames.includes(ag)) && (!mo || s.models.includes(mo))
-      && (!st || (st === 'error' ? s.errorCount > 0 : s.errorCount === 0)))
+      && (!st || (st === 'error' ? s.errorCount > 0 : st === 'bad' ? !!(s.feedback?.down || s.evaluations?.failed) : s.errorCount === 0)))
       .sort((a, b) => (b.startTimeUnixNano.length - a.startTimeUnixNano.length) || (a.startTimeUnixNano < b.startTimeUnixNano ? 1 : a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 0))
       .slice(0, MAX_ROWS);
     const now = Date.now();
@@ -143,7 +156,9 @@ export class RunList {
       const name = extra.length ? `${s.rootName} · ${extra.join(', ')}` : s.rootName;
       const cost = s.costUsd === null ? (s.llmCalls ? '?' : '–') : `${s.unpricedCalls ? '≥' : ''}${fmtUsd(s.costUsd)}`;
       return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
-        h('td', { class: 'run-name' }, visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s)),
+        h('td', { class: 'run-name' }, h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }), ' ', visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
+          s.feedback?.down ? h('span', { class: 'quality bad', title: `${s.feedback.down} thumbs down` }, ` 👎 ${s.feedback.down}`) : null,
+          s.evaluations?.failed ? h('span', { class: 'quality bad', title: `${s.evaluations.failed} of ${s.evaluations.count} evaluations failed` }, ` ✗ ${s.evaluations.failed} eval`) : null),
         h('td', null, visible(s.service)),
         h('td', { title: fmtDate(s.startTimeUnixNano) }, fmtAgo(s.startTimeUnixNano, now)),
         h('td', { class: 'num' }, fmtMs(s.durationMs)),

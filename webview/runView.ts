@@ -6,6 +6,7 @@ import type { Host } from './transport';
 import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
 import { orphanBanner } from './orphanBanner';
+import { feedbackView } from './quality';
 import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
 import { runHeader } from './runHeader';
 import { detailView, pendingParentView } from './detail';
@@ -145,6 +146,8 @@ export class RunView {
     this.marks.rendered = performance.now();
     this.marks.renderMs = this.marks.rendered - r0;
     requestAnimationFrame(() => { this.marks.painted = performance.now(); this.el.dataset.ready = 'true'; });
+    const fb = this.summary.feedback;
+    this.header.after(h('details', { class: 'run-feedback' }, h('summary', null, `Feedback on this run${fb ? ` (👍 ${fb.up} · 👎 ${fb.down})` : ''}`), feedbackView(this.host, this.traceId)));
     const openRun = this.opts.openRun;
     if (openRun) void orphanBanner(this.host, this.traceId, !!this.opts.stitched, { openRun }).then((b) => { if (b) this.header.after(b); });
   }
@@ -219,6 +222,7 @@ export class RunView {
       const t1 = performance.now();
       const top = this.detail.scrollTop;
       fill(this.detail, detailView(d, {
+        host: this.host,
         select: (id) => this.select(id),
         ...(this.host.openSource ? { openSource: (loc) => this.host.openSource!(loc) } : {}),
         ...(this.host.openDefinition ? { openDefinition: (kind, name) => this.host.openDefinition!(kind, name) } : {}),

@@ -19,6 +19,8 @@ export interface Host {
   debugRun?(traceId: string): void;
   /** Moves the run's replay to a step, starting one if none runs (editor only). */
   runToStep?(traceId: string, spanId: string): void;
+  /** Opens two texts in the editor's own diff view (editor only). */
+  openTextDiff?(title: string, left: string, right: string): void;
 }
 
 class Listeners<A extends unknown[]> {
@@ -175,6 +177,10 @@ export class PostMessageHost implements Host {
 
   runToStep(traceId: string, spanId: string): void {
     this.post({ type: 'runToStep', traceId, spanId });
+  }
+
+  openTextDiff(title: string, left: string, right: string): void {
+    this.post({ type: 'openTextDiff', title, left, right });
   }
 
   openDefinition(kind: 'tool' | 'agent' | 'prompt', name: string): void {

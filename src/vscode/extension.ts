@@ -12,6 +12,7 @@ import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
 import { openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
 import { CallSites } from './callSites';
 import { registerReplayDebugger } from './debug/register';
+import { registerTextDiff } from './textDiff';
 import { RunsTree } from './runsTree';
 import { RunPanel } from './runPanel';
 import { StatusBar } from './statusBar';
@@ -114,6 +115,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     },
   }));
   life.register(vscode.workspace.onDidGrantWorkspaceTrust(() => applyCapture()));
+  registerTextDiff(life);
   registerReplayDebugger({ life, client: () => connection.client, runs: () => runs.all, panel, log: (m) => log.info(m) });
 
   // ---- the connection's scope: what one server connection owns ----

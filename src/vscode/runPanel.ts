@@ -94,6 +94,10 @@ export class RunPanel {
       void vscode.commands.executeCommand('agentLens.debugRun', m.traceId);
       return;
     }
+    if (m.type === 'openTextDiff') {
+      void vscode.commands.executeCommand('agentLens.openTextDiff', m.title, m.left, m.right);
+      return;
+    }
     if (m.type === 'runToStep') {
       void vscode.commands.executeCommand('agentLens.runToStep', m.traceId, m.spanId);
       return;

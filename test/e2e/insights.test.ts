@@ -4,7 +4,11 @@
 // and opens a turn's run.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startTestServer } from '../helpers/server';
+import { startTestServer, api, waitFor } from '../helpers/server';
+import { tracerProvider } from '../helpers/otel';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { fmtTokens } from '../../src/format';
+import type { ConversationResponse, Feedback } from '../../src/protocol';
 import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser';
 import { postCapture, truthOf } from '../helpers/captures';
 import type { RunningServer } from '../../src/server/server';
@@ -80,4 +84,55 @@ test('an orphaned tool run says where it belongs and why; that run shows it stit
   await page.waitForURL(new RegExp(`#/run/${parent.trace_id}$`));
   await page.locator('.orphan-banner button', { hasText: 'Show them stitched in' }).waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('.row.stitched').count(), 0);
+});
+
+test('quality: failed evaluations flag a run in the list, show on its step; thumbs down with a comment is kept', { skip }, async () => {
+  // A model call judged by an evaluator (span events, as the conventions send them).
+  const { provider, tracer } = tracerProvider('judged-ui', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  const llm = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.output_tokens': 5 } });
+  llm.addEvent('gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'relevance', 'gen_ai.evaluation.score.label': 'irrelevant', 'gen_ai.evaluation.score.value': 0.1 });
+  llm.addEvent('gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'tone', 'gen_ai.evaluation.score.label': 'pass', 'gen_ai.evaluation.score.value': 0.8 });
+  llm.end();
+  await provider.forceFlush();
+  await provider.shutdown();
+  const traceId = llm.spanContext().traceId;
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}`);
+  await page.locator('select[aria-label="Status"]').selectOption('bad');
+  const row = page.locator(`tr[data-id="${traceId}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  assert.match(await row.textContent() ?? '', /✗ 1 eval/);
+  await waitFor('only the run with a failed evaluation', async () => (await page.locator('tbody tr').count()) === 1 || undefined);
+  await row.click();
+  await page.locator('.row.k-llm').first().click();
+  const evals = page.locator('.detail .evals');
+  await evals.waitFor({ timeout: 15_000 });
+  assert.deepEqual(await evals.locator('li.failed strong').allTextContents(), ['relevance']);
+  assert.deepEqual(await evals.locator('li:not(.failed) strong').allTextContents(), ['tone']);
+  await page.locator('.detail .feedback-comment').fill('off topic');
+  await page.locator('.detail .thumb.down').click();
+  await page.locator('.detail .feedback-list li', { hasText: 'off topic' }).waitFor({ timeout: 15_000 });
+  const kept = await api(server)<{ feedback: Feedback[] }>(`/api/traces/${traceId}/feedback`);
+  assert.deepEqual(kept.feedback.map((f) => [f.value, f.spanId, f.comment, f.source]), [['down', llm.spanContext().spanId, 'off topic', 'ui']]);
+});
+
+test('run diff: turn 2 of the conversation against turn 1, from the conversation view and from two ticked runs', { skip }, async () => {
+  const truth = truthOf('langgraph');
+  const perTurn = truth.turns.map((t) => t.model_calls.reduce((n, c) => n + c.usage.input, 0));
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}#/conversation/${encodeURIComponent(truth.conversation_id_passed!)}`);
+  await page.locator('.conversation-view[data-ready] .compare-prev', { hasText: 'diff with turn 1' }).click();
+  const view = page.locator('.diff-view[data-ready]');
+  await view.waitFor({ timeout: 15_000 });
+  assert.match(await view.locator('.diff-totals').textContent() ?? '', new RegExp(`^input \\+${fmtTokens(perTurn[1]! - perTurn[0]!).replace('.', '\\.')} `));
+  await view.locator('tr.diff-added', { hasText: 'tool issue_refund' }).first().waitFor();
+  await view.locator('.text-diff .td-add', { hasText: truth.turns[1]!.user.slice(0, 40) }).first().waitFor();
+  // Two runs ticked in the list.
+  const conv = await api(server)<ConversationResponse>(`/api/conversations/${encodeURIComponent(truth.conversation_id_passed!)}`);
+  await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}#/`);
+  await page.locator('select[aria-label="Status"]').selectOption('');
+  for (const t of [conv.turns[0]!, conv.turns[2]!]) await page.locator(`input.pick[data-id="${t.traceId}"]`).check();
+  await page.locator('.compare-btn').click();
+  await page.waitForURL(new RegExp(`#/diff/${conv.turns[0]!.traceId}/${conv.turns[2]!.traceId}$`));
+  await page.locator('.diff-view[data-ready]').waitFor({ timeout: 15_000 });
 });

@@ -312,4 +312,20 @@ suite('Agent Lens in VS Code', () => {
       await provider.shutdown();
     }
   });
+
+  test('a prompt diff from the run view opens in the editor\'s own diff view', async () => {
+    const left = 'You are a travel planner.\n[user]\nPlan a weekend in Lisbon.\n';
+    const right = 'You are a travel planner.\n[user]\nPlan a weekend in Lisbon.\n[assistant]\nSunny, 18°C.\n[user]\nAnd a hotel?\n';
+    assert.equal(await vscode.commands.executeCommand('agentLens.openTextDiff', 'LLM gpt-4o-mini: prompt (A ↔ B)', left, right), true);
+    const tab = await until('the diff editor', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.input instanceof vscode.TabInputTextDiff ? t : undefined;
+    });
+    assert.equal(tab.label, 'LLM gpt-4o-mini: prompt (A ↔ B)');
+    const input = tab.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.scheme, 'agentlens-diff');
+    assert.equal((await vscode.workspace.openTextDocument(input.original)).getText(), left);
+    assert.equal((await vscode.workspace.openTextDocument(input.modified)).getText(), right);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
 });
