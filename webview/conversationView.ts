@@ -66,17 +66,17 @@ export class ConversationView {
     const y = scaleLinear().domain([0, Math.max(1, ...inputs, threshold) * 1.08]).nice().range([H - M.b, M.t]);
     const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'turn-chart', role: 'img', 'aria-label': `Input tokens per turn: ${inputs.join(', ')}` });
     for (const tick of y.ticks(4)) {
-      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(tick), y2: y(tick), class: 'grid' }), svg('text', { x: M.l - 6, y: y(tick) + 4, class: 'tick', 'text-anchor': 'end' }, fmtTokens(tick)));
+      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(tick), y2: y(tick), class: 'grid' }), svg('text', { x: M.l - 6, y: y(tick) + 4, class: 'ct-tick', 'text-anchor': 'end' }, fmtTokens(tick)));
     }
     inputs.forEach((v, i) => {
       const over = i > 0 && base > 0 && v >= threshold;
       const bar = svg('rect', { x: x(i + 1)!, y: y(v), width: x.bandwidth(), height: Math.max(0, y(0) - y(v)), class: `bar-turn${over ? ' over' : ''}`, 'data-turn': i + 1, 'data-input': v });
       bar.append(svg('title', {}, `turn ${i + 1}: ${v} input tokens${base ? ` (×${(v / base).toFixed(2)} the first turn)` : ''}`));
-      root.append(bar, svg('text', { x: x(i + 1)! + x.bandwidth() / 2, y: H - 8, class: 'tick', 'text-anchor': 'middle' }, `turn ${i + 1}`));
+      root.append(bar, svg('text', { x: x(i + 1)! + x.bandwidth() / 2, y: H - 8, class: 'ct-tick', 'text-anchor': 'middle' }, `turn ${i + 1}`));
     });
     if (base > 0) {
-      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(base), y2: y(base), class: 'baseline' }), svg('text', { x: W - M.r, y: y(base) - 4, class: 'tick', 'text-anchor': 'end' }, 'turn 1'));
-      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(threshold), y2: y(threshold), class: 'threshold' }), svg('text', { x: W - M.r, y: y(threshold) - 4, class: 'tick', 'text-anchor': 'end' }, `×${this.o.creepRatio}`));
+      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(base), y2: y(base), class: 'baseline' }), svg('text', { x: W - M.r, y: y(base) - 4, class: 'ct-tick', 'text-anchor': 'end' }, 'turn 1'));
+      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(threshold), y2: y(threshold), class: 'threshold' }), svg('text', { x: W - M.r, y: y(threshold) - 4, class: 'ct-tick', 'text-anchor': 'end' }, `×${this.o.creepRatio}`));
     }
     const wrap = h('figure', { class: 'turn-chart-wrap' }, h('figcaption', { class: 'muted' }, 'Input tokens per turn'));
     wrap.append(root);

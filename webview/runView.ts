@@ -7,6 +7,8 @@ import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
 import { orphanBanner } from './orphanBanner';
 import { feedbackView } from './quality';
+import { runToolbar } from './runToolbar';
+import { treeKey } from './treeKeys';
 import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
 import { runHeader } from './runHeader';
 import { detailView, pendingParentView } from './detail';
@@ -70,25 +72,15 @@ export class RunView {
       if (ev.key === 'Enter') { ev.preventDefault(); this.nextMatch(ev.shiftKey ? -1 : 1); }
       if (ev.key === 'Escape') { this.findInput.value = ''; void this.find(''); this.scroller.focus(); }
     });
-    const btn = (label: string, title: string, fn: () => void) => h('button', { type: 'button', title, 'aria-label': title, onclick: fn }, label);
-    const critBtn = btn('', 'Mark the critical path: the spans the run was waiting on, end to start', () => {
-      this.showCritical = !this.showCritical;
-      critBtn.setAttribute('aria-pressed', String(this.showCritical));
-      this.queueRender();
-    });
-    critBtn.setAttribute('aria-pressed', 'true');
-    critBtn.append(h('span', { class: 'legend-crit', 'aria-hidden': 'true' }), ' critical path');
-    const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Run tools' },
-      btn('← Runs', 'Back to the runs', () => opts.onBack()),
-      this.findInput, this.findInfo,
-      btn('expand', 'Expand all', () => { this.model.expandAll(); this.queueRender(); }),
-      btn('collapse', 'Collapse to the agent steps', () => { this.model.collapseBelow(2); this.queueRender(); }),
-      critBtn,
-      btn('−', 'Zoom out (-)', () => this.axis.zoomBy(0.5)),
-      btn('+', 'Zoom in (+)', () => this.axis.zoomBy(2)),
-      btn('fit', 'Show the whole run (0)', () => this.axis.reset()),
-      this.host.debugRun ? h('button', { type: 'button', class: 'debug-run', title: 'Step through this run with the editor\'s debugger, paused at its first step', onclick: () => this.host.debugRun!(this.traceId) }, '▷ Debug Run') : null,
-      this.status);
+    const toolbar = runToolbar({
+      back: () => opts.onBack(),
+      expandAll: () => { this.model.expandAll(); this.queueRender(); },
+      collapse: () => { this.model.collapseBelow(2); this.queueRender(); },
+      toggleCritical: () => { this.showCritical = !this.showCritical; this.queueRender(); return this.showCritical; },
+      zoom: (by) => this.axis.zoomBy(by),
+      fit: () => this.axis.reset(),
+      ...(this.host.debugRun ? { debugRun: () => this.host.debugRun!(this.traceId) } : {}),
+    }, this.findInput, this.findInfo, this.status);
 
     this.scroller = h('div', { class: 'rows', role: 'tree', tabindex: '0', 'aria-label': 'Spans of the run', 'aria-multiselectable': 'false' }, this.sizer);
     this.sizer.appendChild(this.layer);
@@ -271,42 +263,15 @@ export class RunView {
   // ---- keyboard and mouse ----
 
   private onKey(ev: KeyboardEvent): void {
-    const rows = this.model.rows();
-    if (!rows.length) return;
-    const i = this.selected ? rows.findIndex((n) => n.id === this.selected) : -1;
-    const cur = rows[i];
-    const page = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1);
-    const go = (j: number) => { const n = rows[Math.max(0, Math.min(rows.length - 1, j))]; if (n) this.select(n.id); };
-    switch (ev.key) {
-      case 'ArrowDown': go(i + 1); break;
-      case 'ArrowUp': go(i < 0 ? 0 : i - 1); break;
-      case 'PageDown': go(i + page); break;
-      case 'PageUp': go(i - page); break;
-      case 'Home': go(0); break;
-      case 'End': go(rows.length - 1); break;
-      case 'ArrowRight':
-        if (!cur) { go(0); break; }
-        if (cur.children.length && this.model.isCollapsed(cur.id)) { this.model.toggle(cur.id, true); this.queueRender(); } else if (cur.children.length) go(i + 1);
-        break;
-      case 'ArrowLeft':
-        if (!cur) break;
-        if (cur.children.length && !this.model.isCollapsed(cur.id)) { this.model.toggle(cur.id, false); this.queueRender(); } else if (cur.parent) this.select(cur.parent.id);
-        break;
-      case 'Enter':
-        if (cur) { this.loadDetail(cur.id, false, 0); this.detail.focus(); }
-        break;
-      case 'F12': { // the editor's "go to definition" key: the selected step's source
-        const src = cur?.span?.genai?.source?.[0];
-        if (!src || !this.host.openSource) return;
-        this.host.openSource(src);
-        break;
-      }
-      case '+': case '=': this.axis.zoomBy(2); break;
-      case '-': this.axis.zoomBy(0.5); break;
-      case '0': this.axis.reset(); break;
-      default: return;
-    }
-    ev.preventDefault();
+    const handled = treeKey(ev.key, {
+      rows: () => this.model.rows(), selected: this.selected, pageRows: Math.max(1, Math.floor(this.scroller.clientHeight / ROW_H) - 1),
+      select: (id) => this.select(id), isCollapsed: (id) => this.model.isCollapsed(id),
+      toggle: (id, open) => { this.model.toggle(id, open); this.queueRender(); },
+      openDetail: (id) => { this.loadDetail(id, false, 0); this.detail.focus(); },
+      openSource: (n) => { const src = n.span?.genai?.source?.[0]; if (!src || !this.host.openSource) return false; this.host.openSource(src); return true; },
+      zoom: (by) => this.axis.zoomBy(by), fit: () => this.axis.reset(),
+    });
+    if (handled) ev.preventDefault();
   }
 
   private onRowClick(ev: MouseEvent): void {

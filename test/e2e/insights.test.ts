@@ -4,6 +4,7 @@
 // and opens a turn's run.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { startTestServer, api, waitFor } from '../helpers/server';
 import { tracerProvider } from '../helpers/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -49,6 +50,7 @@ test('a creeping conversation: flagged in the runs list, its turns charted again
   assert.match(banner, new RegExp(`input ×${ratio.toFixed(1)}`));
   assert.match(banner, /What grew: .*history \d+ → [\d.]+k? characters/);
   assert.deepEqual(await view.locator('td[data-tokens="input"]').allTextContents(), perTurn.map(String));
+  if (process.env.AGENT_LENS_UPDATE_DOCS) await page.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'conversation.png') });
   // A turn opens its run.
   await view.locator('tbody tr').nth(1).click();
   await page.locator('.run-view[data-ready]').waitFor({ timeout: 15_000 });

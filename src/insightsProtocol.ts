@@ -1,0 +1,140 @@
+// The insights' types that cross a boundary (API JSON, UI methods): conversations and token
+// creep, orphaned steps, evaluations and feedback, run diff. Re-exported by protocol.ts.
+import type { GenAiKind, Nanos, TraceSummary, Usage } from './protocol';
+
+/**
+ * Token creep: input tokens per turn of a conversation (or per call at a line of code) reach
+ * `ratio` times the first turn's, or grow at every turn over three turns or more.
+ */
+export interface Creep {
+  /** Input tokens of the first turn: the baseline. */
+  baseline: number;
+  /** The largest later turn's input tokens, and which turn it is (1-based). */
+  peak: number;
+  peakTurn: number;
+  /** peak / baseline. */
+  ratio: number;
+  turns: number;
+  /** Input grew at every turn. */
+  steady: boolean;
+}
+
+/** A part of the prompt and its size in characters at the baseline turn and at the peak turn (model calls that count). */
+export interface PromptGrowth { part: 'system prompt' | 'history' | 'tool results' | 'user input'; from: number; to: number }
+
+export interface ConversationTurn {
+  traceId: string;
+  rootName: string;
+  startTimeUnixNano: Nanos;
+  durationMs: number;
+  usage: Usage;
+  costUsd: number | null;
+  unpricedCalls: number;
+  errorCount: number;
+  llmCalls: number;
+}
+
+/** GET /api/conversations: one conversation, its turns being runs that carry its id. */
+export interface ConversationSummary {
+  id: string;
+  service: string;
+  turns: number;
+  startTimeUnixNano: Nanos;
+  endTimeUnixNano: Nanos;
+  usage: Usage;
+  costUsd: number | null;
+  errorCount: number;
+  creep?: Creep;
+}
+
+/** GET /api/conversations/{id}: its turns in order, and what grew when it creeps. */
+export interface ConversationResponse {
+  summary: ConversationSummary;
+  turns: ConversationTurn[];
+  /** Which parts of the prompt grew from the first turn to the peak (when it creeps and content was captured). */
+  growth?: PromptGrowth[];
+}
+
+/** A step that lost its trace context (GET /api/orphans, /api/traces/{id}/orphans). */
+export interface Orphan {
+  /** The run and span that are orphaned. */
+  traceId: string;
+  spanId: string;
+  name: string;
+  /** piece-of-run: a tool or model call at the root of a run of its own; parent-missing: its parent never arrived. */
+  reason: 'piece-of-run' | 'parent-missing';
+  /** The run (and agent span) it most likely belongs to. */
+  likely?: { traceId: string; spanId: string; name: string };
+  why: string[];
+  confidence?: 'high' | 'medium' | 'low';
+  /** How to keep the context, for the app's language. */
+  fix: string;
+}
+
+/** Text compared line by line: runs of lines the same, added (in b) or removed (from a). */
+export type TextDiff = { op: 'same' | 'add' | 'del'; text: string }[];
+
+/** One side of an aligned step. */
+export interface DiffSide {
+  spanId: string;
+  name: string;
+  kind: GenAiKind | 'span';
+  usage?: Usage;
+  costUsd?: number | null;
+  durationMs: number;
+  error: boolean;
+  /** The prompt (model calls: system and input messages as text) and the output, for the text diff. */
+  prompt?: string;
+  output?: string;
+  args?: unknown;
+}
+
+/** Two steps aligned (or one with nothing across): what changed between them. */
+export interface DiffStep {
+  label: string;
+  a?: DiffSide;
+  b?: DiffSide;
+  changed: boolean;
+  prompt?: TextDiff;
+  output?: TextDiff;
+  /** Tool arguments: the same or not (compared as JSON). */
+  argsEqual?: boolean;
+  /** b minus a. */
+  delta: { input: number; output: number; costUsd: number | null; durationMs: number };
+}
+
+/** GET /api/diff?a=&b=: two runs side by side. */
+export interface RunDiff {
+  a: TraceSummary;
+  b: TraceSummary;
+  steps: DiffStep[];
+  /** b minus a, over the runs. */
+  delta: { input: number; output: number; costUsd: number | null; durationMs: number; steps: number };
+}
+
+/** A verdict on a run or a step (POST /api/feedback, the UI's thumbs). */
+export interface Feedback {
+  id: string;
+  traceId: string;
+  spanId?: string;
+  /** "up", "down", or a score from 0 (bad) to 1 (good). */
+  value: 'up' | 'down' | number;
+  comment?: string;
+  user?: string;
+  /** Where it came from: the UI, or an app through the API. */
+  source: 'ui' | 'api';
+  timeUnixMs: number;
+}
+
+/** One gen_ai.evaluation.result: a check of a step's output by an evaluator. */
+export interface Evaluation {
+  name: string;
+  scoreValue?: number;
+  scoreLabel?: string;
+  explanation?: string;
+  responseId?: string;
+  /** The label says it failed (fail, incorrect, toxic, …) or the evaluator reported an error. */
+  failed: boolean;
+  /** A span event on the step, or a log record joined to it. */
+  carrier: 'event' | 'log';
+}
