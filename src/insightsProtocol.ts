@@ -50,6 +50,8 @@ export interface ConversationSummary {
 /** GET /api/conversations/{id}: its turns in order, and what grew when it creeps. */
 export interface ConversationResponse {
   summary: ConversationSummary;
+  /** The creep ratio it was judged by. */
+  creepRatio: number;
   turns: ConversationTurn[];
   /** Which parts of the prompt grew from the first turn to the peak (when it creeps and content was captured). */
   growth?: PromptGrowth[];

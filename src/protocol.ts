@@ -434,8 +434,8 @@ export interface UiMethods {
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
   deleteTrace: { params: { traceId: string }; result: unknown };
-  listConversations: { params: Record<string, never>; result: { conversations: ConversationSummary[] } };
-  getConversation: { params: { id: string }; result: ConversationResponse };
+  listConversations: { params: { creepRatio?: number }; result: { conversations: ConversationSummary[] } };
+  getConversation: { params: { id: string; creepRatio?: number }; result: ConversationResponse };
   /** Which traces the live feed should stream span batches for. */
   subscribe: { params: { traceIds: string[] }; result: null };
 }
@@ -459,8 +459,8 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
-    case 'listConversations': return { method: 'GET', path: '/api/conversations' };
-    case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}` };
+    case 'listConversations': return { method: 'GET', path: `/api/conversations${params.creepRatio ? `?creepRatio=${enc(params.creepRatio)}` : ''}` };
+    case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${params.creepRatio ? `?creepRatio=${enc(params.creepRatio)}` : ''}` };
     case 'subscribe': return undefined; // a live-feed message, not a request
   }
 }

@@ -18,7 +18,7 @@ function svg(tag: string, attrs: Record<string, string | number>, text?: string)
 export class ConversationView {
   readonly el: HTMLElement;
 
-  constructor(private readonly host: Host, readonly id: string, private readonly o: { onBack(): void; openRun(traceId: string): void; creepRatio: number; compare?(a: string, b: string): void }) {
+  constructor(private readonly host: Host, readonly id: string, private readonly o: { onBack(): void; openRun(traceId: string): void; compare?(a: string, b: string): void }) {
     this.el = h('div', { class: 'conversation-view' }, h('p', { class: 'muted pad' }, 'Loading the conversation…'));
   }
 
@@ -61,7 +61,8 @@ export class ConversationView {
     const W = 640, H = 220, M = { l: 56, r: 16, t: 12, b: 28 };
     const inputs = c.turns.map((t) => t.usage.input);
     const base = inputs[0] ?? 0;
-    const threshold = base * this.o.creepRatio;
+    const ratio = c.creepRatio;
+    const threshold = base * ratio;
     const x = scaleBand<number>().domain(inputs.map((_, i) => i + 1)).range([M.l, W - M.r]).padding(0.25);
     const y = scaleLinear().domain([0, Math.max(1, ...inputs, threshold) * 1.08]).nice().range([H - M.b, M.t]);
     const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'turn-chart', role: 'img', 'aria-label': `Input tokens per turn: ${inputs.join(', ')}` });
@@ -76,7 +77,7 @@ export class ConversationView {
     });
     if (base > 0) {
       root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(base), y2: y(base), class: 'baseline' }), svg('text', { x: W - M.r, y: y(base) - 4, class: 'ct-tick', 'text-anchor': 'end' }, 'turn 1'));
-      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(threshold), y2: y(threshold), class: 'threshold' }), svg('text', { x: W - M.r, y: y(threshold) - 4, class: 'ct-tick', 'text-anchor': 'end' }, `×${this.o.creepRatio}`));
+      root.append(svg('line', { x1: M.l, x2: W - M.r, y1: y(threshold), y2: y(threshold), class: 'threshold' }), svg('text', { x: W - M.r, y: y(threshold) - 4, class: 'ct-tick', 'text-anchor': 'end' }, `×${ratio}`));
     }
     const wrap = h('figure', { class: 'turn-chart-wrap' }, h('figcaption', { class: 'muted' }, 'Input tokens per turn'));
     wrap.append(root);

@@ -9,9 +9,6 @@ import { ConversationView } from './conversationView';
 import { DiffView } from './diffView';
 import { h, fill } from './dom';
 
-/** The creep threshold the chart draws: the server's default (the API flags creep by the same rule). */
-const CREEP_RATIO = 2;
-
 class App {
   private readonly main = h('main', { class: 'main' });
   private readonly conn = h('span', { class: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
@@ -76,7 +73,7 @@ class App {
       try { id = decodeURIComponent(cm[1]!); } catch { id = cm[1]!; }
       this.run?.dispose();
       this.run = undefined;
-      const view = new ConversationView(this.host, id, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`), creepRatio: CREEP_RATIO,
+      const view = new ConversationView(this.host, id, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`),
         compare: (a, b) => this.navigate(`#/diff/${a}/${b}`) });
       this.conversation = view;
       fill(this.main, view.el);

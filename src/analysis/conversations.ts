@@ -57,7 +57,7 @@ export function conversationsList(runs: Iterable<TraceSummary>, creepRatio = DEF
  */
 export function conversationResponse(id: string, runs: readonly TraceSummary[], traceOf: (traceId: string) => TraceResponse | undefined, creepRatio = DEFAULT_CREEP_RATIO): ConversationResponse {
   const summary = conversationSummary(id, runs, creepRatio);
-  const out: ConversationResponse = { summary, turns: runs.map(turnOf) };
+  const out: ConversationResponse = { summary, creepRatio, turns: runs.map(turnOf) };
   if (summary.creep) {
     const first = traceOf(runs[0]!.traceId), peak = traceOf(runs[summary.creep.peakTurn - 1]!.traceId);
     if (first && peak) {

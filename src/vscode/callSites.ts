@@ -16,6 +16,8 @@ export interface CallSiteOptions {
   mappings(): PathMapping[];
   /** Recent runs only: this many minutes back. */
   windowMinutes(): number;
+  /** agentLens.insights.creepRatio. */
+  creepRatio(): number;
   log(msg: string): void;
 }
 
@@ -50,7 +52,7 @@ export class CallSites implements vscode.CodeLensProvider, vscode.HoverProvider,
       const since = Date.now() - this.o.windowMinutes() * 60_000;
       // Asked by file name (a mapped path shares no tail with this one); the mapping decides below.
       const name = file.split(/[/\\]/).pop()!;
-      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}`)
+      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}&creepRatio=${this.o.creepRatio()}`)
         .then((r) => r.sites.filter((s) => mapPath(s.path, { files: [file], mappings: this.o.mappings() }) === file.replace(/\\/g, '/') || s.path === file))
         .catch((e: Error) => { this.o.log(`call sites for ${file}: ${e.message}`); return []; });
       this.cache.set(file, p);

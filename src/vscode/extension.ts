@@ -69,9 +69,9 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   life.register(connection);
 
   const runs = new RunsTree();
-  const panel = life.register(new RunPanel(context.extensionUri, (l) => log.info(l)));
+  const panel = life.register(new RunPanel(context.extensionUri, (l) => log.info(l), () => current['insights.creepRatio']));
   const sites = life.register(new CallSites({
-    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], log: (m) => log.info(m), mappings: pathMappings,
+    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creepRatio: () => current['insights.creepRatio'], log: (m) => log.info(m), mappings: pathMappings,
   }));
   life.register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, sites));
   life.register(vscode.languages.registerHoverProvider({ scheme: 'file' }, sites));

@@ -17,7 +17,7 @@ export class RunPanel {
   /** For tests: the last trace the panel was asked to show. */
   lastOpened: string | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: (l: string) => void) {}
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: (l: string) => void, private readonly creepRatio: () => number = () => 2) {}
 
   get isOpen(): boolean { return !!this.panel; }
 
@@ -116,7 +116,9 @@ export class RunPanel {
     const client = this.client;
     if (!client) { this.post({ type: 'response', seq: m.seq, error: 'not connected to the Agent Lens receiver yet' }); return; }
     try {
-      const result = await client.ui(m.method, m.params as never);
+      // The conversations count creep by the user's setting.
+      const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: this.creepRatio() } : m.params;
+      const result = await client.ui(m.method, params as never);
       this.post({ type: 'response', seq: m.seq, result });
     } catch (e) {
       this.post({ type: 'response', seq: m.seq, error: (e as Error).message });
