@@ -142,8 +142,12 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     if ((await bpHeader.getAttribute('aria-expanded')) === 'false') await bpHeader.click();
     await bpHeader.hover();
     await bpHeader.locator('.action-label[aria-label="Add Function Breakpoint"]').click();
-    await page.keyboard.type('get_weather');
-    await page.keyboard.press('Enter');
+    // The inline input: typed into once it has the focus (keys sent before that are lost).
+    const bpInput = page.locator('.debug-breakpoints .monaco-inputbox input, .pane-body .monaco-inputbox.synthetic-focus input').first();
+    await bpInput.waitFor({ timeout: 15_000 });
+    await bpInput.fill('get_weather');
+    await bpInput.press('Enter');
+    await page.locator('.debug-breakpoints .monaco-list-row', { hasText: 'get_weather' }).waitFor({ timeout: 15_000 });
     await page.locator('.monaco-editor').first().click();
     await page.keyboard.press('F5');
     const toolbar = page.locator('.debug-toolbar');
