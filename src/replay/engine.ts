@@ -11,8 +11,9 @@
 // own spans (graph nodes, HTTP, chains) are passed over, and "this level" counts only decisions.
 // A run with no GenAI step at all steps through every span.
 import type { ApiSpan, TraceResponse } from '../protocol';
-import { cmpNanos, durationMs, msOfNanos } from '../time';
-import { kvObject } from '../genai/attrs';
+import { cmpNanos } from '../time';
+import { stepLabel, stepScope } from './scope';
+export { stepLabel, stepScope } from './scope';
 import { mapPath, type PathMapping } from '../source/pathMap';
 import { compileCondition, compileHitCondition, evaluate, ExprError, parseExpr, wildcard } from './expr';
 
@@ -81,56 +82,6 @@ interface ActiveBreakpoint {
 
 const DECISIONS = new Set(['agent', 'llm', 'tool', 'embeddings', 'retrieval']);
 const TRUNCATED = new Set(['length', 'max_tokens', 'max_output_tokens', 'content_filter', 'content-filter', 'safety', 'recitation', 'model_length']);
-
-/** A step's fields as expressions see them (conditions, Watch, the Debug Console). */
-export function stepScope(step: Step, runStartNs: string): Record<string, unknown> {
-  const s = step.span;
-  const g = s.genai;
-  const usage = g?.usage ? { ...g.usage, total: g.usage.input + g.usage.output } : undefined;
-  return {
-    name: s.name,
-    kind: g?.kind ?? 'span',
-    operation: g?.operation,
-    error: s.status.code === 2,
-    status: s.status.code === 2 ? 'error' : s.status.code === 1 ? 'ok' : 'unset',
-    statusMessage: s.status.message || g?.error,
-    tool: g?.toolName,
-    agent: g?.agentName ?? agentOf(step),
-    model: g?.responseModel ?? g?.requestModel,
-    requestModel: g?.requestModel,
-    provider: g?.provider,
-    finishReason: g?.finishReasons?.[0],
-    finishReasons: g?.finishReasons ?? [],
-    usage,
-    costUsd: g?.costUsd ?? undefined,
-    durationMs: durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
-    startMs: Math.max(0, msOfNanos(s.startTimeUnixNano) - msOfNanos(runStartNs)),
-    system: g?.systemInstructions,
-    input: g?.inputMessages,
-    output: g?.outputMessages,
-    args: g?.toolArguments,
-    result: g?.toolResult,
-    conversationId: g?.conversationId,
-    attributes: kvObject(s.attributes),
-    spanId: s.spanId,
-    parentSpanId: s.parentSpanId || undefined,
-    depth: step.depth,
-  };
-}
-
-function agentOf(step: Step): string | undefined {
-  for (let p = step.parent; p; p = p.parent) if (p.span.genai?.kind === 'agent' && p.span.genai.agentName) return p.span.genai.agentName;
-  return undefined;
-}
-
-/** What a step is called in the Call Stack, stop reasons and the picker: "tool get_weather", "LLM gpt-4o". */
-export function stepLabel(step: Step): string {
-  const g = step.span.genai;
-  if (g?.kind === 'tool' && g.toolName) return `tool ${g.toolName}`;
-  if (g?.kind === 'agent' && g.agentName) return `agent ${g.agentName}`;
-  if (g?.kind === 'llm') return `LLM ${g.responseModel ?? g.requestModel ?? step.span.name}`;
-  return step.span.name;
-}
 
 export class Replay {
   readonly steps: Step[] = [];

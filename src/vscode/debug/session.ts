@@ -16,6 +16,7 @@ import { Replay, stepLabel, type BreakpointSpec, type BreakpointState, type Step
 import { ExprError } from '../../replay/expr';
 import type { PathMapping } from '../../source/pathMap';
 import { childrenOf, hasChildren, preview, scopesOf, stepDocument } from './variables';
+import { CAPABILITIES } from './capabilities';
 
 /** Where the session gets runs from (the receiver's API, through the extension's client). */
 export interface ReplaySource {
@@ -69,21 +70,7 @@ export class ReplaySession extends DebugSession {
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsStepBack: true,
-      supportsEvaluateForHovers: true,
-      supportsGotoTargetsRequest: true,
-      supportsTerminateRequest: true,
-      supportsExceptionFilterOptions: true,
-      exceptionBreakpointFilters: [
-        { filter: 'failed', label: 'Failed steps', description: 'Stop at a step whose status is error (a tool that raised, a model call that failed)', default: true, supportsCondition: true, conditionDescription: 'e.g. tool == "book_flight"' },
-        { filter: 'truncated', label: 'Model calls cut short', description: 'Stop at a model call that ended by length or a content filter', default: false, supportsCondition: true },
-      ],
-    };
+    response.body = CAPABILITIES;
     this.sendResponse(response);
   }
 
