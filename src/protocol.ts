@@ -244,6 +244,8 @@ export interface TraceSummary {
   agentNames: string[];
   /** True until a span without a parent has arrived. */
   rootPending: boolean;
+  /** What a person recognizes the run by: its first user message, on one line, cut to 100 characters (when content was captured). */
+  title?: string;
   /** Evaluation results about its steps, and how many failed. */
   evaluations?: { count: number; failed: number };
   /** Feedback on the run or its steps (POST /api/feedback, the UI's thumbs). */

@@ -156,9 +156,11 @@ export class RunList {
       const name = extra.length ? `${s.rootName} · ${extra.join(', ')}` : s.rootName;
       const cost = s.costUsd === null ? (s.llmCalls ? '?' : '–') : `${s.unpricedCalls ? '≥' : ''}${fmtUsd(s.costUsd)}`;
       return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
-        h('td', { class: 'run-name' }, h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }), ' ', visible(name || '(root pending)'), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
+        h('td', { class: 'run-name', title: `${visible(name || '(root pending)')} · ${s.traceId}` }, h('div', { class: 'run-name-line' },
+          h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }),
+          h('span', { class: 'run-title' }, visible(s.title ?? (name || '(root pending)')), s.title ? h('span', { class: 'muted' }, ` · ${visible(name)}`) : null), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
           s.feedback?.down ? h('span', { class: 'quality bad', title: `${s.feedback.down} thumbs down` }, ` 👎 ${s.feedback.down}`) : null,
-          s.evaluations?.failed ? h('span', { class: 'quality bad', title: `${s.evaluations.failed} of ${s.evaluations.count} evaluations failed` }, ` ✗ ${s.evaluations.failed} eval`) : null),
+          s.evaluations?.failed ? h('span', { class: 'quality bad', title: `${s.evaluations.failed} of ${s.evaluations.count} evaluations failed` }, ` ✗ ${s.evaluations.failed} eval`) : null)),
         h('td', null, visible(s.service)),
         h('td', { title: fmtDate(s.startTimeUnixNano) }, fmtAgo(s.startTimeUnixNano, now)),
         h('td', { class: 'num' }, fmtMs(s.durationMs)),

@@ -27,7 +27,14 @@ export function evaluationOf(attributes: readonly KeyValue[], carrier: Evaluatio
   return e;
 }
 
-/** A log record is an evaluation when its event name says so (OTLP event_name, or the event.name attribute). */
+/** A log record's event name: the OTLP event_name field, or (older SDKs, the JS instrumentations) its event.name attribute. */
+export function logEventName(l: { eventName: string; attributes: readonly KeyValue[] }): string {
+  if (l.eventName) return l.eventName;
+  const kv = l.attributes.find((x) => x.key === 'event.name');
+  return kv && 'stringValue' in kv.value ? kv.value.stringValue : '';
+}
+
+/** A log record is an evaluation when its event name says so. */
 export function isEvaluationLog(l: { eventName: string; attributes: readonly KeyValue[] }): boolean {
-  return l.eventName === EVALUATION_EVENT || l.attributes.some((kv) => kv.key === 'event.name' && 'stringValue' in kv.value && kv.value.stringValue === EVALUATION_EVENT);
+  return logEventName(l) === EVALUATION_EVENT;
 }

@@ -6,7 +6,8 @@ import { forgetText, traceMatches } from './search';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { cmpNanos, msOfNanos } from '../time';
 import { spanDetail } from '../otlp/protoSpan';
-import { EVALUATION_EVENT, evaluationOf, isEvaluationLog } from '../genai/evaluations';
+import { EVALUATION_EVENT, evaluationOf, isEvaluationLog, logEventName } from '../genai/evaluations';
+import { firstUserText, titleOfLog } from '../genai/title';
 
 export interface StoreOptions {
   /** Approximate bytes of span data to keep in memory before evicting the oldest traces. */
@@ -96,6 +97,7 @@ export class TraceStore {
       const s: StoredSpan = rec;
       e.add(s);
       if (genai?.responseId) this.rememberResponse(genai.responseId, rec.traceId);
+      if (genai?.kind === 'llm' && e.summary.title === undefined && e.titleTries < 3) { e.titleTries++; const t = firstUserText(rec); if (t) e.summary.title = t; }
       // Evaluated spans are few: their events are read now, for the run's pass/fail counts.
       if (evaluated) for (const ev of spanDetail(rec).events) if (ev.name === EVALUATION_EVENT) { const x = evaluationOf(ev.attributes, 'event'); if (x) e.noteEvaluation(x); }
       e.lastActivityMs = this.now();
@@ -129,6 +131,11 @@ export class TraceStore {
       const e = this.entry(l.traceId);
       e.logs.push(l);
       if (evaluation) e.noteEvaluation(evaluation);
+      // One model call's user messages, oldest first: the last of the first call that has them is this turn's question.
+      if (logEventName(l) === 'gen_ai.user.message' && l.spanId && (e.titleSpan === undefined || e.titleSpan === l.spanId)) {
+        const t = titleOfLog(l);
+        if (t) { e.summary.title = t; e.titleSpan = l.spanId; }
+      }
       e.lastActivityMs = this.now();
       const b = 200 + kvBytes(l.attributes) + JSON.stringify(l.body).length;
       e.bytes += b;

@@ -26,6 +26,10 @@ export class TraceEntry {
   bytes = 0;
   /** When the store last added to it (its clock). */
   lastActivityMs = 0;
+  /** Model calls read for the run's title so far (a few at most: content may not be captured). */
+  titleTries = 0;
+  /** The model call whose user-message log records gave the title (the older event conventions). */
+  titleSpan: string | undefined;
   readonly summary: TraceSummary;
   private readonly agents = new Set<string>();
 

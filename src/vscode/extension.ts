@@ -19,6 +19,8 @@ import { StatusBar } from './statusBar';
 import { Scope } from './disposables';
 import { treeSpans, type TraceSummary, type TraceTreeResponse } from '../protocol';
 import { runSource } from '../source/locate';
+import { cmpNanos } from '../time';
+import { fmtClock } from '../format';
 
 /** What the extension exposes to its tests (and to other extensions). */
 export interface AgentLensApi {
@@ -196,11 +198,33 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     const id = traceIdOf(arg);
     if (id) panel.show(id.toLowerCase());
   });
+  // A trace id, or a prefix of one; without one, a searchable pick of recent runs. An id that
+  // names no run says so and leaves the run view as it is.
   reg('agentLens.openRunById', async (given) => {
-    if (typeof given === 'string' && TRACE_ID.test(given)) return panel.show(given.toLowerCase());
-    const id = await vscode.window.showInputBox({ prompt: 'Trace id (32 hex digits)', placeHolder: '4bf92f3577b34da6a3ce929d0e0e4736',
-      validateInput: (v) => (TRACE_ID.test(v.trim()) ? undefined : 'a trace id is 32 hexadecimal digits') });
-    if (id) panel.show(id.trim().toLowerCase());
+    const open = async (raw: string): Promise<boolean> => {
+      const v = raw.trim().toLowerCase();
+      // A whole id: the tree may not list every run the receiver has (it shows the newest), so ask it.
+      const known = TRACE_ID.test(v) && (runs.all.some((r) => r.traceId === v)
+        || await connection.client?.request('GET', `/api/traces/${v}/search?q=%20`).then(() => true, () => false));
+      if (known) { panel.show(v); return true; }
+      const matches = /^[0-9a-f]+$/.test(v) ? runs.all.filter((r) => r.traceId.startsWith(v)) : [];
+      if (matches.length === 1) { panel.show(matches[0]!.traceId); return true; }
+      void vscode.window.showWarningMessage(matches.length ? `Agent Lens: ${matches.length} runs start with ${v}: type more of the id.` : `Agent Lens: no run ${TRACE_ID.test(v) ? '' : 'starts with '}${v} in the receiver.`);
+      return false;
+    };
+    if (typeof given === 'string') return open(given);
+    const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { traceId?: string }>();
+    qp.placeholder = 'Trace id or its first digits, or search recent runs';
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.items = runs.all.slice().sort((a, b) => cmpNanos(b.startTimeUnixNano, a.startTimeUnixNano)).slice(0, 200)
+      .map((r) => ({ label: r.title ?? r.rootName ?? r.traceId, description: `${fmtClock(r.startTimeUnixNano)} · ${r.service}`, detail: r.traceId, traceId: r.traceId }));
+    return new Promise<boolean>((resolve) => {
+      let accepted = false;
+      qp.onDidAccept(async () => { accepted = true; const item = qp.selectedItems[0]; qp.hide(); resolve(item?.traceId ? (panel.show(item.traceId), true) : await open(qp.value)); });
+      qp.onDidHide(() => { qp.dispose(); if (!accepted) resolve(false); });
+      qp.show();
+    });
   });
   reg('agentLens.openSource', (arg) => openSource(arg as SourceArg));
   reg('agentLens.openDefinition', (arg) => openDefinition(arg as DefinitionArg));
@@ -245,12 +269,25 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       : await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Import', filters: { 'OTLP files': ['json', 'jsonl', 'pb', 'bin', 'gz'], 'All files': ['*'] } });
     if (!files?.length) return undefined;
     const cli = path.join(context.extensionPath, 'dist', 'cli.js');
+    const before = new Set(runs.all.map((r) => r.traceId));
     return new Promise<string>((resolve) => {
       execFile(process.execPath, [cli, 'import', ...files.map((f) => f.fsPath)], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) => {
-        if (stdout.trim()) log.info(stdout.trim());
-        if (err) void vscode.window.showErrorMessage(`Agent Lens: import failed: ${(stderr || err.message).trim()}`);
-        else void vscode.window.showInformationMessage(`Agent Lens: ${stdout.trim()}`);
-        resolve(err ? `error: ${(stderr || err.message).trim()}` : stdout.trim());
+        const said = stdout.trim();
+        const nothing = !err && /^imported 0 spans and 0 log records/.test(said);
+        if (err || nothing) {
+          log.error(`import of ${files.map((f) => f.fsPath).join(', ')} failed: ${(err ? stderr || err.message : said).trim()}`);
+          void vscode.window.showErrorMessage(`Agent Lens: import failed: ${(err ? stderr || err.message : 'the files held no spans or log records').trim()}`);
+          resolve(`error: ${(err ? stderr || err.message : said).trim()}`);
+          return;
+        }
+        log.info(said);
+        // The runs it brought: those the tree did not have before.
+        setTimeout(() => {
+          const added = runs.all.filter((r) => !before.has(r.traceId)).sort((a, b) => cmpNanos(b.startTimeUnixNano, a.startTimeUnixNano));
+          void vscode.window.showInformationMessage(`Agent Lens: ${said}`, ...(added.length ? ['Open Run'] : []))
+            .then((pick) => { if (pick === 'Open Run') panel.show(added[0]!.traceId); });
+        }, 500);
+        resolve(said);
       });
     });
   });

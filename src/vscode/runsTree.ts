@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { ServerMessage, TraceSummary } from '../protocol';
 import type { ServerClient } from './client';
-import { fmtDate, fmtMs, fmtTokens, fmtUsd } from '../format';
+import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd } from '../format';
 import { cmpNanos } from '../time';
 
 type Node = { kind: 'conversation'; id: string; runs: TraceSummary[] } | { kind: 'run'; run: TraceSummary };
@@ -69,15 +69,16 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
       return item;
     }
     const r = node.run;
-    const extra = r.agentNames.filter((a) => !r.rootName.includes(a));
-    const item = new vscode.TreeItem(`${r.rootName || '(root pending)'}${extra.length ? ` · ${extra.join(', ')}` : ''}`, vscode.TreeItemCollapsibleState.None);
+    // Told apart by what a person recognizes: the run's first user message (else its root's name) and when it started.
+    const item = new vscode.TreeItem(`${r.title ?? (r.rootName || '(root pending)')}`, vscode.TreeItemCollapsibleState.None);
     item.id = r.traceId;
-    item.description = [fmtMs(r.durationMs), `${r.spanCount} spans`, `${fmtTokens(r.usage.input)}→${fmtTokens(r.usage.output)} tok`, r.costUsd === null ? '' : fmtUsd(r.costUsd),
-      r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
+    item.description = [fmtClock(r.startTimeUnixNano), fmtMs(r.durationMs), `${r.spanCount} steps`, `${fmtTokens(r.usage.input)}→${fmtTokens(r.usage.output)} tok`,
+      r.costUsd === null ? '' : fmtUsd(r.costUsd), r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon(r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
       r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
     // Plain text (a model or user wrote the names): no markdown.
-    item.tooltip = [`${r.rootName} (${r.service})`, `trace ${r.traceId}`, `started ${fmtDate(r.startTimeUnixNano)}`,
+    item.tooltip = [r.title ? `"${r.title}"` : '', `${r.rootName || '(root pending)'}${r.agentNames.length ? ` · agents: ${r.agentNames.join(', ')}` : ''}`, `service ${r.service || '(none)'}`,
+      `trace ${r.traceId}`, `started ${fmtDate(r.startTimeUnixNano)}`,
       `${r.llmCalls} model calls, ${r.usage.input} input and ${r.usage.output} output tokens${r.costUsd !== null ? `, ${fmtUsd(r.costUsd)}` : ''}`,
       r.models.length ? `models: ${r.models.join(', ')}` : ''].filter(Boolean).join('\n');
     item.contextValue = 'run';

@@ -93,7 +93,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   }, 60_000);
 
   // The Runs tree: the run under its conversation.
-  const treeRow = page.locator('.monaco-list-row', { hasText: 'invoke_agent travel-agent' });
+  // Labelled by the user's question (the app's AGENT.user).
+  const treeRow = page.locator('.monaco-list-row', { hasText: 'Plan a weekend in Lisbon' });
   await treeRow.waitFor({ timeout: 30_000 });
   await page.locator('.monaco-list-row', { hasText: 'conversation conv-42' }).waitFor();
   await treeRow.click();
@@ -193,7 +194,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await openWorkbench(page, cs);
   await page.locator('#workbench\\.parts\\.statusbar', { hasText: `Agent Lens :${httpPort}` }).waitFor({ timeout: 60_000 });
   await runCommand(page, 'Agent Lens: Show Runs');
-  await page.locator('.monaco-list-row', { hasText: 'invoke_agent travel-agent' }).waitFor({ timeout: 30_000 });
+  await page.locator('.monaco-list-row', { hasText: 'Plan a weekend in Lisbon' }).waitFor({ timeout: 30_000 });
   assert.equal((JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid, pid);
 
   // The walkthrough is there and shows its steps.

@@ -54,7 +54,8 @@ suite('Agent Lens in VS Code', () => {
     const tracer = provider.getTracer('suite');
     const agent = tracer.startSpan('invoke_agent suite-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'suite-agent', 'gen_ai.conversation.id': 'conv-suite' } });
     const chat = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
-      'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 20 } }, trace.setSpan(context.active(), agent));
+      'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 20,
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Where is my order A-7?\n(asked twice)' }] }]) } }, trace.setSpan(context.active(), agent));
     chat.end();
     agent.end();
     await provider.forceFlush();
@@ -66,8 +67,10 @@ suite('Agent Lens in VS Code', () => {
     const [run] = api.runs.getChildren(top);
     assert.ok(run && run.kind === 'run');
     const item = api.runs.getTreeItem(run);
-    assert.equal(item.label, 'invoke_agent suite-agent');
-    assert.match(String(item.description), /2 spans · 100→20 tok/);
+    // Told apart by the user's question (on one line), with when it started; what it was in the tooltip.
+    assert.equal(item.label, 'Where is my order A-7? (asked twice)');
+    assert.match(String(item.description), /^\d\d:\d\d:\d\d\.\d{3} · .* · 2 steps · 100→20 tok/);
+    assert.match(String(item.tooltip), new RegExp(`invoke_agent suite-agent · agents: suite-agent\nservice ext-host-suite\ntrace ${traceId}`));
     assert.equal(item.command?.command, 'agentLens.openRun');
     await vscode.commands.executeCommand('agentLens.openRun', traceId);
     assert.equal(api.panel.lastOpened, traceId);
@@ -87,6 +90,12 @@ suite('Agent Lens in VS Code', () => {
     assert.match(said, /imported 1 spans/);
     await until('the imported run in the tree', () => api.runs.all.some((r) => r.traceId === traceId && r.rootName === 'invoke_agent imported'));
     await vscode.commands.executeCommand('agentLens.openRunById', traceId.toUpperCase());
+    assert.equal(api.panel.lastOpened, traceId);
+    // A prefix that names one run opens it; one that names none says so and leaves the view alone.
+    api.panel.lastOpened = undefined;
+    assert.equal(await vscode.commands.executeCommand('agentLens.openRunById', 'A1A2A3A4A5A6'), true);
+    assert.equal(api.panel.lastOpened, traceId);
+    assert.equal(await vscode.commands.executeCommand('agentLens.openRunById', 'ffffeeee'), false);
     assert.equal(api.panel.lastOpened, traceId);
     // A broken file: said, and nothing is lost.
     fs.writeFileSync(file, '{"resourceSpans": [');

@@ -1,0 +1,37 @@
+// A run is told apart by its first user message. The captured framework runs: each turn's run
+// carries the question capture.json says the user asked, whichever carrier the messages came in
+// (span attributes, span events, or the older log-record events); a run whose content was not
+// captured has no title (the root's name stands).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, api } from '../helpers/server';
+import { captureNames, postCapture, truthOf } from '../helpers/captures';
+import type { TraceListResponse } from '../../src/protocol';
+
+test('each turn\'s run is titled by the question its user asked', async () => {
+  let titled = 0;
+  for (const name of captureNames()) {
+    const truth = truthOf(name);
+    const server = await startTestServer({ dataDir: null });
+    try {
+      await postCapture(name, server.httpPort);
+      const runs = (await api(server)<TraceListResponse>('/api/traces?limit=100')).traces;
+      const titles = runs.map((r) => r.title).filter((t): t is string => t !== undefined);
+      for (const turn of truth.turns) {
+        const want = turn.user.replace(/\s+/g, ' ').trim();
+        if (titles.length) {
+          assert.ok(titles.includes(want.length > 100 ? `${want.slice(0, 99)}…` : want), `${name}: "${want}" in ${JSON.stringify(titles)}`);
+          titled++;
+        }
+      }
+      // Titles are questions users asked, nothing else (in orphan-threadpool a tool's own classifier
+      // call is a run of its own: its title is what the tool asked the model).
+      if (name === 'orphan-threadpool') continue;
+      const asked = new Set(truth.turns.map((t) => t.user.replace(/\s+/g, ' ').trim()));
+      for (const t of titles) assert.ok(asked.has(t), `${name}: ${t}`);
+    } finally {
+      await server.close();
+    }
+  }
+  assert.ok(titled >= 15, `${titled} turns titled`);
+});
