@@ -30,6 +30,8 @@ serve options:
   --retention-days N   drop stored data older than this (default 7)
   --orphan-exit-minutes N  exit after N idle minutes once another server has taken over the state
                        file (nobody can find this one): no live clients, no OTLP data (default 10; 0 = never)
+  --idle-exit-minutes N  exit after N minutes with no live clients (an open editor is one) and no
+                       OTLP data, freeing the ports (default 0 = never; the extension passes its setting)
   --token T            API token (default: $AGENT_LENS_TOKEN or a random one)
   --prices FILE        price overrides: [{"model", "input", "output", "cacheRead"?, "cacheWrite"?}] in USD per million tokens
   --json               print one machine-readable line when ready (or on failure)
@@ -58,7 +60,7 @@ async function serve(argv: string[]): Promise<void> {
       'http-port': { type: 'string' }, 'grpc-port': { type: 'string' }, host: { type: 'string' },
       'data-dir': { type: 'string' }, 'no-persist': { type: 'boolean' }, 'max-memory-mb': { type: 'string' },
       'max-disk-mb': { type: 'string' }, 'retention-days': { type: 'string' }, token: { type: 'string' },
-      'orphan-exit-minutes': { type: 'string' },
+      'orphan-exit-minutes': { type: 'string' }, 'idle-exit-minutes': { type: 'string' },
       prices: { type: 'string' }, json: { type: 'boolean' }, 'cors-origin': { type: 'string', multiple: true },
     },
   });
@@ -110,6 +112,7 @@ async function serve(argv: string[]): Promise<void> {
   const state = {
     pid: process.pid, host: server.host, httpPort: server.httpPort, grpcPort: server.grpcPort, token: server.token,
     version: SERVER_VERSION, dataDir: server.dataDir ?? '', uiUrl: server.uiUrl, startedAt: new Date().toISOString(),
+    idleExitMinutes: num(values['idle-exit-minutes'], 'idle-exit-minutes', 0),
   };
   try { writeState(state); } catch (e) { log(`warning: could not write the state file: ${(e as Error).message}`); }
   if (json) {
@@ -140,13 +143,22 @@ async function serve(argv: string[]): Promise<void> {
   // has also been idle (no live clients, no OTLP requests) for a while, it goes: started detached
   // by the editor, it would otherwise linger for good.
   const orphanMs = num(values['orphan-exit-minutes'], 'orphan-exit-minutes', 10) * 60_000;
-  if (orphanMs > 0) {
+  // Left by a closed editor, a receiver would hold its ports for good: with --idle-exit-minutes it
+  // goes after that long with no live clients (an open editor keeps one) and no OTLP data.
+  const idleMs = state.idleExitMinutes * 60_000;
+  if (orphanMs > 0 || idleMs > 0) {
     let lastRequests = server.ingest.counters.requests;
     let idleSince = Date.now();
     let replaced = false;
     const check = () => {
       const requests = server.ingest.counters.requests;
       if (requests !== lastRequests || server.live.clientCount > 0) { lastRequests = requests; idleSince = Date.now(); return; }
+      if (idleMs > 0 && Date.now() - idleSince >= idleMs) {
+        log(`no live clients and no data for ${state.idleExitMinutes} min (--idle-exit-minutes): exiting`);
+        void stop();
+        return;
+      }
+      if (orphanMs <= 0) return;
       const owner = readState();
       if (owner?.pid === process.pid) { replaced = false; return; }
       // Idleness counts from the takeover: a server idle for an hour is not dropped the moment it is replaced.

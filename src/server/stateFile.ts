@@ -13,6 +13,8 @@ export interface ServerState {
   version: string;
   dataDir: string;
   uiUrl: string;
+  /** The receiver exits after this many minutes with no live clients and no data (0: never). */
+  idleExitMinutes?: number;
   startedAt: string;
 }
 

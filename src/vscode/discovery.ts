@@ -30,7 +30,7 @@ export async function findRunning(): Promise<ServerState | undefined> {
 /** `agent-lens serve` arguments for the settings. */
 export function serveArgs(s: Settings, pricesFile?: string): string[] {
   const args = ['serve', '--json', '--http-port', String(s['server.httpPort']), '--grpc-port', String(s['server.grpcPort']), '--host', s['server.host'],
-    '--max-memory-mb', String(s['server.maxMemoryMb']), '--retention-days', String(s['server.retentionDays'])];
+    '--max-memory-mb', String(s['server.maxMemoryMb']), '--retention-days', String(s['server.retentionDays']), '--idle-exit-minutes', String(s['server.idleExitMinutes'])];
   if (!s['server.persist']) args.push('--no-persist');
   else if (s['server.dataDir']) args.push('--data-dir', s['server.dataDir']);
   for (const o of s['server.corsOrigins']) args.push('--cors-origin', o);

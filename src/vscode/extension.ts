@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { Connection, type ConnectionState } from './connection';
-import { readSettings, effectOf, SETTINGS, type SettingKey, type Settings } from './settings';
+import { readSettings, effectOf, portInUseText, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
 import { openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
 import { CallSites } from './callSites';
@@ -151,7 +151,9 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       sites.setClient(undefined);
       void vscode.commands.executeCommand('setContext', 'agentLens.connected', false);
       // Said above the runs (which stay as they were) until the receiver is back.
-      view.message = s.kind === 'connecting' ? `Agent Lens: ${s.detail}…` : `Agent Lens: ${s.message}`;
+      view.message = s.kind === 'connecting' ? `Agent Lens: ${s.detail}…`
+        : s.kind === 'port-in-use' ? `Agent Lens: ${portInUseText(s.port, s.suggestion, s.port === current['server.grpcPort'] ? 'server.grpcPort' : 'server.httpPort')}`
+        : `Agent Lens: ${s.message}`;
     }
     applyCapture();
     updateStatus();

@@ -31,6 +31,7 @@ export const SETTINGS = {
   'server.maxMemoryMb': { default: 512, effect: 'restart', check: num(128, 65536), describe: 'megabytes, 128–65536' } as Spec<number>,
   'server.corsOrigins': { default: [], effect: 'restart', check: origins, describe: 'a list of origins such as "http://my-app.test:8080" (scheme://host[:port])' } as Spec<string[]>,
   'server.retentionDays': { default: 7, effect: 'restart', check: num(1, 3650), describe: 'days, 1–3650' } as Spec<number>,
+  'server.idleExitMinutes': { default: 30, effect: 'restart', check: num(0, 10080), describe: 'minutes, 0–10080 (0: never)' } as Spec<number>,
   'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
   'capture.callSites': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
@@ -66,4 +67,9 @@ export function readSettings(get: (key: SettingKey) => unknown): { settings: Set
 export function effectOf(keys: readonly SettingKey[]): Effect {
   const effects = new Set(keys.map((k) => SETTINGS[k].effect));
   return effects.has('restart') ? 'restart' : effects.has('environment') ? 'environment' : 'none';
+}
+
+/** What the editor says of a port another program holds: the setting to change, and the free port when one was found (not the CLI's flag). */
+export function portInUseText(port: number, suggestion: number | null, key: 'server.httpPort' | 'server.grpcPort'): string {
+  return `Port ${port} is taken by another program, so the receiver cannot start there. Set agentLens.${key} to a free port${suggestion ? ` (${suggestion} is free: the notification offers it)` : ''}.`;
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import WebSocket from 'ws';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { spawnServer, tmpDir, api, CLI, killServers } from '../helpers/server';
 
@@ -126,4 +127,26 @@ test('a server whose state file another server took over exits once idle; the on
   assert.equal(second.child.exitCode, null);
   second.child.kill('SIGTERM');
   await second.exited;
+});
+
+test('--idle-exit-minutes: with no live client and no data it exits and frees its ports; a connected editor (a live client) keeps it', async () => {
+  const stateDir = tmpDir();
+  const env = { AGENT_LENS_STATE_DIR: stateDir, AGENT_LENS_ORPHAN_CHECK_MS: '100' };
+  // 0.05 min = 3 s.
+  const args = ['--http-port', '0', '--grpc-port', '0', '--no-persist', '--idle-exit-minutes', '0.05'];
+  const p = await spawnServer(args, env);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { idleExitMinutes: number }).idleExitMinutes, 0.05, 'the state file says so');
+  // A live client, as an open editor holds: it stays past the limit.
+  const ws = new WebSocket(`ws://127.0.0.1:${p.ready.httpPort}/ws?token=${encodeURIComponent(p.ready.token)}`);
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await new Promise((r) => setTimeout(r, 4500));
+  assert.equal(p.child.exitCode, null, 'an editor is connected: it stays');
+  ws.close();
+  // Then the editor goes: it exits once idle, and the port is free again.
+  assert.equal(await p.exited, 0);
+  assert.match(p.stderr(), /no live clients and no data for 0\.05 min \(--idle-exit-minutes\): exiting/);
+  assert.ok(!fs.existsSync(path.join(stateDir, 'server.json')), 'the state file is removed');
+  const probe = net.createServer();
+  await new Promise<void>((resolve, reject) => { probe.once('error', reject); probe.listen(p.ready.httpPort, '127.0.0.1', () => resolve()); });
+  probe.close();
 });

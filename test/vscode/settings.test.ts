@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SETTINGS, readSettings, effectOf, type SettingKey } from '../../src/vscode/settings';
+import { SETTINGS, readSettings, effectOf, portInUseText, type SettingKey } from '../../src/vscode/settings';
 import { capturePlan, withCaptureEnv, CAPTURE_VARIABLES } from '../../src/vscode/captureEnv';
 import { serveArgs } from '../../src/vscode/discovery';
 
@@ -109,4 +109,11 @@ test('capture environment: injected when trusted and on, never over what the use
   assert.match(mine.notes[0]!, /already set .* left as it is/);
   // A debug configuration's own env wins over the injected one.
   assert.deepEqual(withCaptureEnv({ OTEL_BSP_SCHEDULE_DELAY: '1000', FOO: 'bar' }, p), { ...p.env, OTEL_BSP_SCHEDULE_DELAY: '1000', FOO: 'bar' });
+});
+
+test('a port held by another program: the editor names the setting and the free port, not the CLI flag', () => {
+  const t = portInUseText(4318, 4319, 'server.httpPort');
+  assert.equal(t, 'Port 4318 is taken by another program, so the receiver cannot start there. Set agentLens.server.httpPort to a free port (4319 is free: the notification offers it).');
+  assert.ok(!/--/.test(t));
+  assert.match(portInUseText(4317, null, 'server.grpcPort'), /Set agentLens\.server\.grpcPort to a free port\.$/);
 });
