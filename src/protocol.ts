@@ -244,6 +244,8 @@ export interface TraceSummary {
   agentNames: string[];
   /** True until a span without a parent has arrived. */
   rootPending: boolean;
+  /** Failed steps that a later step of the same name in the run got through (a retry): the run recovered from these. */
+  recoveredErrors?: number;
   /** What a person recognizes the run by: its first user message, on one line, cut to 100 characters (when content was captured). */
   title?: string;
   /** Evaluation results about its steps, and how many failed. */

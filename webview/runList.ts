@@ -155,7 +155,8 @@ export class RunList {
       const extra = s.agentNames.filter((a) => !s.rootName.includes(a));
       const name = extra.length ? `${s.rootName} · ${extra.join(', ')}` : s.rootName;
       const cost = s.costUsd === null ? (s.llmCalls ? '?' : '–') : `${s.unpricedCalls ? '≥' : ''}${fmtUsd(s.costUsd)}`;
-      return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
+      const recovered = s.errorCount > 0 && (s.recoveredErrors ?? 0) >= s.errorCount;
+      return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: recovered ? 'recovered' : s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
         h('td', { class: 'run-name', title: `${visible(name || '(root pending)')} · ${s.traceId}` }, h('div', { class: 'run-name-line' },
           h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }),
           h('span', { class: 'run-title' }, visible(s.title ?? (name || '(root pending)')), s.title ? h('span', { class: 'muted' }, ` · ${visible(name)}`) : null), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
@@ -165,7 +166,7 @@ export class RunList {
         h('td', { title: fmtDate(s.startTimeUnixNano) }, fmtAgo(s.startTimeUnixNano, now)),
         h('td', { class: 'num' }, fmtMs(s.durationMs)),
         h('td', { class: 'num' }, String(s.spanCount)),
-        h('td', { class: `num${s.errorCount ? ' bad' : ''}` }, String(s.errorCount)),
+        h('td', { class: `num${s.errorCount && !recovered ? ' bad' : ''}`, title: recovered ? 'every failed step was retried and got through' : '' }, recovered ? `${s.errorCount} retried` : String(s.errorCount)),
         h('td', { class: 'num' }, `${fmtTokens(s.usage.input)} → ${fmtTokens(s.usage.output)}`),
         h('td', { class: 'num' }, cost));
     }));

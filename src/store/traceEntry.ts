@@ -42,6 +42,31 @@ export class TraceEntry {
     };
   }
 
+  /** Steps by name, for retries: the failed ones' starts and the latest success's (a failure before it was recovered). */
+  private readonly attempts = new Map<string, { errors: string[]; lastOk?: string; recovered: number }>();
+
+  private noteAttempt(s: StoredSpan): void {
+    // GenAI steps only (tools, model calls, agents): what a retry is about. Kept only from a step's
+    // first failure on (a failed attempt ends, so is exported, before its retry starts): no memory
+    // for runs that never fail, and work per span is the number of failures beside it.
+    if (!s.genai || s.genai.kind === 'workflow' || s.genai.kind === 'other') return;
+    // By name in the whole run: an agent loop retries in a later step, under another parent.
+    const key = s.name;
+    let a = this.attempts.get(key);
+    if (!a) {
+      if (s.status.code !== 2) return;
+      this.attempts.set(key, (a = { errors: [], recovered: 0 }));
+    }
+    if (s.status.code === 2) a.errors.push(s.startTimeUnixNano);
+    else if (a.lastOk === undefined || cmpNanos(s.startTimeUnixNano, a.lastOk) > 0) a.lastOk = s.startTimeUnixNano;
+    if (!a.errors.length || a.lastOk === undefined) return;
+    const n = a.errors.filter((e) => cmpNanos(e, a!.lastOk!) < 0).length;
+    if (n === a.recovered) return;
+    const total = (this.summary.recoveredErrors ?? 0) + n - a.recovered;
+    a.recovered = n;
+    if (total) this.summary.recoveredErrors = total; else delete this.summary.recoveredErrors;
+  }
+
   /** An evaluation result about a step of this run: counted in the summary. */
   noteEvaluation(e: Evaluation): void {
     const c = (this.summary.evaluations ??= { count: 0, failed: 0 });
@@ -76,6 +101,7 @@ export class TraceEntry {
       sum.rootName = rec.name;
       sum.service = serviceOf(rec);
     }
+    this.noteAttempt(s);
     const g = s.genai;
     if (g) {
       if (g.agentName && !this.agents.has(g.agentName)) {

@@ -71,11 +71,13 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     const r = node.run;
     // Told apart by what a person recognizes: the run's first user message (else its root's name) and when it started.
     const item = new vscode.TreeItem(`${r.title ?? (r.rootName || '(root pending)')}`, vscode.TreeItemCollapsibleState.None);
+    const recovered = isRecovered(r);
     item.id = r.traceId;
     item.description = [fmtClock(r.startTimeUnixNano), fmtMs(r.durationMs), `${r.spanCount} steps`, `${fmtTokens(r.usage.input)}→${fmtTokens(r.usage.output)} tok`,
-      r.costUsd === null ? '' : fmtUsd(r.costUsd), r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
-    item.iconPath = new vscode.ThemeIcon(r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
-      r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
+      r.costUsd === null ? '' : fmtUsd(r.costUsd), r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}${recovered ? ', retried' : ''}` : ''].filter(Boolean).join(' · ');
+    // A run whose failed steps were all retried successfully is not a failed run.
+    item.iconPath = new vscode.ThemeIcon(recovered ? 'warning' : r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
+      recovered ? new vscode.ThemeColor('editorWarning.foreground') : r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
     // Plain text (a model or user wrote the names): no markdown.
     item.tooltip = [r.title ? `"${r.title}"` : '', `${r.rootName || '(root pending)'}${r.agentNames.length ? ` · agents: ${r.agentNames.join(', ')}` : ''}`, `service ${r.service || '(none)'}`,
       `trace ${r.traceId}`, `started ${fmtDate(r.startTimeUnixNano)}`,
@@ -85,4 +87,9 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     item.command = { command: 'agentLens.openRun', title: 'Open Run', arguments: [r.traceId] };
     return item;
   }
+}
+
+/** Every failed step of the run was retried and got through (and nothing else failed). */
+export function isRecovered(r: Pick<TraceSummary, 'errorCount' | 'recoveredErrors'>): boolean {
+  return r.errorCount > 0 && (r.recoveredErrors ?? 0) >= r.errorCount;
 }

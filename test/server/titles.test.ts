@@ -35,3 +35,26 @@ test('each turn\'s run is titled by the question its user asked', async () => {
   }
   assert.ok(titled >= 15, `${titled} turns titled`);
 });
+
+test('a failed tool that was retried and got through counts as recovered, in the run that made it', async () => {
+  let seen = 0;
+  for (const name of captureNames()) {
+    const truth = truthOf(name);
+    const server = await startTestServer({ dataDir: null });
+    try {
+      await postCapture(name, server.httpPort);
+      const runs = (await api(server)<TraceListResponse>('/api/traces?limit=100')).traces;
+      // The truth's retries: a failed call followed, in the same turn, by a call of the same tool that did not fail.
+      const retried = truth.turns.map((t) => t.tool_calls.filter((c, i) => c.error && t.tool_calls.slice(i + 1).some((d) => d.name === c.name && !d.error)).length);
+      const total = runs.reduce((n, r) => n + (r.recoveredErrors ?? 0), 0);
+      const want = retried.reduce((a, b) => a + b, 0);
+      // Where the tools ran in the run that asked for them, every retry is seen (orphaned tools are runs of their own).
+      if (name !== 'orphan-threadpool') assert.ok(total >= want, `${name}: ${total} recovered for ${want} retried`);
+      for (const r of runs) assert.ok((r.recoveredErrors ?? 0) <= r.errorCount, `${name}: recovered no more than failed`);
+      seen += want;
+    } finally {
+      await server.close();
+    }
+  }
+  assert.ok(seen >= 5, `${seen} retries in the captures`);
+});
