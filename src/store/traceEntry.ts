@@ -46,21 +46,18 @@ export class TraceEntry {
   private readonly attempts = new Map<string, { errors: string[]; lastOk?: string; recovered: number }>();
 
   private noteAttempt(s: StoredSpan): void {
-    // GenAI steps only (tools, model calls, agents): what a retry is about. Kept only from a step's
-    // first failure on (a failed attempt ends, so is exported, before its retry starts): no memory
-    // for runs that never fail, and work per span is the number of failures beside it.
+    // GenAI steps only (tools, model calls, agents): what a retry is about. By name in the whole
+    // run (an agent loop retries in a later step, under another parent): a run has few step names,
+    // and the work per span is the number of failures of its name. Spans arrive in any order.
     if (!s.genai || s.genai.kind === 'workflow' || s.genai.kind === 'other') return;
-    // By name in the whole run: an agent loop retries in a later step, under another parent.
     const key = s.name;
     let a = this.attempts.get(key);
-    if (!a) {
-      if (s.status.code !== 2) return;
-      this.attempts.set(key, (a = { errors: [], recovered: 0 }));
-    }
+    if (!a) this.attempts.set(key, (a = { errors: [], recovered: 0 }));
     if (s.status.code === 2) a.errors.push(s.startTimeUnixNano);
     else if (a.lastOk === undefined || cmpNanos(s.startTimeUnixNano, a.lastOk) > 0) a.lastOk = s.startTimeUnixNano;
     if (!a.errors.length || a.lastOk === undefined) return;
-    const n = a.errors.filter((e) => cmpNanos(e, a!.lastOk!) < 0).length;
+    // Not after the latest success (timestamps of a quick retry can share the millisecond).
+    const n = a.errors.filter((e) => cmpNanos(e, a!.lastOk!) <= 0).length;
     if (n === a.recovered) return;
     const total = (this.summary.recoveredErrors ?? 0) + n - a.recovered;
     a.recovered = n;

@@ -228,6 +228,20 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       qp.show();
     });
   });
+  // Filters of the Runs view (its title bar): text, failed runs only; the view's description says what is on.
+  const filterSaid = () => {
+    const f = runs.filter;
+    view.description = [f.text ? `"${f.text}"` : '', f.errorsOnly ? 'failed only' : ''].filter(Boolean).join(' · ') || undefined;
+    void vscode.commands.executeCommand('setContext', 'agentLens.runsFiltered', !!(f.text || f.errorsOnly));
+  };
+  reg('agentLens.filterRuns', async (given) => {
+    const text = typeof given === 'string' ? given : await vscode.window.showInputBox({ prompt: 'Show runs whose question, name, service, agent, model or trace id contains', value: runs.filter.text });
+    if (text === undefined) return;
+    runs.setFilter({ text });
+    filterSaid();
+  });
+  reg('agentLens.toggleFailedRuns', () => { runs.setFilter({ errorsOnly: !runs.filter.errorsOnly }); filterSaid(); });
+  reg('agentLens.clearRunFilter', () => { runs.setFilter({ text: '', errorsOnly: false }); filterSaid(); });
   reg('agentLens.openSource', (arg) => openSource(arg as SourceArg));
   reg('agentLens.openDefinition', (arg) => openDefinition(arg as DefinitionArg));
   // A run's "go to source" (the Runs tree): where the run starts in the code.

@@ -16,6 +16,21 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   readonly onDidChangeTreeData = this.changed.event;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
+  /** The view's filter: text (title, root name, service, agents, models, trace id) and failed runs only. */
+  private filterState: { text: string; errorsOnly: boolean } = { text: '', errorsOnly: false };
+  get filter(): { text: string; errorsOnly: boolean } { return { ...this.filterState }; }
+  setFilter(f: Partial<{ text: string; errorsOnly: boolean }>): void {
+    this.filterState = { ...this.filterState, ...f, text: (f.text ?? this.filterState.text).trim() };
+    this.refresh(0);
+  }
+  private shown(r: TraceSummary): boolean {
+    const f = this.filterState;
+    if (f.errorsOnly && (!r.errorCount || isRecovered(r))) return false;
+    if (!f.text) return true;
+    const t = f.text.toLowerCase();
+    return [r.title ?? '', r.rootName, r.service, r.traceId, r.conversationId ?? '', ...r.agentNames, ...r.models].some((x) => x.toLowerCase().includes(t));
+  }
+
   get size(): number { return this.runs.size; }
   get all(): TraceSummary[] { return [...this.runs.values()]; }
 
@@ -43,7 +58,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   getChildren(node?: Node): Node[] {
     if (node?.kind === 'conversation') return node.runs.map((run) => ({ kind: 'run', run }));
     if (node) return [];
-    const runs = [...this.runs.values()].sort(newestFirst);
+    const runs = [...this.runs.values()].filter((r) => this.shown(r)).sort(newestFirst);
     const byConv = new Map<string, TraceSummary[]>();
     const out: Node[] = [];
     for (const r of runs) {

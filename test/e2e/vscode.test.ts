@@ -73,7 +73,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { httpPort: number; token: string };
   assert.equal(state.httpPort, httpPort);
   const wv = webviewFrame(page);
-  await wv.locator('table.runs').waitFor({ timeout: 30_000 });
+  await wv.locator('table.runs').waitFor({ timeout: 30_000 }).catch(async (e) => { await page.screenshot({ path: path.join(run, 'start-failed.png') }); throw e; });
   await wv.locator('.conn.connected').waitFor({ state: 'attached' }); // hidden in the editor while all is well
 
   // An agent run from the editor's own terminal, configured only by the injected environment:

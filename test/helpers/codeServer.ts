@@ -85,10 +85,12 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly the command (the fuzzy match may rank a longer title first).
+    const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
     try {
       await row.waitFor({ state: 'visible', timeout: 2000 });
-      await page.keyboard.press('Enter');
+      await row.click();
       return;
     } catch {
       await page.keyboard.press('Escape');

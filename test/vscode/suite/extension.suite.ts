@@ -134,7 +134,8 @@ suite('Agent Lens in VS Code', () => {
     fs.writeFileSync(script, `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ e: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, d: process.env.OTEL_BSP_SCHEDULE_DELAY }))`);
     const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { ...config, program: script, console: 'internalConsole' });
     assert.ok(started, 'the debug session started');
-    const got = await until('the debuggee to write its environment', () => fs.existsSync(out) && JSON.parse(fs.readFileSync(out, 'utf8')) as { e: string; d: string }, 45_000);
+    // Read once whole: the debuggee may be midway through writing it.
+    const got = await until('the debuggee to write its environment', () => { try { return JSON.parse(fs.readFileSync(out, 'utf8')) as { e: string; d: string }; } catch { return undefined; } }, 45_000);
     assert.equal(got.e, plan.env.OTEL_EXPORTER_OTLP_ENDPOINT);
     assert.equal(got.d, '999');
   });
@@ -336,5 +337,37 @@ suite('Agent Lens in VS Code', () => {
     assert.equal((await vscode.workspace.openTextDocument(input.original)).getText(), left);
     assert.equal((await vscode.workspace.openTextDocument(input.modified)).getText(), right);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('the Runs view filters: by text, failed runs only (a retried failure is not one), cleared', async () => {
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const tracer = provider.getTracer('t');
+    const send = (name: string, failures: ('fail' | 'retry')[]) => {
+      const root = tracer.startSpan(name, { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name } });
+      const ctx = trace.setSpan(context.active(), root);
+      for (const f of failures) {
+        const t = tracer.startSpan('execute_tool lookup', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup' } }, ctx);
+        t.setStatus({ code: 2, message: 'timeout' });
+        t.end();
+        if (f === 'retry') tracer.startSpan('execute_tool lookup', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup' } }, ctx).end();
+      }
+      root.end();
+      return root.spanContext().traceId;
+    };
+    const ok = send('filter-alpha', []), failed = send('filter-beta', ['fail']), retried = send('filter-gamma', ['retry']);
+    await provider.forceFlush();
+    await until('the three runs', () => [ok, failed, retried].every((id) => api.runs.all.some((r) => r.traceId === id)));
+    const shown = () => api.runs.getChildren().flatMap((n) => (n.kind === 'run' ? [n.run.traceId] : api.runs.getChildren(n).map((x) => (x as { run: { traceId: string } }).run.traceId)));
+    const item = (id: string) => api.runs.getTreeItem({ kind: 'run', run: api.runs.all.find((r) => r.traceId === id)! });
+    assert.match(String(item(retried).description), /1 error, retried/);
+    assert.equal((item(retried).iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.equal((item(failed).iconPath as vscode.ThemeIcon).id, 'error');
+    await vscode.commands.executeCommand('agentLens.filterRuns', 'filter-');
+    await until('the text filter', () => { const s = shown(); return s.length === 3 && [ok, failed, retried].every((id) => s.includes(id)); });
+    await vscode.commands.executeCommand('agentLens.toggleFailedRuns');
+    await until('failed only', () => { const s = shown(); return s.length === 1 && s[0] === failed; });
+    await vscode.commands.executeCommand('agentLens.clearRunFilter');
+    await until('all again', () => shown().length > 3);
+    await provider.shutdown();
   });
 });
