@@ -74,3 +74,33 @@ export function copyButton(getText: () => string, label = 'Copy'): HTMLButtonEle
   });
   return b;
 }
+
+/**
+ * Marks every case-insensitive occurrence of `q` in the text under `root` (the find box's query in
+ * a step's detail): text nodes are split around <mark> elements; inputs and buttons are left alone.
+ * Returns how many were marked.
+ */
+export function highlightText(root: HTMLElement, q: string): number {
+  const needle = q.trim().toLowerCase();
+  if (!needle) return 0;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => (n.parentElement?.closest('button, input, textarea, mark') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
+  const hits: Text[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) if ((n.nodeValue ?? '').toLowerCase().includes(needle)) hits.push(n as Text);
+  let count = 0;
+  for (const t of hits) {
+    let node: Text = t;
+    for (let i = (node.nodeValue ?? '').toLowerCase().indexOf(needle); i >= 0; i = (node.nodeValue ?? '').toLowerCase().indexOf(needle)) {
+      const match = node.splitText(i);
+      const rest = match.splitText(needle.length);
+      const mark = document.createElement('mark');
+      mark.className = 'find-hit';
+      match.replaceWith(mark);
+      mark.appendChild(match);
+      node = rest;
+      count++;
+    }
+  }
+  return count;
+}

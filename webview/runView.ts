@@ -12,7 +12,7 @@ import { treeKey } from './treeKeys';
 import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
 import { runHeader } from './runHeader';
 import { detailView, pendingParentView } from './detail';
-import { h, fill } from './dom';
+import { h, fill, highlightText } from './dom';
 
 const BUFFER_ROWS = 8;
 
@@ -223,6 +223,8 @@ export class RunView {
       }));
       this.detail.dataset.loaded = spanId;
       this.detail.classList.remove('loading');
+      // What the find box matched in this step, marked where it is.
+      if (this.matchSet.has(spanId)) highlightText(this.detail, this.findInput.value);
       const t2 = performance.now();
       void this.detail.offsetHeight;
       this.marks.detailFetchMs = t1 - t0;

@@ -144,6 +144,9 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   assert.deepEqual(matched, ['LLM', 'tool', 'LLM']);
   assert.match(await page.locator('.row.match').nth(1).textContent() ?? '', /search_flights/);
   assert.equal(await page.textContent('.find-info'), '1 of 3');
+  // The first match's detail marks the text where it is (the tool call the model asked for).
+  await page.locator('.detail[data-loaded] mark.find-hit').first().waitFor({ timeout: 15_000 });
+  assert.ok((await page.locator('.detail mark.find-hit').allTextContents()).every((t) => t === '2026-12-04'));
 
   // The run list's full-text search finds the run by the same argument, and not by nonsense.
   await page.keyboard.press('Escape');
