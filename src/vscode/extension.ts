@@ -260,10 +260,17 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     const id = traceIdOf(arg);
     if (id) { await vscode.env.clipboard.writeText(id); void vscode.window.setStatusBarMessage(`Copied trace id ${id}`, 3000); }
   });
-  reg('agentLens.deleteRun', async (arg) => {
+  // Asks first (a run cannot be brought back); 'confirmed' as the second argument skips the question (tests, other extensions).
+  reg('agentLens.deleteRun', async (arg, confirmed) => {
     const id = traceIdOf(arg);
     const c = connection.client;
     if (!id || !c) return;
+    if (confirmed !== 'confirmed') {
+      const r = runs.all.find((x) => x.traceId === id);
+      const name = r?.title ?? r?.rootName ?? id;
+      const ok = await vscode.window.showWarningMessage(`Delete the run "${name}" from the Agent Lens receiver? It cannot be brought back.`, { modal: true }, 'Delete');
+      if (ok !== 'Delete') return;
+    }
     try { await c.request('DELETE', `/api/traces/${id}`); } catch (e) { void vscode.window.showErrorMessage(`Agent Lens: could not delete the run: ${(e as Error).message}`); }
   });
   reg('agentLens.clearRuns', async () => {

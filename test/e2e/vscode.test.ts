@@ -205,6 +205,24 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     await walkthrough.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: 30_000 });
   }
 
+  // Deleting from the tree's inline icon asks first: Cancel keeps the run, Delete removes it
+  // (the Runs view is still in the side bar).
+  const runRow = page.locator('.monaco-list-row', { hasText: 'Plan a weekend in Lisbon' }).first();
+  for (const answer of ['Cancel', 'Delete']) {
+    await runRow.hover();
+    await runRow.locator('.action-label[aria-label="Delete Run"]').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.textContent() ?? '', /Delete the run "Plan a weekend in Lisbon.*" from the Agent Lens receiver\?/);
+    await dialog.locator('.monaco-button', { hasText: answer }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    if (answer === 'Cancel') {
+      await page.waitForTimeout(1000);
+      assert.equal(await runRow.count(), 1, 'Cancel keeps the run');
+    }
+  }
+  await runRow.waitFor({ state: 'detached', timeout: 15_000 });
+
   // The extension-host suite, in the same editor (the repository's build as the development extension).
   const authority = `127.0.0.1:${cs.port}`;
   const remote = (p: string) => `vscode-remote://${authority}${p}`;

@@ -76,7 +76,7 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(api.panel.lastOpened, traceId);
     await until('the run view tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'Agent Lens'));
     // Deleting from the context menu removes it.
-    await vscode.commands.executeCommand('agentLens.deleteRun', run);
+    await vscode.commands.executeCommand('agentLens.deleteRun', run, 'confirmed');
     await until('the run to go', () => !api.runs.all.some((r) => r.traceId === traceId));
     await provider.shutdown();
   });
