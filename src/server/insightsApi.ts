@@ -16,9 +16,9 @@ type Reply = (status: number, body: unknown) => void;
 /** What the orphan analysis needs of a stored run. */
 export function runShape(e: TraceEntry, now: number): RunShape {
   const roots: RunShape['roots'] = [], agents: RunShape['agents'] = [], missing: RunShape['missingParents'] = [];
-  let language: string | undefined;
+  const first = e.spans.values().next().value;
+  const language = first ? getStr(attrMap(first.resource.attributes), 'telemetry.sdk.language') : undefined;
   for (const s of e.spans.values()) {
-    language ??= getStr(attrMap(s.resource.attributes), 'telemetry.sdk.language');
     const g = s.genai;
     if (!s.parentSpanId) roots.push({ spanId: s.spanId, name: s.name, kind: g?.kind ?? 'span', ...(g?.toolCallId ? { toolCallId: g.toolCallId } : {}), startMs: s.startMs });
     else if (!e.spans.has(s.parentSpanId)) missing.push({ spanId: s.spanId, name: s.name, parentSpanId: s.parentSpanId });
@@ -43,8 +43,9 @@ export function runShape(e: TraceEntry, now: number): RunShape {
   };
 }
 
-export function orphansOf(store: TraceStore, now = Date.now()): Orphan[] {
-  return findOrphans([...store.entries()].filter((e) => e.summary.spanCount > 0).map((e) => runShape(e, now)));
+/** Orphans among the store's runs; `service`: only that service's runs (a piece and its parent share one: what one run needs). */
+export function orphansOf(store: TraceStore, service?: string, now = Date.now()): Orphan[] {
+  return findOrphans([...store.entries()].filter((e) => e.summary.spanCount > 0 && (service === undefined || e.summary.service === service)).map((e) => runShape(e, now)));
 }
 
 /** A run's tree with the runs orphaned from it under their likely parent span; the grafted rows are listed. */
@@ -96,7 +97,8 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
   const id = m[1]!.toLowerCase();
   const e = store.get(id);
   if (!e || e.summary.spanCount === 0) { reply(404, { error: `no trace ${id}` }); return true; }
-  const orphans = orphansOf(store);
+  // Opening a run asks this: only its own service's runs are read.
+  const orphans = orphansOf(store, e.summary.service);
   if (m[2] === 'orphans') {
     // This run's own orphaned steps, and the orphans that belong to it.
     reply(200, { orphans: orphans.filter((o) => o.traceId === id || o.likely?.traceId === id) });

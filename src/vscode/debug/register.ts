@@ -42,8 +42,8 @@ function launchConfig(run: { traceId: string; rootName?: string }, extra: Record
 
 export function registerReplayDebugger(d: ReplayDeps): void {
   const { life } = d;
-  /** The run each live replay session is on (from its configuration, then its stops). */
-  const sessionRun = new Map<string, string>();
+  /** Each live replay session and the run it is on (from its configuration, then its stops). */
+  const sessions = new Map<string, { session: vscode.DebugSession; traceId?: string }>();
 
   life.register(vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
     createDebugAdapterDescriptor() {
@@ -78,13 +78,15 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     },
   }, vscode.DebugConfigurationProviderTriggerKind.Dynamic));
 
-  life.register(vscode.debug.onDidStartDebugSession((s) => { if (s.type === DEBUG_TYPE && s.configuration.traceId) sessionRun.set(s.id, String(s.configuration.traceId).toLowerCase()); }));
-  life.register(vscode.debug.onDidTerminateDebugSession((s) => sessionRun.delete(s.id)));
+  life.register(vscode.debug.onDidStartDebugSession((s) => {
+    if (s.type === DEBUG_TYPE) sessions.set(s.id, { session: s, ...(s.configuration.traceId ? { traceId: String(s.configuration.traceId).toLowerCase() } : {}) });
+  }));
+  life.register(vscode.debug.onDidTerminateDebugSession((s) => sessions.delete(s.id)));
   // The run view follows the debugger: the run and step it stopped at, in sight, the focus left in the editor.
   life.register(vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
     if (e.session.type !== DEBUG_TYPE || e.event !== 'agentLens.step') return;
     const b = e.body as StepEventBody;
-    sessionRun.set(e.session.id, b.traceId);
+    sessions.set(e.session.id, { session: e.session, traceId: b.traceId });
     d.panel.show(b.traceId, b.spanId, true);
   }));
 
@@ -103,8 +105,7 @@ export function registerReplayDebugger(d: ReplayDeps): void {
   life.register(vscode.commands.registerCommand('agentLens.runToStep', async (traceId: string, spanId: string) => {
     const id = traceIdOf(traceId);
     if (!id || typeof spanId !== 'string') return false;
-    const live = [...sessionRun].find(([, t]) => t === id)?.[0];
-    const session = live ? (vscode.debug.activeDebugSession?.id === live ? vscode.debug.activeDebugSession : undefined) ?? findSession(live) : undefined;
+    const session = [...sessions.values()].find((x) => x.traceId === id)?.session;
     if (session) {
       try {
         await session.customRequest('runToStep', { spanId });
@@ -118,8 +119,4 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run, { startAt: spanId }));
   }));
 
-  const sessions = new Map<string, vscode.DebugSession>();
-  life.register(vscode.debug.onDidStartDebugSession((s) => { if (s.type === DEBUG_TYPE) sessions.set(s.id, s); }));
-  life.register(vscode.debug.onDidTerminateDebugSession((s) => sessions.delete(s.id)));
-  function findSession(id: string): vscode.DebugSession | undefined { return sessions.get(id); }
 }
