@@ -127,6 +127,10 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   // The second jump reuses the editor beside the run view: two groups, the run still in sight.
   assert.equal(await page.locator('.editor-group-container').count(), 2);
 
+  // The README's picture: the Runs tree, the run view, the source beside it, the terminal that ran the agent.
+  await page.screenshot({ path: path.join(run, 'vscode.png') });
+  if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'vscode.png'), path.join(ROOT, 'docs', 'vscode.png'));
+
   // Step through the run with the editor's own debugger: F5 on a launch configuration, a function
   // breakpoint on a tool, the toolbar, the Variables view, step back, the run view following.
   fs.mkdirSync(path.join(cs.workspace, '.vscode'), { recursive: true });
@@ -172,6 +176,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     await toolbar.locator('.action-label[aria-label^="Step Back"]').click();
     await topFrame('LLM gpt-4o-mini').waitFor({ timeout: 30_000 });
     await wv.locator('.row.selected.k-llm').waitFor({ timeout: 15_000 });
+    // The Variables view has caught up with the model call too (before the picture).
+    await variables.locator('.monaco-list-row', { hasText: /name\W+"chat gpt-4o-mini"/ }).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(run, 'debug.png') });
     if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'debug.png'), path.join(ROOT, 'docs', 'debug.png'));
     await toolbar.locator('.action-label[aria-label^="Stop"], .action-label[aria-label^="Disconnect"]').first().click();
@@ -185,8 +191,6 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   const themeBg = await wv.locator('body').evaluate((b) => getComputedStyle(b).getPropertyValue('--vscode-editor-background').trim());
   assert.ok(themeBg, 'the webview has the theme variables');
   assert.notEqual(bg, '');
-  await page.screenshot({ path: path.join(run, 'vscode.png') });
-  if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'vscode.png'), path.join(ROOT, 'docs', 'vscode.png'));
 
   // A window reload joins the same receiver (it was started detached) and shows the run again.
   const pid = (JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid;
