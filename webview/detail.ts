@@ -118,23 +118,28 @@ function tokenTable(s: ApiSpan): HTMLElement | null {
 function costView(s: ApiSpan): HTMLElement | null {
   const c = s.genai?.cost;
   if (!c) return null;
-  const head = h('p', { class: 'cost-total' }, h('strong', { 'data-cost': String(c.usd) }, c.usd === null ? 'price unknown' : fmtUsdExact(c.usd)),
-    h('span', { class: 'muted' }, ` · ${c.source}${c.provider ? ` · ${c.provider}/${c.model}` : ''}`));
+  // Unknown, it says once what is unknown (the note names the model); known, where the price came from.
+  const head = c.usd === null
+    ? h('p', { class: 'cost-total' }, h('strong', { 'data-cost': 'null' }, 'price unknown'), c.note ? h('span', { class: 'muted' }, `: ${c.note}`) : null)
+    : h('p', { class: 'cost-total' }, h('strong', { 'data-cost': String(c.usd) }, fmtUsdExact(c.usd)),
+      h('span', { class: 'muted' }, ` · ${c.source}${c.provider ? ` · ${c.provider}/${c.model}` : ''}`));
   const lines = c.lines.length ? h('table', { class: 'cost-lines', 'aria-label': 'cost lines' },
     h('thead', null, h('tr', null, h('th', null, 'tokens'), h('th', null, 'count'), h('th', null, '$ / M'), h('th', null, 'USD'))),
     h('tbody', null, ...c.lines.map((l) => h('tr', null, h('td', null, l.tokenClass.replace('_', ' ')), h('td', { class: 'num' }, l.tokens.toLocaleString('en-US')),
       h('td', { class: 'num' }, String(l.usdPerMillion)), h('td', { class: 'num' }, fmtUsdExact(l.usd)))))) : null;
   const notes = c.lines.filter((l) => l.note).map((l) => h('p', { class: 'muted' }, l.note!));
-  return h('div', { class: 'cost' }, head, lines, c.note ? h('p', { class: 'muted' }, c.note) : null, ...notes);
+  return h('div', { class: 'cost' }, head, lines, c.note && c.usd !== null ? h('p', { class: 'muted' }, c.note) : null, ...notes);
 }
 
 function errorView(s: ApiSpan): HTMLElement | null {
   const exc = s.events.filter((e) => e.name === 'exception');
   if (s.status.code !== 2 && !s.genai?.error && !exc.length) return null;
   const attr = (kvs: KeyValue[], k: string) => { const v = anyJs(kvs.find((x) => x.key === k)?.value); return v === null || v === undefined ? '' : String(v); };
+  // Said once: the status message, error.type and the exception often carry the same text.
+  const excSaid = new Set(exc.flatMap((e) => [attr(e.attributes, 'exception.message'), attr(e.attributes, 'exception.type')]).filter(Boolean));
   return section('Error',
-    s.status.code === 2 ? h('p', { class: 'error-text' }, s.status.message || 'status: error') : null,
-    s.genai?.error && s.genai.error !== s.status.message ? h('p', null, 'error.type: ', h('code', null, visible(s.genai.error))) : null,
+    s.status.code === 2 && !(s.status.message && excSaid.has(s.status.message)) ? h('p', { class: 'error-text' }, s.status.message || 'status: error') : null,
+    s.genai?.error && s.genai.error !== s.status.message && !excSaid.has(s.genai.error) ? h('p', null, 'error.type: ', h('code', null, visible(s.genai.error))) : null,
     ...exc.map((e) => h('div', { class: 'exception' },
       h('p', null, h('strong', null, visible(attr(e.attributes, 'exception.type') || 'exception')), ' ', attr(e.attributes, 'exception.message')),
       attr(e.attributes, 'exception.stacktrace') ? h('pre', { class: 'stack' }, longText(attr(e.attributes, 'exception.stacktrace'), 'plain')) : null)));
