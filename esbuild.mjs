@@ -42,8 +42,9 @@ await Promise.all([
       minify: production, logLevel: 'warning', entryPoints: { ui: 'webview/main.ts' }, outdir: 'dist' }),
   // The capture helper injected into the user's Node apps: one file, nothing to resolve at run time.
   esbuild.build({ ...node, entryPoints: { 'capture-node': 'capture/node/register.ts' }, outdir: 'dist' }),
-  // The demo app uses the OpenTelemetry SDK from devDependencies, like any app would.
-  esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist', packages: 'external' }),
+  // The demo app uses the OpenTelemetry SDK like any app would; bundled with it, since the editor
+  // runs it as the sample agent from the .vsix, which ships no node_modules.
+  esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist' }),
   esbuild.build({ ...node, sourcemap: true, entryPoints: walk('test', /\.(test|helper|suite)\.ts$|^helpers?\.ts$/).concat(walk('test/helpers', /\.ts$/), walk('test/vscode/suite', /^index\.ts$/)),
     outdir: 'dist-test', outbase: 'test', packages: 'external', bundle: true }),
   esbuild.build({ ...node, sourcemap: true, entryPoints: walk('bench', /\.ts$/), outdir: 'dist-bench', outbase: 'bench', packages: 'external' }),

@@ -481,6 +481,10 @@ export type UiToHost =
   | { type: 'runToStep'; traceId: string; spanId: string }
   /** Two texts (a prompt in two runs) in the editor's diff view. */
   | { type: 'openTextDiff'; title: string; left: string; right: string }
+  /** What the view shows now (a run, or the runs list): the editor names its tab after it. */
+  | { type: 'showing'; traceId?: string }
+  /** The person changed something in this view (feedback): the editor keeps its tab open. */
+  | { type: 'keep' }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
 
 export type HostToUi =

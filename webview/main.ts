@@ -55,6 +55,8 @@ class App {
   }
 
   private route(): void {
+    const run = /^#\/run\/([0-9a-f]{32})/.exec(location.hash);
+    this.host.showing?.(run?.[1]);
     this.conversation?.dispose();
     this.conversation = undefined;
     const dm = /^#\/diff\/([0-9a-f]{32})\/([0-9a-f]{32})$/.exec(location.hash);

@@ -25,6 +25,7 @@ export function feedbackView(host: Host, traceId: string, spanId?: string): HTML
   const send = async (value: 'up' | 'down') => {
     status.textContent = 'saving…';
     try {
+      host.keep?.();
       await host.request('sendFeedback', { traceId, ...(spanId ? { spanId } : {}), value, ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) });
       comment.value = '';
       status.textContent = 'saved';

@@ -21,6 +21,10 @@ export interface Host {
   runToStep?(traceId: string, spanId: string): void;
   /** Opens two texts in the editor's own diff view (editor only). */
   openTextDiff?(title: string, left: string, right: string): void;
+  /** Tells the editor what the view shows (it names the tab) (editor only). */
+  showing?(traceId: string | undefined): void;
+  /** The person changed something here: the editor keeps the tab open (editor only). */
+  keep?(): void;
 }
 
 class Listeners<A extends unknown[]> {
@@ -181,6 +185,14 @@ export class PostMessageHost implements Host {
 
   openTextDiff(title: string, left: string, right: string): void {
     this.post({ type: 'openTextDiff', title, left, right });
+  }
+
+  showing(traceId: string | undefined): void {
+    this.post(traceId ? { type: 'showing', traceId } : { type: 'showing' });
+  }
+
+  keep(): void {
+    this.post({ type: 'keep' });
   }
 
   openDefinition(kind: 'tool' | 'agent' | 'prompt', name: string): void {

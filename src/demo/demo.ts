@@ -179,4 +179,9 @@ async function main(): Promise<void> {
   process.stdout.write(`sent 2 agent runs (service travel-agent-demo) to ${endpoint}${state ? `\nopen ${state.uiUrl}` : ''}\n`);
 }
 
-main().catch((e) => { process.stderr.write(`demo failed: ${(e as Error).message}\n`); process.exit(1); });
+main().catch((e: unknown) => {
+  // An export failure may come as an error without a message, or not as an Error at all.
+  const said = e instanceof Error ? e.message || e.name : typeof e === 'object' && e ? JSON.stringify(e) : String(e);
+  process.stderr.write(`demo failed: ${said}\nIs the Agent Lens receiver running? Start it with \`npm start\` (or open VS Code with the extension), then run the demo again.\n`);
+  process.exit(1);
+});

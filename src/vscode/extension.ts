@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { Connection, type ConnectionState } from './connection';
+import type { ServerClient } from './client';
 import { readSettings, effectOf, portInUseText, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
 import { openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
@@ -14,10 +15,12 @@ import { CallSites } from './callSites';
 import { registerReplayDebugger } from './debug/register';
 import { registerTextDiff } from './textDiff';
 import { RunsTree } from './runsTree';
-import { RunPanel } from './runPanel';
+import { LateRuns, type LateNotice } from './lateRuns';
+import { SETUP_GUIDES, guideForSdkLanguage } from './setupGuide';
+import { RunTabs } from './runTabs';
 import { StatusBar } from './statusBar';
 import { Scope } from './disposables';
-import { treeSpans, type TraceSummary, type TraceTreeResponse } from '../protocol';
+import { treeSpans, type TraceResponse, type TraceSummary, type TraceTreeResponse } from '../protocol';
 import { runSource } from '../source/locate';
 import { cmpNanos } from '../time';
 import { fmtClock } from '../format';
@@ -26,7 +29,7 @@ import { fmtClock } from '../format';
 export interface AgentLensApi {
   connection: Connection;
   runs: RunsTree;
-  panel: RunPanel;
+  panel: RunTabs;
   capturePlan(): CapturePlan;
   settings(): Settings;
 }
@@ -71,7 +74,10 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   life.register(connection);
 
   const runs = new RunsTree();
-  const panel = life.register(new RunPanel(context.extensionUri, (l) => log.info(l), () => current['insights.creepRatio']));
+  const panel = life.register(new RunTabs(context.extensionUri, {
+    log: (l) => log.info(l), creepRatio: () => current['insights.creepRatio'],
+    titleOf: (id) => { const r = runs.all.find((x) => x.traceId === id); return r ? r.title ?? r.rootName : undefined; },
+  }));
   const sites = life.register(new CallSites({
     enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creepRatio: () => current['insights.creepRatio'], log: (m) => log.info(m), mappings: pathMappings,
   }));
@@ -79,10 +85,18 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   life.register(vscode.languages.registerHoverProvider({ scheme: 'file' }, sites));
   const status = life.register(new StatusBar());
   const view = life.register(vscode.window.createTreeView('agentLens.runs', { treeDataProvider: runs, showCollapseAll: true }));
+  // The tree's selection follows the run tab in front.
+  life.register(panel.onDidActivateRun((id) => {
+    const node = runs.nodeOf(id);
+    if (node && view.visible && !(view.selection[0]?.kind === 'run' && view.selection[0].run.traceId === id)) view.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
+  }));
 
   const liveCount = () => runs.all.filter((r: TraceSummary) => r.rootPending).length;
+  let hadRuns: boolean | undefined;
   const updateStatus = () => {
     status.update(connection.state, liveCount(), runs.size);
+    // The walkthrough's "See your first run" is checked by this.
+    if (runs.size > 0 !== hadRuns) void vscode.commands.executeCommand('setContext', 'agentLens.hasRuns', (hadRuns = runs.size > 0));
     view.badge = liveCount() ? { value: liveCount(), tooltip: `${liveCount()} runs still running` } : undefined;
   };
 
@@ -120,6 +134,28 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   registerTextDiff(life);
   registerReplayDebugger({ life, client: () => connection.client, runs: () => runs.all, panel, log: (m) => log.info(m) });
 
+  // Runs that keep arriving whole, seconds after they ended: the app's exporter waits; say what to change.
+  const late = new LateRuns();
+  const tellLate = async (n: LateNotice, c: ServerClient) => {
+    let language: string | undefined;
+    try {
+      const t = await c.request<TraceResponse>('GET', `/api/traces/${n.traceId}`);
+      const v = t.resources[0]?.attributes.find((a) => a.key === 'telemetry.sdk.language')?.value;
+      language = typeof v === 'string' ? v : undefined;
+    } catch { /* said without the language */ }
+    const guide = guideForSdkLanguage(language);
+    const fix = guide?.id === 'node' ? 'A BatchSpanProcessor built by hand does not read OTEL_BSP_SCHEDULE_DELAY: pass scheduledDelayMillis: 200 to it.'
+      : guide?.id === 'go' ? 'Pass sdktrace.WithBatchTimeout(200*time.Millisecond) to WithBatcher.'
+      : guide?.id === 'dotnet' ? 'Set BatchExportProcessorOptions.ScheduledDelayMilliseconds = 200 in AddOtlpExporter.'
+      : guide?.id === 'python' ? 'Set OTEL_BSP_SCHEDULE_DELAY=200, or pass schedule_delay_millis=200 to BatchSpanProcessor.'
+      : 'Set OTEL_BSP_SCHEDULE_DELAY=200 in its environment, or give its batch span processor a 200 ms delay.';
+    log.info(`runs of ${n.service} arrive whole, ${(n.lateMs / 1000).toFixed(1)} s after they end (${language ?? 'language unknown'}): ${fix}`);
+    const pick = await vscode.window.showInformationMessage(
+      `Agent Lens: runs of "${n.service}" arrive ${Math.round(n.lateMs / 1000)} s after they end, in one piece: its exporter waits before sending. ${fix}`, 'Show Set-up', 'Open Run');
+    if (pick === 'Show Set-up') void vscode.commands.executeCommand('agentLens.connectApp', guide?.id);
+    if (pick === 'Open Run') panel.show(n.traceId);
+  };
+
   // ---- the connection's scope: what one server connection owns ----
   let connScope = new Scope();
   life.defer(() => connScope.dispose());
@@ -128,8 +164,12 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     connScope = new Scope();
     if (s.kind === 'connected') {
       const c = s.client;
-      const reload = () => runs.load(c).then(updateStatus, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
+      const reload = () => runs.load(c).then(() => { late.know(runs.all.map((r) => r.traceId)); updateStatus(); }, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
       connScope.register({ dispose: c.onFeed((m) => {
+        if (m.type === 'summaries' && current['capture.noticeLateRuns']) {
+          const n = late.onSummaries(m.traces, Date.now());
+          if (n) void tellLate(n, c);
+        }
         runs.onFeed(m);
         panel.onFeed(m);
         if (m.type === 'summaries' || m.type === 'removed') updateStatus();
@@ -196,10 +236,12 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     await vscode.commands.executeCommand('agentLens.runs.focus');
     panel.show();
   });
+  // From the tree: a click shows the run in the preview tab, a double-click (two opens) keeps it.
   reg('agentLens.openRun', (arg) => {
     const id = traceIdOf(arg);
     if (id) panel.show(id.toLowerCase());
   });
+  reg('agentLens.keepRunOpen', () => panel.keep());
   // A trace id, or a prefix of one; without one, a searchable pick of recent runs. An id that
   // names no run says so and leaves the run view as it is.
   reg('agentLens.openRunById', async (given) => {
@@ -286,6 +328,25 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     void vscode.window.showInformationMessage(`Copied ${c.endpoint}. Set OTEL_EXPORTER_OTLP_ENDPOINT to it (and OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) in your app's environment.`);
   });
   reg('agentLens.restartReceiver', () => connection.restart());
+  // The sample agent (the demo, shipped in the .vsix) in a terminal of this window: the terminal
+  // gets the capture environment like any other. The extension host's own runtime runs it.
+  reg('agentLens.runSample', () => {
+    if (!connection.client) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not running yet; try again in a moment.');
+    const term = vscode.window.createTerminal({ name: 'Agent Lens: sample agent', shellPath: process.execPath,
+      shellArgs: [context.asAbsolutePath(path.join('dist', 'demo.js'))], env: { ELECTRON_RUN_AS_NODE: '1' }, iconPath: new vscode.ThemeIcon('play') });
+    term.show(true);
+    return term;
+  });
+  // The SDK set-up for an app outside the editor, per language, with this window's endpoint, as a document to copy from.
+  reg('agentLens.connectApp', async (given) => {
+    const guide = SETUP_GUIDES.find((g) => g.id === given) ?? (await vscode.window.showQuickPick(
+      SETUP_GUIDES.map((g) => ({ label: g.label, guide: g })), { placeHolder: 'Your app\'s language: the OpenTelemetry set-up that sends its runs here' }))?.guide;
+    if (!guide) return undefined;
+    const endpoint = connection.client?.endpoint ?? `http://127.0.0.1:${current['server.httpPort']}`;
+    const doc = await vscode.workspace.openTextDocument({ language: guide.language, content: guide.text(endpoint) });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return doc;
+  });
   // Files may be given (other extensions, tests); otherwise the user picks them.
   reg('agentLens.importFile', async (given) => {
     const files = Array.isArray(given) && given.every((f) => f instanceof vscode.Uri) ? given as vscode.Uri[]

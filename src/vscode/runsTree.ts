@@ -4,11 +4,7 @@ import * as vscode from 'vscode';
 import type { ServerMessage, TraceSummary } from '../protocol';
 import type { ServerClient } from './client';
 import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd } from '../format';
-import { cmpNanos } from '../time';
-
-type Node = { kind: 'conversation'; id: string; runs: TraceSummary[] } | { kind: 'run'; run: TraceSummary };
-
-const newestFirst = (a: TraceSummary, b: TraceSummary) => cmpNanos(b.startTimeUnixNano, a.startTimeUnixNano);
+import { placeRuns, type ConversationNode, type TreeNode as Node } from './runOrder';
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly runs = new Map<string, TraceSummary>();
@@ -55,28 +51,35 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     this.timer = setTimeout(() => this.changed.fire(undefined), delay);
   }
 
+  // The nodes last handed out, by run, with their group: what reveal() and getParent() need.
+  private placed = new Map<string, { node: Node; parent?: ConversationNode }>();
+
   getChildren(node?: Node): Node[] {
-    if (node?.kind === 'conversation') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node?.kind === 'conversation') return node.runs;
     if (node) return [];
-    const runs = [...this.runs.values()].filter((r) => this.shown(r)).sort(newestFirst);
-    const byConv = new Map<string, TraceSummary[]>();
-    const out: Node[] = [];
-    for (const r of runs) {
-      if (!r.conversationId) { out.push({ kind: 'run', run: r }); continue; }
-      let list = byConv.get(r.conversationId);
-      if (!list) {
-        byConv.set(r.conversationId, (list = []));
-        out.push({ kind: 'conversation', id: r.conversationId, runs: list });
-      }
-      list.push(r);
+    const top = placeRuns([...this.runs.values()].filter((r) => this.shown(r)));
+    this.placed = new Map();
+    for (const n of top) {
+      if (n.kind === 'run') this.placed.set(n.run.traceId, { node: n });
+      else for (const r of n.runs) this.placed.set(r.run.traceId, { node: r, parent: n });
     }
-    return out;
+    return top;
+  }
+
+  getParent(node: Node): Node | undefined {
+    return node.kind === 'run' ? this.placed.get(node.run.traceId)?.parent : undefined;
+  }
+
+  /** The node that shows this run now (for revealing it), if it is shown. */
+  nodeOf(traceId: string): Node | undefined {
+    if (!this.placed.size) this.getChildren();
+    return this.placed.get(traceId)?.node;
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
     if (node.kind === 'conversation') {
       const item = new vscode.TreeItem(`conversation ${node.id}`, vscode.TreeItemCollapsibleState.Expanded);
-      const tokens = node.runs.reduce((a, r) => a + r.usage.input + r.usage.output, 0);
+      const tokens = node.runs.reduce((a, { run: r }) => a + r.usage.input + r.usage.output, 0);
       item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'} · ${fmtTokens(tokens)} tok`;
       item.iconPath = new vscode.ThemeIcon('comment-discussion');
       item.contextValue = 'conversation';
@@ -94,7 +97,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     item.iconPath = new vscode.ThemeIcon(recovered ? 'warning' : r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
       recovered ? new vscode.ThemeColor('editorWarning.foreground') : r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
     // Plain text (a model or user wrote the names): no markdown.
-    item.tooltip = [r.title ? `"${r.title}"` : '', `${r.rootName || '(root pending)'}${r.agentNames.length ? ` · agents: ${r.agentNames.join(', ')}` : ''}`, `service ${r.service || '(none)'}`,
+    item.tooltip = [r.title ? `"${r.title}"` : '', node.guessed ? 'still running: shown in the conversation of the service\'s previous run until its root span says which it is' : '', `${r.rootName || '(root pending)'}${r.agentNames.length ? ` · agents: ${r.agentNames.join(', ')}` : ''}`, `service ${r.service || '(none)'}`,
       `trace ${r.traceId}`, `started ${fmtDate(r.startTimeUnixNano)}`,
       `${r.llmCalls} model calls, ${r.usage.input} input and ${r.usage.output} output tokens${r.costUsd !== null ? `, ${fmtUsd(r.costUsd)}` : ''}`,
       r.models.length ? `models: ${r.models.join(', ')}` : ''].filter(Boolean).join('\n');

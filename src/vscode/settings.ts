@@ -35,6 +35,7 @@ export const SETTINGS = {
   'capture.injectEnvironment': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.batchDelayMs': { default: 200, effect: 'environment', check: num(0, 60000), describe: 'milliseconds, 0–60000' } as Spec<number>,
   'capture.callSites': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'capture.noticeLateRuns': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'source.pathMappings': { default: [], effect: 'none', check: mappings, describe: 'a list of {"from": "/app", "to": "${workspaceFolder}/service"}' } as Spec<PathMappingSetting[]>,
   'codeLens.enabled': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ServerClient } from '../client';
 import type { TraceSummary } from '../../protocol';
-import type { RunPanel } from '../runPanel';
+import type { RunTabs } from '../runTabs';
 import type { Scope } from '../disposables';
 import { ReplaySession, type StepEventBody } from './session';
 import { clientSource } from './source';
@@ -18,7 +18,7 @@ export interface ReplayDeps {
   life: Scope;
   client(): ServerClient | undefined;
   runs(): TraceSummary[];
-  panel: RunPanel;
+  panel: RunTabs;
   log(msg: string): void;
 }
 
