@@ -44,7 +44,9 @@ await Promise.all([
   esbuild.build({ ...node, entryPoints: { 'capture-node': 'capture/node/register.ts' }, outdir: 'dist' }),
   // The demo app uses the OpenTelemetry SDK like any app would; bundled with it, since the editor
   // runs it as the sample agent from the .vsix, which ships no node_modules.
-  esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist' }),
+  // Its map (always, without the sources' text) lets the call-site helper see through the bundle
+  // to src/demo/*.ts under --enable-source-maps, and tell the SDK's frames from the app's.
+  esbuild.build({ ...node, entryPoints: { demo: 'src/demo/demo.ts' }, outdir: 'dist', sourcemap: true, sourcesContent: false }),
   esbuild.build({ ...node, sourcemap: true, entryPoints: walk('test', /\.(test|helper|suite)\.ts$|^helpers?\.ts$/).concat(walk('test/helpers', /\.ts$/), walk('test/vscode/suite', /^index\.ts$/)),
     outdir: 'dist-test', outbase: 'test', packages: 'external', bundle: true }),
   esbuild.build({ ...node, sourcemap: true, entryPoints: walk('bench', /\.ts$/), outdir: 'dist-bench', outbase: 'bench', packages: 'external' }),

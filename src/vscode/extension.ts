@@ -29,6 +29,8 @@ import { fmtClock } from '../format';
 export interface AgentLensApi {
   connection: Connection;
   runs: RunsTree;
+  /** The Runs view (its selection follows the run tab in front). */
+  runsView: vscode.TreeView<unknown>;
   panel: RunTabs;
   capturePlan(): CapturePlan;
   settings(): Settings;
@@ -333,7 +335,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   reg('agentLens.runSample', () => {
     if (!connection.client) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not running yet; try again in a moment.');
     const term = vscode.window.createTerminal({ name: 'Agent Lens: sample agent', shellPath: process.execPath,
-      shellArgs: [context.asAbsolutePath(path.join('dist', 'demo.js'))], env: { ELECTRON_RUN_AS_NODE: '1' }, iconPath: new vscode.ThemeIcon('play') });
+      shellArgs: ['--enable-source-maps', context.asAbsolutePath(path.join('dist', 'demo.js'))], env: { ELECTRON_RUN_AS_NODE: '1' }, iconPath: new vscode.ThemeIcon('play') });
     term.show(true);
     return term;
   });
@@ -377,7 +379,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   });
 
   void connection.start();
-  return { connection, runs, panel, capturePlan: () => plan, settings: () => current };
+  return { connection, runs, runsView: view as vscode.TreeView<unknown>, panel, capturePlan: () => plan, settings: () => current };
 }
 
 function loadSettings(log: vscode.LogOutputChannel): Settings {

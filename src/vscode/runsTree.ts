@@ -39,8 +39,17 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   }
 
   onFeed(m: ServerMessage): void {
-    if (m.type === 'summaries') for (const s of m.traces) this.runs.set(s.traceId, s);
-    else if (m.type === 'removed') {
+    if (m.type === 'summaries') {
+      // Redrawn only when a row would change: a redraw while a row is clicked can lose the click
+      // (VS Code drops the command of a row it is replacing).
+      let changed = false;
+      for (const s of m.traces) {
+        const was = this.runs.get(s.traceId);
+        this.runs.set(s.traceId, s);
+        if (!was || shownAs(was) !== shownAs(s)) changed = true;
+      }
+      if (!changed) return;
+    } else if (m.type === 'removed') {
       if (m.traceIds === 'all') this.runs.clear(); else for (const id of m.traceIds) this.runs.delete(id);
     } else return;
     this.refresh(150);
@@ -105,6 +114,12 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     item.command = { command: 'agentLens.openRun', title: 'Open Run', arguments: [r.traceId] };
     return item;
   }
+}
+
+/** What a row shows of a run (its label, description, icon, tooltip and place). */
+function shownAs(r: TraceSummary): string {
+  return JSON.stringify([r.title, r.rootName, r.service, r.startTimeUnixNano, r.durationMs, r.spanCount, r.errorCount, r.recoveredErrors, r.usage.input, r.usage.output,
+    r.costUsd, r.rootPending, r.conversationId, r.agentNames, r.models, r.llmCalls]);
 }
 
 /** Every failed step of the run was retried and got through (and nothing else failed). */

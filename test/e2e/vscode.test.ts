@@ -12,6 +12,7 @@ import type { TraceResponse } from '../../src/protocol';
 import { execFileSync } from 'node:child_process';
 import { freePort, tmpDir, waitFor } from '../helpers/server';
 import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser';
+import { contrast, renderedColors } from '../helpers/contrast';
 import { codeServerSkipReason, installExtension, openWorkbench, runCommand, startCodeServer, webviewFrame, type CodeServer } from '../helpers/codeServer';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
 
@@ -76,6 +77,13 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await wv.locator('table.runs').waitFor({ timeout: 30_000 }).catch(async (e) => { await page.screenshot({ path: path.join(run, 'start-failed.png') }); throw e; });
   await wv.locator('.conn.connected').waitFor({ state: 'attached' }); // hidden in the editor while all is well
 
+  // The walkthrough's "See your first run" is not checked while there is no run.
+  const firstStep = page.locator('.gettingStartedContainer [data-done-step-id$="#first"]').first();
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Agent Lens' }).first().click();
+  await firstStep.waitFor({ state: 'attached', timeout: 30_000 });
+  assert.equal(await firstStep.getAttribute('aria-checked'), 'false');
+
   // An agent run from the editor's own terminal, configured only by the injected environment:
   // "$OTEL_EXPORTER_OTLP_ENDPOINT" is expanded by the terminal's shell.
   const out = path.join(run, 'agent.out');
@@ -97,8 +105,17 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   const treeRow = page.locator('.monaco-list-row', { hasText: 'Plan a weekend in Lisbon' });
   await treeRow.waitFor({ timeout: 30_000 });
   await page.locator('.monaco-list-row', { hasText: 'conversation conv-42' }).waitFor();
+  // The first run arrived: the walkthrough step is checked.
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Agent Lens' }).first().click();
+  await page.locator('.gettingStartedContainer [data-done-step-id$="#first"][aria-checked="true"]').first().waitFor({ state: 'attached', timeout: 30_000 }).catch(async (e) => {
+    await page.screenshot({ path: path.join(run, 'walkthrough-failed.png') });
+    throw new Error(`${(e as Error).message}\nsteps: ${(await page.locator('[data-done-step-id]').evaluateAll((els) => els.map((x) => `${x.getAttribute('data-done-step-id')}=${x.getAttribute('aria-checked')}`))).join(', ')}; see ${run}`);
+  });
+  await runCommand(page, 'View: Close All Editors');
   await treeRow.click();
-  // The webview opens the run: five steps, the model call's transcript and tokens.
+  // The webview opens the run in a tab titled after it: five steps, the model call's transcript and tokens.
+  await page.locator('.tabs-container .tab', { hasText: 'Plan a weekend in Lisbon' }).waitFor({ timeout: 30_000 });
   await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
   assert.match(await wv.locator('.trace-id').textContent() ?? '', new RegExp(traceId));
   assert.deepEqual(await wv.locator('.row .badge').allTextContents(), ['agent', 'LLM', 'tool', 'tool', 'LLM']);
@@ -186,11 +203,81 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     await page.screenshot({ path: path.join(run, 'debug-failed.png') });
     throw e;
   }
-  // The webview takes its colours from the editor's theme.
-  const bg = await wv.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor);
-  const themeBg = await wv.locator('body').evaluate((b) => getComputedStyle(b).getPropertyValue('--vscode-editor-background').trim());
-  assert.ok(themeBg, 'the webview has the theme variables');
-  assert.notEqual(bg, '');
+  // The sample agent from the palette: the bundled demo runs in a terminal here; its two runs
+  // (the user's two turns, the demo's own text) arrive in the tree.
+  await runCommand(page, 'Agent Lens: Run a Sample Agent');
+  await runCommand(page, 'Agent Lens: Show Runs');
+  const planRow = page.locator('.monaco-list-row', { hasText: 'I want to fly from Berlin to Lisbon' }).first();
+  const bookRow = page.locator('.monaco-list-row', { hasText: 'Great, book the cheapest one' }).first();
+  await planRow.waitFor({ timeout: 60_000 });
+  await bookRow.waitFor({ timeout: 30_000 });
+  // Both whole in the receiver (a row clicked while the tree is being redrawn can miss its command: a VS Code race).
+  await waitFor('the sample runs to end', async () => {
+    const l = await (await fetch(`http://127.0.0.1:${httpPort}/api/traces`, { headers: { Authorization: `Bearer ${state.token}` } })).json() as { traces: { service: string; rootPending: boolean }[] };
+    return l.traces.filter((t) => t.service === 'travel-agent-demo' && !t.rootPending).length === 2 || undefined;
+  }, 60_000);
+  await page.waitForTimeout(1000);
+  await runCommand(page, 'View: Close All Editors');
+
+  // Two runs in two tabs: a click shows a run in the preview tab, a double-click keeps it, the next run opens beside it in a tab of its own.
+  const tab = (text: string) => page.locator('.tabs-container .tab', { hasText: text });
+  await planRow.click();
+  await tab('I want to fly').waitFor({ timeout: 30_000 }).catch(async (e) => { await page.screenshot({ path: path.join(run, 'tabs-failed.png') }); throw new Error(`${(e as Error).message} (${run})`); });
+  await page.waitForTimeout(700);
+  await bookRow.dblclick();
+  await tab('Great, book').waitFor({ timeout: 30_000 });
+  await tab('I want to fly').waitFor({ state: 'detached', timeout: 15_000 }); // the preview tab was reused
+  await planRow.click();
+  await tab('I want to fly').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('.tabs-container .tab').count(), 2, 'two run tabs');
+  // The tree follows the tab in front.
+  await tab('Great, book').click();
+  await page.locator('.monaco-list-row.selected', { hasText: 'Great, book the cheapest one' }).waitFor({ timeout: 15_000 });
+
+  // Every theme kind: the selected row and JSON values readable (WCAG AA, 4.5:1, from the rendered
+  // colours), a screenshot each. The booking run, its first model call selected, its tool's arguments shown.
+  await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
+  // The editor's own theme picker (its labels), as a person switches themes.
+  const setTheme = async (theme: string) => {
+    await runCommand(page, 'Preferences: Color Theme');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.fill(theme);
+    await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${theme}$`) }).first().waitFor({ timeout: 15_000 });
+    await input.press('Enter');
+  };
+  const contrasts: Record<string, { row: number; json: number }> = {};
+  for (const [theme, kind] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast'], ['Light High Contrast', 'vscode-high-contrast-light']] as const) {
+    await setTheme(theme);
+    await wv.locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 30_000 });
+    await wv.locator('.row.k-tool').first().click();
+    const json = wv.locator('.detail[data-loaded] .tool-args .j-str').first();
+    await json.waitFor({ timeout: 15_000 });
+    await wv.locator('.row.k-llm').first().click();
+    await wv.locator('.detail[data-loaded] .msg.output').first().waitFor({ timeout: 15_000 });
+    const rowName = wv.locator('.row.selected .name').first();
+    const row = await renderedColors(rowName);
+    // The JSON of the tool call the model asked for, in the selected model call's transcript.
+    const arg = wv.locator('.detail .part.tool-call .j-str, .detail .part.tool-call .j-num, .detail .j-str').first();
+    const val = await renderedColors(arg);
+    contrasts[kind] = { row: contrast(row.fg, row.bg), json: contrast(val.fg, val.bg) };
+    if (kind.startsWith('vscode-high-contrast')) {
+      // High contrast marks the selection with the theme's outline, not a fill.
+      assert.notEqual(await wv.locator('.row.selected').first().evaluate((e) => getComputedStyle(e).outlineStyle), 'none', `${kind}: the selected row is outlined`);
+    }
+    await page.screenshot({ path: path.join(run, `theme-${kind}.png`) });
+  }
+  for (const [kind, c] of Object.entries(contrasts)) {
+    assert.ok(c.row >= 4.5, `${kind}: the selected row's text has contrast ${c.row.toFixed(2)}`);
+    assert.ok(c.json >= 4.5, `${kind}: a JSON value has contrast ${c.json.toFixed(2)}`);
+  }
+  fs.writeFileSync(path.join(run, 'contrast.json'), JSON.stringify(contrasts, null, 2));
+  // The README's run view: the webview itself, in the default dark theme, the panel out of the way.
+  await runCommand(page, 'View: Toggle Panel Visibility');
+  await setTheme('Dark Modern');
+  await wv.locator('body.vscode-dark').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.waitForTimeout(300);
+  await page.locator('iframe.webview.ready:visible').screenshot({ path: path.join(run, 'run-view.png') });
+  if (process.env.AGENT_LENS_UPDATE_DOCS) fs.copyFileSync(path.join(run, 'run-view.png'), path.join(ROOT, 'docs', 'run-view.png'));
 
   // A window reload joins the same receiver (it was started detached) and shows the run again.
   const pid = (JSON.parse(fs.readFileSync(path.join(stateDir, 'server.json'), 'utf8')) as { pid: number }).pid;
@@ -205,7 +292,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await runCommand(page, 'Welcome: Open Walkthrough...');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Agent Lens' }).first().click();
   const walkthrough = page.locator('.gettingStartedContainer');
-  for (const step of ['The receiver is running', 'Point your app at it', 'See your first run']) {
+  for (const step of ['The receiver is running', 'Try it with a sample agent', 'Point your app at it', 'See your first run']) {
     await walkthrough.locator('.getting-started-step', { hasText: step }).first().waitFor({ timeout: 30_000 });
   }
 

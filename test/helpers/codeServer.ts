@@ -83,12 +83,13 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.fill(`>${title}`);
     // The row whose label is exactly the command (the fuzzy match may rank a longer title first).
     const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
     const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
     try {
+      // A page that takes the focus as it opens (a walkthrough, a webview) can close the palette under us: tried again.
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill(`>${title}`, { timeout: 3000 });
       await row.waitFor({ state: 'visible', timeout: 2000 });
       await row.click();
       return;
@@ -102,5 +103,6 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 /** The content of the (one) webview panel: two frames deep. */
 export function webviewFrame(page: Page) {
-  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  // The one in sight: a run tab behind another keeps its webview, hidden.
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
 }

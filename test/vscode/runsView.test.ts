@@ -88,11 +88,11 @@ test('a run in progress keeps its place: in its conversation before its root arr
 
 test('a pending run with no earlier conversation of its service is not guessed into one', () => {
   const base = { rootName: 'x', durationMs: 1, spanCount: 1, errorCount: 0, usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, costUsd: null,
-    unpricedCalls: 0, llmCalls: 0, callsWithoutUsage: 0, models: [], agentNames: [], endTimeUnixNano: '0' } as const;
+    unpricedCalls: 0, llmCalls: 0, callsWithoutUsage: 0, models: [], agentNames: [], endTimeUnixNano: '0' as TraceSummary['endTimeUnixNano'] };
   const runs: TraceSummary[] = [
-    { ...base, traceId: 'a'.repeat(32), service: 'svc', startTimeUnixNano: '1764800000000000000', rootPending: false },
-    { ...base, traceId: 'b'.repeat(32), service: 'other', startTimeUnixNano: '1764800001000000000', rootPending: false, conversationId: 'c1' },
-    { ...base, traceId: 'c'.repeat(32), service: 'svc', startTimeUnixNano: '1764800002000000000', rootPending: true },
+    { ...base, traceId: 'a'.repeat(32), service: 'svc', startTimeUnixNano: '1764800000000000000' as TraceSummary['startTimeUnixNano'], rootPending: false },
+    { ...base, traceId: 'b'.repeat(32), service: 'other', startTimeUnixNano: '1764800001000000000' as TraceSummary['startTimeUnixNano'], rootPending: false, conversationId: 'c1' },
+    { ...base, traceId: 'c'.repeat(32), service: 'svc', startTimeUnixNano: '1764800002000000000' as TraceSummary['startTimeUnixNano'], rootPending: true },
   ];
   assert.deepEqual(placeOf(placeRuns(runs), 'c'.repeat(32)), { at: [0, -1], guessed: false });
 });

@@ -74,7 +74,8 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(item.command?.command, 'agentLens.openRun');
     await vscode.commands.executeCommand('agentLens.openRun', traceId);
     assert.equal(api.panel.lastOpened, traceId);
-    await until('the run view tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'Agent Lens'));
+    // Its tab is titled after the run.
+    await until('the run view tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'Where is my order A-7? (asked twice)'));
     // Deleting from the context menu removes it.
     await vscode.commands.executeCommand('agentLens.deleteRun', run, 'confirmed');
     await until('the run to go', () => !api.runs.all.some((r) => r.traceId === traceId));
@@ -369,5 +370,79 @@ suite('Agent Lens in VS Code', () => {
     await vscode.commands.executeCommand('agentLens.clearRunFilter');
     await until('all again', () => shown().length > 3);
     await provider.shutdown();
+  });
+  /** The run tabs open now (webviews of the run view). */
+  const runTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('agentLens.run'));
+
+  test('runs open in tabs titled after them: a click reuses the preview tab, a double-click keeps it, and the tree follows the tab in front', async () => {
+    await vscode.window.tabGroups.close(runTabs());
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'tabs-suite' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const tracer = provider.getTracer('t');
+    const send = (question: string) => {
+      const root = tracer.startSpan('invoke_agent desk', { attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
+      tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: question }] }]) } }, trace.setSpan(context.active(), root)).end();
+      root.end();
+      return root.spanContext().traceId;
+    };
+    const a = send('Refund order 7 please'), b = send('Cancel my flight to Oslo');
+    await provider.forceFlush();
+    await until('both runs', () => [a, b].every((id) => api.runs.all.some((r) => r.traceId === id && r.title)));
+    await vscode.commands.executeCommand('agentLens.runs.focus');
+    const labels = () => runTabs().map((t) => t.label).sort();
+
+    await vscode.commands.executeCommand('agentLens.openRun', a);
+    await until('the first run\'s tab', () => labels().join() === 'Refund order 7 please');
+    await new Promise((r) => setTimeout(r, 600)); // a second click, not a double-click
+    await vscode.commands.executeCommand('agentLens.openRun', b);
+    // The preview tab shows the second run: still one tab.
+    await until('the preview tab reused', () => labels().join() === 'Cancel my flight to Oslo');
+    assert.deepEqual(api.panel.open.map((t) => [t.traceId, t.kept]), [[b, false]]);
+    // A double-click (two opens at once) keeps it; the next run gets a tab of its own.
+    await vscode.commands.executeCommand('agentLens.openRun', b);
+    assert.deepEqual(api.panel.open.map((t) => [t.traceId, t.kept]), [[b, true]]);
+    await vscode.commands.executeCommand('agentLens.openRun', a);
+    await until('two tabs', () => labels().join('|') === 'Cancel my flight to Oslo|Refund order 7 please');
+    const selected = () => { const n = api.runsView.selection[0] as { kind?: string; run?: { traceId: string } } | undefined; return n?.kind === 'run' ? n.run!.traceId : undefined; };
+    await until('the tree on the run in front', () => selected() === a);
+    // Switching tabs the editor's way: the tree follows.
+    await vscode.commands.executeCommand('workbench.action.previousEditor');
+    await until('the tree following the tab', () => selected() === b);
+    await vscode.window.tabGroups.close(runTabs());
+    await provider.shutdown();
+  });
+
+  test('Connect My App opens the SDK set-up for a language with this receiver\'s endpoint', async () => {
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('agentLens.connectApp', 'python');
+    assert.equal(doc.languageId, 'python');
+    assert.ok(doc.getText().includes(`endpoint="${api.connection.client!.endpoint}/v1/traces"`), doc.getText());
+    assert.match(doc.getText(), /schedule_delay_millis=200/);
+    const node = await vscode.commands.executeCommand<vscode.TextDocument>('agentLens.connectApp', 'node');
+    assert.equal(node.languageId, 'typescript');
+    assert.match(node.getText(), /scheduledDelayMillis: 200/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  test('Run a Sample Agent runs the bundled demo in a terminal here: its two runs arrive, asked what the demo asks', async () => {
+    const before = new Set(api.runs.all.map((r) => r.traceId));
+    const term = await vscode.commands.executeCommand<vscode.Terminal>('agentLens.runSample');
+    const runs = await until('the sample\'s two runs', () => {
+      const got = api.runs.all.filter((r) => !before.has(r.traceId) && r.service === 'travel-agent-demo' && !r.rootPending);
+      return got.length === 2 ? got : undefined;
+    }, 60_000);
+    // The truth is the demo's own text: the user's two turns.
+    const demo = fs.readFileSync(path.join(vscode.extensions.getExtension(ID)!.extensionPath, 'src', 'demo', 'demo.ts'), 'utf8');
+    for (const r of runs) assert.ok(r.title && demo.includes(r.title.replace(/…$/, '')), `"${r.title}" is one of the demo's questions`);
+    assert.equal(new Set(runs.map((r) => r.conversationId)).size, 1, 'one conversation');
+    await until('the terminal to finish', () => term.exitStatus, 30_000);
+    assert.equal(term.exitStatus!.code, 0);
+    term.dispose();
+  });
+
+  test('the receiver\'s ports are not offered for forwarding', () => {
+    const attrs = vscode.workspace.getConfiguration('remote').get<Record<string, { onAutoForward?: string }>>('portsAttributes') ?? {};
+    assert.equal(attrs['4318']?.onAutoForward, 'ignore');
+    assert.equal(attrs['4317']?.onAutoForward, 'ignore');
   });
 });
