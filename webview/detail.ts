@@ -142,7 +142,16 @@ function errorView(s: ApiSpan): HTMLElement | null {
     s.genai?.error && s.genai.error !== s.status.message && !excSaid.has(s.genai.error) ? h('p', null, 'error.type: ', h('code', null, visible(s.genai.error))) : null,
     ...exc.map((e) => h('div', { class: 'exception' },
       h('p', null, h('strong', null, visible(attr(e.attributes, 'exception.type') || 'exception')), ' ', attr(e.attributes, 'exception.message')),
-      attr(e.attributes, 'exception.stacktrace') ? h('pre', { class: 'stack' }, longText(attr(e.attributes, 'exception.stacktrace'), 'plain')) : null)));
+      stackOf(attr(e.attributes, 'exception.stacktrace'), attr(e.attributes, 'exception.type'), attr(e.attributes, 'exception.message')))));
+}
+
+/** The stack without its "Type: message" line (first in V8's and Java's, last in Python's): said above it. */
+function stackOf(stack: string, type: string, message: string): HTMLElement | null {
+  if (!stack) return null;
+  const lines = stack.replace(/\n+$/, '').split('\n');
+  const said = (l: string | undefined) => !!l && !!message && (l.trim() === `${type}: ${message}` || l.trim() === message || l.trim().endsWith(`.${type}: ${message}`));
+  if (said(lines[0])) lines.shift(); else if (said(lines[lines.length - 1])) lines.pop();
+  return lines.length ? h('pre', { class: 'stack' }, longText(lines.join('\n'), 'plain')) : null;
 }
 
 function logsView(logs: readonly ApiLog[], startMs: number): HTMLElement {

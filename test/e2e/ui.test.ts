@@ -257,3 +257,42 @@ test('a growing run keeps the scrolled-to row in place and the selection; zoom k
   await provider.shutdown();
   assert.deepEqual(errors, []);
 });
+
+test('what is unknown is said once: an unknown model\'s price, a failed tool\'s message repeated by its exception', { skip }, async () => {
+  const { page, errors } = browser;
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'said-once-app' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` }) })],
+  });
+  const tracer = provider.getTracer('said-once');
+  const root = tracer.startSpan('invoke_agent clerk', { attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
+  const ctx = trace.setSpan(otelContext.active(), root);
+  const chat = tracer.startSpan('chat acme-llm-9', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'acme', 'gen_ai.request.model': 'acme-llm-9',
+    'gen_ai.usage.input_tokens': 900, 'gen_ai.usage.output_tokens': 40 } }, ctx);
+  chat.end();
+  const tool = tracer.startSpan('execute_tool lookup_order', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_order' } }, ctx);
+  // As instrumentations record a failure: the exception event, and the status with the same message.
+  const failure = new Error('order service timed out after 30 s');
+  tool.recordException(failure);
+  tool.setStatus({ code: 2, message: failure.message });
+  tool.end();
+  root.end();
+  await provider.forceFlush();
+  const traceId = root.spanContext().traceId;
+  // Nothing prices this model: the truth is genai-prices itself.
+  assert.equal(calcPrice({ input_tokens: 900, output_tokens: 40 }, 'acme-llm-9', { providerId: 'acme' }), null);
+
+  await page.goto(`${url()}#/run/${traceId}/${chat.spanContext().spanId}`);
+  await page.waitForSelector(`.detail[data-loaded="${chat.spanContext().spanId}"]`);
+  const head = await page.textContent('.detail .cost-total') ?? '';
+  assert.match(head, /^price unknown: no price known for model "acme-llm-9"/);
+  assert.equal(head.match(/unknown/g)?.length, 1, `"${head}" says once that the price is unknown, and for which model`);
+  await page.goto(`${url()}#/run/${traceId}/${tool.spanContext().spanId}`);
+  await page.waitForSelector(`.detail[data-loaded="${tool.spanContext().spanId}"]`);
+  const errorSection = await page.locator('.detail section[aria-label="Error"]').textContent() ?? '';
+  assert.match(errorSection, /Error order service timed out after 30 s/);
+  assert.match(errorSection, /at /, 'the stack is there, from its first frame');
+  assert.equal(errorSection.split(failure.message).length - 1, 1, `the message once in: ${errorSection.slice(0, 300)}`);
+  await provider.shutdown();
+  assert.deepEqual(errors, []);
+});
