@@ -16,7 +16,7 @@ import { registerReplayDebugger } from './debug/register';
 import { registerTextDiff } from './textDiff';
 import { RunsTree } from './runsTree';
 import { LateRuns, type LateNotice } from './lateRuns';
-import { SETUP_GUIDES, guideForSdkLanguage } from './setupGuide';
+import { SETUP_GUIDES, SHORT_DELAY_ANY, guideForSdkLanguage } from './setupGuide';
 import { RunTabs } from './runTabs';
 import { StatusBar } from './statusBar';
 import { Scope } from './disposables';
@@ -146,11 +146,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       language = typeof v === 'string' ? v : undefined;
     } catch { /* said without the language */ }
     const guide = guideForSdkLanguage(language);
-    const fix = guide?.id === 'node' ? 'A BatchSpanProcessor built by hand does not read OTEL_BSP_SCHEDULE_DELAY: pass scheduledDelayMillis: 200 to it.'
-      : guide?.id === 'go' ? 'Pass sdktrace.WithBatchTimeout(200*time.Millisecond) to WithBatcher.'
-      : guide?.id === 'dotnet' ? 'Set BatchExportProcessorOptions.ScheduledDelayMilliseconds = 200 in AddOtlpExporter.'
-      : guide?.id === 'python' ? 'Set OTEL_BSP_SCHEDULE_DELAY=200, or pass schedule_delay_millis=200 to BatchSpanProcessor.'
-      : 'Set OTEL_BSP_SCHEDULE_DELAY=200 in its environment, or give its batch span processor a 200 ms delay.';
+    const fix = guide?.shortDelay ?? SHORT_DELAY_ANY;
     log.info(`runs of ${n.service} arrive whole, ${(n.lateMs / 1000).toFixed(1)} s after they end (${language ?? 'language unknown'}): ${fix}`);
     const pick = await vscode.window.showInformationMessage(
       `Agent Lens: runs of "${n.service}" arrive ${Math.round(n.lateMs / 1000)} s after they end, in one piece: its exporter waits before sending. ${fix}`, 'Show Set-up', 'Open Run');

@@ -8,6 +8,8 @@ export interface SetupGuide {
   label: string;
   /** The language of the document it opens in. */
   language: string;
+  /** In one sentence, how this SDK gets a short export delay (said when its runs arrive late). */
+  shortDelay: string;
   text(endpoint: string): string;
 }
 
@@ -16,6 +18,7 @@ const hostPort = (endpoint: string) => endpoint.replace(/^https?:\/\//, '').repl
 export const SETUP_GUIDES: SetupGuide[] = [
   {
     id: 'python', label: 'Python', language: 'python',
+    shortDelay: 'Set OTEL_BSP_SCHEDULE_DELAY=200, or pass schedule_delay_millis=200 to BatchSpanProcessor.',
     text: (e) => `# pip install opentelemetry-sdk \\
 #   opentelemetry-exporter-otlp-proto-http \\
 #   opentelemetry-instrumentation-openai-v2
@@ -44,6 +47,7 @@ OpenAIInstrumentor().instrument()
   },
   {
     id: 'node', label: 'Node.js / TypeScript', language: 'typescript',
+    shortDelay: 'A BatchSpanProcessor built by hand does not read OTEL_BSP_SCHEDULE_DELAY: pass scheduledDelayMillis: 200 to it.',
     text: (e) => `// npm i @opentelemetry/api @opentelemetry/sdk-trace \\
 //   @opentelemetry/context-async-hooks \\
 //   @opentelemetry/exporter-trace-otlp-proto \\
@@ -88,6 +92,7 @@ registerInstrumentations({
   },
   {
     id: 'java', label: 'Java', language: 'shellscript',
+    shortDelay: 'Set OTEL_BSP_SCHEDULE_DELAY=200 for the Java agent.',
     text: (e) => `# The OpenTelemetry Java agent reads these:
 export OTEL_SERVICE_NAME=my-agent
 export OTEL_EXPORTER_OTLP_ENDPOINT=${e}
@@ -99,6 +104,7 @@ java -javaagent:opentelemetry-javaagent.jar -jar app.jar
   },
   {
     id: 'go', label: 'Go', language: 'go',
+    shortDelay: 'Pass sdktrace.WithBatchTimeout(200*time.Millisecond) to WithBatcher.',
     text: (e) => `// sdktrace: go.opentelemetry.io/otel/sdk/trace
 // otlptracehttp: go.opentelemetry.io/otel/exporters/
 //   otlp/otlptrace/otlptracehttp
@@ -118,6 +124,7 @@ defer tp.Shutdown(ctx)
   },
   {
     id: 'dotnet', label: '.NET', language: 'csharp',
+    shortDelay: 'Set BatchExportProcessorOptions.ScheduledDelayMilliseconds = 200 in AddOtlpExporter.',
     text: (e) => `// dotnet add package OpenTelemetry.Extensions.Hosting
 // dotnet add package \\
 //   OpenTelemetry.Exporter.OpenTelemetryProtocol
@@ -137,6 +144,9 @@ builder.Services.AddOpenTelemetry()
 `,
   },
 ];
+
+/** How to get a short export delay when the SDK is not known. */
+export const SHORT_DELAY_ANY = 'Set OTEL_BSP_SCHEDULE_DELAY=200 in its environment, or give its batch span processor a 200 ms delay.';
 
 /** The guide for a language as the telemetry names it (`telemetry.sdk.language`). */
 export function guideForSdkLanguage(language: string | undefined): SetupGuide | undefined {

@@ -26,6 +26,8 @@ test('each guide: the endpoint it is given, a short export delay, lines of 64 ch
     assert.ok(text.includes(g.id === 'go' ? '"127.0.0.1:14318"' : endpoint), `${g.id} uses the endpoint`);
     assert.ok(!text.includes('4318"') || text.includes('14318'), `${g.id}: no default port left`);
     assert.match(text, delay[g.id]!, `${g.id} sets a short delay`);
+    // What the late-run notice says for it names the same switch.
+    assert.match(g.shortDelay, g.id === 'python' || g.id === 'java' ? /OTEL_BSP_SCHEDULE_DELAY=200/ : delay[g.id]!);
     for (const line of text.split('\n')) assert.ok(line.length <= 64, `${g.id}: "${line}" is ${line.length} characters`);
   }
 });
