@@ -238,12 +238,22 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   // colours), a screenshot each. The booking run, its first model call selected, its tool's arguments shown.
   await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
   // The editor's own theme picker (its labels), as a person switches themes.
+  // Tried again when the picker closes under us (the webview can take the focus as it settles).
   const setTheme = async (theme: string) => {
-    await runCommand(page, 'Preferences: Color Theme');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.fill(theme);
-    await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${theme}$`) }).first().waitFor({ timeout: 15_000 });
-    await input.press('Enter');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await runCommand(page, 'Preferences: Color Theme');
+        const input = page.locator('.quick-input-widget input.input');
+        await input.fill(theme, { timeout: 5000 });
+        await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${theme}$`) }).first().waitFor({ timeout: 5000 });
+        await input.press('Enter', { timeout: 5000 });
+        return;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
+    }
   };
   const contrasts: Record<string, { row: number; json: number }> = {};
   for (const [theme, kind] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast'], ['Light High Contrast', 'vscode-high-contrast-light']] as const) {
