@@ -83,6 +83,9 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Agent Lens' }).first().click();
   await firstStep.waitFor({ state: 'attached', timeout: 30_000 });
   assert.equal(await firstStep.getAttribute('aria-checked'), 'false');
+  // "The receiver is running", the step in front, is checked as it is read (VS Code never checks a
+  // step for a context already true when it first reads the walkthrough).
+  await page.locator('.gettingStartedContainer [data-done-step-id$="#receiver"][aria-checked="true"]').first().waitFor({ state: 'attached', timeout: 15_000 });
 
   // An agent run from the editor's own terminal, configured only by the injected environment:
   // "$OTEL_EXPORTER_OTLP_ENDPOINT" is expanded by the terminal's shell.

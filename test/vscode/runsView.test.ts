@@ -125,19 +125,21 @@ async function lateRunsOf(processor: (e: SpanExporter) => BatchSpanProcessor): P
   return { notices, ends, arrived };
 }
 
-test('runs that arrive whole seconds after they end (the default 5 s batch delay) are noticed once, naming the service', { timeout: 60_000 }, async () => {
+test('runs that arrive whole seconds after they end (the default 5 s batch delay) are noticed once, naming the service', { timeout: 60_000 }, async (t) => {
   const { notices, ends, arrived } = await lateRunsOf((exporter) => new BatchSpanProcessor({ exporter }));
   // The truth: the SDK's own end times against when the live feed brought them.
   const lateness = [...ends].map(([id, end]) => arrived.get(id)! - end);
+  t.diagnostic(`first seen after the run ended, default delay: ${lateness.map(Math.round).join(', ')} ms`);
   assert.ok(lateness.filter((l) => l >= LATE_MS).length >= 2, `lateness ${lateness.map(Math.round).join(', ')} ms`);
   assert.equal(notices.length, 1, 'said once for the service');
   assert.equal(notices[0]!.service, 'slow-exporter');
   assert.ok(Math.abs(notices[0]!.lateMs - (arrived.get(notices[0]!.traceId)! - ends.get(notices[0]!.traceId)!)) < 5);
 });
 
-test('runs sent with a short delay are not noticed', { timeout: 60_000 }, async () => {
+test('runs sent with a short delay are not noticed', { timeout: 60_000 }, async (t) => {
   const { notices, ends, arrived } = await lateRunsOf((exporter) => new BatchSpanProcessor({ exporter, scheduledDelayMillis: 200 }));
   const lateness = [...ends].map(([id, end]) => arrived.get(id)! - end);
+  t.diagnostic(`first seen after the run ended (negative: while it ran), 200 ms delay: ${lateness.map(Math.round).join(', ')} ms`);
   assert.ok(lateness.every((l) => l < LATE_MS), `lateness ${lateness.map(Math.round).join(', ')} ms`);
   assert.deepEqual(notices, []);
 });
