@@ -1,0 +1,81 @@
+// The UI and its host: the methods the run view asks for (answered over HTTP in a browser tab,
+// relayed by the extension in a VS Code webview) and the webview's postMessage messages both ways.
+// Re-exported by protocol.ts.
+import type { ServerMessage, SpanDetailResponse, TraceListResponse, TraceTreeResponse } from './protocol';
+import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insightsProtocol';
+
+
+/** What the UI asks of its host, by method, with the answer each gets. */
+export interface UiMethods {
+  listTraces: { params: { service?: string; q?: string; limit?: number }; result: TraceListResponse };
+  getTree: { params: { traceId: string }; result: TraceTreeResponse };
+  /** `stitched`: the span may be one of a run stitched into this one (GET /api/traces/{id}/stitched/spans/{spanId}). */
+  getSpan: { params: { traceId: string; spanId: string; stitched?: boolean }; result: SpanDetailResponse };
+  /** The run with the runs orphaned from it under their likely parent (a view). */
+  getStitchedTree: { params: { traceId: string }; result: TraceTreeResponse & { stitched: string[] } };
+  getOrphans: { params: { traceId: string }; result: { orphans: Orphan[] } };
+  sendFeedback: { params: { traceId: string; spanId?: string; value: 'up' | 'down'; comment?: string }; result: { feedback: Feedback } };
+  getFeedback: { params: { traceId: string }; result: { feedback: Feedback[] } };
+  /** Two runs side by side (GET /api/diff?a=&b=). */
+  diffRuns: { params: { a: string; b: string }; result: RunDiff };
+  /** Spans of the run whose name or content contains `q`. */
+  searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
+  deleteTrace: { params: { traceId: string }; result: unknown };
+  listConversations: { params: { creepRatio?: number }; result: { conversations: ConversationSummary[] } };
+  getConversation: { params: { id: string; creepRatio?: number }; result: ConversationResponse };
+  /** Which traces the live feed should stream span batches for. */
+  subscribe: { params: { traceIds: string[] }; result: null };
+}
+export type UiMethod = keyof UiMethods;
+
+/** The HTTP request that answers a UI method (both hosts use it: the browser page and the extension). */
+export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>): { method: 'GET' | 'DELETE' | 'POST'; path: string; body?: string } | undefined {
+  const enc = (v: unknown) => encodeURIComponent(String(v ?? ''));
+  switch (method) {
+    case 'listTraces': {
+      const qs = new URLSearchParams();
+      for (const k of ['service', 'q', 'limit']) if (params[k] !== undefined && params[k] !== '') qs.set(k, String(params[k]));
+      return { method: 'GET', path: `/api/traces?${qs}` };
+    }
+    case 'getTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/tree` };
+    case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}${params.stitched ? '/stitched' : ''}/spans/${enc(params.spanId)}` };
+    case 'getStitchedTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/stitched` };
+    case 'getOrphans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/orphans` };
+    case 'sendFeedback': return { method: 'POST', path: '/api/feedback', body: JSON.stringify(params) };
+    case 'getFeedback': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/feedback` };
+    case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}` };
+    case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
+    case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
+    case 'listConversations': return { method: 'GET', path: `/api/conversations${params.creepRatio ? `?creepRatio=${enc(params.creepRatio)}` : ''}` };
+    case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${params.creepRatio ? `?creepRatio=${enc(params.creepRatio)}` : ''}` };
+    case 'subscribe': return undefined; // a live-feed message, not a request
+  }
+}
+
+export type UiToHost =
+  | { type: 'ready'; protocolVersion: number }
+  /** Open this code location in the editor (the path as the telemetry says it; the editor maps it). */
+  | { type: 'openSource'; path: string; line: number; column?: number }
+  /** Find where a tool, agent or prompt (by its text) is defined in the workspace, and open it. */
+  | { type: 'openDefinition'; kind: 'tool' | 'agent' | 'prompt'; name: string }
+  /** Replay this run in the debugger (paused at its first step). */
+  | { type: 'debugRun'; traceId: string }
+  /** Move the run's replay to this step ("Run to Step"), starting one if none is running. */
+  | { type: 'runToStep'; traceId: string; spanId: string }
+  /** Two texts (a prompt in two runs) in the editor's diff view. */
+  | { type: 'openTextDiff'; title: string; left: string; right: string }
+  /** What the view shows now (a run, or the runs list): the editor names its tab after it. */
+  | { type: 'showing'; traceId?: string }
+  /** The person changed something in this view (feedback): the editor keeps its tab open. */
+  | { type: 'keep' }
+  | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
+
+export type HostToUi =
+  | { type: 'response'; seq: number; result: unknown }
+  | { type: 'response'; seq: number; error: string }
+  /** A live-feed message, relayed as the server sent it. */
+  | { type: 'feed'; message: ServerMessage }
+  /** The host lost or regained the server. */
+  | { type: 'connection'; state: 'connected' | 'connecting' | 'disconnected'; detail?: string }
+  /** Show this run (and step): the editor picked it, or the replay debugger stopped there. */
+  | { type: 'open'; traceId: string; spanId?: string };
