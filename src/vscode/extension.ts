@@ -95,6 +95,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
 
   const liveCount = () => runs.all.filter((r: TraceSummary) => r.rootPending).length;
   let hadRuns: boolean | undefined;
+  let runArrived = false;
   const updateStatus = () => {
     status.update(connection.state, liveCount(), runs.size);
     // The walkthrough's "See your first run" is checked by this.
@@ -164,6 +165,12 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       const c = s.client;
       const reload = () => runs.load(c).then(() => { late.know(runs.all.map((r) => r.traceId)); updateStatus(); }, (e) => log.warn(`could not list runs: ${(e as Error).message}`));
       connScope.register({ dispose: c.onFeed((m) => {
+        // A run new to this window arrived (not one loaded from before): the walkthrough's
+        // "See your first run" is checked by this too, also when runs were there when it was first read.
+        if (m.type === 'summaries' && !runArrived && m.traces.some((t) => !runs.has(t.traceId))) {
+          runArrived = true;
+          void vscode.commands.executeCommand('setContext', 'agentLens.runArrived', true);
+        }
         if (m.type === 'summaries' && current['capture.noticeLateRuns']) {
           const n = late.onSummaries(m.traces, Date.now());
           if (n) void tellLate(n, c);
