@@ -78,7 +78,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   const runs = new RunsTree();
   const panel = life.register(new RunTabs(context.extensionUri, {
     log: (l) => log.info(l), creepRatio: () => current['insights.creepRatio'],
-    titleOf: (id) => { const r = runs.all.find((x) => x.traceId === id); return r ? r.title ?? r.rootName : undefined; },
+    titleOf: (id) => { const r = runs.get(id); return r ? r.title ?? r.rootName : undefined; },
   }));
   const sites = life.register(new CallSites({
     enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creepRatio: () => current['insights.creepRatio'], log: (m) => log.info(m), mappings: pathMappings,
@@ -253,7 +253,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     const open = async (raw: string): Promise<boolean> => {
       const v = raw.trim().toLowerCase();
       // A whole id: the tree may not list every run the receiver has (it shows the newest), so ask it.
-      const known = TRACE_ID.test(v) && (runs.all.some((r) => r.traceId === v)
+      const known = TRACE_ID.test(v) && (runs.has(v)
         || await connection.client?.request('GET', `/api/traces/${v}/search?q=%20`).then(() => true, () => false));
       if (known) { panel.show(v); return true; }
       const matches = /^[0-9a-f]+$/.test(v) ? runs.all.filter((r) => r.traceId.startsWith(v)) : [];
@@ -313,7 +313,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     const c = connection.client;
     if (!id || !c) return;
     if (confirmed !== 'confirmed') {
-      const r = runs.all.find((x) => x.traceId === id);
+      const r = runs.get(id);
       const name = r?.title ?? r?.rootName ?? id;
       const ok = await vscode.window.showWarningMessage(`Delete the run "${name}" from the Agent Lens receiver? It cannot be brought back.`, { modal: true }, 'Delete');
       if (ok !== 'Delete') return;

@@ -29,6 +29,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
 
   get size(): number { return this.runs.size; }
   has(traceId: string): boolean { return this.runs.has(traceId); }
+  get(traceId: string): TraceSummary | undefined { return this.runs.get(traceId); }
   get all(): TraceSummary[] { return [...this.runs.values()]; }
 
   /** Loads the runs the server holds (on every (re)connection). */
