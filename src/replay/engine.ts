@@ -334,9 +334,13 @@ export class Replay {
     return this.go({ index: parent.index, reason: 'step', description: `back in ${stepLabel(parent)}, after its steps`, returned: true });
   }
 
-  /** The stop a breakpoint makes at a step, if one does (the cursor does not move). */
+  /**
+   * Following runs live: the stop a breakpoint makes at a step that just arrived, if one does; the
+   * cursor goes there, so the call stack, Variables and the next step start from it.
+   */
   stopAt(index: number): Stop | undefined {
-    return index >= 0 && index < this.steps.length ? this.breakAt(index) : undefined;
+    const b = index >= 0 && index < this.steps.length ? this.breakAt(index) : undefined;
+    return b ? this.go(b) : undefined;
   }
 
   /** On to the next breakpoint if there is one; otherwise the cursor stays (following runs live). */

@@ -31,8 +31,8 @@ let source: ReplaySource;
 let tcp: net.Server;
 let agentTrace: string;
 
-async function runAgent(): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [APP, 'otel', `http://127.0.0.1:${server.httpPort}`, mock.url],
+async function runAgent(flavour: 'otel' | 'vercel' = 'otel'): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [APP, flavour, `http://127.0.0.1:${server.httpPort}`, mock.url],
     { env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}` }, timeout: 60_000 });
   const { traceId } = JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string };
   await waitFor('the agent run', async () => {
@@ -264,10 +264,46 @@ test('attach: follows runs as they arrive and stops when a breakpoint matches a 
     assert.equal(stop.body.description, 'breakpoint: tool search_flights');
     assert.equal(steps[steps.length - 1]!.traceId, traceId);
     const t = await api(server)<TraceResponse>(`/api/traces/${traceId}`);
+    // The Call Stack, Variables and the next step start from the step it stopped at, not the run's first.
+    const tool = t.spans.find((x) => x.genai?.toolName === 'search_flights')!;
+    assert.equal(steps[steps.length - 1]!.spanId, tool.spanId);
+    const top = await topFrame(dc, stop.body.threadId!);
+    assert.equal(top.name, 'tool search_flights');
+    assert.equal((await dc.evaluateRequest({ expression: 'tool', frameId: top.id, context: 'watch' })).body.result, '"search_flights"');
+    const next = await after_(dc, dc.stepInRequest({ threadId: stop.body.threadId! }));
+    const nextSpan = t.spans.find((x) => x.spanId === steps[steps.length - 1]!.spanId)!;
+    assert.ok(BigInt(nextSpan.startTimeUnixNano) >= BigInt(tool.startTimeUnixNano), `stepped from ${tool.name} to ${nextSpan.name}`);
+    assert.notEqual(nextSpan.spanId, tool.spanId);
+    assert.ok((await dc.stackTraceRequest({ threadId: next.body.threadId! })).body.stackFrames.length >= 1, 'a call stack after Step Into');
     const llm = t.spans.find((x) => x.genai?.kind === 'llm')!;
     const went = await after_(dc, dc.customRequest('runToStep', { spanId: llm.spanId }));
     assert.equal(went.body.reason, 'goto');
     assert.equal(steps[steps.length - 1]!.spanId, llm.spanId);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('attach with a Vercel AI SDK app: a function breakpoint on a tool stops at the tool (ai.toolCall), and the Call Stack shows it', async () => {
+  const { dc, steps } = await connect();
+  try {
+    await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
+    const attached = dc.attachRequest({} as DebugProtocol.AttachRequestArguments);
+    await dc.waitForEvent('initialized');
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'get_weather' }] });
+    await dc.configurationDoneRequest();
+    await attached;
+    const stopped = dc.waitForEvent('stopped', 60_000);
+    const traceId = await runAgent('vercel');
+    const stop = await stopped as DebugProtocol.StoppedEvent;
+    const t = await api(server)<TraceResponse>(`/api/traces/${traceId}`);
+    const tool = t.spans.find((x) => x.name === 'ai.toolCall' && JSON.stringify(x.attributes).includes('get_weather'));
+    assert.ok(tool, `an ai.toolCall span for get_weather in ${t.spans.map((x) => x.name).join(', ')}`);
+    assert.equal(stop.body.description, 'breakpoint: tool get_weather');
+    assert.equal(steps[steps.length - 1]!.spanId, tool.spanId);
+    const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    assert.equal(frames[0]!.name, 'tool get_weather', frames.map((f) => f.name).join(' < '));
+    assert.equal((await dc.evaluateRequest({ expression: 'tool', frameId: frames[0]!.id, context: 'watch' })).body.result, '"get_weather"');
   } finally {
     await dc.stop();
   }
