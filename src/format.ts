@@ -1,6 +1,6 @@
 // How durations, tokens and money read, for people: one module for the UI, the Runs tree and the
 // CLI, so the same figure reads the same everywhere.
-import type { Nanos } from './protocol';
+import type { Nanos, TraceSummary } from './protocol';
 import { msOfNanos } from './time';
 
 /**
@@ -66,4 +66,9 @@ export function fmtAgo(nanos: Nanos | string, now = Date.now()): string {
 /** A date and time in local time. */
 export function fmtDate(nanos: Nanos | string): string {
   return new Date(msOfNanos(nanos)).toLocaleString();
+}
+
+/** A run whose every failure was retried and got through (a later step of the same name, or the step it was in): not a failed run. */
+export function runRecovered(r: Pick<TraceSummary, 'errorCount' | 'recoveredErrors'>): boolean {
+  return r.errorCount > 0 && (r.recoveredErrors ?? 0) >= r.errorCount;
 }

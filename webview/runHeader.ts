@@ -1,7 +1,7 @@
 // A run's header: its name and the summary figures (the server's, each model call counted once).
 import type { TraceSummary } from '../src/protocol';
 import { h, visible } from './dom';
-import { fmtClock, fmtMs, fmtTokens, fmtUsd } from './format';
+import { fmtClock, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
 
 export function runHeader(s: TraceSummary, openConversation?: (id: string) => void): HTMLElement[] {
   const cost = s.costUsd === null ? (s.llmCalls ? 'price unknown' : '') : `${s.unpricedCalls ? '≥ ' : ''}${fmtUsd(s.costUsd)}`;
@@ -10,7 +10,7 @@ export function runHeader(s: TraceSummary, openConversation?: (id: string) => vo
     h('h1', null, visible(s.rootName || '(root not arrived)'), s.rootPending ? h('span', { class: 'pending-tag', title: 'The root span has not arrived yet' }, ' root pending') : null),
     h('div', { class: 'stats' },
       stat('service', s.service || '–'), stat('started', fmtClock(s.startTimeUnixNano)), stat('duration', fmtMs(s.durationMs)),
-      stat('spans', String(s.spanCount)), stat('errors', String(s.errorCount), s.errorCount ? 'bad' : ''),
+      stat('spans', String(s.spanCount)), runRecovered(s) ? stat('errors', `${s.errorCount}, all retried`) : stat('errors', String(s.errorCount), s.errorCount ? 'bad' : ''),
       stat('LLM calls', String(s.llmCalls)), stat('tokens in → out', `${fmtTokens(s.usage.input)} → ${fmtTokens(s.usage.output)}`),
       cost ? stat('cost', cost) : null,
       s.models.length ? stat('models', s.models.join(', ')) : null,

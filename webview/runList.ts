@@ -4,7 +4,7 @@
 import type { ConversationSummary, ServerMessage, TraceSummary } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd } from './format';
+import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
 
 const MAX_ROWS = 500;
 
@@ -42,7 +42,7 @@ export class RunList {
     this.agent = sel('Agent');
     this.model = sel('Model');
     this.statusSel = sel('Status');
-    fill(this.statusSel, h('option', { value: '' }, 'any status'), h('option', { value: 'error' }, 'with errors'), h('option', { value: 'ok' }, 'without errors'),
+    fill(this.statusSel, h('option', { value: '' }, 'any status'), h('option', { value: 'error' }, 'failed'), h('option', { value: 'retried' }, 'errors, all retried'), h('option', { value: 'ok' }, 'without errors'),
       h('option', { value: 'bad' }, 'bad feedback or failed evaluations'));
     const table = h('table', { class: 'runs', role: 'grid', 'aria-label': 'Runs' },
       h('thead', null, h('tr', null, ...['run', 'service', 'started', 'duration', 'steps', 'errors', 'tokens in → out', 'cost'].map((c) => h('th', { scope: 'col' }, c)))),
@@ -147,7 +147,7 @@ export class RunList {
     this.options(this.model, 'all models', all.flatMap((s) => s.models));
     const svc = this.service.value, ag = this.agent.value, mo = this.model.value, st = this.statusSel.value;
     const shown = all.filter((s) => (!svc || s.service === svc) && (!ag || s.agentNames.includes(ag)) && (!mo || s.models.includes(mo))
-      && (!st || (st === 'error' ? s.errorCount > 0 : st === 'bad' ? !!(s.feedback?.down || s.evaluations?.failed) : s.errorCount === 0)))
+      && (!st || (st === 'error' ? s.errorCount > 0 && !runRecovered(s) : st === 'retried' ? runRecovered(s) : st === 'bad' ? !!(s.feedback?.down || s.evaluations?.failed) : s.errorCount === 0)))
       .sort((a, b) => (b.startTimeUnixNano.length - a.startTimeUnixNano.length) || (a.startTimeUnixNano < b.startTimeUnixNano ? 1 : a.startTimeUnixNano > b.startTimeUnixNano ? -1 : 0))
       .slice(0, MAX_ROWS);
     const now = Date.now();
@@ -155,7 +155,7 @@ export class RunList {
       const extra = s.agentNames.filter((a) => !s.rootName.includes(a));
       const name = extra.length ? `${s.rootName} · ${extra.join(', ')}` : s.rootName;
       const cost = s.costUsd === null ? (s.llmCalls ? '?' : '–') : `${s.unpricedCalls ? '≥' : ''}${fmtUsd(s.costUsd)}`;
-      const recovered = s.errorCount > 0 && (s.recoveredErrors ?? 0) >= s.errorCount;
+      const recovered = runRecovered(s);
       return h('tr', { 'data-id': s.traceId, tabindex: s.traceId === this.focusedId ? '0' : '-1', class: recovered ? 'recovered' : s.errorCount ? 'has-error' : '', 'aria-label': `run ${s.rootName}` },
         h('td', { class: 'run-name', title: `${visible(name || '(root pending)')} · ${s.traceId}` }, h('div', { class: 'run-name-line' },
           h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }),

@@ -2,12 +2,15 @@
 // OpenTelemetry JS SDK in the current GenAI conventions, talks to a local mock model and sends two
 // runs (two turns of one conversation) to the server: a memory lookup (embeddings), model calls
 // that ask for tools, tools that call HTTP APIs, and a booking that fails once: the model sees the
-// error and asks again, then confirms the booking by email.
+// error and asks again, then confirms the booking by email. Each invocation is a conversation of
+// its own. It says what happens as it goes; `--wait` (the editor's sample terminal) keeps the
+// terminal open until a key is pressed; `--report FILE` writes what it did (its truth, for tests).
 import { trace, context, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { TracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startMockModel } from './mockModel';
+import * as fs from 'node:fs';
 import { readState } from '../server/stateFile';
 
 type Msg = { role: string; content?: string | null; tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[]; tool_call_id?: string };
@@ -21,6 +24,18 @@ const BOOK_TOOLS = [fn('book_flight', 'Book a flight', ['flight', 'date', 'passe
 
 const tracer = () => trace.getTracer('travel-agent', '1.4.0');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const short = (text: string, n = 90) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
+/** What the demo did, per run: the spans it marked failed and whether the step they were in got through later. */
+interface RunReport { traceId: string; question: string; failed: { span: string; step: string; retriedOk: boolean }[] }
+const report: RunReport[] = [];
+const nameOf = (span: Span | undefined) => (span as unknown as { name?: string } | undefined)?.name ?? '';
+/** Notes a span the demo marks failed, and the tool step it is in (itself, or the tool whose HTTP call it is). */
+function failed(span: Span, step: Span | undefined = span): void {
+  const run = report.find((r) => r.traceId === span.spanContext().traceId)!;
+  run.failed.push({ span: nameOf(span), step: nameOf(step), retriedOk: false });
+}
 
 /** Messages in the OTel GenAI JSON shape (role + parts). */
 function toOtel(messages: Msg[]) {
@@ -35,10 +50,11 @@ function toOtel(messages: Msg[]) {
 
 /** An outgoing HTTP call as HTTP instrumentation would record it. */
 async function httpCall(method: string, url: string, ms: number, status = 200): Promise<void> {
+  const step = trace.getActiveSpan();
   await tracer().startActiveSpan(`${method}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url, 'server.address': new URL(url).hostname } }, async (span) => {
     await sleep(ms);
     span.setAttribute('http.response.status_code', status);
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+    if (status >= 500) { span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` }); failed(span, step); }
     span.end();
   });
 }
@@ -105,10 +121,15 @@ async function runTool(name: string, id: string, args: string): Promise<string> 
     try {
       await sleep(10 + Math.random() * 20);
       result = JSON.stringify(await TOOL_IMPL[name]!(JSON.parse(args) as Record<string, string>));
+      // A later success of the same tool: what failed in it before was retried and got through.
+      for (const f of report.find((r) => r.traceId === span.spanContext().traceId)!.failed) if (f.step === `execute_tool ${name}`) f.retriedOk = true;
+      say(`  tool ${name} → ${short(result, 70)}`);
     } catch (e) {
+      say(`  tool ${name} failed: ${(e as Error).message}`);
       span.recordException(e as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       span.setAttribute('error.type', 'PaymentGatewayTimeout');
+      failed(span);
       result = JSON.stringify({ error: (e as Error).message });
     }
     span.setAttribute('gen_ai.tool.call.result', result);
@@ -126,19 +147,23 @@ async function memoryLookup(query: string): Promise<void> {
   });
 }
 
-async function agentTurn(baseUrl: string, messages: Msg[], tools: unknown[]): Promise<void> {
+async function agentTurn(baseUrl: string, messages: Msg[], tools: unknown[], conversationId: string): Promise<void> {
+  const question = String(messages[messages.length - 1]!.content);
+  say(`\nYou: ${question}`);
   await tracer().startActiveSpan('POST /api/plan', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST', 'url.path': '/api/plan', 'http.route': '/api/plan' } }, async (server) => {
+    report.push({ traceId: server.spanContext().traceId, question, failed: [] });
     await tracer().startActiveSpan('invoke_agent travel-planner', { kind: SpanKind.INTERNAL }, async (agent) => {
       agent.setAttributes({
         'gen_ai.operation.name': 'invoke_agent', 'gen_ai.provider.name': 'openai', 'gen_ai.agent.name': 'travel-planner',
-        'gen_ai.agent.id': 'agent_travel_01', 'gen_ai.conversation.id': 'conv_demo_1', 'gen_ai.request.model': MODEL,
+        'gen_ai.agent.id': 'agent_travel_01', 'gen_ai.conversation.id': conversationId, 'gen_ai.request.model': MODEL,
       });
       try {
         await memoryLookup(String(messages[messages.length - 1]!.content));
         for (let step = 0; step < 6; step++) {
           const reply = await chat(baseUrl, messages, tools);
           messages.push(reply);
-          if (!reply.tool_calls?.length) break;
+          if (!reply.tool_calls?.length) { say(`Agent: ${reply.content ?? ''}`); break; }
+          say(`  model asks for ${reply.tool_calls.map((tc) => tc.function.name).join(' and ')}`);
           const results = await Promise.all(reply.tool_calls.map((tc) => runTool(tc.function.name, tc.id, tc.function.arguments)));
           reply.tool_calls.forEach((tc, i) => messages.push({ role: 'tool', tool_call_id: tc.id, content: results[i]! }));
         }
@@ -155,7 +180,17 @@ async function agentTurn(baseUrl: string, messages: Msg[], tools: unknown[]): Pr
   });
 }
 
+/** Until a key is pressed (the editor's sample terminal would close, and its output with it, when the demo ends). */
+function waitForKey(): Promise<void> {
+  if (!process.stdin.isTTY) return Promise.resolve();
+  say('\nPress any key to close this terminal.');
+  process.stdin.setRawMode(true);
+  return new Promise((r) => process.stdin.once('data', () => { process.stdin.setRawMode(false); process.stdin.pause(); r(); }));
+}
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const reportFile = args.includes('--report') ? args[args.indexOf('--report') + 1] : undefined;
   const state = readState();
   const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
     ?? (state ? `http://${state.host === '0.0.0.0' ? '127.0.0.1' : state.host}:${state.httpPort}` : 'http://127.0.0.1:4318');
@@ -168,20 +203,27 @@ async function main(): Promise<void> {
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
+  // A conversation of its own each time: two turns, not one more turn of every earlier try.
+  const conversationId = `conv_demo_${Date.now().toString(36)}`;
+  say(`Agent Lens sample: a travel agent (${MODEL}, answered by a local mock model) sends its runs to ${endpoint}`);
   const messages: Msg[] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'I want to fly from Berlin to Lisbon on Dec 4. What will the weather be and what are my options?' }];
-  await agentTurn(model.url, messages, PLAN_TOOLS);
+  await agentTurn(model.url, messages, PLAN_TOOLS, conversationId);
   messages.push({ role: 'user', content: 'Great, book the cheapest one and email me the confirmation.' });
-  await agentTurn(model.url, messages, BOOK_TOOLS);
+  await agentTurn(model.url, messages, BOOK_TOOLS, conversationId);
 
   await provider.forceFlush();
   await provider.shutdown();
   await model.close();
-  process.stdout.write(`sent 2 agent runs (service travel-agent-demo) to ${endpoint}${state ? `\nopen ${state.uiUrl}` : ''}\n`);
+  if (reportFile) fs.writeFileSync(reportFile, JSON.stringify({ endpoint, conversationId, runs: report }, null, 2));
+  say(`\nSent 2 agent runs (service travel-agent-demo, conversation ${conversationId}) to ${endpoint}.`);
+  say(state ? `See them in the Agent Lens Runs view, or at ${state.uiUrl}` : 'See them in the Agent Lens Runs view.');
+  if (args.includes('--wait')) await waitForKey();
 }
 
 main().catch((e: unknown) => {
   // An export failure may come as an error without a message, or not as an Error at all.
   const said = e instanceof Error ? e.message || e.name : typeof e === 'object' && e ? JSON.stringify(e) : String(e);
   process.stderr.write(`demo failed: ${said}\nIs the Agent Lens receiver running? Start it with \`npm start\` (or open VS Code with the extension), then run the demo again.\n`);
-  process.exit(1);
+  const wait = process.argv.includes('--wait') ? waitForKey() : Promise.resolve();
+  void wait.then(() => process.exit(1));
 });

@@ -20,6 +20,14 @@ export function serviceOf(rec: SpanRecord): string {
   return s;
 }
 
+/** What a step's failures came to: recovered when it got through or a later step of its name did. */
+interface StepFate { start: string; errors: number; recovered: boolean }
+
+/** GenAI steps (tools, model calls, agents, embeddings, retrievals): what a retry is about. */
+function isStep(s: StoredSpan): boolean {
+  return !!s.genai && s.genai.kind !== 'workflow' && s.genai.kind !== 'other';
+}
+
 export class TraceEntry {
   readonly spans = new Map<string, StoredSpan>();
   readonly logs: LogRecordData[] = [];
@@ -42,25 +50,80 @@ export class TraceEntry {
     };
   }
 
-  /** Steps by name, for retries: the failed ones' starts and the latest success's (a failure before it was recovered). */
-  private readonly attempts = new Map<string, { errors: string[]; lastOk?: string; recovered: number }>();
+  // Retries. A failed step (agent, model call, tool, embeddings, retrieval) is recovered when a
+  // later step of the same name got through (an agent loop retries in a later step, under another
+  // parent). A failure inside a step (the tool's HTTP call) belongs to its nearest enclosing step:
+  // recovered when that step got through, or was itself retried and recovered. Spans arrive in any
+  // order, so a failure whose ancestors have not all arrived waits at the first missing one. Only
+  // failures and the latest success per step name are kept: no memory for runs that never fail.
+  /** The latest start of a step of each name that did not fail. */
+  private readonly lastOk = new Map<string, string>();
+  /** Steps that failures belong to, by span id; failed ones not yet recovered, by name. */
+  private readonly fates = new Map<string, StepFate>();
+  private readonly unrecovered = new Map<string, StepFate[]>();
+  /** Failures whose walk up to their step stopped at a span not arrived yet, by that span's id. */
+  private readonly waiting = new Map<string, string[]>();
 
   private noteAttempt(s: StoredSpan): void {
-    // GenAI steps only (tools, model calls, agents): what a retry is about. By name in the whole
-    // run (an agent loop retries in a later step, under another parent): a run has few step names,
-    // and the work per span is the number of failures of its name. Spans arrive in any order.
-    if (!s.genai || s.genai.kind === 'workflow' || s.genai.kind === 'other') return;
-    const key = s.name;
-    let a = this.attempts.get(key);
-    if (!a) this.attempts.set(key, (a = { errors: [], recovered: 0 }));
-    if (s.status.code === 2) a.errors.push(s.startTimeUnixNano);
-    else if (a.lastOk === undefined || cmpNanos(s.startTimeUnixNano, a.lastOk) > 0) a.lastOk = s.startTimeUnixNano;
-    if (!a.errors.length || a.lastOk === undefined) return;
-    // Not after the latest success (timestamps of a quick retry can share the millisecond).
-    const n = a.errors.filter((e) => cmpNanos(e, a!.lastOk!) <= 0).length;
-    if (n === a.recovered) return;
-    const total = (this.summary.recoveredErrors ?? 0) + n - a.recovered;
-    a.recovered = n;
+    if (isStep(s) && s.status.code !== 2) {
+      const prev = this.lastOk.get(s.name);
+      if (prev === undefined || cmpNanos(s.startTimeUnixNano, prev) > 0) {
+        this.lastOk.set(s.name, s.startTimeUnixNano);
+        const open = this.unrecovered.get(s.name);
+        if (open) {
+          // Failed no later than this success (timestamps of a quick retry can share the millisecond).
+          const still: StepFate[] = [];
+          for (const f of open) if (cmpNanos(f.start, s.startTimeUnixNano) <= 0) this.recover(f); else still.push(f);
+          this.unrecovered.set(s.name, still);
+        }
+      }
+    }
+    if (s.status.code === 2) this.belong(s.spanId, s);
+    const walks = this.waiting.get(s.spanId);
+    if (walks) {
+      this.waiting.delete(s.spanId);
+      for (const id of walks) this.belong(id, s);
+    }
+  }
+
+  /** Walks up from `from` to the step the failure `errorId` belongs to. */
+  private belong(errorId: string, from: StoredSpan): void {
+    let cur = from;
+    for (let depth = 0; depth < 10_000; depth++) {
+      if (isStep(cur)) {
+        let f = this.fates.get(cur.spanId);
+        if (!f) {
+          const failed = cur.status.code === 2;
+          const ok = this.lastOk.get(cur.name);
+          f = { start: cur.startTimeUnixNano, errors: 0, recovered: !failed || (ok !== undefined && cmpNanos(cur.startTimeUnixNano, ok) <= 0) };
+          this.fates.set(cur.spanId, f);
+          if (!f.recovered) {
+            const open = this.unrecovered.get(cur.name);
+            if (open) open.push(f); else this.unrecovered.set(cur.name, [f]);
+          }
+        }
+        f.errors++;
+        if (f.recovered) this.addRecovered(1);
+        return;
+      }
+      if (!cur.parentSpanId || cur.parentSpanId === cur.spanId) return; // no step above: a failure of the run's own
+      const p = this.spans.get(cur.parentSpanId);
+      if (!p) {
+        const w = this.waiting.get(cur.parentSpanId);
+        if (w) w.push(errorId); else this.waiting.set(cur.parentSpanId, [errorId]);
+        return;
+      }
+      cur = p;
+    }
+  }
+
+  private recover(f: StepFate): void {
+    f.recovered = true;
+    this.addRecovered(f.errors);
+  }
+
+  private addRecovered(n: number): void {
+    const total = (this.summary.recoveredErrors ?? 0) + n;
     if (total) this.summary.recoveredErrors = total; else delete this.summary.recoveredErrors;
   }
 

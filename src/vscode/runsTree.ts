@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { ServerMessage, TraceSummary } from '../protocol';
 import type { ServerClient } from './client';
-import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd } from '../format';
+import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered as isRecovered } from '../format';
 import { placeRuns, type ConversationNode, type TreeNode as Node } from './runOrder';
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
@@ -124,7 +124,3 @@ function shownAs(r: TraceSummary): string {
     r.costUsd, r.rootPending, r.conversationId, r.agentNames, r.models, r.llmCalls]);
 }
 
-/** Every failed step of the run was retried and got through (and nothing else failed). */
-export function isRecovered(r: Pick<TraceSummary, 'errorCount' | 'recoveredErrors'>): boolean {
-  return r.errorCount > 0 && (r.recoveredErrors ?? 0) >= r.errorCount;
-}

@@ -3,10 +3,11 @@
 // failed tool is seen by the model (which calls again).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startTestServer, api } from '../helpers/server';
+import { startTestServer, api, tmpDir } from '../helpers/server';
 import type { TraceListResponse, TraceResponse } from '../../src/protocol';
 
 const DEMO = path.join(__dirname, '..', '..', 'dist', 'demo.js');
@@ -41,4 +42,43 @@ test('the demo\'s transcripts match the tools that run', async () => {
     }
   }
   assert.equal(failures, 1, 'one failed booking');
+});
+
+interface DemoReport { endpoint: string; conversationId: string; runs: { traceId: string; question: string; failed: { span: string; step: string; retriedOk: boolean }[] }[] }
+
+test('the demo\'s retried booking is a recovered run, not a failed one: every failure the demo made (the tool and its HTTP call) was retried and got through; each invocation is a conversation of its own', async () => {
+  const server = await startTestServer({ dataDir: null });
+  try {
+    const reports: DemoReport[] = [];
+    for (let i = 0; i < 2; i++) {
+      const file = path.join(tmpDir('al-demo-'), 'report.json');
+      const { stdout } = await promisify(execFile)(process.execPath, [DEMO, '--report', file], { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.httpPort}` } });
+      const report = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoReport;
+      reports.push(report);
+      // It says what happens as it goes: both questions, the failed booking, where the runs went.
+      for (const r of report.runs) assert.ok(stdout.includes(`You: ${r.question}`), stdout);
+      assert.match(stdout, /tool book_flight failed: payment gateway timed out/);
+      assert.ok(stdout.includes(`Sent 2 agent runs (service travel-agent-demo, conversation ${report.conversationId})`), stdout);
+    }
+    assert.notEqual(reports[0]!.conversationId, reports[1]!.conversationId);
+    const get = api(server);
+    const list = await get<TraceListResponse>('/api/traces');
+    for (const report of reports) {
+      const mine = list.traces.filter((t) => report.runs.some((r) => r.traceId === t.traceId));
+      assert.equal(mine.length, 2);
+      assert.deepEqual(new Set(mine.map((t) => t.conversationId)), new Set([report.conversationId]), 'one conversation per invocation');
+      for (const r of report.runs) {
+        const t = mine.find((x) => x.traceId === r.traceId)!;
+        assert.equal(t.errorCount, r.failed.length, `${r.question}: the spans the demo marked failed`);
+        assert.equal(t.recoveredErrors ?? 0, r.failed.filter((f) => f.retriedOk).length, `${r.question}: recovered`);
+      }
+      const booking = report.runs.find((r) => r.failed.length)!;
+      assert.deepEqual(booking.failed.map((f) => f.span).sort(), ['POST', 'execute_tool book_flight'], 'the tool and its HTTP call failed');
+      assert.ok(booking.failed.every((f) => f.retriedOk));
+    }
+    const convs = (await get<{ conversations: { id: string; turns: number }[] }>('/api/conversations')).conversations;
+    for (const report of reports) assert.equal(convs.find((c) => c.id === report.conversationId)?.turns, 2);
+  } finally {
+    await server.close();
+  }
 });

@@ -111,3 +111,31 @@ test('full-text search follows a run as it grows, and forgets runs that are gone
   store.addSpans([span({ traceId: traceId(7), attrs: { 'gen_ai.output.messages': 'something else' } })]);
   assert.equal(store.list({ q: 'rf-88213' }).total, 0, 'a run of the same id starts afresh');
 });
+
+test('a failure inside a retried step is retried: whatever order the spans arrive in, the HTTP call under a failed tool is recovered when the tool is; one under a tool never retried is not', () => {
+  const tool = (name: string) => ({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name });
+  const fail = { code: 2, message: 'HTTP 503' };
+  // The scenario, and its truth: book fails with its HTTP call failing, then book is retried and
+  // gets through; pay fails with its HTTP call failing and is never retried; an HTTP call fails at
+  // the run's root with no step above it.
+  const build = (t: number) => {
+    const root = span({ traceId: traceId(t), name: 'invoke_agent a', attrs: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'a' } });
+    const wrapper = span({ traceId: traceId(t), parentSpanId: root.spanId, name: 'tool-runner' });
+    const book1 = span({ traceId: traceId(t), parentSpanId: wrapper.spanId, name: 'execute_tool book', attrs: tool('book'), status: fail });
+    const http1 = span({ traceId: traceId(t), parentSpanId: book1.spanId, name: 'POST', status: fail });
+    const pay = span({ traceId: traceId(t), parentSpanId: root.spanId, name: 'execute_tool pay', attrs: tool('pay'), status: fail });
+    const http2 = span({ traceId: traceId(t), parentSpanId: pay.spanId, name: 'POST', status: fail });
+    const book2 = span({ traceId: traceId(t), parentSpanId: root.spanId, name: 'execute_tool book', attrs: tool('book') });
+    const loose = span({ traceId: traceId(t), name: 'GET', status: fail });
+    return [root, wrapper, book1, http1, pay, http2, book2, loose];
+  };
+  const orders: number[][] = [[0, 1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 1, 0], [3, 6, 5, 2, 7, 0, 4, 1], [1, 3, 0, 7, 2, 6, 4, 5]];
+  orders.forEach((order, k) => {
+    const store = new TraceStore({ maxBytes: 1e9 });
+    const spans = build(100 + k);
+    for (const i of order) store.addSpans([spans[i]!]);
+    const s = store.get(traceId(100 + k))!.summary;
+    assert.equal(s.errorCount, 5, `order ${order}`);
+    assert.equal(s.recoveredErrors, 2, `order ${order}: book and its HTTP call`);
+  });
+});
