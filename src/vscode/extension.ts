@@ -338,7 +338,8 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   reg('agentLens.runSample', () => {
     if (!connection.client) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not running yet; try again in a moment.');
     const term = vscode.window.createTerminal({ name: 'Agent Lens: sample agent', shellPath: process.execPath,
-      shellArgs: ['--enable-source-maps', context.asAbsolutePath(path.join('dist', 'demo.js'))], env: { ELECTRON_RUN_AS_NODE: '1' }, iconPath: new vscode.ThemeIcon('play') });
+      // --wait: the terminal stays open with what the sample said until a key is pressed.
+      shellArgs: ['--enable-source-maps', context.asAbsolutePath(path.join('dist', 'demo.js')), '--wait'], env: { ELECTRON_RUN_AS_NODE: '1' }, iconPath: new vscode.ThemeIcon('play') });
     term.show(true);
     return term;
   });

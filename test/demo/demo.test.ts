@@ -82,3 +82,36 @@ test('the demo\'s retried booking is a recovered run, not a failed one: every fa
     await server.close();
   }
 });
+
+test('the packaged build\'s sample (node esbuild.mjs --production): its steps link to the shipped source with their own function names, and that source type-checks clean where it is shipped (no node_modules)', async () => {
+  const root = path.join(__dirname, '..', '..');
+  const out = tmpDir('al-prod-');
+  await promisify(execFile)(process.execPath, ['esbuild.mjs', '--production', `--outdir=${out}`], { cwd: root });
+  const server = await startTestServer({ dataDir: null });
+  try {
+    const report = path.join(out, 'report.json');
+    await promisify(execFile)(process.execPath, ['--enable-source-maps', '--require', path.join(out, 'capture-node.js'), path.join(out, 'demo.js'), '--report', report],
+      { env: { ...process.env, NODE_OPTIONS: '', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.httpPort}` } });
+    const shipped = path.join(out, 'sample', 'demo.ts');
+    const text = fs.readFileSync(shipped, 'utf8');
+    assert.equal(text, fs.readFileSync(path.join(root, 'src', 'demo', 'demo.ts'), 'utf8'), 'the shipped copy is the source');
+    const get = api(server);
+    const { runs } = JSON.parse(fs.readFileSync(report, 'utf8')) as DemoReport;
+    const llm = (await Promise.all(runs.map((r) => get<TraceResponse>(`/api/traces/${r.traceId}`)))).flatMap((t) => t.spans).filter((s) => s.genai?.kind === 'llm');
+    assert.ok(llm.length >= 4);
+    for (const s of llm) {
+      const at = s.genai!.source?.[0];
+      assert.ok(at, `${s.name} has a source`);
+      assert.equal(path.resolve(at.path), shipped);
+      assert.equal(at.function, 'chat', 'the function\'s own name, not a minified one');
+      // The line is where the model call's span starts in the shipped text.
+      assert.match(text.split('\n')[at.line - 1]!, /startActiveSpan\(`chat /);
+    }
+    // What the editor's TypeScript reports for the shipped copy, with its tsconfig: nothing.
+    const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+    const r = await promisify(execFile)(tsc, ['-p', path.join(out, 'sample')]).then(() => ({ code: 0, stdout: '' }), (e: { code: number; stdout: string }) => e);
+    assert.equal(r.code, 0, r.stdout);
+  } finally {
+    await server.close();
+  }
+});

@@ -432,9 +432,13 @@ suite('Agent Lens in VS Code', () => {
       return got.length === 2 ? got : undefined;
     }, 60_000);
     // The truth is the demo's own text: the user's two turns.
-    const demo = fs.readFileSync(path.join(vscode.extensions.getExtension(ID)!.extensionPath, 'src', 'demo', 'demo.ts'), 'utf8');
+    const demo = fs.readFileSync(path.join(vscode.extensions.getExtension(ID)!.extensionPath, 'dist', 'sample', 'demo.ts'), 'utf8');
     for (const r of runs) assert.ok(r.title && demo.includes(r.title.replace(/…$/, '')), `"${r.title}" is one of the demo's questions`);
     assert.equal(new Set(runs.map((r) => r.conversationId)).size, 1, 'one conversation');
+    // It waits for a key, so that what it said stays on screen.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(term.exitStatus, undefined, 'the terminal stays open when the sample has finished');
+    term.sendText('x');
     await until('the terminal to finish', () => term.exitStatus, 30_000);
     assert.equal(term.exitStatus!.code, 0);
     term.dispose();
