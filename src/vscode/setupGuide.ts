@@ -22,9 +22,18 @@ export const SETUP_GUIDES: SetupGuide[] = [
     text: (e) => `# pip install opentelemetry-sdk \\
 #   opentelemetry-exporter-otlp-proto-http \\
 #   opentelemetry-instrumentation-openai-v2
-# Prompts and answers: set the environment variable
-# OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
+# Run this before the app imports openai.
+import os
+
+# Prompts and answers, in the spans (the newest conventions).
+os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN",
+                      "gen_ai_latest_experimental")
+os.environ.setdefault(
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+    "span_only")
+
 from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
@@ -35,7 +44,8 @@ from opentelemetry.instrumentation.openai_v2 import (
     OpenAIInstrumentor,
 )
 
-provider = TracerProvider()
+provider = TracerProvider(resource=Resource.create(
+    {"service.name": "my-agent"}))
 provider.add_span_processor(BatchSpanProcessor(
     OTLPSpanExporter(
         endpoint="${e}/v1/traces"),
@@ -48,17 +58,25 @@ OpenAIInstrumentor().instrument()
   {
     id: 'node', label: 'Node.js / TypeScript', language: 'typescript',
     shortDelay: 'A BatchSpanProcessor built by hand does not read OTEL_BSP_SCHEDULE_DELAY: pass scheduledDelayMillis: 200 to it.',
-    text: (e) => `// npm i @opentelemetry/api @opentelemetry/sdk-trace \\
+    text: (e) => `// npm i @opentelemetry/api @opentelemetry/resources \\
+//   @opentelemetry/sdk-trace @opentelemetry/sdk-logs \\
 //   @opentelemetry/context-async-hooks \\
 //   @opentelemetry/exporter-trace-otlp-proto \\
+//   @opentelemetry/exporter-logs-otlp-proto \\
 //   @opentelemetry/instrumentation \\
 //   @opentelemetry/instrumentation-openai
-// Prompts and answers: set the environment variable
-// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
-import { context, trace } from '@opentelemetry/api';
+// tracing.ts: import it first in your entry file, before
+// the OpenAI client (a CommonJS build).
+import { context, logs, trace } from '@opentelemetry/api';
+import {
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import {
   TracerProvider, BatchSpanProcessor,
 } from '@opentelemetry/sdk-trace';
+import {
+  LoggerProvider, BatchLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import {
   AsyncLocalStorageContextManager,
 } from '@opentelemetry/context-async-hooks';
@@ -66,38 +84,67 @@ import {
   OTLPTraceExporter,
 } from '@opentelemetry/exporter-trace-otlp-proto';
 import {
+  OTLPLogExporter,
+} from '@opentelemetry/exporter-logs-otlp-proto';
+import {
   registerInstrumentations,
 } from '@opentelemetry/instrumentation';
 import {
   OpenAIInstrumentation,
 } from '@opentelemetry/instrumentation-openai';
 
-// Built by hand, the processor does not read
-// OTEL_BSP_SCHEDULE_DELAY: give the delay here.
-const exporter = new OTLPTraceExporter({
-  url: '${e}/v1/traces',
+const resource = resourceFromAttributes({
+  'service.name': 'my-agent',
 });
-trace.setGlobalTracerProvider(new TracerProvider({
+// Built by hand, the processors do not read
+// OTEL_BSP_SCHEDULE_DELAY: give the delay here.
+const tracerProvider = new TracerProvider({
+  resource,
   spanProcessors: [new BatchSpanProcessor({
-    exporter, scheduledDelayMillis: 200,
+    exporter: new OTLPTraceExporter({
+      url: '${e}/v1/traces',
+    }),
+    scheduledDelayMillis: 200,
   })],
-}));
+});
+// This instrumentation sends prompts and answers
+// as log records: export those too.
+const loggerProvider = new LoggerProvider({
+  resource,
+  processors: [new BatchLogRecordProcessor({
+    exporter: new OTLPLogExporter({
+      url: '${e}/v1/logs',
+    }),
+    scheduledDelayMillis: 200,
+  })],
+});
+trace.setGlobalTracerProvider(tracerProvider);
+logs.setGlobalLoggerProvider(loggerProvider);
 context.setGlobalContextManager(
   new AsyncLocalStorageContextManager().enable());
 registerInstrumentations({
-  instrumentations: [new OpenAIInstrumentation()],
+  tracerProvider, loggerProvider,
+  instrumentations: [new OpenAIInstrumentation({
+    captureMessageContent: true, // prompts, answers
+  })],
 });
-// Then import the OpenAI client (after this file).
+// What is still queued is sent before the app exits.
+process.once('beforeExit', () => {
+  void tracerProvider.shutdown();
+  void loggerProvider.shutdown();
+});
 `,
   },
   {
     id: 'java', label: 'Java', language: 'shellscript',
     shortDelay: 'Set OTEL_BSP_SCHEDULE_DELAY=200 for the Java agent.',
-    text: (e) => `# The OpenTelemetry Java agent reads these:
+    text: (e) => `# The OpenTelemetry Java agent reads these (it exports
+# logs too, which carry the prompts and answers):
 export OTEL_SERVICE_NAME=my-agent
 export OTEL_EXPORTER_OTLP_ENDPOINT=${e}
 export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
 export OTEL_BSP_SCHEDULE_DELAY=200
+export OTEL_BLRP_SCHEDULE_DELAY=200
 export OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true
 java -javaagent:opentelemetry-javaagent.jar -jar app.jar
 `,
@@ -108,6 +155,8 @@ java -javaagent:opentelemetry-javaagent.jar -jar app.jar
     text: (e) => `// sdktrace: go.opentelemetry.io/otel/sdk/trace
 // otlptracehttp: go.opentelemetry.io/otel/exporters/
 //   otlp/otlptrace/otlptracehttp
+// resource: go.opentelemetry.io/otel/sdk/resource
+// semconv: go.opentelemetry.io/otel/semconv/v1.26.0
 exp, err := otlptracehttp.New(ctx,
 	otlptracehttp.WithEndpoint("${hostPort(e)}"),
 	otlptracehttp.WithInsecure())
@@ -115,6 +164,8 @@ if err != nil {
 	log.Fatal(err)
 }
 tp := sdktrace.NewTracerProvider(
+	sdktrace.WithResource(resource.NewSchemaless(
+		semconv.ServiceName("my-agent"))),
 	sdktrace.WithBatcher(exp,
 		// runs show at once (the default waits 5 s)
 		sdktrace.WithBatchTimeout(200*time.Millisecond)))
@@ -128,7 +179,11 @@ defer tp.Shutdown(ctx)
     text: (e) => `// dotnet add package OpenTelemetry.Extensions.Hosting
 // dotnet add package \\
 //   OpenTelemetry.Exporter.OpenTelemetryProtocol
+// Prompts and answers: Microsoft.Extensions.AI's
+// .UseOpenTelemetry(configure: c =>
+//     c.EnableSensitiveData = true) on the chat client.
 builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("my-agent"))
     .WithTracing(t => t
         .AddSource("Experimental.Microsoft.Extensions.AI*")
         .AddSource("OpenAI.*")
