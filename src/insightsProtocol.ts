@@ -125,6 +125,8 @@ export interface Feedback {
   user?: string;
   /** Where it came from: the UI, or an app through the API. */
   source: 'ui' | 'api';
+  /** The earlier verdict on the same run or step this one takes the place of (a comment added after a thumb). */
+  replaces?: string;
   timeUnixMs: number;
 }
 

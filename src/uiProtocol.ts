@@ -14,7 +14,8 @@ export interface UiMethods {
   /** The run with the runs orphaned from it under their likely parent (a view). */
   getStitchedTree: { params: { traceId: string }; result: TraceTreeResponse & { stitched: string[] } };
   getOrphans: { params: { traceId: string }; result: { orphans: Orphan[] } };
-  sendFeedback: { params: { traceId: string; spanId?: string; value: 'up' | 'down'; comment?: string }; result: { feedback: Feedback } };
+  /** `replaces`: the id of this user's earlier verdict on the same run or step (a comment added to a thumb given before). */
+  sendFeedback: { params: { traceId: string; spanId?: string; value: 'up' | 'down'; comment?: string; replaces?: string }; result: { feedback: Feedback } };
   getFeedback: { params: { traceId: string }; result: { feedback: Feedback[] } };
   /** Two runs side by side (GET /api/diff?a=&b=). */
   diffRuns: { params: { a: string; b: string }; result: RunDiff };

@@ -5,6 +5,7 @@ import type { ConversationSummary, ServerMessage, TraceSummary } from '../src/pr
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
 import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
+import { icon } from './icons';
 
 const MAX_ROWS = 500;
 
@@ -160,7 +161,7 @@ export class RunList {
         h('td', { class: 'run-name', title: `${visible(name || '(root pending)')} · ${s.traceId}` }, h('div', { class: 'run-name-line' },
           h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }),
           h('span', { class: 'run-title' }, visible(s.title ?? (name || '(root pending)')), s.title ? h('span', { class: 'muted' }, ` · ${visible(name)}`) : null), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
-          s.feedback?.down ? h('span', { class: 'quality bad', title: `${s.feedback.down} thumbs down` }, ` 👎 ${s.feedback.down}`) : null,
+          s.feedback?.down ? h('span', { class: 'quality bad', title: `${s.feedback.down} thumbs down` }, ' ', icon('thumb-down', 'thumbs down'), ` ${s.feedback.down}`) : null,
           s.evaluations?.failed ? h('span', { class: 'quality bad', title: `${s.evaluations.failed} of ${s.evaluations.count} evaluations failed` }, ` ✗ ${s.evaluations.failed} eval`) : null)),
         h('td', null, visible(s.service)),
         h('td', { title: fmtDate(s.startTimeUnixNano) }, fmtAgo(s.startTimeUnixNano, now)),

@@ -7,6 +7,7 @@ import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
 import { orphanBanner } from './orphanBanner';
 import { feedbackView } from './quality';
+import { icon } from './icons';
 import { runToolbar } from './runToolbar';
 import { treeKey } from './treeKeys';
 import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './rows';
@@ -139,7 +140,7 @@ export class RunView {
     this.marks.renderMs = this.marks.rendered - r0;
     requestAnimationFrame(() => { this.marks.painted = performance.now(); this.el.dataset.ready = 'true'; });
     const fb = this.summary.feedback;
-    this.header.after(h('details', { class: 'run-feedback' }, h('summary', null, `Feedback on this run${fb ? ` (👍 ${fb.up} · 👎 ${fb.down})` : ''}`), feedbackView(this.host, this.traceId)));
+    this.header.after(h('details', { class: 'run-feedback' }, h('summary', null, 'Feedback on this run', ...(fb ? [' (', icon('thumb-up', 'thumbs up'), ` ${fb.up} · `, icon('thumb-down', 'thumbs down'), ` ${fb.down})`] : [])), feedbackView(this.host, this.traceId)));
     const openRun = this.opts.openRun;
     if (openRun) void orphanBanner(this.host, this.traceId, !!this.opts.stitched, { openRun }).then((b) => { if (b) this.header.after(b); });
   }

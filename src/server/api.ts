@@ -50,7 +50,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       const e = store.get(traceId);
       if (!e || e.summary.spanCount === 0) return 'no-trace';
       return spanId && !e.spans.has(spanId) ? 'no-span' : 'ok';
-    }, source);
+    }, source, Date.now(), (id) => feedback.find(String((body as { traceId?: unknown }).traceId ?? '').toLowerCase(), id));
     if ('error' in r) return json(res, r.status, { error: r.error });
     feedback.add(r.ok);
     const e = store.get(r.ok.traceId)!;

@@ -9,10 +9,15 @@ import type { Feedback } from '../protocol';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
+const FEEDBACK_ID = /^[0-9a-f]{16}$/;
 export const MAX_COMMENT = 4000;
 
-/** Checks a POST body; the record to keep, or what is wrong with it. `known(traceId, spanId?)` says whether the run (and step) exist. */
-export function parseFeedback(body: unknown, known: (traceId: string, spanId?: string) => 'ok' | 'no-trace' | 'no-span', source: Feedback['source'], now = Date.now()): { ok: Feedback } | { status: number; error: string } {
+/**
+ * Checks a POST body; the record to keep, or what is wrong with it. `known(traceId, spanId?)` says
+ * whether the run (and step) exist; `earlier(id)` finds a verdict this one may replace.
+ */
+export function parseFeedback(body: unknown, known: (traceId: string, spanId?: string) => 'ok' | 'no-trace' | 'no-span', source: Feedback['source'], now = Date.now(),
+  earlier: (id: string) => Feedback | undefined = () => undefined): { ok: Feedback } | { status: number; error: string } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { status: 400, error: 'the body must be a JSON object: {"traceId", "spanId"?, "value": "up" | "down" | a number from 0 to 1, "comment"?}' };
   const b = body as Record<string, unknown>;
   const traceId = typeof b.traceId === 'string' ? b.traceId.toLowerCase() : undefined;
@@ -26,6 +31,7 @@ export function parseFeedback(body: unknown, known: (traceId: string, spanId?: s
   if (b.comment !== undefined && typeof b.comment !== 'string') return { status: 400, error: 'comment must be a string' };
   if (typeof b.comment === 'string' && b.comment.length > MAX_COMMENT) return { status: 400, error: `comment is longer than ${MAX_COMMENT} characters` };
   if (b.user !== undefined && (typeof b.user !== 'string' || b.user.length > 200)) return { status: 400, error: 'user must be a string of at most 200 characters' };
+  if (b.replaces !== undefined && (typeof b.replaces !== 'string' || !FEEDBACK_ID.test(b.replaces))) return { status: 400, error: 'replaces, when given, must be the id of earlier feedback (16 hexadecimal digits)' };
   const k = known(traceId, spanId);
   if (k === 'no-trace') return { status: 404, error: `no trace ${traceId}: feedback is kept with a run the receiver has` };
   if (k === 'no-span') return { status: 404, error: `no span ${spanId} in trace ${traceId}` };
@@ -33,6 +39,11 @@ export function parseFeedback(body: unknown, known: (traceId: string, spanId?: s
   if (spanId) f.spanId = spanId;
   if (typeof b.comment === 'string' && b.comment.trim()) f.comment = b.comment.trim();
   if (typeof b.user === 'string') f.user = b.user;
+  if (typeof b.replaces === 'string') {
+    const old = earlier(b.replaces);
+    if (!old || old.traceId !== traceId || (old.spanId ?? '') !== (spanId ?? '')) return { status: 404, error: `no feedback ${b.replaces} on this ${spanId ? 'step' : 'run'} to replace` };
+    f.replaces = b.replaces;
+  }
   return { ok: f };
 }
 
@@ -77,10 +88,15 @@ export class FeedbackStore {
   private remember(f: Feedback): void {
     let list = this.byTrace.get(f.traceId);
     if (!list) this.byTrace.set(f.traceId, (list = []));
-    list.push(f);
+    // A verdict that replaces an earlier one takes its place (the log keeps both, in order).
+    const at = f.replaces ? list.findIndex((x) => x.id === f.replaces) : -1;
+    if (at >= 0) list[at] = f; else list.push(f);
   }
 
   of(traceId: string): Feedback[] { return this.byTrace.get(traceId) ?? []; }
+
+  /** A kept verdict by its id, in a run. */
+  find(traceId: string, id: string): Feedback | undefined { return this.byTrace.get(traceId)?.find((f) => f.id === id); }
 
   /** Counts for a run's summary, or undefined when it has none. */
   counts(traceId: string): { up: number; down: number } | undefined {

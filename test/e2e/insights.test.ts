@@ -116,6 +116,42 @@ test('quality: failed evaluations flag a run in the list, show on its step; thum
   await page.locator('.detail .feedback-list li', { hasText: 'off topic' }).waitFor({ timeout: 15_000 });
   const kept = await api(server)<{ feedback: Feedback[] }>(`/api/traces/${traceId}/feedback`);
   assert.deepEqual(kept.feedback.map((f) => [f.value, f.spanId, f.comment, f.source]), [['down', llm.spanContext().spanId, 'off topic', 'ui']]);
+  // The thumbs are drawn (SVG), not emoji that a system without an emoji font shows as boxes.
+  assert.equal(await page.locator('.detail .thumb svg').count(), 2);
+  assert.doesNotMatch(await page.locator('.detail .feedback').textContent() ?? '', /[\u{1F44D}\u{1F44E}]/u);
+});
+
+test('feedback: a comment typed after the thumb is sent (Enter, or leaving the field), and a changed thumb replaces the verdict; what the receiver keeps is what the page says', { skip }, async () => {
+  const { provider, tracer } = tracerProvider('feedback-ui', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  const llm = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.output_tokens': 5 } });
+  llm.end();
+  await provider.forceFlush();
+  await provider.shutdown();
+  const traceId = llm.spanContext().traceId, spanId = llm.spanContext().spanId;
+  const kept = async () => (await api(server)<{ feedback: Feedback[] }>(`/api/traces/${traceId}/feedback`)).feedback.map((f) => [f.value, f.comment ?? null]);
+  const { page } = browser;
+  await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}#/run/${traceId}/${spanId}`);
+  const fb = page.locator('.detail .feedback');
+  await fb.waitFor({ timeout: 15_000 });
+  await fb.locator('.thumb.up').click();
+  await fb.locator('[role=status]', { hasText: 'saved' }).waitFor();
+  await waitFor('the thumb kept', async () => JSON.stringify(await kept()) === JSON.stringify([['up', null]]) || undefined);
+  // Typed after the thumb, then Enter.
+  await fb.locator('.feedback-comment').fill('answered the wrong city');
+  assert.match(await fb.locator('[role=status]').textContent() ?? '', /press Enter to add the comment/);
+  await fb.locator('.feedback-comment').press('Enter');
+  await fb.locator('.feedback-list li', { hasText: 'answered the wrong city' }).waitFor({ timeout: 15_000 });
+  await waitFor('the comment kept with the thumb', async () => JSON.stringify(await kept()) === JSON.stringify([['up', 'answered the wrong city']]) || undefined);
+  // A changed thumb: one verdict, the comment still with it.
+  await fb.locator('.thumb.down').click();
+  await waitFor('the changed verdict', async () => JSON.stringify(await kept()) === JSON.stringify([['down', 'answered the wrong city']]) || undefined);
+  await fb.locator('.thumb.down[aria-pressed="true"]').waitFor();
+  // Typed, then the field left (a click elsewhere): added too.
+  await fb.locator('.feedback-comment').fill('and twice as slow');
+  await page.locator('.detail').click({ position: { x: 2, y: 2 } });
+  await waitFor('the comment added on leaving the field', async () => JSON.stringify(await kept()) === JSON.stringify([['down', 'and twice as slow']]) || undefined);
+  await fb.locator('.feedback-list li', { hasText: 'and twice as slow' }).waitFor({ timeout: 15_000 });
+  assert.equal(await fb.locator('.feedback-list li').count(), 1, 'the list shows the one verdict kept');
 });
 
 test('run diff: turn 2 of the conversation against turn 1, from the conversation view and from two ticked runs', { skip }, async () => {

@@ -76,7 +76,12 @@ test('feedback: kept with the run and its step, counted in its summary; bad inpu
       [{ traceId: 'nope', value: 'up' }, /400 .*traceId must be 32 hexadecimal digits/],
       ['{"traceId": ', /400 .*the body is not JSON/],
       [[1, 2], /400 .*the body must be a JSON object/],
+      [{ traceId, value: 'up', replaces: 'xyz' }, /400 .*replaces, when given, must be the id of earlier feedback/],
+      [{ traceId, value: 'up', replaces: '0123456789abcdef' }, /404 .*no feedback 0123456789abcdef on this run to replace/],
     ] as const) await assert.rejects(post(body), want, JSON.stringify(body).slice(0, 80));
+    // A verdict on the step may not replace one on the run.
+    const onRun = (await get<{ feedback: Feedback[] }>(`/api/traces/${traceId}/feedback`)).feedback[0]!;
+    await assert.rejects(post({ traceId, spanId, value: 'up', replaces: onRun.id }), /404 .*on this step to replace/);
     const kept = (await get<{ feedback: Feedback[] }>(`/api/traces/${traceId}/feedback`)).feedback;
     assert.deepEqual(kept.map((f) => [f.value, f.spanId, f.comment, f.source]), [['up', undefined, undefined, 'api'], ['down', spanId, 'booked the wrong date', 'api'], [0.2, undefined, undefined, 'api']]);
     const list = await get<TraceListResponse>('/api/traces');
@@ -94,7 +99,10 @@ test('feedback survives a kill -9 and a restart', async () => {
   let get = api({ httpPort: p.ready.httpPort, token: p.ready.token });
   const { traceId, spanId } = await judgedRun(p.ready.httpPort);
   await waitFor('the run', () => get<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined));
-  const sent = await get<{ feedback: Feedback }>('/api/feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ traceId, spanId, value: 'down', comment: 'wrong city' }) });
+  const first = await get<{ feedback: Feedback }>('/api/feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ traceId, spanId, value: 'up' }) });
+  // The thumb changed and a comment added: it takes the first one's place, after a restart too.
+  const sent = await get<{ feedback: Feedback }>('/api/feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ traceId, spanId, value: 'down', comment: 'wrong city', replaces: first.feedback.id }) });
+  assert.deepEqual((await get<{ feedback: Feedback[] }>(`/api/traces/${traceId}/feedback`)).feedback, [sent.feedback]);
   // Answered, so on disk: killed at once, nothing to flush.
   p.child.kill('SIGKILL');
   await p.exited;
