@@ -3,8 +3,9 @@
 import type { GenAiKind, Nanos, TraceSummary, Usage } from './protocol';
 
 /**
- * Token creep: input tokens per turn of a conversation (or per call at a line of code) reach
- * `ratio` times the first turn's, or grow at every turn over three turns or more.
+ * Token creep: the input tokens of a conversation's turns (a turn: a user message and the run it
+ * caused; at a line of code, its model calls' input per call in each turn) reach `creepRatio` times
+ * the first turn's, or grow at every turn over three turns or more up to `creepSteadyRatio` times it.
  */
 export interface Creep {
   /** Input tokens of the first turn: the baseline. */
@@ -19,7 +20,15 @@ export interface Creep {
   steady: boolean;
 }
 
-/** A part of the prompt and its size in characters at the baseline turn and at the peak turn (model calls that count). */
+/** How creep is judged (the settings agentLens.insights.creepRatio and .creepSteadyRatio; query parameters of the same names). */
+export interface CreepRule {
+  /** A later turn at this many times the first is creep. */
+  ratio: number;
+  /** Growth at every turn over three or more is creep once it reaches this many times the first. */
+  steadyRatio: number;
+}
+
+/** A part of the prompt and its size in characters per model call (those that count) at the baseline turn and at the peak turn. */
 export interface PromptGrowth { part: 'system prompt' | 'history' | 'tool results' | 'user input'; from: number; to: number }
 
 export interface ConversationTurn {
@@ -50,11 +59,14 @@ export interface ConversationSummary {
 /** GET /api/conversations/{id}: its turns in order, and what grew when it creeps. */
 export interface ConversationResponse {
   summary: ConversationSummary;
-  /** The creep ratio it was judged by. */
+  /** The creep rule it was judged by. */
   creepRatio: number;
+  creepSteadyRatio: number;
   turns: ConversationTurn[];
-  /** Which parts of the prompt grew from the first turn to the peak (when it creeps and content was captured). */
+  /** Which parts of the prompt grew per model call from the first turn to the peak (when it creeps and content was captured). */
   growth?: PromptGrowth[];
+  /** Model calls in the first turn and in the peak turn, when they differ (when it creeps): more calls, more input. */
+  calls?: { from: number; to: number };
 }
 
 /** A step that lost its trace context (GET /api/orphans, /api/traces/{id}/orphans). */

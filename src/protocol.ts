@@ -366,8 +366,9 @@ export interface SiteRollup {
   /** The tool's or agent's name (by-name rollups). */
   name?: string;
   function?: string;
-  /** What is made here: model calls, a tool, an agent, … (the most frequent kind). */
+  /** What is made here: model calls when there are any, else the most frequent kind (a tool, an agent, …). */
   kind: GenAiKind;
+  /** Steps of that kind: model calls as the model received them (a framework's span over the provider's is not one). */
   calls: number;
   errors: number;
   /** Model calls: tokens as the run totals count them (each call once), and per model. */
@@ -382,8 +383,13 @@ export interface SiteRollup {
   p95Ms: number;
   /** The newest runs that went through this line, newest first (at most 5). */
   recent: { traceId: string; spanId: string; startTimeUnixNano: Nanos }[];
-  /** Input tokens growing turn over turn within a conversation at this line (token creep): the conversation where it is worst. */
+  /**
+   * Input tokens per model call made here growing turn over turn within a conversation (token
+   * creep; a turn is a run): the conversation where it is worst.
+   */
   creep?: Creep & { conversationId: string };
+  /** Steps of other kinds started from this line (a framework's agent and tool spans around its model calls): counted apart. */
+  others?: { kind: GenAiKind; calls: number; errors: number; p50Ms: number; p95Ms: number }[];
 }
 
 // ---- live feed (/ws) ----

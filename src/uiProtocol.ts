@@ -22,8 +22,8 @@ export interface UiMethods {
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
   deleteTrace: { params: { traceId: string }; result: unknown };
-  listConversations: { params: { creepRatio?: number }; result: { conversations: ConversationSummary[] } };
-  getConversation: { params: { id: string; creepRatio?: number }; result: ConversationResponse };
+  listConversations: { params: { creepRatio?: number; creepSteadyRatio?: number }; result: { conversations: ConversationSummary[] } };
+  getConversation: { params: { id: string; creepRatio?: number; creepSteadyRatio?: number }; result: ConversationResponse };
   /** Which traces the live feed should stream span batches for. */
   subscribe: { params: { traceIds: string[] }; result: null };
 }
@@ -47,10 +47,18 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
-    case 'listConversations': return { method: 'GET', path: `/api/conversations${params.creepRatio ? `?creepRatio=${enc(params.creepRatio)}` : ''}` };
-    case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${params.creepRatio ? `?creepRatio=${enc(params.creepRatio)}` : ''}` };
+    case 'listConversations': return { method: 'GET', path: `/api/conversations${creepQuery(params)}` };
+    case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${creepQuery(params)}` };
     case 'subscribe': return undefined; // a live-feed message, not a request
   }
+}
+
+/** The creep rule's query parameters, those given. */
+function creepQuery(params: Record<string, unknown>): string {
+  const qs = new URLSearchParams();
+  for (const k of ['creepRatio', 'creepSteadyRatio']) if (params[k]) qs.set(k, String(params[k]));
+  const q = qs.toString();
+  return q ? `?${q}` : '';
 }
 
 export type UiToHost =

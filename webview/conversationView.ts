@@ -43,9 +43,11 @@ export class ConversationView {
         ? h('div', { class: 'creep-banner', role: 'status' },
           h('strong', null, `Token creep: input ×${creep.ratio.toFixed(1)}`),
           ` from ${fmtTokens(creep.baseline)} tokens at turn 1 to ${fmtTokens(creep.peak)} at turn ${creep.peakTurn}${creep.steady ? ', growing at every turn' : ''}. `,
+          c.calls ? h('span', { class: 'calls-grew' }, `Turn ${creep.peakTurn} made ${c.calls.to} model calls, turn 1 ${c.calls.from}. `) : null,
           c.growth?.length
-            ? h('span', { class: 'growth' }, 'What grew: ', c.growth.map((g) => `${g.part} ${fmtTokens(g.from)} → ${fmtTokens(g.to)} characters`).join('; '), '.')
-            : h('span', { class: 'muted' }, 'The prompts were not captured, so what grew is not known.'))
+            ? h('span', { class: 'growth' }, 'What grew per model call: ', c.growth.map((g) => `${g.part} ${fmtTokens(g.from)} → ${fmtTokens(g.to)} characters`).join('; '), '.')
+            : c.growth ? h('span', { class: 'growth' }, 'Per model call the prompt did not grow: the turn made more calls.')
+              : h('span', { class: 'muted' }, 'The prompts were not captured, so what grew is not known.'))
         : null,
       this.chart(c),
       this.table(c));

@@ -4,7 +4,7 @@
 // when it creeps, which part of the prompt grew. Pure: the server passes the runs in.
 import type { ConversationResponse, ConversationSummary, ConversationTurn, Message, PromptGrowth, TraceResponse, TraceSummary, Usage } from '../protocol';
 import { cmpNanos } from '../time';
-import { creepOf, DEFAULT_CREEP_RATIO } from './creep';
+import { creepOf, DEFAULT_CREEP, type CreepRule } from './creep';
 
 const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
 
@@ -26,7 +26,7 @@ export function groupConversations(runs: Iterable<TraceSummary>): Map<string, Tr
   return by;
 }
 
-export function conversationSummary(id: string, runs: readonly TraceSummary[], creepRatio = DEFAULT_CREEP_RATIO): ConversationSummary {
+export function conversationSummary(id: string, runs: readonly TraceSummary[], rule: CreepRule = DEFAULT_CREEP): ConversationSummary {
   const usage = zero();
   let cost: number | null = null, errors = 0;
   for (const r of runs) {
@@ -41,13 +41,13 @@ export function conversationSummary(id: string, runs: readonly TraceSummary[], c
     id, service: runs[0]!.service, turns: runs.length, startTimeUnixNano: runs[0]!.startTimeUnixNano, endTimeUnixNano: end,
     usage, costUsd: cost, errorCount: errors,
   };
-  const creep = creepOf(runs.map((r) => r.usage.input), creepRatio);
+  const creep = creepOf(runs.map((r) => r.usage.input), rule);
   if (creep) out.creep = creep;
   return out;
 }
 
-export function conversationsList(runs: Iterable<TraceSummary>, creepRatio = DEFAULT_CREEP_RATIO): ConversationSummary[] {
-  return [...groupConversations(runs)].map(([id, list]) => conversationSummary(id, list, creepRatio))
+export function conversationsList(runs: Iterable<TraceSummary>, rule: CreepRule = DEFAULT_CREEP): ConversationSummary[] {
+  return [...groupConversations(runs)].map(([id, list]) => conversationSummary(id, list, rule))
     .sort((a, b) => cmpNanos(b.endTimeUnixNano, a.endTimeUnixNano));
 }
 
@@ -55,11 +55,13 @@ export function conversationsList(runs: Iterable<TraceSummary>, creepRatio = DEF
  * One conversation in full. `traceOf` gives a turn's run with content, for the prompt's growth
  * between the first turn and the peak (only asked when it creeps).
  */
-export function conversationResponse(id: string, runs: readonly TraceSummary[], traceOf: (traceId: string) => TraceResponse | undefined, creepRatio = DEFAULT_CREEP_RATIO): ConversationResponse {
-  const summary = conversationSummary(id, runs, creepRatio);
-  const out: ConversationResponse = { summary, creepRatio, turns: runs.map(turnOf) };
+export function conversationResponse(id: string, runs: readonly TraceSummary[], traceOf: (traceId: string) => TraceResponse | undefined, rule: CreepRule = DEFAULT_CREEP): ConversationResponse {
+  const summary = conversationSummary(id, runs, rule);
+  const out: ConversationResponse = { summary, creepRatio: rule.ratio, creepSteadyRatio: rule.steadyRatio, turns: runs.map(turnOf) };
   if (summary.creep) {
-    const first = traceOf(runs[0]!.traceId), peak = traceOf(runs[summary.creep.peakTurn - 1]!.traceId);
+    const base = runs[0]!, peakRun = runs[summary.creep.peakTurn - 1]!;
+    if (peakRun.llmCalls !== base.llmCalls) out.calls = { from: base.llmCalls, to: peakRun.llmCalls };
+    const first = traceOf(base.traceId), peak = traceOf(peakRun.traceId);
     if (first && peak) {
       const a = promptParts(first), b = promptParts(peak);
       if (a && b) {
@@ -72,18 +74,18 @@ export function conversationResponse(id: string, runs: readonly TraceSummary[], 
 }
 
 /**
- * The characters of each part of the prompts a run's model calls were sent (those that count:
- * each call once): the system prompt, the user's new input (the last user message of a call),
- * the history (earlier user and assistant messages) and tool results. Undefined when no call
- * carried its messages (content capture off).
+ * The characters of each part of the prompt a run's model calls were sent, per call (each call
+ * counted once), so that turns with more calls compare like with like: the system prompt, the
+ * user's new input (the last user message of a call), the history (earlier user and assistant
+ * messages) and tool results. Undefined when no call carried its messages (content capture off).
  */
 export function promptParts(t: TraceResponse): Record<PromptGrowth['part'], number> | undefined {
   const parts: Record<PromptGrowth['part'], number> = { 'system prompt': 0, history: 0, 'tool results': 0, 'user input': 0 };
-  let any = false;
+  let calls = 0;
   for (const s of t.spans) {
     const g = s.genai;
     if (g?.kind !== 'llm' || g.countsUsage === false || !(g.inputMessages?.length || g.systemInstructions?.length)) continue;
-    any = true;
+    calls++;
     parts['system prompt'] += chars(g.systemInstructions ?? []);
     const msgs = g.inputMessages ?? [];
     const lastUser = lastIndex(msgs, (m) => m.role === 'user');
@@ -94,7 +96,9 @@ export function promptParts(t: TraceResponse): Record<PromptGrowth['part'], numb
       else parts.history += chars(m.parts);
     });
   }
-  return any ? parts : undefined;
+  if (!calls) return undefined;
+  for (const k of Object.keys(parts) as PromptGrowth['part'][]) parts[k] = Math.round(parts[k] / calls);
+  return parts;
 }
 
 function lastIndex(msgs: readonly Message[], f: (m: Message) => boolean): number {

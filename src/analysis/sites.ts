@@ -1,10 +1,13 @@
 // Call-site rollups: the GenAI steps of recent runs grouped by the line of code that made them
 // (their source location from code.* attributes), with what the editor shows above that line:
 // calls, models, tokens, cost, latency percentiles, errors, the newest runs, and token creep
-// within a conversation. Pure: the server passes the runs in.
+// within a conversation. One call of a framework (Vercel AI's generateText) starts an agent, tools
+// and model calls from the same line: model calls are counted as the model received them (the
+// innermost model-call spans), and the other kinds made there are reported apart, so that "per
+// call" and the latency percentiles are of model calls only. Pure: the server passes the runs in.
 import type { GenAiView, SiteRollup, TraceSummary, Usage } from '../protocol';
 import { durationMs, cmpNanos } from '../time';
-import { creepOf, DEFAULT_CREEP_RATIO } from './creep';
+import { creepOf, DEFAULT_CREEP, type CreepRule } from './creep';
 
 /** What the rollup needs of a stored span. */
 export interface SiteSpan {
@@ -20,6 +23,8 @@ export interface SiteRun {
   spans: Iterable<SiteSpan>;
   /** Whether a model call's usage is in the run's totals (each call counted once). */
   countsUsage(spanId: string): boolean;
+  /** Whether an llm span is a model call as the model received it (no llm span below it). */
+  isModelCall(spanId: string): boolean;
 }
 
 
@@ -38,7 +43,7 @@ interface Call { traceId: string; spanId: string; start: string; ms: number; err
  * Rollups per line, for the runs given (newest first or not), optionally only for paths that end
  * with `file` (or that `file` ends with: telemetry paths may come from another machine).
  */
-export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string; creepRatio?: number } = {}): SiteRollup[] {
+export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string; creep?: CreepRule } = {}): SiteRollup[] {
   const norm = (p: string) => p.replace(/\\/g, '/');
   const file = opts.file ? norm(opts.file) : undefined;
   const bySite = new Map<string, { path: string; line: number; fn?: string; calls: Call[] }>();
@@ -50,8 +55,8 @@ export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string; cree
       const path = norm(at.path);
       if (file && !(path.endsWith(file) || file.endsWith(path.replace(/^\.?\//, '')))) continue;
       // A model call counts once: a framework's span over the provider's is not a call of its own.
-      const counts = g.kind === 'llm' ? run.countsUsage(s.spanId) || !g.usage : true;
-      if (g.kind === 'llm' && !counts) continue;
+      if (g.kind === 'llm' && !run.isModelCall(s.spanId)) continue;
+      const counts = g.kind === 'llm' ? run.countsUsage(s.spanId) : true;
       const key = `${path}:${at.line}`;
       let site = bySite.get(key);
       if (!site) bySite.set(key, (site = { path, line: at.line, ...(at.function ? { fn: at.function } : {}), calls: [] }));
@@ -61,7 +66,7 @@ export function siteRollups(runs: Iterable<SiteRun>, opts: { file?: string; cree
       });
     }
   }
-  return [...bySite.values()].map((site) => rollup(site.path, site.line, site.fn, site.calls, opts.creepRatio ?? DEFAULT_CREEP_RATIO)).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
+  return [...bySite.values()].map((site) => siteRollup(site.path, site.line, site.fn, site.calls, opts.creep ?? DEFAULT_CREEP)).sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
 }
 
 /**
@@ -82,20 +87,36 @@ export function namedRollups(runs: Iterable<SiteRun>): SiteRollup[] {
         error: s.status.code === 2, g, counts: true });
     }
   }
-  return [...byName.values()].map((e) => ({ ...rollup('', 0, undefined, e.calls), kind: e.kind, name: e.name }))
+  return [...byName.values()].map((e) => ({ ...rollup('', 0, undefined, e.calls, e.kind), name: e.name }))
     .sort((a, b) => a.kind.localeCompare(b.kind) || a.name!.localeCompare(b.name!));
 }
 
-function rollup(path: string, line: number, fn: string | undefined, calls: Call[], creepRatio = DEFAULT_CREEP_RATIO): SiteRollup {
-  const kinds = new Map<string, number>();
-  for (const c of calls) kinds.set(c.g.kind, (kinds.get(c.g.kind) ?? 0) + 1);
-  const kind = [...kinds].sort((a, b) => b[1] - a[1])[0]![0] as SiteRollup['kind'];
+/** A line's rollup: its model calls if it made any (other kinds apart), else its most frequent kind. */
+function siteRollup(path: string, line: number, fn: string | undefined, calls: Call[], creep: CreepRule): SiteRollup {
+  const byKind = new Map<GenAiView['kind'], Call[]>();
+  for (const c of calls) {
+    const list = byKind.get(c.g.kind);
+    if (list) list.push(c); else byKind.set(c.g.kind, [c]);
+  }
+  const kind = byKind.has('llm') ? 'llm' : [...byKind].sort((a, b) => b[1].length - a[1].length)[0]![0];
+  const out = rollup(path, line, fn, byKind.get(kind)!, kind);
+  const others = [...byKind].filter(([k]) => k !== kind).map(([k, list]) => {
+    const ms = list.map((c) => c.ms).sort((a, b) => a - b);
+    return { kind: k, calls: list.length, errors: list.filter((c) => c.error).length, p50Ms: pct(ms, 0.5), p95Ms: pct(ms, 0.95) };
+  }).sort((a, b) => b.calls - a.calls);
+  if (others.length) out.others = others;
+  const c = creepAt(byKind.get(kind)!, creep);
+  if (c) out.creep = c;
+  return out;
+}
+
+function rollup(path: string, line: number, fn: string | undefined, calls: Call[], kind: SiteRollup['kind']): SiteRollup {
   const usage = zero();
   const models = new Map<string, SiteRollup['models'][number]>();
   let costUsd: number | null = null, unpriced = 0;
   const inputs: number[] = [], outputs: number[] = [];
   for (const c of calls) {
-    const u = c.g.kind === 'llm' ? c.g.usage : undefined;
+    const u = c.g.kind === 'llm' && c.counts ? c.g.usage : undefined;
     if (!u) continue;
     add(usage, u);
     inputs.push(u.input);
@@ -125,23 +146,32 @@ function rollup(path: string, line: number, fn: string | undefined, calls: Call[
     p50Ms: pct(ms, 0.5), p95Ms: pct(ms, 0.95), recent,
   };
   if (fn) out.function = fn;
-  const creep = creepAt(calls, creepRatio);
-  if (creep) out.creep = creep;
   return out;
 }
 
-/** Token creep at this line: within one conversation, the input tokens of its model calls in order (src/analysis/creep.ts); the worst conversation. */
-function creepAt(calls: Call[], ratio: number): SiteRollup['creep'] {
-  const byConv = new Map<string, number[]>();
-  for (const c of calls.slice().sort((a, b) => cmpNanos(a.start, b.start))) {
-    if (!c.conversationId || c.g.kind !== 'llm' || !c.g.usage) continue;
-    let list = byConv.get(c.conversationId);
-    if (!list) byConv.set(c.conversationId, (list = []));
-    list.push(c.g.usage.input);
+/**
+ * Token creep at this line: within one conversation, turn by turn (a turn: the run a user message
+ * caused), the input tokens per model call made here in that turn (a turn's tool loop makes more
+ * calls, not bigger ones: like is compared with like); the worst conversation (src/analysis/creep.ts).
+ */
+function creepAt(calls: Call[], rule: CreepRule): SiteRollup['creep'] {
+  const byConv = new Map<string, Map<string, { start: string; input: number; n: number }>>();
+  for (const c of calls) {
+    if (!c.conversationId || c.g.kind !== 'llm' || !c.g.usage || !c.counts) continue;
+    let turns = byConv.get(c.conversationId);
+    if (!turns) byConv.set(c.conversationId, (turns = new Map()));
+    const t = turns.get(c.traceId);
+    if (!t) turns.set(c.traceId, { start: c.start, input: c.g.usage.input, n: 1 });
+    else {
+      t.input += c.g.usage.input;
+      t.n++;
+      if (cmpNanos(c.start, t.start) < 0) t.start = c.start;
+    }
   }
   let worst: SiteRollup['creep'];
-  for (const [conversationId, inputs] of byConv) {
-    const c = creepOf(inputs, ratio);
+  for (const [conversationId, turns] of byConv) {
+    const perCall = [...turns.values()].sort((a, b) => cmpNanos(a.start, b.start)).map((t) => Math.round(t.input / t.n));
+    const c = creepOf(perCall, rule);
     if (c && (!worst || c.ratio > worst.ratio)) worst = { ...c, conversationId };
   }
   return worst;

@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   await provider.forceFlush();
   await provider.shutdown();
   await model.close();
-  if (reportFile) fs.writeFileSync(reportFile, JSON.stringify({ endpoint, conversationId, runs: report }, null, 2));
+  if (reportFile) fs.writeFileSync(reportFile, JSON.stringify({ endpoint, conversationId, modelRequests: model.usages.length, runs: report }, null, 2));
   say(`\nSent 2 agent runs (service travel-agent-demo, conversation ${conversationId}) to ${endpoint}.`);
   say(state ? `See them in the Agent Lens Runs view, or at ${state.uiUrl}` : 'See them in the Agent Lens Runs view.');
   if (args.includes('--wait')) await waitForKey();

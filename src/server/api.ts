@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
 import { spanResponse, traceJson, treeJson } from '../store/views';
-import { DEFAULT_CREEP_RATIO } from '../analysis/creep';
+import { creepRuleOf } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
 import { parseFeedback, type FeedbackStore } from './feedback';
 import { writeStream } from './jsonStream';
@@ -106,12 +106,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     const since = sinceRaw ? Number(sinceRaw) : 0;
     if (!Number.isFinite(since) || since < 0) return json(res, 400, { error: 'since must be epoch milliseconds' });
     const runs = [...store.entries()].filter((e) => e.summary.spanCount > 0 && msOfNanos(e.summary.startTimeUnixNano) >= since)
-      .map((e) => ({ summary: e.summary, spans: e.spans.values(), countsUsage: (id: string) => e.countsUsage(id) }));
+      .map((e) => ({ summary: e.summary, spans: e.spans.values(), countsUsage: (id: string) => e.countsUsage(id), isModelCall: (id: string) => e.isModelCall(id) }));
     // by=name: per tool and agent name, for the lenses over their definitions.
     if (url.searchParams.get('by') === 'name') return json(res, 200, { sites: namedRollups(runs) });
-    const creepRatio = Number(url.searchParams.get('creepRatio') ?? DEFAULT_CREEP_RATIO);
-    if (!Number.isFinite(creepRatio) || creepRatio <= 1) return json(res, 400, { error: 'creepRatio must be a number above 1' });
-    return json(res, 200, { sites: siteRollups(runs, { file: url.searchParams.get('file') ?? undefined, creepRatio }) });
+    const creep = creepRuleOf((k) => url.searchParams.get(k));
+    if ('error' in creep) return json(res, 400, { error: creep.error });
+    return json(res, 200, { sites: siteRollups(runs, { file: url.searchParams.get('file') ?? undefined, creep }) });
   }
   if (p === '/api/metrics' && req.method === 'GET') return json(res, 200, { points: ingest.metrics });
   if (p === '/api/status' && req.method === 'GET') {

@@ -5,7 +5,7 @@ import type { TraceStore } from '../store/store';
 import type { TraceEntry } from '../store/traceEntry';
 import { spanResponse, traceResponse, treeResponse } from '../store/views';
 import { conversationResponse, conversationsList, groupConversations } from '../analysis/conversations';
-import { DEFAULT_CREEP_RATIO } from '../analysis/creep';
+import { creepRuleOf } from '../analysis/creep';
 import { findOrphans, type RunShape } from '../analysis/orphans';
 import { diffRuns } from '../analysis/diff';
 import { attrMap, getStr } from '../genai/attrs';
@@ -69,16 +69,15 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
   const p = url.pathname;
   if (req.method !== 'GET') return false;
   if (p === '/api/conversations' || p.startsWith('/api/conversations/')) {
-    const ratioRaw = url.searchParams.get('creepRatio');
-    const ratio = ratioRaw ? Number(ratioRaw) : DEFAULT_CREEP_RATIO;
-    if (!Number.isFinite(ratio) || ratio <= 1) { reply(400, { error: 'creepRatio must be a number above 1' }); return true; }
+    const rule = creepRuleOf((k) => url.searchParams.get(k));
+    if ('error' in rule) { reply(400, { error: rule.error }); return true; }
     const summaries = [...store.entries()].map((e) => e.summary);
-    if (p === '/api/conversations') { reply(200, { conversations: conversationsList(summaries, ratio) }); return true; }
+    if (p === '/api/conversations') { reply(200, { conversations: conversationsList(summaries, rule) }); return true; }
     let id: string;
     try { id = decodeURIComponent(p.slice('/api/conversations/'.length)); } catch { reply(400, { error: 'the conversation id is not valid URL encoding' }); return true; }
     const runs = groupConversations(summaries).get(id);
     if (!runs) { reply(404, { error: `no conversation ${id}` }); return true; }
-    reply(200, conversationResponse(id, runs, (traceId) => { const e = store.get(traceId); return e ? traceResponse(e) : undefined; }, ratio));
+    reply(200, conversationResponse(id, runs, (traceId) => { const e = store.get(traceId); return e ? traceResponse(e) : undefined; }, rule));
     return true;
   }
   if (p === '/api/orphans') { reply(200, { orphans: orphansOf(store) }); return true; }

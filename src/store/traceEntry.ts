@@ -194,6 +194,11 @@ export class TraceEntry {
     return this.counted.has(spanId);
   }
 
+  /** Whether an llm span is a model call as the model received it: no llm span below it. */
+  isModelCall(spanId: string): boolean {
+    return this.innermost.has(spanId);
+  }
+
   private addModelCall(s: StoredSpan, g: GenAiView): void {
     const sum = this.summary;
     const model = g.responseModel ?? g.requestModel;

@@ -4,7 +4,7 @@
 // receiver (GET /api/sites, one request per file, kept until runs change); the extension host only
 // renders. Nothing is asked or drawn while the setting is off.
 import * as vscode from 'vscode';
-import type { SiteRollup } from '../protocol';
+import type { CreepRule, SiteRollup } from '../protocol';
 import type { ServerClient } from './client';
 import { mapPath, type PathMapping } from '../source/pathMap';
 import { hoverMarkdown, lensTitle } from './siteText';
@@ -16,8 +16,8 @@ export interface CallSiteOptions {
   mappings(): PathMapping[];
   /** Recent runs only: this many minutes back. */
   windowMinutes(): number;
-  /** agentLens.insights.creepRatio. */
-  creepRatio(): number;
+  /** agentLens.insights.creepRatio and .creepSteadyRatio. */
+  creep(): CreepRule;
   log(msg: string): void;
 }
 
@@ -52,7 +52,7 @@ export class CallSites implements vscode.CodeLensProvider, vscode.HoverProvider,
       const since = Date.now() - this.o.windowMinutes() * 60_000;
       // Asked by file name (a mapped path shares no tail with this one); the mapping decides below.
       const name = file.split(/[/\\]/).pop()!;
-      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}&creepRatio=${this.o.creepRatio()}`)
+      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}&creepRatio=${this.o.creep().ratio}&creepSteadyRatio=${this.o.creep().steadyRatio}`)
         .then((r) => r.sites.filter((s) => mapPath(s.path, { files: [file], mappings: this.o.mappings() }) === file.replace(/\\/g, '/') || s.path === file))
         .catch((e: Error) => { this.o.log(`call sites for ${file}: ${e.message}`); return []; });
       this.cache.set(file, p);

@@ -77,11 +77,11 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
 
   const runs = new RunsTree();
   const panel = life.register(new RunTabs(context.extensionUri, {
-    log: (l) => log.info(l), creepRatio: () => current['insights.creepRatio'],
+    log: (l) => log.info(l), creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }),
     titleOf: (id) => { const r = runs.get(id); return r ? r.title ?? r.rootName : undefined; },
   }));
   const sites = life.register(new CallSites({
-    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creepRatio: () => current['insights.creepRatio'], log: (m) => log.info(m), mappings: pathMappings,
+    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }), log: (m) => log.info(m), mappings: pathMappings,
   }));
   life.register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, sites));
   life.register(vscode.languages.registerHoverProvider({ scheme: 'file' }, sites));

@@ -5,7 +5,7 @@
 // (feedback) keeps it, so two runs can sit side by side.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { PROTOCOL_VERSION, type HostToUi, type ServerMessage, type UiToHost } from '../protocol';
+import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type UiToHost } from '../protocol';
 import type { ServerClient } from './client';
 import { Scope } from './disposables';
 
@@ -30,8 +30,8 @@ class RunTab {
 
 export interface RunTabsOptions {
   log(line: string): void;
-  /** The conversation views count creep by the user's setting. */
-  creepRatio(): number;
+  /** The conversation views judge creep by the user's settings. */
+  creep(): CreepRule;
   /** What a person calls the run (its question, else its root's name); undefined when unknown. */
   titleOf(traceId: string): string | undefined;
 }
@@ -191,7 +191,7 @@ export class RunTabs {
     const client = this.client;
     if (!client) { tab.post({ type: 'response', seq: m.seq, error: 'not connected to the Agent Lens receiver yet' }); return; }
     try {
-      const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: this.opts.creepRatio() } : m.params;
+      const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: this.opts.creep().ratio, creepSteadyRatio: this.opts.creep().steadyRatio } : m.params;
       const result = await client.ui(m.method, params as never);
       tab.post({ type: 'response', seq: m.seq, result });
     } catch (e) {

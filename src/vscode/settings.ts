@@ -41,6 +41,7 @@ export const SETTINGS = {
   'codeLens.enabled': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,
   'codeLens.windowMinutes': { default: 60, effect: 'none', check: num(1, 43200), describe: 'minutes, 1–43200' } as Spec<number>,
   'insights.creepRatio': { default: 2, effect: 'none', check: (v: unknown): v is number => typeof v === 'number' && v > 1 && v <= 100, describe: 'a number above 1 and at most 100 (2: twice the first turn)' } as Spec<number>,
+  'insights.creepSteadyRatio': { default: 1.5, effect: 'none', check: (v: unknown): v is number => typeof v === 'number' && v > 1 && v <= 100, describe: 'a number above 1 and at most 100 (1.5: half as much again as the first turn)' } as Spec<number>,
   'prices.overrides': { default: [], effect: 'restart', check: prices, describe: 'a list of {model, input, output, cacheRead?, cacheWrite?}: prices in USD per million tokens, numbers >= 0' } as Spec<PriceOverride[]>,
 } as const;
 

@@ -7,6 +7,8 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 /** Text from telemetry (model names, paths) as literal Markdown: no link or markup can come from it. */
 const esc = (t: string) => t.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
 
+const KIND_STEP: Partial<Record<string, string>> = { agent: 'agent run', tool: 'tool call', llm: 'model call', embeddings: 'embeddings call', retrieval: 'retrieval' };
+
 /** One line above the code: what was made here, how much, how fast, how often it failed. */
 export function lensTitle(s: SiteRollup): string {
   const parts: string[] = [];
@@ -37,9 +39,13 @@ export function hoverMarkdown(s: SiteRollup, openRunCommand: (traceId: string) =
     }
     lines.push('');
   }
-  lines.push(`${plural(s.calls, 'call')} · p50 ${fmtMs(s.p50Ms)} · p95 ${fmtMs(s.p95Ms)} · ${plural(s.errors, 'error')}`);
+  lines.push(`${plural(s.calls, s.kind === 'llm' ? 'model call' : 'call')} · p50 ${fmtMs(s.p50Ms)} · p95 ${fmtMs(s.p95Ms)} · ${plural(s.errors, 'error')}`);
+  if (s.others?.length) {
+    // A framework's agent and tool spans started from the same line: apart from the model calls.
+    lines.push('', `Also started here: ${s.others.map((o) => `${plural(o.calls, KIND_STEP[o.kind] ?? `${o.kind} step`)} (p50 ${fmtMs(o.p50Ms)}${o.errors ? `, ${plural(o.errors, 'error')}` : ''})`).join(' · ')}`);
+  }
   if (s.creep) {
-    lines.push('', `$(warning) **Token creep** in conversation ${esc(s.creep.conversationId)}: input grew from ${s.creep.baseline} tokens at the first turn to ${s.creep.peak} at turn ${s.creep.peakTurn} of ${s.creep.turns} (×${s.creep.ratio.toFixed(1)}${s.creep.steady ? ', at every turn' : ''}).`);
+    lines.push('', `$(warning) **Token creep** in conversation ${esc(s.creep.conversationId)}: input per model call grew from ${s.creep.baseline} tokens in the first turn to ${s.creep.peak} in turn ${s.creep.peakTurn} of ${s.creep.turns} (×${s.creep.ratio.toFixed(1)}${s.creep.steady ? ', at every turn' : ''}).`);
   }
   if (s.recent.length) lines.push('', `Newest runs: ${s.recent.map((r) => `[${r.traceId.slice(0, 8)}](${openRunCommand(r.traceId)})`).join(' · ')}`);
   return lines.join('\n');

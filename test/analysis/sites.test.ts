@@ -6,9 +6,19 @@ import assert from 'node:assert/strict';
 import { trace, context } from '@opentelemetry/api';
 import { calcPrice } from '@pydantic/genai-prices';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { startTestServer, api } from '../helpers/server';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startTestServer, api, tmpDir, waitFor } from '../helpers/server';
+import { startMockModel } from '../../src/demo/mockModel';
 import { tracerProvider } from '../helpers/otel';
-import type { SiteRollup } from '../../src/protocol';
+import type { SiteRollup, TraceResponse } from '../../src/protocol';
+
+const ROOT = path.join(__dirname, '..', '..');
+const HELPER = path.join(ROOT, 'dist', 'capture-node.js');
+const DEMO = path.join(ROOT, 'dist', 'demo.js');
+const APP = path.join(ROOT, 'dist-test', 'helpers', 'agentRun.js');
 
 let close: (() => Promise<void>) | undefined;
 after(async () => { await close?.(); });
@@ -80,4 +90,80 @@ test('GET /api/sites rolls the steps up per line of code', async () => {
   assert.deepEqual([named[0]!.p50Ms, named[0]!.p95Ms], [7000, 7000]);
   assert.deepEqual([named[1]!.p50Ms, named[1]!.p95Ms, named[1]!.path, named[1]!.line], [200, 400, '', 0]);
   await provider.shutdown();
+});
+
+test('a tool loop within one turn is not creep at its line; a turn is a run, and creep compares the input per call turn over turn', async () => {
+  const server = await startTestServer({ dataDir: null });
+  try {
+    const { provider, tracer } = tracerProvider('loop', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+    const LOOP = { 'code.file.path': '/app/loop.py', 'code.line.number': 77, 'code.function.name': 'step' };
+    // Three turns of one conversation; each runs a tool loop at loop.py:77 whose input grows call by
+    // call (500 → 1200 → 2000), each turn resending a little more history (per call 1233 → 1300 → 1367).
+    const turns = [[500, 1200, 2000], [600, 1300, 2000], [650, 1350, 2100]];
+    for (const inputs of turns) {
+      const root = tracer.startSpan('invoke_agent desk', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'desk', 'gen_ai.conversation.id': 'loop-1' } });
+      const ctx = trace.setSpan(context.active(), root);
+      for (const input of inputs) {
+        tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': 10, ...LOOP } }, ctx).end();
+      }
+      root.end();
+    }
+    await provider.forceFlush();
+    await provider.shutdown();
+    const site = (await api(server)<{ sites: SiteRollup[] }>('/api/sites')).sites.find((s) => s.line === 77)!;
+    assert.equal(site.calls, 9);
+    assert.equal(site.creep, undefined, `not creep: ${JSON.stringify(site.creep)}`);
+    // A stricter rule sees the three turns, not nine calls: per call 1233, 1300, 1367.
+    const strict = (await api(server)<{ sites: SiteRollup[] }>('/api/sites?creepRatio=1.05')).sites.find((s) => s.line === 77)!;
+    const perCall = turns.map((t) => Math.round(t.reduce((a, b) => a + b, 0) / t.length));
+    assert.deepEqual(strict.creep, { conversationId: 'loop-1', turns: 3, baseline: perCall[0], peak: perCall[2], peakTurn: 3, ratio: perCall[2]! / perCall[0]!, steady: true });
+  } finally {
+    await server.close();
+  }
+});
+
+test('the demo under the call-site helper: its model-call line counts the calls the model received, and its tool loop is not creep', async () => {
+  const server = await startTestServer({ dataDir: null });
+  try {
+    const report = path.join(tmpDir('al-sites-'), 'report.json');
+    await promisify(execFile)(process.execPath, ['--enable-source-maps', '--require', HELPER, DEMO, '--report', report],
+      { env: { ...process.env, NODE_OPTIONS: '', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.httpPort}` } });
+    const { modelRequests } = JSON.parse(fs.readFileSync(report, 'utf8')) as { modelRequests: number };
+    const sites = (await api(server)<{ sites: SiteRollup[] }>('/api/sites?file=demo.ts')).sites;
+    const chat = sites.find((s) => s.kind === 'llm')!;
+    assert.ok(chat, JSON.stringify(sites.map((s) => [s.line, s.kind])));
+    assert.equal(chat.function, 'chat');
+    assert.equal(chat.calls, modelRequests, 'the model calls the mock received');
+    assert.equal(chat.creep, undefined, `the demo's tool loop is not creep: ${JSON.stringify(chat.creep)}`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a Vercel AI SDK generateText line: the model calls the mock received, not its agent and tool spans (counted apart); per-call cost and latency are of model calls', async () => {
+  const server = await startTestServer({ dataDir: null });
+  const mock = await startMockModel();
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [APP, 'vercel', `http://127.0.0.1:${server.httpPort}`, mock.url],
+      { env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}` }, timeout: 60_000 });
+    const { traceId } = JSON.parse(stdout.trim().split('\n').pop()!) as { traceId: string };
+    const get = api(server);
+    const t = await waitFor('the run', async () => { const r = await get<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined); return r && !r.summary.rootPending ? r : undefined; });
+    const line = fs.readFileSync(APP, 'utf8').split('\n').findIndex((l) => l.includes('await generateText({')) + 1;
+    const site = (await get<{ sites: SiteRollup[] }>('/api/sites?file=agentRun.js')).sites.find((s) => s.line === line);
+    assert.ok(site, `a site at agentRun.js:${line}`);
+    assert.equal(site.kind, 'llm');
+    assert.equal(site.calls, mock.usages.length, 'the requests the mock model received');
+    assert.deepEqual([site.usage.input, site.usage.output], [mock.usages.reduce((n, u) => n + u.prompt_tokens, 0), mock.usages.reduce((n, u) => n + u.completion_tokens, 0)]);
+    const price = mock.usages.reduce((n, u) => n + calcPrice({ input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price, 0);
+    assert.ok(Math.abs(site.costUsd! - price) < 1e-12, `${site.costUsd} vs ${price}`);
+    // Latency of model calls only: each within the model spans' own times.
+    const modelMs = t.spans.filter((s) => s.genai?.kind === 'llm' && s.name !== 'ai.generateText').map((s) => Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6);
+    assert.ok(site.p95Ms <= Math.max(...modelMs) + 1, `p95 ${site.p95Ms} within the model calls' ${modelMs}`);
+    const others = Object.fromEntries((site.others ?? []).map((o) => [o.kind, o.calls]));
+    assert.equal(others.tool, t.spans.filter((s) => s.genai?.kind === 'tool').length, JSON.stringify(site.others));
+  } finally {
+    await mock.close();
+    await server.close();
+  }
 });

@@ -44,7 +44,7 @@ test('the demo\'s transcripts match the tools that run', async () => {
   assert.equal(failures, 1, 'one failed booking');
 });
 
-interface DemoReport { endpoint: string; conversationId: string; runs: { traceId: string; question: string; failed: { span: string; step: string; retriedOk: boolean }[] }[] }
+interface DemoReport { endpoint: string; conversationId: string; modelRequests: number; runs: { traceId: string; question: string; failed: { span: string; step: string; retriedOk: boolean }[] }[] }
 
 test('the demo\'s retried booking is a recovered run, not a failed one: every failure the demo made (the tool and its HTTP call) was retried and got through; each invocation is a conversation of its own', async () => {
   const server = await startTestServer({ dataDir: null });

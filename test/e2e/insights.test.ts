@@ -48,7 +48,10 @@ test('a creeping conversation: flagged in the runs list, its turns charted again
   assert.deepEqual(bars, perTurn.map((v, i) => [v, i > 0 && v >= perTurn[0]! * 2]));
   const banner = await view.locator('.creep-banner').textContent() ?? '';
   assert.match(banner, new RegExp(`input ×${ratio.toFixed(1)}`));
-  assert.match(banner, /What grew: .*history \d+ → [\d.]+k? characters/);
+  assert.match(banner, /What grew per model call: .*history \d+ → [\d.]+k? characters/);
+  // More model calls in the peak turn than in the first, from the truth's own count.
+  const calls = truth.turns.map((t) => t.model_calls.length), peakTurn = perTurn.indexOf(Math.max(...perTurn.slice(1)));
+  if (calls[peakTurn] !== calls[0]) assert.match(banner, new RegExp(`Turn ${peakTurn + 1} made ${calls[peakTurn]} model calls, turn 1 ${calls[0]}\\.`));
   assert.deepEqual(await view.locator('td[data-tokens="input"]').allTextContents(), perTurn.map(String));
   if (process.env.AGENT_LENS_UPDATE_DOCS) await page.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'conversation.png') });
   // A turn opens its run.

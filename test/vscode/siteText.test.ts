@@ -23,7 +23,12 @@ test('the hover: per model and the newest runs; a hostile model name stays text'
   assert.ok(!md.includes('](command:workbench'), md);
   assert.match(md, /evil\\\]\\\(command:workbench\\\.action\\\.quit\\\)/);
   assert.match(md, new RegExp(`\\[abababab\\]\\(command:agentLens\\.openRun\\?${'ab'.repeat(16)}\\)`));
-  assert.match(md, /Token creep.*from 900 tokens at the first turn to 2600 at turn 3 of 3 \(×2\.9, at every turn\)/);
+  assert.match(md, /Token creep.*input per model call grew from 900 tokens in the first turn to 2600 in turn 3 of 3 \(×2\.9, at every turn\)/);
+  assert.doesNotMatch(md, /Also started here/);
+  // A framework's agent and tool spans from the same line are said apart from the model calls.
+  const others = hoverMarkdown({ ...base, others: [{ kind: 'tool', calls: 2, errors: 1, p50Ms: 12, p95Ms: 20 }, { kind: 'agent', calls: 1, errors: 0, p50Ms: 2400, p95Ms: 2400 }] }, (id) => id);
+  assert.match(others, /5 model calls · p50 800 ms/);
+  assert.match(others, /Also started here: 2 tool calls \(p50 12 ms, 1 error\) · 1 agent run \(p50 2\.40 s\)/);
 });
 
 test('over a definition: the tool\'s or agent\'s name, its runs from anywhere', () => {
