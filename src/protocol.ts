@@ -253,6 +253,14 @@ export interface TraceSummary {
   evaluations?: { count: number; failed: number };
   /** Feedback on the run or its steps (POST /api/feedback, the UI's thumbs). */
   feedback?: { up: number; down: number };
+  /**
+   * This run is a piece of another that lost its trace context (a tool or model call at its root,
+   * no agent of its own, started while an agent of its service ran): that run's agent step, the
+   * likely parent. GET /api/traces/{id}/orphans says why.
+   */
+  orphanOf?: { traceId: string; spanId: string; name: string };
+  /** How many orphaned pieces most likely belong in this run. */
+  orphans?: number;
 }
 
 export interface ApiSpan extends SpanData {

@@ -53,6 +53,8 @@ export class RunList {
       if (pick) { ev.stopPropagation(); this.togglePick(pick.dataset.id!, pick.checked); return; }
       const conv = (ev.target as HTMLElement).closest('.conv-chip') as HTMLElement | null;
       if (conv?.dataset.conv) { ev.stopPropagation(); this.openConversation(conv.dataset.conv); return; }
+      const orphan = (ev.target as HTMLElement).closest('.orphan-chip') as HTMLElement | null;
+      if (orphan?.dataset.run) { ev.stopPropagation(); this.open(orphan.dataset.run); return; }
       const tr = (ev.target as HTMLElement).closest('tr[data-id]') as HTMLElement | null;
       if (tr?.dataset.id) this.open(tr.dataset.id);
     });
@@ -124,6 +126,18 @@ export class RunList {
     label, c?.creep ? h('span', { class: 'creep-flag' }, ` ⚠ ×${c.creep.ratio.toFixed(1)}`) : null);
   }
 
+  /** An orphaned step (it lost its trace context): the run it most likely ran in, a click away; a run with pieces says how many. */
+  private orphanChip(s: TraceSummary): HTMLElement | null {
+    if (s.orphanOf) {
+      const parent = this.runs.get(s.orphanOf.traceId);
+      return h('button', { type: 'button', class: 'orphan-chip', 'data-run': s.orphanOf.traceId, tabindex: '-1',
+        title: `This step lost its trace context: it most likely ran in ${visible(s.orphanOf.name)} of run ${s.orphanOf.traceId}. Open that run (it shows why, and how to keep the context).` },
+      `⇢ orphaned, likely from ${visible(parent?.title ?? s.orphanOf.name)}`);
+    }
+    return s.orphans ? h('span', { class: 'orphan-count', title: 'Steps that lost their trace context and most likely ran in this run: the run shows them stitched in.' },
+      ` ${s.orphans} orphaned step${s.orphans === 1 ? '' : 's'}`) : null;
+  }
+
   private queueRender(): void {
     if (this.renderQueued) return;
     this.renderQueued = true;
@@ -161,6 +175,7 @@ export class RunList {
         h('td', { class: 'run-name', title: `${visible(name || '(root pending)')} · ${s.traceId}` }, h('div', { class: 'run-name-line' },
           h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }),
           h('span', { class: 'run-title' }, visible(s.title ?? (name || '(root pending)')), s.title ? h('span', { class: 'muted' }, ` · ${visible(name)}`) : null), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
+          this.orphanChip(s),
           s.feedback?.down ? h('span', { class: 'quality bad', title: `${s.feedback.down} thumbs down` }, ' ', icon('thumb-down', 'thumbs down'), ` ${s.feedback.down}`) : null,
           s.evaluations?.failed ? h('span', { class: 'quality bad', title: `${s.evaluations.failed} of ${s.evaluations.count} evaluations failed` }, ` ✗ ${s.evaluations.failed} eval`) : null)),
         h('td', null, visible(s.service)),

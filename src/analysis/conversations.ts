@@ -13,17 +13,46 @@ function turnOf(s: TraceSummary): ConversationTurn {
     costUsd: s.costUsd, unpricedCalls: s.unpricedCalls, errorCount: s.errorCount, llmCalls: s.llmCalls };
 }
 
-/** The runs of each conversation, in start order. */
+/**
+ * The runs of each conversation, in start order. An orphaned piece (a step that lost its trace
+ * context, `orphanOf`) is part of the turn it belongs in, not a turn of its own: its tokens, cost,
+ * calls and errors count in that turn (a copy of the turn's summary).
+ */
 export function groupConversations(runs: Iterable<TraceSummary>): Map<string, TraceSummary[]> {
+  const all = [...runs].filter((r) => r.spanCount > 0);
+  const ids = new Set(all.map((r) => r.traceId));
+  const pieces = new Map<string, TraceSummary[]>();
+  for (const r of all) {
+    if (!r.orphanOf || !ids.has(r.orphanOf.traceId)) continue;
+    const list = pieces.get(r.orphanOf.traceId);
+    if (list) list.push(r); else pieces.set(r.orphanOf.traceId, [r]);
+  }
   const by = new Map<string, TraceSummary[]>();
-  for (const r of runs) {
-    if (!r.conversationId || r.spanCount === 0) continue;
+  for (const r of all) {
+    if (!r.conversationId || (r.orphanOf && ids.has(r.orphanOf.traceId))) continue;
     let list = by.get(r.conversationId);
     if (!list) by.set(r.conversationId, (list = []));
-    list.push(r);
+    const mine = pieces.get(r.traceId);
+    list.push(mine ? withPieces(r, mine) : r);
   }
   for (const list of by.values()) list.sort((a, b) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano));
   return by;
+}
+
+/** A turn's summary with its orphaned pieces counted in. */
+function withPieces(r: TraceSummary, pieces: readonly TraceSummary[]): TraceSummary {
+  const out: TraceSummary = { ...r, usage: { ...r.usage } };
+  for (const p of pieces) {
+    out.usage.input += p.usage.input; out.usage.output += p.usage.output; out.usage.cacheRead += p.usage.cacheRead;
+    out.usage.cacheCreation += p.usage.cacheCreation; out.usage.reasoning += p.usage.reasoning;
+    if (p.costUsd !== null) out.costUsd = (out.costUsd ?? 0) + p.costUsd;
+    out.unpricedCalls += p.unpricedCalls;
+    out.llmCalls += p.llmCalls;
+    out.errorCount += p.errorCount;
+    out.spanCount += p.spanCount;
+    if (cmpNanos(p.endTimeUnixNano, out.endTimeUnixNano) > 0) out.endTimeUnixNano = p.endTimeUnixNano;
+  }
+  return out;
 }
 
 export function conversationSummary(id: string, runs: readonly TraceSummary[], rule: CreepRule = DEFAULT_CREEP): ConversationSummary {

@@ -3,6 +3,7 @@
 // own, or a span whose parent never arrives. This finds them, the run each most likely belongs
 // to and why, and says how to fix the cause. Pure: the server passes the runs in.
 import type { GenAiKind, Orphan } from '../protocol';
+import { PIECE_KINDS } from '../store/orphanIndex';
 
 /** What the analysis needs of a run (the server makes these from its store). */
 export interface RunShape {
@@ -19,13 +20,14 @@ export interface RunShape {
   missingParents: { spanId: string; name: string; parentSpanId: string }[];
   /** Milliseconds since the run last received anything. */
   idleMs: number;
+  /** The agent step the store placed this run in, when it is a piece of another (TraceSummary.orphanOf). */
+  orphanOf?: { traceId: string; spanId: string; name: string };
   /** The tool call ids this run's model calls asked for (read only for candidate parents). */
-  requestedToolCalls(): Set<string>;
+  requestedToolCalls(): ReadonlySet<string>;
 }
 
 /** A parent that has not arrived after this long is taken to be lost, not late. */
 export const PARENT_GRACE_MS = 30_000;
-const PIECE_KINDS = new Set(['tool', 'llm', 'embeddings', 'retrieval']);
 
 /** How to keep the context across the boundary, in the app's language. */
 export function fixFor(language: string | undefined): string {
@@ -47,6 +49,7 @@ export function fixFor(language: string | undefined): string {
 
 export function findOrphans(runs: readonly RunShape[]): Orphan[] {
   const out: Orphan[] = [];
+  const byId = new Map(runs.map((r) => [r.traceId, r]));
   for (const r of runs) {
     // A span whose parent never came.
     if (r.idleMs >= PARENT_GRACE_MS) {
@@ -56,29 +59,22 @@ export function findOrphans(runs: readonly RunShape[]): Orphan[] {
           fix: 'The parent span was not exported: the process ended before its exporter flushed (call the provider\'s shutdown or forceFlush at exit), or a sampler dropped the parent but kept the child.' });
       }
     }
-    // A run that is a piece of another: a tool or model call at its root, no agent of its own.
-    if (r.agents.length) continue;
+    // A run that is a piece of another: a tool or model call at its root, no agent of its own,
+    // placed by the store as spans arrived (store/orphanIndex.ts: same service, started while the
+    // agent ran, same conversation when both say one; among several, the one whose model asked for
+    // its tool call id, else the narrowest). Here: why, and how sure.
+    const placed = r.orphanOf;
+    const p = placed && byId.get(placed.traceId);
+    const a = p?.agents.find((x) => x.spanId === placed!.spanId);
+    if (!placed || !p || !a || r.agents.length) continue;
     for (const root of r.roots) {
-      if (!PIECE_KINDS.has(root.kind)) continue;
-      let best: { score: number; window: number; o: NonNullable<Orphan['likely']>; why: string[] } | undefined;
-      for (const p of runs) {
-        if (p === r || p.service !== r.service || !p.agents.length) continue;
-        if (r.conversationId && p.conversationId && r.conversationId !== p.conversationId) continue;
-        for (const a of p.agents) {
-          if (root.startMs < a.startMs || root.startMs > a.endMs) continue;
-          const why = [`same service (${r.service || 'unnamed'})`, `started ${Math.round(root.startMs - a.startMs)} ms into ${a.name}, while it ran`];
-          let score = 1;
-          if (r.conversationId && r.conversationId === p.conversationId) { score += 2; why.push(`same conversation (${r.conversationId})`); }
-          if (root.toolCallId && p.requestedToolCalls().has(root.toolCallId)) { score += 4; why.push(`its tool call id ${root.toolCallId} is one that run's model asked for`); }
-          const window = a.endMs - a.startMs;
-          if (!best || score > best.score || (score === best.score && window < best.window)) {
-            best = { score, window, o: { traceId: p.traceId, spanId: a.spanId, name: a.name }, why };
-          }
-        }
-      }
-      if (!best) continue;
-      out.push({ traceId: r.traceId, spanId: root.spanId, name: root.name, reason: 'piece-of-run', likely: best.o, why: best.why,
-        confidence: best.score >= 5 ? 'high' : best.score >= 3 ? 'medium' : 'low', fix: fixFor(r.language) });
+      if (root.kind === 'span' || !PIECE_KINDS.has(root.kind) || root.startMs < a.startMs || root.startMs > a.endMs) continue;
+      const why = [`same service (${r.service || 'unnamed'})`, `started ${Math.round(root.startMs - a.startMs)} ms into ${a.name}, while it ran`];
+      let score = 1;
+      if (r.conversationId && r.conversationId === p.conversationId) { score += 2; why.push(`same conversation (${r.conversationId})`); }
+      if (root.toolCallId && p.requestedToolCalls().has(root.toolCallId)) { score += 4; why.push(`its tool call id ${root.toolCallId} is one that run's model asked for`); }
+      out.push({ traceId: r.traceId, spanId: root.spanId, name: root.name, reason: 'piece-of-run', likely: { traceId: p.traceId, spanId: a.spanId, name: a.name }, why,
+        confidence: score >= 5 ? 'high' : score >= 3 ? 'medium' : 'low', fix: fixFor(r.language) });
     }
   }
   return out;

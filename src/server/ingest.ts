@@ -20,6 +20,8 @@ export interface IngestListener {
   spans(added: Map<TraceEntry, StoredSpan[]>): void;
   logs(added: Map<TraceEntry, LogRecordData[]>): void;
   removed(traceIds: string[] | 'all'): void;
+  /** A run's summary changed without new spans or logs of its own (an orphan placed in it). */
+  changed(e: TraceEntry): void;
 }
 
 const MAX_METRIC_POINTS = 10_000;
@@ -53,12 +55,14 @@ export class Ingest {
       const { spans, rejected, reasons } = decoded.data;
       if (persist && spans.length && this.log) this.log.append(RecordType.Traces, fmt, body);
       const r = this.store.addSpans(spans);
+      const marked = this.store.refreshOrphans();
       this.counters.spans += spans.length - r.duplicates;
       this.counters.duplicates += r.duplicates;
       this.counters.rejected += rejected;
       if (this.announce(persist)) {
         if (r.added.size) for (const l of this.listeners) l.spans(r.added);
         if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
+        for (const e of marked) if (!r.added.has(e)) for (const l of this.listeners) l.changed(e);
       }
       return { accepted: spans.length, rejected, message: reasons.join('; ') };
     }
@@ -90,6 +94,7 @@ export class Ingest {
     if (!this.store.remove(traceId)) return false;
     this.log?.append(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(traceId, 'ascii'));
     for (const l of this.listeners) l.removed([traceId]);
+    for (const e of this.store.refreshOrphans()) for (const l of this.listeners) l.changed(e);
     return true;
   }
 

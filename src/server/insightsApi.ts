@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TraceStore } from '../store/store';
 import type { TraceEntry } from '../store/traceEntry';
-import { spanResponse, traceResponse, treeResponse } from '../store/views';
+import { requestedToolCalls, spanResponse, traceResponse, treeResponse } from '../store/views';
 import { conversationResponse, conversationsList, groupConversations } from '../analysis/conversations';
 import { creepRuleOf } from '../analysis/creep';
 import { findOrphans, type RunShape } from '../analysis/orphans';
@@ -24,22 +24,12 @@ export function runShape(e: TraceEntry, now: number): RunShape {
     else if (!e.spans.has(s.parentSpanId)) missing.push({ spanId: s.spanId, name: s.name, parentSpanId: s.parentSpanId });
     if (g?.kind === 'agent') agents.push({ spanId: s.spanId, name: s.name, startMs: s.startMs, endMs: s.endMs });
   }
-  let requested: Set<string> | undefined;
   return {
     traceId: e.traceId, service: e.summary.service, ...(language ? { language } : {}),
     ...(e.summary.conversationId ? { conversationId: e.summary.conversationId } : {}),
     roots, agents, missingParents: missing, idleMs: now - e.lastActivityMs,
-    requestedToolCalls: () => {
-      if (!requested) {
-        requested = new Set();
-        for (const s of traceResponse(e).spans) {
-          for (const m of s.genai?.kind === 'llm' ? s.genai.outputMessages ?? [] : []) {
-            for (const p of m.parts) if (p.type === 'tool_call' && typeof (p as { id?: unknown }).id === 'string') requested.add((p as { id: string }).id);
-          }
-        }
-      }
-      return requested;
-    },
+    ...(e.summary.orphanOf ? { orphanOf: e.summary.orphanOf } : {}),
+    requestedToolCalls: () => requestedToolCalls(e),
   };
 }
 

@@ -8,6 +8,8 @@ import { cmpNanos, msOfNanos } from '../time';
 import { spanDetail } from '../otlp/protoSpan';
 import { EVALUATION_EVENT, evaluationOf, isEvaluationLog, logEventName } from '../genai/evaluations';
 import { firstUserText, titleOfLog } from '../genai/title';
+import { OrphanIndex } from './orphanIndex';
+import { requestedToolCalls } from './views';
 
 export interface StoreOptions {
   /** Approximate bytes of span data to keep in memory before evicting the oldest traces. */
@@ -60,6 +62,8 @@ export class TraceStore {
   private spanTotal = 0;
 
   private readonly now: () => number;
+  /** Runs that are pieces of others (orphaned steps), marked on their summaries. */
+  private readonly orphans = new OrphanIndex(requestedToolCalls);
 
   constructor(private readonly opts: StoreOptions) {
     this.now = opts.now ?? Date.now;
@@ -96,6 +100,7 @@ export class TraceStore {
       rec.bytes = estimateSpanBytes(rec, genai);
       const s: StoredSpan = rec;
       e.add(s);
+      this.orphans.note(e, s);
       if (genai?.responseId) this.rememberResponse(genai.responseId, rec.traceId);
       if (genai?.kind === 'llm' && e.summary.title === undefined && e.titleTries < 3) { e.titleTries++; const t = firstUserText(rec); if (t) e.summary.title = t; }
       // Evaluated spans are few: their events are read now, for the run's pass/fail counts.
@@ -172,6 +177,11 @@ export class TraceStore {
     return evicted;
   }
 
+  /** Marks orphaned pieces where something changed since the last call; the runs (still here) whose marks changed. */
+  refreshOrphans(): TraceEntry[] {
+    return [...this.orphans.refresh()].filter((e) => this.traces.get(e.traceId) === e);
+  }
+
   /** Every run, in order of first arrival. */
   entries(): IterableIterator<TraceEntry> {
     return this.traces.values();
@@ -185,6 +195,7 @@ export class TraceStore {
     const e = this.traces.get(traceId);
     if (!e) return false;
     this.traces.delete(traceId);
+    this.orphans.remove(e);
     forgetText(e);
     this.bytes -= e.bytes;
     this.spanTotal -= e.spans.size;
@@ -194,6 +205,7 @@ export class TraceStore {
   clear(): void {
     for (const e of this.traces.values()) forgetText(e);
     this.traces.clear();
+    this.orphans.clear();
     this.bytes = 0;
     this.spanTotal = 0;
   }

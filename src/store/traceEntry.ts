@@ -58,30 +58,30 @@ export class TraceEntry {
   // failures and the latest success per step name are kept: no memory for runs that never fail.
   /** The latest start of a step of each name that did not fail. */
   private readonly lastOk = new Map<string, string>();
-  /** Steps that failures belong to, by span id; failed ones not yet recovered, by name. */
-  private readonly fates = new Map<string, StepFate>();
-  private readonly unrecovered = new Map<string, StepFate[]>();
+  /** Steps that failures belong to, by span id; failed ones not yet recovered, by name (made at the first failure). */
+  private fates: Map<string, StepFate> | undefined;
+  private unrecovered: Map<string, StepFate[]> | undefined;
   /** Failures whose walk up to their step stopped at a span not arrived yet, by that span's id. */
-  private readonly waiting = new Map<string, string[]>();
+  private waiting: Map<string, string[]> | undefined;
 
   private noteAttempt(s: StoredSpan): void {
     if (isStep(s) && s.status.code !== 2) {
       const prev = this.lastOk.get(s.name);
       if (prev === undefined || cmpNanos(s.startTimeUnixNano, prev) > 0) {
         this.lastOk.set(s.name, s.startTimeUnixNano);
-        const open = this.unrecovered.get(s.name);
+        const open = this.unrecovered?.get(s.name);
         if (open) {
           // Failed no later than this success (timestamps of a quick retry can share the millisecond).
           const still: StepFate[] = [];
           for (const f of open) if (cmpNanos(f.start, s.startTimeUnixNano) <= 0) this.recover(f); else still.push(f);
-          this.unrecovered.set(s.name, still);
+          this.unrecovered!.set(s.name, still);
         }
       }
     }
     if (s.status.code === 2) this.belong(s.spanId, s);
-    const walks = this.waiting.get(s.spanId);
+    const walks = this.waiting?.get(s.spanId);
     if (walks) {
-      this.waiting.delete(s.spanId);
+      this.waiting!.delete(s.spanId);
       for (const id of walks) this.belong(id, s);
     }
   }
@@ -91,14 +91,14 @@ export class TraceEntry {
     let cur = from;
     for (let depth = 0; depth < 10_000; depth++) {
       if (isStep(cur)) {
-        let f = this.fates.get(cur.spanId);
+        let f = (this.fates ??= new Map()).get(cur.spanId);
         if (!f) {
           const failed = cur.status.code === 2;
           const ok = this.lastOk.get(cur.name);
           f = { start: cur.startTimeUnixNano, errors: 0, recovered: !failed || (ok !== undefined && cmpNanos(cur.startTimeUnixNano, ok) <= 0) };
           this.fates.set(cur.spanId, f);
           if (!f.recovered) {
-            const open = this.unrecovered.get(cur.name);
+            const open = (this.unrecovered ??= new Map()).get(cur.name);
             if (open) open.push(f); else this.unrecovered.set(cur.name, [f]);
           }
         }
@@ -109,7 +109,7 @@ export class TraceEntry {
       if (!cur.parentSpanId || cur.parentSpanId === cur.spanId) return; // no step above: a failure of the run's own
       const p = this.spans.get(cur.parentSpanId);
       if (!p) {
-        const w = this.waiting.get(cur.parentSpanId);
+        const w = (this.waiting ??= new Map()).get(cur.parentSpanId);
         if (w) w.push(errorId); else this.waiting.set(cur.parentSpanId, [errorId]);
         return;
       }

@@ -160,6 +160,30 @@ export function* traceJson(e: TraceEntry): Generator<string> {
   yield `\n],"resources":${JSON.stringify(refs.resources)},"scopes":${JSON.stringify(refs.scopes)},"byModel":${byModel}}`;
 }
 
+const requested = new WeakMap<TraceEntry, { version: number; ids: Set<string> }>();
+
+/**
+ * The tool call ids a run's model calls asked for (their output messages, from spans or log
+ * records): which run an orphaned tool belongs to. It decodes content, so it is asked only to
+ * choose between runs, and kept until the run changes.
+ */
+export function requestedToolCalls(e: TraceEntry): ReadonlySet<string> {
+  const version = e.spans.size * 1_000_003 + e.logs.length;
+  const cached = requested.get(e);
+  if (cached?.version === version) return cached.ids;
+  const ids = new Set<string>();
+  const refs = new SharedRefs();
+  const joined = logsBySpan(e.logs, e);
+  for (const s of e.spans.values()) {
+    if (s.genai?.kind !== 'llm') continue;
+    for (const m of toApiSpan(s, refs, e, joined.get(s.spanId)).genai?.outputMessages ?? []) {
+      for (const p of m.parts) if (p.type === 'tool_call' && typeof (p as { id?: unknown }).id === 'string') ids.add((p as { id: string }).id);
+    }
+  }
+  requested.set(e, { version, ids });
+  return ids;
+}
+
 /** The whole trace as one object (tests and in-process callers; the API streams `traceJson`). */
 export function traceResponse(e: TraceEntry): TraceResponse {
   return JSON.parse([...traceJson(e)].join('')) as TraceResponse;

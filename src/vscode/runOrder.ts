@@ -2,11 +2,13 @@
 // (the group where its newest run is). A run still in progress whose root has not arrived does not
 // know its conversation yet (instrumentations often put the id on the root only): it is placed
 // with the conversation its service's previous run belonged to, so that it does not appear above
-// the group and jump into it when the root arrives. Marked as a guess until the root says.
+// the group and jump into it when the root arrives. Marked as a guess until the root says. An
+// orphaned piece (a step that lost its trace context, `orphanOf`) is shown under the run it most
+// likely belongs to, when that run is shown; elsewhere it is a run of its own, marked.
 import type { TraceSummary } from '../protocol';
 import { cmpNanos } from '../time';
 
-export type RunNode = { kind: 'run'; run: TraceSummary; guessed?: boolean };
+export type RunNode = { kind: 'run'; run: TraceSummary; guessed?: boolean; pieces?: RunNode[]; parent?: RunNode };
 export type ConversationNode = { kind: 'conversation'; id: string; runs: RunNode[] };
 export type TreeNode = ConversationNode | RunNode;
 
@@ -25,12 +27,17 @@ function conversationOf(runs: TraceSummary[], i: number): { id: string; guessed:
 
 /** The top level of the Runs view, from the runs to show (any order). */
 export function placeRuns(shown: TraceSummary[]): TreeNode[] {
-  const runs = shown.slice().sort(newestFirst);
+  const ids = new Set(shown.map((r) => r.traceId));
+  const isPiece = (r: TraceSummary) => !!r.orphanOf && r.orphanOf.traceId !== r.traceId && ids.has(r.orphanOf.traceId);
+  const runs = shown.filter((r) => !isPiece(r)).sort(newestFirst);
+  const pieces = shown.filter(isPiece).sort(newestFirst);
   const byConv = new Map<string, ConversationNode>();
   const out: TreeNode[] = [];
+  const nodes = new Map<string, RunNode>();
   runs.forEach((r, i) => {
     const conv = conversationOf(runs, i);
     const node: RunNode = conv?.guessed ? { kind: 'run', run: r, guessed: true } : { kind: 'run', run: r };
+    nodes.set(r.traceId, node);
     if (!conv) { out.push(node); return; }
     let group = byConv.get(conv.id);
     if (!group) {
@@ -39,5 +46,9 @@ export function placeRuns(shown: TraceSummary[]): TreeNode[] {
     }
     group.runs.push(node);
   });
+  for (const r of pieces) {
+    const parent = nodes.get(r.orphanOf!.traceId)!;
+    (parent.pieces ??= []).push({ kind: 'run', run: r, parent });
+  }
   return out;
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { ServerMessage, TraceSummary } from '../protocol';
 import type { ServerClient } from './client';
 import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered as isRecovered } from '../format';
-import { placeRuns, type ConversationNode, type TreeNode as Node } from './runOrder';
+import { placeRuns, type RunNode, type TreeNode as Node } from './runOrder';
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
   private readonly runs = new Map<string, TraceSummary>();
@@ -63,16 +63,20 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
   }
 
   // The nodes last handed out, by run, with their group: what reveal() and getParent() need.
-  private placed = new Map<string, { node: Node; parent?: ConversationNode }>();
+  private placed = new Map<string, { node: Node; parent?: Node }>();
 
   getChildren(node?: Node): Node[] {
     if (node?.kind === 'conversation') return node.runs;
-    if (node) return [];
+    if (node) return node.pieces ?? [];
     const top = placeRuns([...this.runs.values()].filter((r) => this.shown(r)));
     this.placed = new Map();
+    const place = (r: RunNode, parent?: Node) => {
+      this.placed.set(r.run.traceId, { node: r, ...(parent ? { parent } : {}) });
+      for (const p of r.pieces ?? []) place(p, r);
+    };
     for (const n of top) {
-      if (n.kind === 'run') this.placed.set(n.run.traceId, { node: n });
-      else for (const r of n.runs) this.placed.set(r.run.traceId, { node: r, parent: n });
+      if (n.kind === 'run') place(n);
+      else for (const r of n.runs) place(r, n);
     }
     return top;
   }
@@ -99,16 +103,22 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     }
     const r = node.run;
     // Told apart by what a person recognizes: the run's first user message (else its root's name) and when it started.
-    const item = new vscode.TreeItem(`${r.title ?? (r.rootName || '(root pending)')}`, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(`${r.title ?? (r.rootName || '(root pending)')}`, node.pieces?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     const recovered = isRecovered(r);
     item.id = r.traceId;
-    item.description = [fmtClock(r.startTimeUnixNano), fmtMs(r.durationMs), `${r.spanCount} steps`, `${fmtTokens(r.usage.input)}→${fmtTokens(r.usage.output)} tok`,
-      r.costUsd === null ? '' : fmtUsd(r.costUsd), r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}${recovered ? ', retried' : ''}` : ''].filter(Boolean).join(' · ');
-    // A run whose failed steps were all retried successfully is not a failed run.
-    item.iconPath = new vscode.ThemeIcon(recovered ? 'warning' : r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
-      recovered ? new vscode.ThemeColor('editorWarning.foreground') : r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
+    const orphaned = r.orphanOf ? (node.parent ? 'orphaned step: lost its trace context' : `orphaned: likely from ${this.runs.get(r.orphanOf.traceId)?.title ?? r.orphanOf.name}`) : '';
+    item.description = [orphaned, fmtClock(r.startTimeUnixNano), fmtMs(r.durationMs), `${r.spanCount} steps`, `${fmtTokens(r.usage.input)}→${fmtTokens(r.usage.output)} tok`,
+      r.costUsd === null ? '' : fmtUsd(r.costUsd), r.errorCount ? `${r.errorCount} error${r.errorCount === 1 ? '' : 's'}${recovered ? ', retried' : ''}` : '',
+      r.orphans ? `${r.orphans} orphaned step${r.orphans === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
+    // A run whose failed steps were all retried successfully is not a failed run; an orphaned piece shows as one.
+    item.iconPath = r.orphanOf ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('editorWarning.foreground'))
+      : new vscode.ThemeIcon(recovered ? 'warning' : r.errorCount ? 'error' : r.rootPending ? 'loading~spin' : 'pass',
+        recovered ? new vscode.ThemeColor('editorWarning.foreground') : r.errorCount ? new vscode.ThemeColor('errorForeground') : undefined);
     // Plain text (a model or user wrote the names): no markdown.
-    item.tooltip = [r.title ? `"${r.title}"` : '', node.guessed ? 'still running: shown in the conversation of the service\'s previous run until its root span says which it is' : '', `${r.rootName || '(root pending)'}${r.agentNames.length ? ` · agents: ${r.agentNames.join(', ')}` : ''}`, `service ${r.service || '(none)'}`,
+    item.tooltip = [r.title ? `"${r.title}"` : '', node.guessed ? 'still running: shown in the conversation of the service\'s previous run until its root span says which it is' : '',
+      r.orphanOf ? `A step that lost its trace context (a tool or model call at the root of a run of its own): it most likely ran in ${r.orphanOf.name} of run ${r.orphanOf.traceId}. Open it to see why, and how to keep the context.` : '',
+      r.orphans ? `${r.orphans} orphaned step${r.orphans === 1 ? '' : 's'} most likely ran in this run (shown under it).` : '',
+      `${r.rootName || '(root pending)'}${r.agentNames.length ? ` · agents: ${r.agentNames.join(', ')}` : ''}`, `service ${r.service || '(none)'}`,
       `trace ${r.traceId}`, `started ${fmtDate(r.startTimeUnixNano)}`,
       `${r.llmCalls} model calls, ${r.usage.input} input and ${r.usage.output} output tokens${r.costUsd !== null ? `, ${fmtUsd(r.costUsd)}` : ''}`,
       r.models.length ? `models: ${r.models.join(', ')}` : ''].filter(Boolean).join('\n');
@@ -121,6 +131,6 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
 /** What a row shows of a run (its label, description, icon, tooltip and place). */
 function shownAs(r: TraceSummary): string {
   return JSON.stringify([r.title, r.rootName, r.service, r.startTimeUnixNano, r.durationMs, r.spanCount, r.errorCount, r.recoveredErrors, r.usage.input, r.usage.output,
-    r.costUsd, r.rootPending, r.conversationId, r.agentNames, r.models, r.llmCalls]);
+    r.costUsd, r.rootPending, r.conversationId, r.agentNames, r.models, r.llmCalls, r.orphanOf, r.orphans]);
 }
 

@@ -10,7 +10,7 @@ import { postCapture, truthOf } from '../helpers/captures';
 import { findOrphans, fixFor, PARENT_GRACE_MS, type RunShape } from '../../src/analysis/orphans';
 import { tracerProvider } from '../helpers/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { treeSpans, type Orphan, type SpanDetailResponse, type TraceTreeResponse } from '../../src/protocol';
+import { treeSpans, type Orphan, type SpanDetailResponse, type TraceListResponse, type TraceTreeResponse } from '../../src/protocol';
 
 test('the orphan-threadpool capture: every tool run is caught and stitched under the agent it ran in', async () => {
   const truth = truthOf('orphan-threadpool');
@@ -49,6 +49,16 @@ test('the orphan-threadpool capture: every tool run is caught and stitched under
     assert.ok(!plain.some((s) => s.spanId === x.orphan.span_id));
     // Per run: the agent's run lists what belongs to it; the piece says where it belongs.
     assert.ok((await get<{ orphans: Orphan[] }>(`/api/traces/${x.orphan.trace_id}/orphans`)).orphans.every((o) => o.likely?.traceId === x.parent.trace_id));
+    // The runs list says it too: each piece names its likely parent, each parent counts its pieces.
+    const list = (await get<TraceListResponse>('/api/traces?limit=100')).traces;
+    for (const e of expected) {
+      const piece = list.find((t) => t.traceId === e.orphan.trace_id)!;
+      assert.deepEqual([piece.orphanOf?.traceId, piece.orphanOf?.spanId], [e.parent.trace_id, e.parent.span_id], `${e.tool}: marked in the list`);
+    }
+    const perParent = new Map<string, number>();
+    for (const e of expected) perParent.set(e.parent.trace_id, (perParent.get(e.parent.trace_id) ?? 0) + 1);
+    for (const t of list) assert.equal(t.orphans ?? 0, perParent.get(t.traceId) ?? 0, `${t.rootName}: pieces placed in it`);
+    assert.equal(list.filter((t) => t.orphanOf).length, expected.length, 'no other run is marked');
   } finally {
     await server.close();
   }

@@ -89,6 +89,16 @@ test('an orphaned tool run says where it belongs and why; that run shows it stit
   await page.waitForURL(new RegExp(`#/run/${parent.trace_id}$`));
   await page.locator('.orphan-banner button', { hasText: 'Show them stitched in' }).waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('.row.stitched').count(), 0);
+  // The runs list marks the piece, naming the run it belongs in; a click opens that run. The run counts its pieces.
+  await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}#/`);
+  const pieceRow = page.locator(`tr[data-id="${call.active_span_in_tool!.trace_id}"]`);
+  await pieceRow.waitFor({ timeout: 15_000 });
+  const chip = pieceRow.locator('.orphan-chip');
+  assert.match(await chip.textContent() ?? '', /^⇢ orphaned, likely from /);
+  const pieces = truth.turns.filter((t) => (t as unknown as { app_agent_span: { trace_id: string } }).app_agent_span.trace_id === parent.trace_id).flatMap((t) => t.tool_calls).length;
+  assert.match(await page.locator(`tr[data-id="${parent.trace_id}"] .orphan-count`).textContent() ?? '', new RegExp(`${pieces} orphaned step`));
+  await chip.click();
+  await page.waitForURL(new RegExp(`#/run/${parent.trace_id}$`));
 });
 
 test('quality: failed evaluations flag a run in the list, show on its step; thumbs down with a comment is kept', { skip }, async () => {

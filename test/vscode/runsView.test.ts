@@ -86,6 +86,47 @@ test('a run in progress keeps its place: in its conversation before its root arr
   assert.deepEqual(placeOf(placeRuns(done), nightly.traceId), { at: [1, -1], guessed: false });
 });
 
+test('an orphaned step: its run arrives first, unmarked; when the agent it ran in ends, the live feed marks it (and counts it in that run), and the view shows it under that run', async () => {
+  const { srv, client } = await receiver();
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'desk', 'telemetry.sdk.language': 'python' }), spanProcessors: [new SimpleSpanProcessor({ exporter: exporterTo(srv) })] });
+  cleanup.push(() => provider.shutdown());
+  const tracer = provider.getTracer('t');
+  const seen = new Map<string, TraceSummary>();
+  const marks: string[] = [];
+  client.onFeed((m: ServerMessage) => {
+    if (m.type !== 'summaries') return;
+    for (const s of m.traces) { if (s.orphanOf && !seen.get(s.traceId)?.orphanOf) marks.push(s.traceId); seen.set(s.traceId, s); }
+  });
+  // The agent runs; its tool runs in a worker without the context: a run of its own, exported
+  // (it ended) while the agent still runs.
+  const agent = tracer.startSpan('invoke_agent desk', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'desk', 'gen_ai.conversation.id': 'conv-o' } });
+  await new Promise((r) => setTimeout(r, 20));
+  const tool = tracer.startSpan('execute_tool lookup_order', { root: true, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_order', 'gen_ai.conversation.id': 'conv-o' } });
+  tool.end();
+  await provider.forceFlush();
+  const pieceId = tool.spanContext().traceId, parentId = agent.spanContext().traceId;
+  assert.notEqual(pieceId, parentId);
+  await waitFor('the piece, unmarked', () => (seen.get(pieceId) && !seen.get(pieceId)!.orphanOf) || undefined);
+  agent.end();
+  await provider.forceFlush();
+  const piece = await waitFor('the mark, from the live feed', () => seen.get(pieceId)?.orphanOf ? seen.get(pieceId) : undefined);
+  assert.deepEqual(piece.orphanOf, { traceId: parentId, spanId: agent.spanContext().spanId, name: 'invoke_agent desk' });
+  assert.deepEqual(marks, [pieceId]);
+  const parent = await waitFor('the count on its run', () => seen.get(parentId)?.orphans === 1 ? seen.get(parentId) : undefined);
+  // The view: the piece under its run, not a turn of the conversation of its own.
+  const nodes = placeRuns([parent, piece]);
+  assert.equal(nodes.length, 1);
+  const group = nodes[0]!;
+  assert.ok(group.kind === 'conversation' && group.runs.length === 1, 'one conversation of one run');
+  assert.deepEqual(group.runs[0]!.pieces?.map((p) => p.run.traceId), [pieceId]);
+  // The conversation counts one turn.
+  const conv = await client.request<{ summary: { turns: number } }>('GET', '/api/conversations/conv-o');
+  assert.equal(conv.summary.turns, 1);
+  // Deleted, the run it belonged in: the piece is on its own again, and says so.
+  await client.request('DELETE', `/api/traces/${parentId}`);
+  await waitFor('the mark gone', () => (seen.get(pieceId) && !seen.get(pieceId)!.orphanOf) || undefined);
+});
+
 test('a pending run with no earlier conversation of its service is not guessed into one', () => {
   const base = { rootName: 'x', durationMs: 1, spanCount: 1, errorCount: 0, usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, costUsd: null,
     unpricedCalls: 0, llmCalls: 0, callsWithoutUsage: 0, models: [], agentNames: [], endTimeUnixNano: '0' as TraceSummary['endTimeUnixNano'] };
