@@ -1,7 +1,7 @@
 // The UI and its host: the methods the run view asks for (answered over HTTP in a browser tab,
 // relayed by the extension in a VS Code webview) and the webview's postMessage messages both ways.
 // Re-exported by protocol.ts.
-import type { ServerMessage, SpanDetailResponse, TraceListResponse, TraceTreeResponse } from './protocol';
+import type { ServerMessage, SourceLocation, SpanDetailResponse, TraceListResponse, TraceTreeResponse } from './protocol';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insightsProtocol';
 
 
@@ -26,6 +26,11 @@ export interface UiMethods {
   getConversation: { params: { id: string; creepRatio?: number; creepSteadyRatio?: number }; result: ConversationResponse };
   /** Which traces the live feed should stream span batches for. */
   subscribe: { params: { traceIds: string[] }; result: null };
+  /**
+   * Where a tool or an agent is defined: in the files the run's steps were made in (`near`, as the
+   * telemetry names them) first, then in the workspace (the editor answers; nothing elsewhere).
+   */
+  findDefinition: { params: { kind: 'tool' | 'agent'; name: string; near?: string[] }; result: { location: SourceLocation | null } };
 }
 export type UiMethod = keyof UiMethods;
 
@@ -50,6 +55,7 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'listConversations': return { method: 'GET', path: `/api/conversations${creepQuery(params)}` };
     case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${creepQuery(params)}` };
     case 'subscribe': return undefined; // a live-feed message, not a request
+    case 'findDefinition': return undefined; // answered by the editor, from the workspace
   }
 }
 

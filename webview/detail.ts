@@ -15,6 +15,8 @@ export interface DetailContext {
   openSource?(loc: SourceLocation): void;
   /** Finds and opens a tool's, agent's or prompt's definition in the editor (absent in a browser tab). */
   openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
+  /** Where a tool or an agent is defined: the run's own files first, then the workspace (editor only). */
+  findDefinition?(kind: 'tool' | 'agent', name: string): Promise<SourceLocation | undefined>;
   /** For feedback (absent: no thumbs). */
   host?: Host;
   /** Moves the editor's replay debugger to this step (editor only). */
@@ -168,20 +170,36 @@ export function pendingParentView(spanId: string, children: number): HTMLElement
     h('p', null, `Span ${spanId} is the parent of ${children} span(s) here, but it has not reached the receiver. Parents usually end, and are exported, after their children; if it never comes, the app lost the trace context (an orphaned span) or dropped it.`));
 }
 
-/** Where the step came from: a file:line chip that opens it in the editor, or why it is unknown. */
-function sourceChip(source: SourceLocation[] | undefined, ctx: DetailContext): HTMLElement {
-  const best = source?.[0];
-  if (!best) {
-    return h('p', { class: 'd-source muted' }, 'Source: not known. Run the app from a VS Code terminal or debug session (the call-site helper records it), or set code.file.path and code.line.number on the span.');
-  }
-  const name = best.path.split(/[/\\]/).pop() ?? best.path;
-  const label = `${name}:${best.line}${best.function ? ` ${best.function}` : ''}`;
-  const how = best.how === 'attribute' ? 'from the span\'s code attributes' : best.how === 'stack' ? (best.confidence >= 0.9 ? 'from the call\'s stack' : 'where an exception was raised') : `found by ${best.how}`;
+/** A file:line chip that opens the location in the editor (text to copy in a browser tab). */
+function locationChip(loc: SourceLocation, ctx: DetailContext, how: string, cls = ''): HTMLElement[] {
+  const name = loc.path.split(/[/\\]/).pop() ?? loc.path;
+  const label = `${name}:${loc.line}${loc.function ? ` ${loc.function}` : ''}`;
   const chip = ctx.openSource
-    ? h('button', { class: 'chip source', type: 'button', title: `${best.path}:${best.line} (${how}): open in the editor` }, visible(label))
-    : h('code', { class: 'chip source', title: `${best.path}:${best.line} (${how})` }, visible(label));
-  if (ctx.openSource) chip.addEventListener('click', () => ctx.openSource!(best));
-  return h('p', { class: 'd-source' }, 'Source: ', chip, copyButton(() => `${best.path}:${best.line}`, 'Copy location'), h('span', { class: 'muted' }, ` ${how}`));
+    ? h('button', { class: `chip source ${cls}`, type: 'button', title: `${loc.path}:${loc.line} (${how}): open in the editor` }, visible(label))
+    : h('code', { class: `chip source ${cls}`, title: `${loc.path}:${loc.line} (${how})` }, visible(label));
+  if (ctx.openSource) chip.addEventListener('click', () => ctx.openSource!(loc));
+  return [chip, copyButton(() => `${loc.path}:${loc.line}`, 'Copy location'), h('span', { class: 'muted' }, ` ${how}`)];
+}
+
+const howOf = (loc: SourceLocation) => loc.how === 'attribute' ? 'from the span\'s code attributes' : loc.how === 'stack' ? (loc.confidence >= 0.9 ? 'from the call\'s stack' : 'where an exception was raised') : `found by ${loc.how}`;
+
+/**
+ * Where the step came from: a file:line chip that opens it in the editor, or why it is unknown. A
+ * tool or an agent has two places: where it is defined (the function that implements it, found by
+ * name in the workspace; first, since that is what one reads) and where it was called.
+ */
+function sourceChips(g: NonNullable<ApiSpan['genai']>, ctx: DetailContext): HTMLElement[] {
+  const best = g.source?.[0];
+  const target = g.kind === 'tool' && g.toolName ? ['tool', g.toolName] as const : g.kind === 'agent' && g.agentName ? ['agent', g.agentName] as const : undefined;
+  const called = best ? h('p', { class: 'd-source' }, target && ctx.findDefinition ? 'Called at: ' : 'Source: ', ...locationChip(best, ctx, howOf(best), 'called-at'))
+    : h('p', { class: 'd-source muted' }, 'Source: not known. Run the app from a VS Code terminal or debug session (the call-site helper records it), or set code.file.path and code.line.number on the span.');
+  if (!target || !ctx.findDefinition) return [called];
+  const defined = h('p', { class: 'd-source defined-at' }, 'Defined at: ', h('span', { class: 'muted' }, 'finding…'));
+  void ctx.findDefinition(target[0], target[1]).then((loc) => {
+    defined.replaceChildren('Defined at: ', ...(loc ? locationChip(loc, ctx, `the ${target[0]} ${target[1]}, found by name in the workspace`, 'defined-at')
+      : [h('span', { class: 'muted' }, `the ${target[0]} ${visible(target[1])} was not found in the workspace's source files`)]));
+  }, () => defined.replaceChildren('Defined at: ', h('span', { class: 'muted' }, 'not known')));
+  return [defined, called];
 }
 
 /** In the editor: find where the tool, the agent, or the model call's system prompt is written. */
@@ -218,8 +236,8 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
     h('p', { class: 'd-ids' }, 'span ', h('code', null, s.spanId), copyButton(() => s.spanId, 'Copy span id'),
       s.parentSpanId ? h('span', null, ' parent ', h('code', null, s.parentSpanId)) : null)));
 
-  if (g) out.push(sourceChip(g.source, ctx));
-  const def = g && ctx.openDefinition ? definitionButton(g, ctx.openDefinition) : null;
+  if (g) out.push(...sourceChips(g, ctx));
+  const def = g && ctx.openDefinition && !((g.kind === 'tool' || g.kind === 'agent') && ctx.findDefinition) ? definitionButton(g, ctx.openDefinition) : null;
   if (def) out.push(def);
   if (ctx.runToStep) {
     const run = h('button', { class: 'chip run-to-step', type: 'button', title: 'Move the replay debugger to this step (starts a replay of this run if none is running)' }, '▷ Run to Step');

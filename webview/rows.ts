@@ -54,9 +54,12 @@ export class RowPainter {
     const meta = rowMeta(n, collapsed);
     if (meta) tree.appendChild(h('span', { class: 'meta' }, meta));
     const src = st.canOpenSource ? s?.genai?.source?.[0] : undefined;
-    if (src) {
-      const where = `${src.path.split(/[/\\]/).pop()}:${src.line}`;
-      tree.appendChild(h('button', { class: 'go-source', type: 'button', tabindex: '-1', title: `Go to source: ${visible(src.path)}:${src.line}`, 'aria-label': `Go to source ${visible(where)}` }, '↗'));
+    // A tool's or an agent's ↗ goes to its definition (found by name in the workspace), else to where it was called.
+    const defined = st.canOpenSource && (s?.genai?.kind === 'tool' ? s.genai.toolName : s?.genai?.kind === 'agent' ? s.genai.agentName : undefined);
+    if (src || defined) {
+      const where = src ? `${src.path.split(/[/\\]/).pop()}:${src.line}` : '';
+      const title = defined ? `Go to the ${s!.genai!.kind} ${visible(defined)}'s definition${src ? ` (called at ${visible(where)})` : ''}` : `Go to source: ${visible(src!.path)}:${src!.line}`;
+      tree.appendChild(h('button', { class: 'go-source', type: 'button', tabindex: '-1', title, 'aria-label': title }, '↗'));
     }
     row.title = s ? `${visible(s.name)} · ${fmtMs(n.endMs - n.startMs)}${err && s.status?.message ? ` · ${s.status.message}` : ''}` : 'This span\'s parent has not arrived yet';
     const bar = h('div', { class: `bar k-${kind}${err ? ' error' : ''}${!s ? ' pending' : ''}` });

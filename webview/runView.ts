@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import { treeSpans, treeSpansOfRows, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
+import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
@@ -219,6 +219,7 @@ export class RunView {
         select: (id) => this.select(id),
         ...(this.host.openSource ? { openSource: (loc) => this.host.openSource!(loc) } : {}),
         ...(this.host.openDefinition ? { openDefinition: (kind, name) => this.host.openDefinition!(kind, name) } : {}),
+        ...(this.host.findDefinition ? { findDefinition: (kind, name) => this.host.findDefinition!(kind, name, this.sourceFiles()) } : {}),
         ...(this.host.runToStep ? { runToStep: (id: string) => this.host.runToStep!(this.traceId, id) } : {}),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));
@@ -271,7 +272,7 @@ export class RunView {
       select: (id) => this.select(id), isCollapsed: (id) => this.model.isCollapsed(id),
       toggle: (id, open) => { this.model.toggle(id, open); this.queueRender(); },
       openDetail: (id) => { this.loadDetail(id, false, 0); this.detail.focus(); },
-      openSource: (n) => { const src = n.span?.genai?.source?.[0]; if (!src || !this.host.openSource) return false; this.host.openSource(src); return true; },
+      openSource: (n) => this.goToSource(n.span?.genai),
       zoom: (by) => this.axis.zoomBy(by), fit: () => this.axis.reset(),
     });
     if (handled) ev.preventDefault();
@@ -286,9 +287,38 @@ export class RunView {
       this.queueRender();
       return;
     }
-    const src = (ev.target as HTMLElement).closest('.go-source') ? this.model.nodes.get(id)?.span?.genai?.source?.[0] : undefined;
+    const go = !!(ev.target as HTMLElement).closest('.go-source');
     this.select(id);
-    if (src) this.host.openSource?.(src);
+    if (go) this.goToSource(this.model.nodes.get(id)?.span?.genai);
+  }
+
+  /** The files the run's steps were made in (as the telemetry names them), at most 20: where its tools are looked for first. */
+  private sourceFiles(): string[] {
+    const files = new Set<string>();
+    for (const n of this.model.nodes.values()) {
+      const p = n.span?.genai?.source?.[0]?.path;
+      if (p) files.add(p);
+      if (files.size >= 20) break;
+    }
+    return [...files];
+  }
+
+  /**
+   * Go to source from a row (its ↗, or F12): a tool's or an agent's definition when the workspace
+   * has it, else where the step was called; false when there is nowhere to go.
+   */
+  private goToSource(g: GenAiView | undefined): boolean {
+    const called = g?.source?.[0];
+    const open = this.host.openSource?.bind(this.host);
+    if (!open) return false;
+    const target = g?.kind === 'tool' && g.toolName ? ['tool', g.toolName] as const : g?.kind === 'agent' && g.agentName ? ['agent', g.agentName] as const : undefined;
+    if (!target || !this.host.findDefinition) {
+      if (!called) return false;
+      open(called);
+      return true;
+    }
+    void this.host.findDefinition(target[0], target[1], this.sourceFiles()).then((def) => { const to = def ?? called; if (to) open(to); }, () => { if (called) open(called); });
+    return true;
   }
 
   private ensureVisible(spanId: string): void {

@@ -1,7 +1,7 @@
 // How the UI reaches the trace server. In a browser tab: HTTP for requests and a WebSocket for the
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
-import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
+import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
 
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
 
@@ -15,6 +15,8 @@ export interface Host {
   openSource?(loc: { path: string; line: number; column?: number }): void;
   /** Finds and opens where a tool, agent or prompt is defined (editor only). */
   openDefinition?(kind: 'tool' | 'agent' | 'prompt', name: string): void;
+  /** Where a tool or an agent is defined (the run's own files first, then the workspace), if found (editor only). */
+  findDefinition?(kind: 'tool' | 'agent', name: string, near?: string[]): Promise<SourceLocation | undefined>;
   /** Replays a run in the editor's debugger (editor only). */
   debugRun?(traceId: string): void;
   /** Moves the run's replay to a step, starting one if none runs (editor only). */
@@ -197,6 +199,10 @@ export class PostMessageHost implements Host {
 
   openDefinition(kind: 'tool' | 'agent' | 'prompt', name: string): void {
     this.post({ type: 'openDefinition', kind, name });
+  }
+
+  async findDefinition(kind: 'tool' | 'agent', name: string, near?: string[]): Promise<SourceLocation | undefined> {
+    return (await this.request('findDefinition', { kind, name, ...(near?.length ? { near } : {}) })).location ?? undefined;
   }
 
   openSource(loc: { path: string; line: number; column?: number }): void {

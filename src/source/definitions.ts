@@ -22,6 +22,9 @@ function patterns(kind: 'tool' | 'agent', name: string): [RegExp, number][] {
       [new RegExp(`name\\s*[:=]\\s*["'\`]${n}["'\`]`), 0.5],
       [new RegExp(`^\\s*(export\\s+)?(async\\s+)?function\\s+${n}\\s*\\(`), 0.7],
       [new RegExp(`^\\s*(export\\s+)?const\\s+${n}\\s*=`), 0.6],
+      // JS/TS: a function under that key in an object of tools ({ get_weather: async (a) => … }), or a method of that name.
+      [new RegExp(`^\\s*["']?${n}["']?\\s*:\\s*(async\\s+)?(function\\b|\\([^)]*\\)\\s*=>|\\w+\\s*=>)`), 0.6],
+      [new RegExp(`^\\s*(async\\s+)?${n}\\s*\\([^)]*\\)\\s*(:\\s*[^{]+)?\\{\\s*$`), 0.5],
     ];
   }
   return [

@@ -10,7 +10,7 @@ import { Connection, type ConnectionState } from './connection';
 import type { ServerClient } from './client';
 import { readSettings, effectOf, portInUseText, SETTINGS, type SettingKey, type Settings } from './settings';
 import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
-import { openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
+import { disposeDefinitionCache, locateDefinition, openDefinition, openSource, pathMappings, type DefinitionArg, type SourceArg } from './openSource';
 import { CallSites } from './callSites';
 import { registerReplayDebugger } from './debug/register';
 import { registerTextDiff } from './textDiff';
@@ -54,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentL
 function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): AgentLensApi {
   const life = new Scope();
   context.subscriptions.push(life);
+  life.register({ dispose: disposeDefinitionCache });
 
   let current = loadSettings(log);
   const pricesFile = (): string | undefined => {
@@ -79,6 +80,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   const panel = life.register(new RunTabs(context.extensionUri, {
     log: (l) => log.info(l), creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }),
     titleOf: (id) => { const r = runs.get(id); return r ? r.title ?? r.rootName : undefined; },
+    findDefinition: (kind, name, near) => locateDefinition({ kind, name }, near),
   }));
   const sites = life.register(new CallSites({
     enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }), log: (m) => log.info(m), mappings: pathMappings,

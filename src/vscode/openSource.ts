@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mapPath, type PathMapping } from '../source/pathMap';
 import { findDefinitions, type DefinitionKind } from '../source/definitions';
+import type { SourceLocation } from '../protocol';
 
 export interface SourceArg { path: string; line: number; column?: number }
 
@@ -71,9 +72,12 @@ export interface DefinitionArg { kind: DefinitionKind; name: string }
 const SOURCE_GLOB = '**/*.{py,ts,tsx,js,jsx,mjs,cjs,java,kt,go,cs,rb,md,txt,prompt,yaml,yml,json,jinja,j2}';
 const SKIP_GLOB = '**/{node_modules,.git,dist,out,build,.venv,venv,__pycache__,site-packages,target,bin,obj}/**';
 
-/** Finds where a tool, agent or prompt is defined in the workspace (files up to 512 KB) and opens the best match. */
-export async function openDefinition(arg: DefinitionArg): Promise<boolean> {
-  if (!arg || !['tool', 'agent', 'prompt'].includes(arg.kind) || typeof arg.name !== 'string' || !arg.name.trim()) throw new Error('a definition needs a kind (tool, agent or prompt) and a name');
+// The workspace's source files, read once and kept until a file is saved, created or deleted
+// (a step's detail asks where its tool is defined each time it opens).
+let filesCache: Promise<[string, string][]> | undefined;
+let watching: vscode.Disposable | undefined;
+
+async function readSourceFiles(): Promise<[string, string][]> {
   const uris = await vscode.workspace.findFiles(SOURCE_GLOB, SKIP_GLOB, 3000);
   const files: [string, string][] = [];
   for (const u of uris) {
@@ -83,7 +87,50 @@ export async function openDefinition(arg: DefinitionArg): Promise<boolean> {
       files.push([u.fsPath, new TextDecoder().decode(await vscode.workspace.fs.readFile(u))]);
     } catch { /* unreadable: skipped */ }
   }
-  const best = findDefinitions(arg.kind, arg.name, files)[0];
+  return files;
+}
+
+function sourceFiles(): Promise<[string, string][]> {
+  if (!watching) {
+    const forget = () => { filesCache = undefined; };
+    const w = vscode.workspace.createFileSystemWatcher(SOURCE_GLOB);
+    watching = vscode.Disposable.from(w, w.onDidCreate(forget), w.onDidDelete(forget), w.onDidChange(forget), vscode.workspace.onDidSaveTextDocument(forget));
+  }
+  return (filesCache ??= readSourceFiles().catch((e) => { filesCache = undefined; throw e; }));
+}
+
+/** Stops watching the workspace for the definitions' file cache (on deactivation). */
+export function disposeDefinitionCache(): void {
+  watching?.dispose();
+  watching = undefined;
+  filesCache = undefined;
+}
+
+/**
+ * Where a tool, agent or prompt is defined (files up to 512 KB): the best match, if any. `near`:
+ * files the run's steps were made in (paths as the telemetry names them, mapped here), searched
+ * first: a run's tools are often defined beside where they are called, and that file may lie
+ * outside the workspace (the sample agent's does).
+ */
+export async function locateDefinition(arg: DefinitionArg, near: readonly string[] = []): Promise<SourceLocation | undefined> {
+  if (!arg || !['tool', 'agent', 'prompt'].includes(arg.kind) || typeof arg.name !== 'string' || !arg.name.trim()) throw new Error('a definition needs a kind (tool, agent or prompt) and a name');
+  const own: [string, string][] = [];
+  for (const reported of near.slice(0, 20)) {
+    const uri = await resolveSource(reported).catch(() => undefined);
+    if (!uri || own.some(([p]) => p === uri.fsPath)) continue;
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      if (stat.size <= 512 * 1024) own.push([uri.fsPath, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))]);
+    } catch { /* unreadable: skipped */ }
+  }
+  const inOwn = findDefinitions(arg.kind, arg.name, own)[0];
+  if (inOwn) return inOwn;
+  return findDefinitions(arg.kind, arg.name, (await sourceFiles()).filter(([p]) => !own.some(([q]) => q === p)))[0];
+}
+
+/** Finds where a tool, agent or prompt is defined in the workspace and opens the best match. */
+export async function openDefinition(arg: DefinitionArg): Promise<boolean> {
+  const best = await locateDefinition(arg);
   if (!best) {
     const what = arg.kind === 'prompt' ? 'this prompt\'s text' : `${arg.kind} "${arg.name}"`;
     void vscode.window.showInformationMessage(`Agent Lens: no definition of ${what} found in the workspace's source files.`);

@@ -5,7 +5,7 @@
 // (feedback) keeps it, so two runs can sit side by side.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type UiToHost } from '../protocol';
+import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type SourceLocation, type UiToHost } from '../protocol';
 import type { ServerClient } from './client';
 import { Scope } from './disposables';
 
@@ -34,6 +34,8 @@ export interface RunTabsOptions {
   creep(): CreepRule;
   /** What a person calls the run (its question, else its root's name); undefined when unknown. */
   titleOf(traceId: string): string | undefined;
+  /** Where a tool or an agent is defined: in the run's own files (as the telemetry names them) first, then the workspace. */
+  findDefinition(kind: 'tool' | 'agent', name: string, near: string[]): Promise<SourceLocation | undefined>;
 }
 
 export class RunTabs {
@@ -186,6 +188,12 @@ export class RunTabs {
       tab.subscribed = m.params.traceIds.slice();
       this.resubscribe();
       tab.post({ type: 'response', seq: m.seq, result: null });
+      return;
+    }
+    if (m.method === 'findDefinition') {
+      // The workspace answers, not the receiver.
+      const location = await this.opts.findDefinition(m.params.kind, m.params.name, m.params.near ?? []).catch(() => undefined);
+      tab.post({ type: 'response', seq: m.seq, result: { location: location ?? null } });
       return;
     }
     const client = this.client;

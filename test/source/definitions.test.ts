@@ -2,6 +2,8 @@
 // Agents SDK decorators), TypeScript (Vercel AI SDK tools), agents by name, prompts by their text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { findDefinitions } from '../../src/source/definitions';
 import { truthOf } from '../helpers/captures';
 
@@ -42,6 +44,18 @@ test('tools: the decorated Python function first, Vercel AI SDK tools by key, no
   assert.equal(findDefinitions('tool', 'issue_refund', files)[0]!.line, 14);
   assert.deepEqual(findDefinitions('tool', 'get_weather', files).map((l) => `${l.path}:${l.line}`), ['/ws/tools.ts:3']);
   assert.deepEqual(findDefinitions('tool', 'no_such_tool', files), []);
+});
+
+test('tools as functions in an object or as methods (the sample agent\'s TOOL_IMPL), not the call that runs them', () => {
+  const demo = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'demo', 'demo.ts'), 'utf8');
+  const lines = demo.split('\n');
+  for (const tool of ['get_weather', 'search_flights', 'book_flight', 'send_confirmation']) {
+    const [best] = findDefinitions('tool', tool, [['/ws/demo.ts', demo]]);
+    assert.ok(best, tool);
+    assert.match(lines[best.line - 1]!, new RegExp(`^\\s*${tool}: async \\(a\\) =>`), `${tool} at line ${best.line}: ${lines[best.line - 1]}`);
+  }
+  const cls = 'class Tools {\n  async lookup_order(orderId: string): Promise<string> {\n    return db.find(orderId);\n  }\n}\nawait tools.lookup_order(id);\n';
+  assert.deepEqual(findDefinitions('tool', 'lookup_order', [['/ws/tools.ts', cls]]).map((l) => l.line), [2]);
 });
 
 test('agents by name, and a prompt by its text', () => {
