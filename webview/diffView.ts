@@ -4,10 +4,13 @@
 import type { DiffStep, RunDiff, TextDiff } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtMs, fmtTokens, fmtUsd } from './format';
+import { fmtClock, fmtMs, fmtTokens, fmtUsd } from './format';
+import { cmpNanos } from '../src/time';
 
 const signed = (n: number, f: (x: number) => string) => (n > 0 ? `+${f(n)}` : n < 0 ? `−${f(-n)}` : '±0');
-const usd = (n: number | null) => (n === null ? '?' : signed(n, fmtUsd));
+const usd = (n: number | null) => (n === null ? 'price unknown' : signed(n, fmtUsd));
+/** Only model calls cost money: a tool's or an agent's step has no cost of its own (its model calls are steps of their own). */
+const priced = (s: DiffStep) => { const k = (s.a ?? s.b)!.kind; return k === 'llm' || k === 'embeddings'; };
 
 function textDiffView(d: TextDiff): HTMLElement {
   return h('pre', { class: 'text-diff' }, ...d.flatMap((c) => c.text.replace(/\n$/, '').split('\n').map((line) =>
@@ -17,7 +20,7 @@ function textDiffView(d: TextDiff): HTMLElement {
 export class DiffView {
   readonly el = h('div', { class: 'diff-view' }, h('p', { class: 'muted pad' }, 'Comparing…'));
 
-  constructor(private readonly host: Host, readonly a: string, readonly b: string, private readonly o: { onBack(): void; openRun(id: string): void }) {}
+  constructor(private readonly host: Host, readonly a: string, readonly b: string, private readonly o: { onBack(): void; openRun(id: string): void; compare(a: string, b: string): void }) {}
 
   async load(): Promise<void> {
     let d: RunDiff;
@@ -25,10 +28,15 @@ export class DiffView {
       fill(this.el, this.toolbar(), h('p', { class: 'error-text pad', role: 'alert' }, `Could not compare: ${(e as Error).message}`));
       return;
     }
-    const run = (s: RunDiff['a'], tag: string) => h('button', { type: 'button', class: 'link', onclick: () => this.o.openRun(s.traceId) }, `${tag} ${visible(s.rootName || s.traceId)} (${s.traceId.slice(0, 8)})`);
+    const run = (s: RunDiff['a'], tag: string) => h('button', { type: 'button', class: 'link', onclick: () => this.o.openRun(s.traceId) },
+      `${tag} ${visible(s.title ?? (s.rootName || s.traceId))} (${s.traceId.slice(0, 8)}, ${fmtClock(s.startTimeUnixNano)})`);
+    // The figures are B minus A: which is the earlier run is said, so that a change reads the right way round.
+    const aFirst = cmpNanos(d.a.startTimeUnixNano, d.b.startTimeUnixNano) <= 0;
     fill(this.el, this.toolbar(),
       h('h1', null, 'Compare runs'),
-      h('p', null, run(d.a, 'A:'), ' → ', run(d.b, 'B:')),
+      h('p', null, run(d.a, 'A:'), ' → ', run(d.b, 'B:'), ' ',
+        h('span', { class: 'muted diff-order' }, aFirst ? '(A is the earlier run; figures are B − A)' : '(A is the later run; figures are B − A)'), ' ',
+        h('button', { type: 'button', class: 'chip swap', title: 'Swap A and B', onclick: () => this.o.compare(this.b, this.a) }, '⇄ Swap')),
       h('p', { class: 'diff-totals' }, `input ${signed(d.delta.input, fmtTokens)} · output ${signed(d.delta.output, fmtTokens)} · cost ${usd(d.delta.costUsd)} · duration ${signed(d.delta.durationMs, fmtMs)} · steps ${signed(d.delta.steps, String)}`),
       h('table', { class: 'runs diff-steps', 'aria-label': 'Steps compared' },
         h('thead', null, h('tr', null, ...['step', 'A', 'B', 'Δ input', 'Δ output', 'Δ cost', 'Δ time'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -48,7 +56,8 @@ export class DiffView {
       h('td', null, h('a', { href: `#step-${i}` }, visible(s.label)), !s.a ? ' (only in B)' : !s.b ? ' (only in A)' : s.changed ? ' (changed)' : ''),
       h('td', { class: 'num' }, side(s.a)), h('td', { class: 'num' }, side(s.b)),
       h('td', { class: 'num', 'data-delta': 'input' }, signed(s.delta.input, fmtTokens)), h('td', { class: 'num' }, signed(s.delta.output, fmtTokens)),
-      h('td', { class: 'num' }, usd(s.delta.costUsd)), h('td', { class: 'num' }, signed(s.delta.durationMs, fmtMs)));
+      priced(s) ? h('td', { class: 'num' }, usd(s.delta.costUsd)) : h('td', { class: 'num muted', title: 'A tool or an agent has no model cost of its own: its model calls are counted as their own steps' }, 'no model cost'),
+      h('td', { class: 'num' }, signed(s.delta.durationMs, fmtMs)));
   }
 
   private details(s: DiffStep, i: number): HTMLElement | null {

@@ -63,7 +63,7 @@ class App {
     if (dm) {
       this.run?.dispose();
       this.run = undefined;
-      const view = new DiffView(this.host, dm[1]!, dm[2]!, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`) });
+      const view = new DiffView(this.host, dm[1]!, dm[2]!, { onBack: () => this.navigate('#/'), openRun: (t) => this.navigate(`#/run/${t}`), compare: (a, b) => this.navigate(`#/diff/${a}/${b}`) });
       this.conversation = view;
       fill(this.main, view.el);
       void view.load();

@@ -6,6 +6,7 @@ import type { Host } from './transport';
 import { h, fill, visible } from './dom';
 import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
 import { icon } from './icons';
+import { cmpNanos } from '../src/time';
 
 const MAX_ROWS = 500;
 
@@ -104,7 +105,13 @@ export class RunList {
   private togglePick(id: string, on: boolean): void {
     this.picked = on ? [...this.picked.filter((x) => x !== id), id].slice(-2) : this.picked.filter((x) => x !== id);
     this.compareBtn.disabled = this.picked.length !== 2;
-    this.compareBtn.onclick = () => { if (this.picked.length === 2) this.compare(this.picked[0]!, this.picked[1]!); };
+    // The earlier run is A, whichever was ticked first: B − A then reads as what changed since.
+    this.compareBtn.onclick = () => {
+      if (this.picked.length !== 2) return;
+      const [x, y] = this.picked.map((id) => this.runs.get(id)) as [TraceSummary | undefined, TraceSummary | undefined];
+      const swap = !!x && !!y && cmpNanos(x.startTimeUnixNano, y.startTimeUnixNano) > 0;
+      this.compare(swap ? this.picked[1]! : this.picked[0]!, swap ? this.picked[0]! : this.picked[1]!);
+    };
     this.queueRender();
   }
 

@@ -182,8 +182,21 @@ test('run diff: turn 2 of the conversation against turn 1, from the conversation
   const conv = await api(server)<ConversationResponse>(`/api/conversations/${encodeURIComponent(truth.conversation_id_passed!)}`);
   await page.goto(`http://127.0.0.1:${server.httpPort}/?token=${server.token}#/`);
   await page.locator('select[aria-label="Status"]').selectOption('');
-  for (const t of [conv.turns[0]!, conv.turns[2]!]) await page.locator(`input.pick[data-id="${t.traceId}"]`).check();
+  // Ticked newest first, as the list shows them: the earlier run is A all the same, so B − A reads as what changed since.
+  for (const t of [conv.turns[2]!, conv.turns[0]!]) await page.locator(`input.pick[data-id="${t.traceId}"]`).check();
   await page.locator('.compare-btn').click();
   await page.waitForURL(new RegExp(`#/diff/${conv.turns[0]!.traceId}/${conv.turns[2]!.traceId}$`));
-  await page.locator('.diff-view[data-ready]').waitFor({ timeout: 15_000 });
+  const diff = page.locator('.diff-view[data-ready]');
+  await diff.waitFor({ timeout: 15_000 });
+  assert.match(await diff.locator('.diff-order').textContent() ?? '', /A is the earlier run/);
+  const sign = perTurn[2]! >= perTurn[0]! ? '\\+' : '−';
+  assert.match(await diff.locator('.diff-totals').textContent() ?? '', new RegExp(`^input ${sign}${fmtTokens(Math.abs(perTurn[2]! - perTurn[0]!)).replace('.', '\\.')} `));
+  // A tool step has no model cost of its own: said so, not "?".
+  const toolRow = diff.locator('tr', { hasText: 'tool lookup_order' }).first();
+  assert.match(await toolRow.textContent() ?? '', /no model cost/);
+  assert.doesNotMatch(await diff.locator('.diff-steps').textContent() ?? '', /\?/);
+  // Swapped on request.
+  await diff.locator('button.swap').click();
+  await page.waitForURL(new RegExp(`#/diff/${conv.turns[2]!.traceId}/${conv.turns[0]!.traceId}$`));
+  await page.locator('.diff-view[data-ready] .diff-order', { hasText: 'A is the later run' }).waitFor({ timeout: 15_000 });
 });
