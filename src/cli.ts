@@ -13,7 +13,7 @@ const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and t
 usage:
   agent-lens serve [options]     run the trace server in the foreground
   agent-lens import FILE...      load OTLP JSON / JSON lines / protobuf files
-  agent-lens status              show the running server, if any
+  agent-lens status [--json]     show the running server, if any (its UI address with the token)
 
 serve options:
   --http-port N        OTLP/HTTP, API and UI port (default 4318; 0 = any free port)
@@ -191,7 +191,15 @@ async function main(): Promise<void> {
   if (cmd === 'status') {
     const s = readState();
     if (!s) { process.stdout.write('no Agent Lens server is running\n'); process.exit(1); }
-    process.stdout.write(JSON.stringify({ ...s, token: undefined }, null, 2) + '\n');
+    if (rest.includes('--json')) { process.stdout.write(JSON.stringify({ ...s, token: undefined }, null, 2) + '\n'); return; }
+    const host = s.host === '0.0.0.0' ? '127.0.0.1' : s.host;
+    process.stdout.write([
+      `Agent Lens trace server ${s.version} (pid ${s.pid}, since ${s.startedAt})`,
+      `  OTLP/HTTP  http://${host}:${s.httpPort}  (POST /v1/traces, /v1/logs, /v1/metrics)`,
+      `  OTLP/gRPC  ${host}:${s.grpcPort}`,
+      `  UI         ${s.uiUrl}`,
+      `  data       ${s.dataDir || '(not kept on disk)'}`,
+    ].join('\n') + '\n');
     return;
   }
   fail(`unknown command "${cmd}"\n\n${HELP}`);

@@ -19,6 +19,8 @@ class App {
   private readonly history = h('span', { class: 'history-note', role: 'status' }, 'loading history… runs from before the restart appear when it is done');
   private readonly head = h('header', { class: 'app-head' }, h('span', { class: 'brand' }, 'Agent Lens'), this.conn, this.history);
   private connected = false;
+  /** Without a token the receiver answers nothing: the page only says how to get one. */
+  private isLocked = false;
 
   constructor(private readonly host: Host, root: HTMLElement) {
     this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`), (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`),
@@ -26,6 +28,7 @@ class App {
     this.history.hidden = true;
     fill(root, this.head, this.main);
     host.onConnection((state, detail) => {
+      if (state === 'unauthorized') return this.locked(detail);
       this.conn.textContent = state === 'connected' ? 'live' : state === 'connecting' ? `connecting…${detail ? ` ${detail}` : ''}` : `disconnected${detail ? ` · ${detail}` : ''}`;
       this.conn.className = `conn ${state}`;
       this.connected = state === 'connected';
@@ -50,11 +53,38 @@ class App {
     this.route();
   }
 
+  /**
+   * A browser tab without the receiver's token (or with one from before a restart): where the
+   * address with the token is, and a field to paste the token into.
+   */
+  private locked(why?: string): void {
+    this.isLocked = true;
+    this.conn.textContent = 'not signed in';
+    this.conn.className = 'conn disconnected';
+    const input = h('input', { type: 'password', class: 'token-input', 'aria-label': 'Token', placeholder: 'token', autocomplete: 'off' });
+    const go = () => {
+      const t = input.value.trim().replace(/^.*[?&#]token=([^&]+).*$/, '$1');
+      if (!t) return;
+      sessionStorage.setItem('agentLensToken', decodeURIComponent(t));
+      location.replace(`${location.pathname}?token=${encodeURIComponent(decodeURIComponent(t))}${location.hash}`);
+    };
+    input.addEventListener('keydown', (ev) => { if ((ev as KeyboardEvent).key === 'Enter') go(); });
+    fill(this.main, h('div', { class: 'locked pad', role: 'alert' },
+      h('h1', null, 'This page needs the receiver\'s token'),
+      h('p', null, `The Agent Lens receiver only answers pages that carry its token (${why ?? 'none was given'}). Open the address with the token:`),
+      h('ul', null,
+        h('li', null, 'printed when the receiver starts (', h('code', null, 'npm start'), ': the line "UI http://…/?token=…");'),
+        h('li', null, 'or by ', h('code', null, 'agent-lens status'), ' (in the repository: ', h('code', null, 'node dist/cli.js status'), ');'),
+        h('li', null, 'or, in VS Code, by the command ', h('strong', null, 'Agent Lens: Open in Browser'), '.')),
+      h('p', null, 'Or paste the token (or the whole address) here: ', input, ' ', h('button', { type: 'button', onclick: go }, 'Open'))));
+  }
+
   private navigate(hash: string): void {
     if (location.hash === hash) this.route(); else location.hash = hash;
   }
 
   private route(): void {
+    if (this.isLocked) return;
     const run = /^#\/run\/([0-9a-f]{32})/.exec(location.hash);
     this.host.showing?.(run?.[1]);
     this.conversation?.dispose();

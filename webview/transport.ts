@@ -3,7 +3,8 @@
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
 import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
 
-export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
+/** `unauthorized`: a browser tab opened without the receiver's token (or with an old one): nothing to do but get the address. */
+export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'unauthorized';
 
 export interface Host {
   request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']>;
@@ -42,9 +43,16 @@ export class HttpHost implements Host {
   private ws: WebSocket | undefined;
   private subscribed: string[] = [];
   private retryMs = 250;
+  /** The state last told, for a listener that comes later. */
+  private state: [ConnectionState, string?] = ['connecting'];
 
   constructor(private readonly token: string, private readonly base = '') {
-    this.connect();
+    if (token) this.connect(); else this.tell('unauthorized', 'no token in the address');
+  }
+
+  private tell(state: ConnectionState, detail?: string): void {
+    this.state = [state, detail];
+    this.conn.emit(state, detail);
   }
 
   private headers(): Record<string, string> {
@@ -54,6 +62,7 @@ export class HttpHost implements Host {
   private async http(method: string, path: string, payload?: string): Promise<unknown> {
     const res = await fetch(this.base + path, { method, headers: payload ? { ...this.headers(), 'Content-Type': 'application/json', 'X-Agent-Lens-Source': 'ui' } : this.headers(), ...(payload ? { body: payload } : {}) });
     const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` })) as { error?: string };
+    if (res.status === 401) this.unauthorized(body.error);
     if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
     return body;
   }
@@ -109,14 +118,24 @@ export class HttpHost implements Host {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed, form: 'rows' }));
   }
 
+  /** The token was refused: no more reconnecting, the page says how to get the address. */
+  private unauthorized(why = 'the token was refused'): void {
+    if (this.state[0] === 'unauthorized') return;
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close();
+    this.tell('unauthorized', why);
+  }
+
   private connect(): void {
-    this.conn.emit('connecting');
+    this.tell('connecting');
     const url = new URL('/ws', this.base || location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', this.token);
     const ws = new WebSocket(url);
     this.ws = ws;
-    ws.onopen = () => { this.retryMs = 250; this.sendSubscribe(); this.conn.emit('connected'); };
+    let opened = false;
+    ws.onopen = () => { opened = true; this.retryMs = 250; this.sendSubscribe(); this.tell('connected'); };
     ws.onmessage = (ev) => {
       let m: ServerMessage;
       try { m = JSON.parse(String(ev.data)) as ServerMessage; } catch { return; }
@@ -124,14 +143,16 @@ export class HttpHost implements Host {
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
-      this.conn.emit('disconnected', `reconnecting in ${Math.round(this.retryMs / 100) / 10} s`);
-      setTimeout(() => this.connect(), this.retryMs);
+      // Refused before it opened: a token the receiver does not know (it restarted with a new one)?
+      if (!opened) void this.http('GET', '/api/status').catch(() => undefined);
+      this.tell('disconnected', `reconnecting in ${Math.round(this.retryMs / 100) / 10} s`);
+      setTimeout(() => { if (this.ws === ws) this.connect(); }, this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 5000);
     };
   }
 
   onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
-  onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
+  onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); cb(...this.state); }
   onOpen(): void { /* a browser tab is opened by its URL */ }
 }
 

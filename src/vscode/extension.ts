@@ -335,6 +335,15 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     void vscode.window.showInformationMessage(`Copied ${c.endpoint}. Set OTEL_EXPORTER_OTLP_ENDPOINT to it (and OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf) in your app's environment.`);
   });
   reg('agentLens.restartReceiver', () => connection.restart());
+  // The browser UI, at the address that carries the token (in a remote window, forwarded to this machine).
+  reg('agentLens.openInBrowser', async () => {
+    const c = connection.client;
+    if (!c) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not running yet.');
+    const url = `${c.endpoint}/?token=${encodeURIComponent(c.state.token)}`;
+    const external = await vscode.env.asExternalUri(vscode.Uri.parse(url));
+    await vscode.env.openExternal(external);
+    return external.toString(true);
+  });
   // The sample agent (the demo, shipped in the .vsix) in a terminal of this window: the terminal
   // gets the capture environment like any other. The extension host's own runtime runs it.
   reg('agentLens.runSample', () => {

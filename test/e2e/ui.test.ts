@@ -296,3 +296,33 @@ test('what is unknown is said once: an unknown model\'s price, a failed tool\'s 
   await provider.shutdown();
   assert.deepEqual(errors, []);
 });
+
+test('without its token (or with an old one) the page says where the address is, stops reconnecting, and takes a pasted token', { skip }, async () => {
+  const { page } = browser;
+  for (const address of [`http://127.0.0.1:${server.httpPort}/`, `http://127.0.0.1:${server.httpPort}/?token=${'0'.repeat(32)}`]) {
+    // A fresh page: no token kept from an earlier visit in this tab.
+    await page.goto('about:blank');
+    await page.evaluate(() => sessionStorage.clear()).catch(() => undefined);
+    const p = await browser.context.newPage();
+    try {
+      await p.goto(address);
+      const locked = p.locator('.locked');
+      await locked.waitFor({ timeout: 15_000 });
+      const text = await locked.textContent() ?? '';
+      assert.match(text, /needs the receiver's token/);
+      assert.match(text, /agent-lens status/);
+      assert.match(text, /Agent Lens: Open in Browser/);
+      assert.equal(await p.locator('table.runs').count(), 0, 'no dead runs list');
+      // It does not keep knocking: no reconnecting line a second later.
+      await p.waitForTimeout(1200);
+      assert.doesNotMatch(await p.locator('.conn').textContent() ?? '', /reconnecting/);
+      // The whole address pasted: the runs list opens.
+      await p.locator('.token-input').fill(`http://127.0.0.1:${server.httpPort}/?token=${server.token}`);
+      await p.locator('.token-input').press('Enter');
+      await p.locator('.conn.connected').waitFor({ state: 'attached', timeout: 15_000 });
+      await p.locator('table.runs').waitFor({ timeout: 15_000 });
+    } finally {
+      await p.close();
+    }
+  }
+});

@@ -101,6 +101,15 @@ test('agent-lens import loads OTLP JSON, JSON lines and protobuf files into the 
   const bad = await run(process.execPath, [CLI, 'import', path.join(dir, 'bad.jsonl')], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e);
   assert.equal((bad as { code: number }).code, 1);
   assert.match((bad as { stderr: string }).stderr, /bad\.jsonl line 2: invalid JSON/);
+  // `agent-lens status` says where the UI is, with the token the server answers to (what a browser tab without it points to).
+  const status = await run(process.execPath, [CLI, 'status'], { env: { ...process.env, ...env } });
+  assert.match(status.stdout, new RegExp(`^Agent Lens trace server .*pid ${p.ready.pid}`));
+  const ui = /UI\s+(\S+)/.exec(status.stdout)![1]!;
+  assert.equal(new URL(ui).searchParams.get('token'), p.ready.token);
+  assert.equal(new URL(ui).port, String(p.ready.httpPort));
+  const json = JSON.parse((await run(process.execPath, [CLI, 'status', '--json'], { env: { ...process.env, ...env } })).stdout) as { pid: number; token?: string };
+  assert.equal(json.pid, p.ready.pid);
+  assert.equal(json.token, undefined);
   p.child.kill('SIGTERM');
   await p.exited;
 });

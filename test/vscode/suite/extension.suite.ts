@@ -46,6 +46,16 @@ suite('Agent Lens in VS Code', () => {
     assert.equal(await vscode.env.clipboard.readText(), api.connection.client!.endpoint);
   });
 
+  test('Open in Browser opens the UI at the address that carries the token', async () => {
+    const opened = await vscode.commands.executeCommand<string>('agentLens.openInBrowser');
+    const url = new URL(opened);
+    assert.equal(url.searchParams.get('token'), api.connection.client!.state.token);
+    // That address opens the runs list's page (the token it carries is the receiver's).
+    const local = `${api.connection.client!.endpoint}/?token=${url.searchParams.get('token')}`;
+    assert.equal((await fetch(local)).status, 200);
+    assert.equal((await fetch(`${api.connection.client!.endpoint}/api/status`, { headers: { Authorization: `Bearer ${url.searchParams.get('token')}` } })).status, 200);
+  });
+
   test('a run sent with the OpenTelemetry SDK shows in the Runs tree, grouped by its conversation, and opens', async () => {
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'ext-host-suite' }),
