@@ -38,6 +38,20 @@ const OPERATION_KIND: Record<string, GenAiKind> = {
   execute_tool: 'tool', invoke_workflow: 'workflow', agent_step: 'workflow',
 };
 
+/** The operation a span's name starts with ("invoke_agent planner" → invoke_agent), '' when none. */
+function nameOperation(name: string): string {
+  const first = name.split(' ', 1)[0] ?? '';
+  return Object.hasOwn(OPERATION_KIND, first) ? first : '';
+}
+
+/** What a span name "{operation} {subject}" names after its operation: the agent or the tool. */
+function nameSubject(name: string, kind: 'agent' | 'tool'): string | undefined {
+  const op = nameOperation(name);
+  if (!op || OPERATION_KIND[op] !== kind) return undefined;
+  const rest = name.slice(op.length).trim();
+  return rest || undefined;
+}
+
 const OPENINFERENCE_KIND: Record<string, GenAiKind> = {
   LLM: 'llm', TOOL: 'tool', AGENT: 'agent', CHAIN: 'workflow', RETRIEVER: 'retrieval', EMBEDDING: 'embeddings',
   RERANKER: 'retrieval', GUARDRAIL: 'other', EVALUATOR: 'other', PROMPT: 'other',
@@ -133,6 +147,11 @@ function kindOf(a: Attrs, schema: string, name: string): GenAiKind {
   const op = getStr(a, 'gen_ai.operation.name');
   if (op && OPERATION_KIND[op]) return OPERATION_KIND[op];
   const tl = getStr(a, 'traceloop.span.kind');
+  // No operation attribute (the OTel 1.26 generation had none): the span name says it, "{operation} {name}".
+  const byName = !op && !tl ? OPERATION_KIND[nameOperation(name)] : undefined;
+  if (byName === 'agent' || byName === 'tool' || byName === 'workflow') return byName;
+  // A span that names an agent and no operation is the agent's, even when it names its model too.
+  if (!op && !tl && byName === undefined && a.has('gen_ai.agent.name')) return 'agent';
   if (tl && TRACELOOP_KIND[tl]) return TRACELOOP_KIND[tl];
   const reqType = getStr(a, 'llm.request.type');
   if (reqType === 'chat' || reqType === 'completion') return 'llm';
@@ -181,7 +200,8 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
   const rid = firstStr(a, K.responseId);
   if (rid !== undefined) view.responseId = rid;
   const agent = firstStr(a, kind === 'agent' ? K.agentNameIfAgent : K.agentName)
-    ?? (kind === 'agent' && schema === 'openinference' && isLangGraphGraph(a) ? span.name : undefined);
+    ?? (kind === 'agent' && schema === 'openinference' && isLangGraphGraph(a) ? span.name : undefined)
+    ?? (kind === 'agent' && op === undefined ? nameSubject(span.name, 'agent') : undefined);
   if (agent !== undefined) view.agentName = agent;
   const agentId = getStr(a, 'gen_ai.agent.id');
   if (agentId !== undefined) view.agentId = agentId;
@@ -194,7 +214,7 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
     view.source = [fn !== undefined ? { path: file, line, function: fn, how: 'attribute', confidence: 1 } : { path: file, line, how: 'attribute', confidence: 1 }];
   }
   if (kind === 'tool') {
-    const tn = firstStr(a, K.toolName);
+    const tn = firstStr(a, K.toolName) ?? (op === undefined ? nameSubject(span.name, 'tool') : undefined);
     if (tn !== undefined) view.toolName = tn;
     const tid = firstStr(a, K.toolCallId);
     if (tid !== undefined) view.toolCallId = tid;
