@@ -68,6 +68,14 @@ export function fmtDate(nanos: Nanos | string): string {
   return new Date(msOfNanos(nanos)).toLocaleString();
 }
 
+/**
+ * What a person calls a run, the same everywhere (the runs list, its header, its tab, the Runs view,
+ * the conversation, the debugger): the question that started it, else its root span's name.
+ */
+export function runTitle(r: Pick<TraceSummary, 'title' | 'rootName' | 'traceId'>): string {
+  return r.title ?? (r.rootName || `run ${r.traceId.slice(0, 8)}`);
+}
+
 /** A run whose every failure was retried and got through (a later step of the same name, or the step it was in): not a failed run. */
 export function runRecovered(r: Pick<TraceSummary, 'errorCount' | 'recoveredErrors'>): boolean {
   return r.errorCount > 0 && (r.recoveredErrors ?? 0) >= r.errorCount;

@@ -34,6 +34,8 @@ export interface PromptGrowth { part: 'system prompt' | 'history' | 'tool result
 export interface ConversationTurn {
   traceId: string;
   rootName: string;
+  /** The run's title (its question), as the runs list shows it. */
+  title?: string;
   startTimeUnixNano: Nanos;
   durationMs: number;
   usage: Usage;

@@ -67,6 +67,10 @@ function creepQuery(params: Record<string, unknown>): string {
   return q ? `?${q}` : '';
 }
 
+/** The run view's layout preferences, remembered across tabs and sessions: widths in CSS pixels (null: automatic). */
+export type UiPrefKey = 'treeWidth' | 'detailWidth';
+export type UiPrefs = Partial<Record<UiPrefKey, number>>;
+
 export type UiToHost =
   | { type: 'ready'; protocolVersion: number }
   /** Open this code location in the editor (the path as the telemetry says it; the editor maps it). */
@@ -83,6 +87,8 @@ export type UiToHost =
   | { type: 'showing'; traceId?: string }
   /** The person changed something in this view (feedback): the editor keeps its tab open. */
   | { type: 'keep' }
+  /** A layout preference the person set (a splitter's width): kept for every view, in every tab. */
+  | { type: 'setPref'; key: UiPrefKey; value: number | null }
   | { [M in UiMethod]: { type: 'request'; seq: number; method: M; params: UiMethods[M]['params'] } }[UiMethod];
 
 export type HostToUi =

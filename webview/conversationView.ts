@@ -5,7 +5,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import type { ConversationResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtClock, fmtMs, fmtTokens, fmtUsd } from './format';
+import { fmtClock, fmtMs, fmtTokens, fmtUsd, runTitle } from './format';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -93,7 +93,7 @@ export class ConversationView {
       h('tbody', null, ...c.turns.map((t, i) => {
         const row = h('tr', { 'data-id': t.traceId, tabindex: '0', class: t.errorCount ? 'has-error' : '' },
           h('td', { class: 'num' }, String(i + 1)),
-          h('td', { class: 'run-name' }, visible(t.rootName || t.traceId)),
+          h('td', { class: 'run-name' }, visible(runTitle(t))),
           h('td', null, fmtClock(t.startTimeUnixNano)),
           h('td', { class: 'num', 'data-tokens': 'input' }, String(t.usage.input)),
           h('td', { class: 'num' }, String(t.usage.output)),

@@ -4,7 +4,7 @@
 import type { DiffStep, RunDiff, TextDiff } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtClock, fmtMs, fmtTokens, fmtUsd } from './format';
+import { fmtClock, fmtMs, fmtTokens, fmtUsd, runTitle } from './format';
 import { cmpNanos } from '../src/time';
 
 const signed = (n: number, f: (x: number) => string) => (n > 0 ? `+${f(n)}` : n < 0 ? `−${f(-n)}` : '±0');
@@ -29,7 +29,7 @@ export class DiffView {
       return;
     }
     const run = (s: RunDiff['a'], tag: string) => h('button', { type: 'button', class: 'link', onclick: () => this.o.openRun(s.traceId) },
-      `${tag} ${visible(s.title ?? (s.rootName || s.traceId))} (${s.traceId.slice(0, 8)}, ${fmtClock(s.startTimeUnixNano)})`);
+      `${tag} ${visible(runTitle(s))} (${s.traceId.slice(0, 8)}, ${fmtClock(s.startTimeUnixNano)})`);
     // The figures are B minus A: which is the earlier run is said, so that a change reads the right way round.
     const aFirst = cmpNanos(d.a.startTimeUnixNano, d.b.startTimeUnixNano) <= 0;
     fill(this.el, this.toolbar(),

@@ -1,13 +1,14 @@
 // A run's header: its name and the summary figures (the server's, each model call counted once).
 import type { TraceSummary } from '../src/protocol';
 import { h, visible } from './dom';
-import { fmtClock, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
+import { fmtClock, fmtMs, fmtTokens, fmtUsd, runRecovered, runTitle } from './format';
 
 export function runHeader(s: TraceSummary, openConversation?: (id: string) => void): HTMLElement[] {
   const cost = s.costUsd === null ? (s.llmCalls ? 'price unknown' : '') : `${s.unpricedCalls ? '≥ ' : ''}${fmtUsd(s.costUsd)}`;
   const stat = (label: string, value: string, cls = '') => h('span', { class: `stat ${cls}` }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value' }, value));
   const out: (HTMLElement | null)[] = [
-    h('h1', null, visible(s.rootName || '(root not arrived)'), s.rootPending ? h('span', { class: 'pending-tag', title: 'The root span has not arrived yet' }, ' root pending') : null),
+    h('h1', null, visible(runTitle(s)), s.rootPending ? h('span', { class: 'pending-tag', title: 'The root span has not arrived yet' }, ' root pending') : null),
+    s.title && s.rootName ? h('p', { class: 'root-name muted' }, 'root span ', h('code', null, visible(s.rootName))) : null,
     h('div', { class: 'stats' },
       stat('service', s.service || '–'), stat('started', fmtClock(s.startTimeUnixNano)), stat('duration', fmtMs(s.durationMs)),
       stat('spans', String(s.spanCount)), runRecovered(s) ? stat('errors', `${s.errorCount}, all retried`) : stat('errors', String(s.errorCount), s.errorCount ? 'bad' : ''),

@@ -60,6 +60,8 @@ export class RunView {
   private readonly findInfo = h('span', { class: 'find-info', 'aria-live': 'polite' });
   private readonly status = h('span', { class: 'run-status', 'aria-live': 'polite' });
   private treeW = 320;
+  /** The span column's width the person chose (the splitter), else automatic. */
+  private userTreeW: number | undefined;
 
   get stitched(): boolean { return !!this.opts.stitched; }
   private stitchedIds = new Set<string>();
@@ -90,7 +92,11 @@ export class RunView {
     this.layer.addEventListener('click', (ev) => this.onRowClick(ev));
     this.detail.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); this.scroller.focus(); } });
 
-    const tl = h('div', { class: 'tl' }, h('div', { class: 'tl-head' }, h('div', { class: 'tl-head-tree' }, 'span'), this.axis.axisEl), this.scroller);
+    // The tree column's width and the detail pane's: splitters a person drags (or moves with the
+    // arrow keys), remembered for every run (double-click: back to automatic).
+    const treeSplit = splitter('Resize the span column', () => this.treeW, (w) => { this.userTreeW = w; this.queueRender(); },
+      (w) => this.host.prefs.set('treeWidth', w), 160, () => Math.max(200, (this.scroller.clientWidth || 800) - 140));
+    const tl = h('div', { class: 'tl' }, h('div', { class: 'tl-head' }, h('div', { class: 'tl-head-tree' }, 'span', treeSplit), this.axis.axisEl), this.scroller);
     this.axis.bind(tl, (ev) => {
       const t = ev.target as HTMLElement;
       const inTime = !!t.closest?.('.cell-time, .axis, .tl-head');
@@ -103,8 +109,17 @@ export class RunView {
       this.scroller.scrollTop = fy * this.sizer.offsetHeight - this.scroller.clientHeight / 2;
     });
 
-    this.el = h('div', { class: 'run-view' }, this.header, toolbar, this.overview.canvas,
-      h('div', { class: 'run-split' }, tl, this.detail));
+    const split = h('div', { class: 'run-split' });
+    const detailSplit = splitter('Resize the detail pane', () => this.detail.getBoundingClientRect().width, (w) => {
+      if (w === undefined) split.style.removeProperty('--detail-w'); else split.style.setProperty('--detail-w', `${w}px`);
+      this.queueRender();
+    },
+      (w) => this.host.prefs.set('detailWidth', w), 240, () => Math.max(280, split.getBoundingClientRect().width - 320), true);
+    const savedDetail = this.host.prefs.get('detailWidth');
+    if (savedDetail) split.style.setProperty('--detail-w', `${savedDetail}px`);
+    this.userTreeW = this.host.prefs.get('treeWidth');
+    fill(split, tl, detailSplit, this.detail);
+    this.el = h('div', { class: 'run-view' }, this.header, toolbar, this.overview.canvas, split);
     this.ro = new ResizeObserver(() => this.queueRender());
     this.ro.observe(this.scroller);
     fill(this.detail, h('p', { class: 'muted pad' }, 'Select a step to see its conversation, tool calls, tokens and raw attributes.'));
@@ -362,7 +377,8 @@ export class RunView {
     this.lastRows = rows;
     if (this.summary !== this.headerFor) { this.headerFor = this.summary; this.renderHeader(); }
     const width = this.scroller.clientWidth || 800;
-    this.treeW = Math.round(Math.min(520, Math.max(240, width * 0.45)));
+    this.treeW = this.userTreeW !== undefined ? Math.round(Math.min(Math.max(160, width - 140), Math.max(160, this.userTreeW)))
+      : Math.round(Math.min(520, Math.max(240, width * 0.45)));
     this.el.style.setProperty('--tree-w', `${this.treeW}px`);
     const runStart = this.model.startMs, dur = Math.max(this.model.endMs - runStart, 1e-3);
     this.axis.layout(dur, this.treeW + 8, width - 70);
@@ -415,3 +431,44 @@ function x0key(d: number[]): string {
   return `${d[0]}:${d[1]}`;
 }
 
+
+/**
+ * A splitter: drag it (or focus it and use the arrow keys) to set a width from `min` to `max()`;
+ * `set` shows it as it moves, `save` keeps it when the drag ends (undefined on a double-click:
+ * automatic again). `fromRight`: the width is of the pane on its right (dragging left widens it).
+ */
+function splitter(label: string, current: () => number, set: (w: number | undefined) => void, save: (w: number | undefined) => void,
+  min: number, max: () => number, fromRight = false): HTMLElement {
+  const el = h('div', { class: `splitter${fromRight ? ' splitter-pane' : ''}`, role: 'separator', 'aria-orientation': 'vertical', 'aria-label': label, tabindex: '0',
+    title: `${label}: drag, or the arrow keys; double-click for the automatic width` });
+  const clamp = (w: number) => Math.round(Math.min(max(), Math.max(min, w)));
+  const apply = (w: number) => { const c = clamp(w); el.setAttribute('aria-valuenow', String(c)); set(c); return c; };
+  el.addEventListener('pointerdown', (ev: PointerEvent) => {
+    ev.preventDefault();
+    ev.stopPropagation();
+    const x0 = ev.clientX, w0 = current();
+    let last = w0;
+    el.setPointerCapture(ev.pointerId);
+    el.classList.add('dragging');
+    const move = (e: PointerEvent) => { last = apply(w0 + (fromRight ? x0 - e.clientX : e.clientX - x0)); };
+    const up = () => {
+      el.removeEventListener('pointermove', move);
+      el.removeEventListener('pointerup', up);
+      el.classList.remove('dragging');
+      save(last);
+    };
+    el.addEventListener('pointermove', move);
+    el.addEventListener('pointerup', up);
+  });
+  el.addEventListener('mousedown', (ev) => ev.stopPropagation()); // not a pan of the timeline
+  el.addEventListener('dblclick', (ev) => { ev.stopPropagation(); el.removeAttribute('aria-valuenow'); set(undefined); save(undefined); });
+  el.addEventListener('keydown', (ev: KeyboardEvent) => {
+    const step = ev.shiftKey ? 64 : 16;
+    const by = ev.key === 'ArrowLeft' ? -step : ev.key === 'ArrowRight' ? step : 0;
+    if (!by) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    save(apply(current() + (fromRight ? -by : by)));
+  });
+  return el;
+}

@@ -1,7 +1,7 @@
 // How the UI reaches the trace server. In a browser tab: HTTP for requests and a WebSocket for the
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
-import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiToHost } from '../src/protocol';
+import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
 
 /** `unauthorized`: a browser tab opened without the receiver's token (or with an old one): nothing to do but get the address. */
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'unauthorized';
@@ -28,6 +28,21 @@ export interface Host {
   showing?(traceId: string | undefined): void;
   /** The person changed something here: the editor keeps the tab open (editor only). */
   keep?(): void;
+  /** Layout preferences (splitter widths), remembered across tabs and sessions: by the editor, or the browser's storage. */
+  readonly prefs: { get(key: UiPrefKey): number | undefined; set(key: UiPrefKey, value: number | undefined): void };
+}
+
+/** Preferences a page keeps itself (the browser's localStorage), starting from `initial`. */
+function localPrefs(initial: UiPrefs, save: (p: UiPrefs) => void): Host['prefs'] {
+  const prefs: UiPrefs = { ...initial };
+  return {
+    get: (key) => prefs[key],
+    set: (key, value) => { if (value === undefined) delete prefs[key]; else prefs[key] = value; save(prefs); },
+  };
+}
+
+function storedPrefs(): UiPrefs {
+  try { return JSON.parse(localStorage.getItem('agentLensPrefs') ?? '{}') as UiPrefs; } catch { return {}; }
 }
 
 class Listeners<A extends unknown[]> {
@@ -43,6 +58,7 @@ export class HttpHost implements Host {
   private ws: WebSocket | undefined;
   private subscribed: string[] = [];
   private retryMs = 250;
+  readonly prefs = localPrefs(storedPrefs(), (p) => { try { localStorage.setItem('agentLensPrefs', JSON.stringify(p)); } catch { /* storage off: this page only */ } });
   /** The state last told, for a listener that comes later. */
   private state: [ConnectionState, string?] = ['connecting'];
 
@@ -167,6 +183,10 @@ export class PostMessageHost implements Host {
   private readonly feed = new Listeners<[ServerMessage]>();
   private readonly conn = new Listeners<[ConnectionState, string?]>();
   private readonly open = new Listeners<[string, string?]>();
+  /** Kept by the extension (it writes them into the page for every new tab). */
+  readonly prefs = localPrefs(pagePrefs(), (p) => {
+    for (const key of ['treeWidth', 'detailWidth'] as const) this.post({ type: 'setPref', key, value: p[key] ?? null });
+  });
 
   constructor() {
     window.addEventListener('message', (ev: MessageEvent) => {
@@ -229,6 +249,11 @@ export class PostMessageHost implements Host {
   openSource(loc: { path: string; line: number; column?: number }): void {
     this.post({ type: 'openSource', path: loc.path, line: loc.line, ...(loc.column ? { column: loc.column } : {}) });
   }
+}
+
+/** The preferences the extension wrote into the page (`data-prefs` on the body). */
+function pagePrefs(): UiPrefs {
+  try { return JSON.parse(document.body.dataset.prefs ?? '{}') as UiPrefs; } catch { return {}; }
 }
 
 export function hostForPage(): Host {

@@ -9,7 +9,7 @@ import { creepOf, DEFAULT_CREEP, type CreepRule } from './creep';
 const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
 
 function turnOf(s: TraceSummary): ConversationTurn {
-  return { traceId: s.traceId, rootName: s.rootName, startTimeUnixNano: s.startTimeUnixNano, durationMs: s.durationMs, usage: s.usage,
+  return { traceId: s.traceId, rootName: s.rootName, ...(s.title ? { title: s.title } : {}), startTimeUnixNano: s.startTimeUnixNano, durationMs: s.durationMs, usage: s.usage,
     costUsd: s.costUsd, unpricedCalls: s.unpricedCalls, errorCount: s.errorCount, llmCalls: s.llmCalls };
 }
 

@@ -20,10 +20,10 @@ import { SETUP_GUIDES, SHORT_DELAY_ANY, guideForSdkLanguage } from './setupGuide
 import { RunTabs } from './runTabs';
 import { StatusBar } from './statusBar';
 import { Scope } from './disposables';
-import { treeSpans, type TraceResponse, type TraceSummary, type TraceTreeResponse } from '../protocol';
+import { treeSpans, type TraceResponse, type TraceSummary, type TraceTreeResponse, type UiPrefs } from '../protocol';
 import { runSource } from '../source/locate';
 import { cmpNanos } from '../time';
-import { fmtClock } from '../format';
+import { fmtClock, runTitle } from '../format';
 
 /** What the extension exposes to its tests (and to other extensions). */
 export interface AgentLensApi {
@@ -79,8 +79,15 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   const runs = new RunsTree();
   const panel = life.register(new RunTabs(context.extensionUri, {
     log: (l) => log.info(l), creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }),
-    titleOf: (id) => { const r = runs.get(id); return r ? r.title ?? r.rootName : undefined; },
+    titleOf: (id) => { const r = runs.get(id); return r ? runTitle(r) : undefined; },
     findDefinition: (kind, name, near) => locateDefinition({ kind, name }, near),
+    prefs: () => context.globalState.get<UiPrefs>('agentLens.ui.prefs') ?? {},
+    setPref: (key, value) => {
+      const prefs = { ...(context.globalState.get<UiPrefs>('agentLens.ui.prefs') ?? {}) };
+      // Only what the run view sets: a width in pixels, or back to automatic.
+      if (value === null || !Number.isFinite(value)) delete prefs[key]; else prefs[key] = Math.round(Math.min(4000, Math.max(0, value)));
+      void context.globalState.update('agentLens.ui.prefs', prefs);
+    },
   }));
   const sites = life.register(new CallSites({
     enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }), log: (m) => log.info(m), mappings: pathMappings,
@@ -269,7 +276,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
     qp.items = runs.all.slice().sort((a, b) => cmpNanos(b.startTimeUnixNano, a.startTimeUnixNano)).slice(0, 200)
-      .map((r) => ({ label: r.title ?? r.rootName ?? r.traceId, description: `${fmtClock(r.startTimeUnixNano)} · ${r.service}`, detail: r.traceId, traceId: r.traceId }));
+      .map((r) => ({ label: runTitle(r), description: `${fmtClock(r.startTimeUnixNano)} · ${r.service}`, detail: r.traceId, traceId: r.traceId }));
     return new Promise<boolean>((resolve) => {
       let accepted = false;
       qp.onDidAccept(async () => { accepted = true; const item = qp.selectedItems[0]; qp.hide(); resolve(item?.traceId ? (panel.show(item.traceId), true) : await open(qp.value)); });
@@ -316,7 +323,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     if (!id || !c) return;
     if (confirmed !== 'confirmed') {
       const r = runs.get(id);
-      const name = r?.title ?? r?.rootName ?? id;
+      const name = r ? runTitle(r) : id;
       const ok = await vscode.window.showWarningMessage(`Delete the run "${name}" from the Agent Lens receiver? It cannot be brought back.`, { modal: true }, 'Delete');
       if (ok !== 'Delete') return;
     }

@@ -5,7 +5,10 @@
 // (feedback) keeps it, so two runs can sit side by side.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type SourceLocation, type UiToHost } from '../protocol';
+import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type SourceLocation, type UiPrefKey, type UiPrefs, type UiToHost } from '../protocol';
+
+/** Text for an HTML attribute value in double quotes. */
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 import type { ServerClient } from './client';
 import { Scope } from './disposables';
 
@@ -34,6 +37,9 @@ export interface RunTabsOptions {
   creep(): CreepRule;
   /** What a person calls the run (its question, else its root's name); undefined when unknown. */
   titleOf(traceId: string): string | undefined;
+  /** The run view's layout preferences (splitter widths), kept for every tab and session. */
+  prefs(): UiPrefs;
+  setPref(key: UiPrefKey, value: number | null): void;
   /** Where a tool or an agent is defined: in the run's own files (as the telemetry names them) first, then the workspace. */
   findDefinition(kind: 'tool' | 'agent', name: string, near: string[]): Promise<SourceLocation | undefined>;
 }
@@ -150,7 +156,7 @@ export class RunTabs {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${css}">
 <title>Agent Lens</title>
-</head><body class="in-editor"><div id="app"><p class="shell-loading" role="status">Opening the run…</p></div><script nonce="${nonce}" src="${js}"></script></body></html>`;
+</head><body class="in-editor" data-prefs="${escapeAttr(JSON.stringify(this.opts.prefs()))}"><div id="app"><p class="shell-loading" role="status">Opening the run…</p></div><script nonce="${nonce}" src="${js}"></script></body></html>`;
     tab.scope.register(w.onDidReceiveMessage((m: UiToHost) => void this.onMessage(tab, m)));
     tab.scope.register(panel.onDidChangeViewState((e) => {
       if (!e.webviewPanel.active) return;
@@ -176,6 +182,7 @@ export class RunTabs {
         return;
       case 'showing': this.showIn(tab, m.traceId); return;
       case 'keep': this.markKept(tab); return;
+      case 'setPref': if (m.key === 'treeWidth' || m.key === 'detailWidth') this.opts.setPref(m.key, typeof m.value === 'number' ? m.value : null); return;
       case 'openDefinition': void vscode.commands.executeCommand('agentLens.openDefinition', { kind: m.kind, name: m.name }); return;
       case 'debugRun': void vscode.commands.executeCommand('agentLens.debugRun', m.traceId); return;
       case 'openTextDiff': void vscode.commands.executeCommand('agentLens.openTextDiff', m.title, m.left, m.right); return;

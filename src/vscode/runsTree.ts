@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { ServerMessage, TraceSummary } from '../protocol';
 import type { ServerClient } from './client';
-import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered as isRecovered } from '../format';
+import { fmtClock, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered as isRecovered, runTitle } from '../format';
 import { placeRuns, type RunNode, type TreeNode as Node } from './runOrder';
 
 export class RunsTree implements vscode.TreeDataProvider<Node> {
@@ -103,7 +103,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node> {
     }
     const r = node.run;
     // Told apart by what a person recognizes: the run's first user message (else its root's name) and when it started.
-    const item = new vscode.TreeItem(`${r.title ?? (r.rootName || '(root pending)')}`, node.pieces?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(runTitle(r), node.pieces?.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     const recovered = isRecovered(r);
     item.id = r.traceId;
     const orphaned = r.orphanOf ? (node.parent ? 'orphaned step: lost its trace context' : `orphaned: likely from ${this.runs.get(r.orphanOf.traceId)?.title ?? r.orphanOf.name}`) : '';

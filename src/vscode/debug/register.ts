@@ -10,6 +10,7 @@ import type { Scope } from '../disposables';
 import { ReplaySession, type StepEventBody } from './session';
 import { clientSource } from './source';
 import { pathMappings, resolveSource } from '../openSource';
+import { runTitle } from '../../format';
 
 export const DEBUG_TYPE = 'agent-lens';
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -29,15 +30,15 @@ async function pickRun(runs: TraceSummary[]): Promise<TraceSummary | undefined> 
     return undefined;
   }
   const items = runs.slice().sort((a, b) => (BigInt(b.startTimeUnixNano) > BigInt(a.startTimeUnixNano) ? 1 : -1)).slice(0, 200).map((r) => ({
-    label: r.rootName || r.traceId,
+    label: runTitle(r),
     description: `${r.service} · ${new Date(Number(BigInt(r.startTimeUnixNano) / 1_000_000n)).toLocaleTimeString()} · ${r.spanCount} spans${r.errorCount ? ` · ${r.errorCount} errors` : ''}`,
     detail: r.traceId, run: r,
   }));
   return (await vscode.window.showQuickPick(items, { title: 'Replay which run?', matchOnDescription: true, matchOnDetail: true }))?.run;
 }
 
-function launchConfig(run: { traceId: string; rootName?: string }, extra: Record<string, unknown> = {}): vscode.DebugConfiguration {
-  return { type: DEBUG_TYPE, request: 'launch', name: `Replay ${run.rootName || run.traceId.slice(0, 8)}`, traceId: run.traceId, ...extra };
+function launchConfig(run: { traceId: string; rootName?: string; title?: string }, extra: Record<string, unknown> = {}): vscode.DebugConfiguration {
+  return { type: DEBUG_TYPE, request: 'launch', name: `Replay ${run.title ? `"${run.title.length > 40 ? `${run.title.slice(0, 39)}…` : run.title}"` : run.rootName || run.traceId.slice(0, 8)}`, traceId: run.traceId, ...extra };
 }
 
 export function registerReplayDebugger(d: ReplayDeps): void {
@@ -55,12 +56,15 @@ export function registerReplayDebugger(d: ReplayDeps): void {
   }));
 
   life.register(vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
-    provideDebugConfigurations() {
+    provideDebugConfigurations(folder) {
+      // The picker lists launch.json's configurations too: one already there is not offered again.
+      const mine = (vscode.workspace.getConfiguration('launch', folder?.uri).get<{ type?: string; name?: string }[]>('configurations') ?? [])
+        .filter((c) => c?.type === DEBUG_TYPE).map((c) => c.name);
       return [
         { type: DEBUG_TYPE, request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true },
         { type: DEBUG_TYPE, request: 'launch', name: 'Replay a run…', run: 'pick', stopOnEntry: true },
         { type: DEBUG_TYPE, request: 'attach', name: 'Follow runs as they arrive' },
-      ];
+      ].filter((c) => !mine.includes(c.name));
     },
     async resolveDebugConfiguration(_folder, config) {
       // F5 with no launch configuration: the latest run.
