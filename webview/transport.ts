@@ -62,6 +62,7 @@ export class HttpHost implements Host {
   /** The state last told, for a listener that comes later. */
   private state: [ConnectionState, string?] = ['connecting'];
 
+  /** `base`: the path the page is served under ('' at the root), prefixed to every request. */
   constructor(private readonly token: string, private readonly base = '') {
     if (token) this.connect(); else this.tell('unauthorized', 'no token in the address');
   }
@@ -145,7 +146,7 @@ export class HttpHost implements Host {
 
   private connect(): void {
     this.tell('connecting');
-    const url = new URL('/ws', this.base || location.href);
+    const url = new URL(`${this.base}/ws`, location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', this.token);
     const ws = new WebSocket(url);
@@ -262,5 +263,6 @@ export function hostForPage(): Host {
   const hash = new URLSearchParams(location.hash.replace(/^#[^?]*\??/, ''));
   const token = params.get('token') ?? hash.get('token') ?? sessionStorage.getItem('agentLensToken') ?? '';
   if (token) sessionStorage.setItem('agentLensToken', token);
-  return new HttpHost(token);
+  // Served under a path (a port proxy's /proxy/4318/): requests go under it too.
+  return new HttpHost(token, location.pathname.replace(/\/[^/]*$/, ''));
 }

@@ -21,11 +21,11 @@ function page(nonce: string, hasBundle: boolean): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Agent Lens</title>
 <link rel="icon" href="data:,">
-${hasBundle ? `<link rel="stylesheet" href="/ui.css">` : ''}
+${hasBundle ? `<link rel="stylesheet" href="ui.css">` : ''}
 </head><body>
 ${hasBundle ? '' : `<style nonce="${nonce}">#app{font-family:system-ui;padding:2em}</style>`}
 <div id="app">${hasBundle ? '' : 'Agent Lens trace server is running. The UI bundle is not built: run <code>npm run build</code>.'}</div>
-${hasBundle ? `<script nonce="${nonce}" src="/ui.js"></script>` : ''}
+${hasBundle ? `<script nonce="${nonce}" src="ui.js"></script>` : ''}
 </body></html>`;
 }
 

@@ -346,8 +346,10 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   reg('agentLens.openInBrowser', async () => {
     const c = connection.client;
     if (!c) return void vscode.window.showWarningMessage('Agent Lens: the receiver is not running yet.');
-    const url = `${c.endpoint}/?token=${encodeURIComponent(c.state.token)}`;
-    const external = await vscode.env.asExternalUri(vscode.Uri.parse(url));
+    const url = vscode.Uri.parse(`${c.endpoint}/?token=${encodeURIComponent(c.state.token)}`);
+    let external = await vscode.env.asExternalUri(url);
+    // Some hosts (code-server's port proxy) give the forwarded address without the query: the token goes back on.
+    if (!external.query) external = external.with({ query: url.query, path: external.path.endsWith('/') ? external.path : `${external.path}/` });
     await vscode.env.openExternal(external);
     return external.toString(true);
   });

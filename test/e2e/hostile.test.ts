@@ -125,7 +125,9 @@ test('hostile content stays text, runs nothing, and the page stays responsive', 
 
   const verdict = await page.evaluate(() => ({
     pwned: (window as unknown as { __pwned?: unknown }).__pwned,
-    foreign: document.querySelectorAll('#app script, #app img, #app svg, #app iframe, #app a[href], #app object, #app embed').length,
+    // The UI's own icons (svg.icon, drawn from fixed paths) aside, nothing the content could have made.
+    foreign: document.querySelectorAll('#app script, #app img, #app svg:not(.icon), #app iframe, #app a[href], #app object, #app embed').length
+      + [...document.querySelectorAll('#app svg.icon')].filter((s) => s.querySelectorAll('path').length !== 1 || s.textContent).length,
     handlers: [...document.querySelectorAll('#app *')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => a.name)),
     violations: (window as unknown as { __violations: string[] }).__violations,
   }));

@@ -48,9 +48,16 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   let httpPort = 0;
   cleanup.push(() => killReceivers(run, httpPort));
 
-  // The .vsix as `npm run package` builds it, from this build's bundles.
+  // The .vsix as `npm run package` builds it: the production bundles (minified), packaged from a
+  // staging copy of what the .vsix holds, so that the tests' own dist/ is left as it is.
   const vsix = path.join(run, 'agent-lens.vsix');
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
+  const stage = path.join(run, 'stage');
+  fs.mkdirSync(stage, { recursive: true });
+  execFileSync(process.execPath, ['esbuild.mjs', '--production', `--outdir=${path.join(stage, 'dist')}`], { cwd: ROOT, stdio: 'pipe' });
+  for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore']) fs.copyFileSync(path.join(ROOT, f), path.join(stage, f));
+  fs.cpSync(path.join(ROOT, 'media'), path.join(stage, 'media'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'docs'), path.join(stage, 'docs'), { recursive: true });
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: stage, stdio: 'pipe' });
   const size = fs.statSync(vsix).size;
   assert.ok(size < 3_000_000, `the .vsix is ${size} bytes`);
   installExtension(run, vsix, extra);
@@ -59,6 +66,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   httpPort = await freePort();
   const cs: CodeServer = await startCodeServer(run, await freePort(), {
     'agentLens.server.httpPort': httpPort, 'agentLens.server.grpcPort': await freePort(), 'agentLens.server.persist': false,
+    // The terminal's text in the page (the DOM renderer), to read what the sample agent said.
+    'terminal.integrated.gpuAcceleration': 'off',
   }, extra);
   cleanup.push(() => cs.stop());
   const mock: MockModel = await startMockModel();
@@ -140,12 +149,25 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   assert.match(await chip.textContent() ?? '', new RegExp(`agentRun\\.js:${lineOf('client.chat.completions.create(')}`));
   await chip.click();
   await cursorAt(lineOf('client.chat.completions.create('));
-  const toolRow = wv.locator('.row.k-tool').first();
+  // A tool row's ↗ goes to the tool's definition (here the app's tool table, found by name in the
+  // run's own file), and its detail says both: where it is defined, then where it was called.
+  const toolRow = wv.locator('.row.k-tool', { hasText: 'execute_tool get_weather' }).first();
   await toolRow.hover();
   await toolRow.locator('.go-source').click();
-  await cursorAt(lineOf('tracer.startActiveSpan(name, { attributes }'));
+  await cursorAt(lineOf('name: "get_weather"'));
   // The second jump reuses the editor beside the run view: two groups, the run still in sight.
   assert.equal(await page.locator('.editor-group-container').count(), 2);
+  await toolRow.click();
+  await wv.locator('.detail[data-loaded] h2', { hasText: 'execute_tool get_weather' }).waitFor({ timeout: 15_000 });
+  const definedAt = wv.locator('.detail[data-loaded] .defined-at button.chip');
+  await definedAt.waitFor({ timeout: 15_000 });
+  assert.match(await definedAt.textContent() ?? '', new RegExp(`^agentRun\\.js:${lineOf('name: "get_weather"')} get_weather`));
+  const calledAt = wv.locator('.detail[data-loaded] button.chip.called-at');
+  assert.match(await calledAt.textContent() ?? '', new RegExp(`^agentRun\\.js:${lineOf('tracer.startActiveSpan(name, { attributes }')}`));
+  const order = await wv.locator('.detail[data-loaded] .d-source').allTextContents();
+  assert.ok(order[0]!.startsWith('Defined at') && order[1]!.startsWith('Called at'), order.join(' | '));
+  await calledAt.click();
+  await cursorAt(lineOf('tracer.startActiveSpan(name, { attributes }'));
 
   // The README's picture: the Runs tree, the run view, the source beside it, the terminal that ran the agent.
   await page.screenshot({ path: path.join(run, 'vscode.png') });
@@ -160,6 +182,24 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   const askedFor = apiTrace.spans.flatMap((x) => x.genai?.kind === 'llm' ? x.genai.outputMessages ?? [] : []).flatMap((m) => m.parts)
     .find((p): p is { type: 'tool_call'; name: string; arguments?: unknown } => p.type === 'tool_call' && (p as { name?: string }).name === 'get_weather')!;
   try {
+    // The configuration picker offers each configuration once: launch.json's, and the extension's others.
+    // (Opened again until the editor has read the launch.json just written.)
+    const pickRows = page.locator('.quick-input-list .monaco-list-row');
+    for (let i = 0; ; i++) {
+      await runCommand(page, 'Debug: Select and Start Debugging');
+      await pickRows.first().waitFor({ timeout: 15_000 });
+      if ((await pickRows.allTextContents()).some((t) => t.includes('Replay the latest run')) || i >= 20) break;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    assert.equal(await pickRows.filter({ hasText: 'Replay the latest run' }).count(), 1, (await pickRows.allTextContents()).join(' | '));
+    const more = pickRows.filter({ hasText: /Agent Lens/ }).first();
+    if (await more.count()) {
+      await more.click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Follow runs as they arrive' }).first().waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Replay the latest run' }).count(), 0, 'launch.json\'s is not offered again');
+    }
+    await page.keyboard.press('Escape');
     // The Breakpoints pane's "+": a function breakpoint, by the tool's name.
     await runCommand(page, 'View: Show Run and Debug');
     const bpHeader = page.locator('.pane-header', { hasText: 'Breakpoints' });
@@ -219,7 +259,52 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     const l = await (await fetch(`http://127.0.0.1:${httpPort}/api/traces`, { headers: { Authorization: `Bearer ${state.token}` } })).json() as { traces: { service: string; rootPending: boolean }[] };
     return l.traces.filter((t) => t.service === 'travel-agent-demo' && !t.rootPending).length === 2 || undefined;
   }, 60_000);
+  // The sample's terminal stays open with what it said until a key is pressed.
+  const termText = () => page.locator('.terminal-wrapper.active .xterm-rows').first().textContent().then((t) => t ?? '');
+  await waitFor('the sample\'s last words', async () => /Press any key to close this terminal/.test(await termText()) || undefined, 60_000);
+  const said = await termText();
+  assert.match(said, /You: Great, book the cheapest one/);
+  assert.match(said, /tool book_flight failed: payment gateway timed out/);
+  assert.match(said, /Sent 2 agent runs \(service travel-agent-demo, conversation conv_demo_/);
+  await page.waitForTimeout(1500);
+  assert.match(await termText(), /Press any key to close this terminal/, 'still open');
+  await page.locator('.terminal-wrapper.active .xterm').first().click();
+  await page.keyboard.press('x');
+  await waitFor('the sample\'s terminal closed', async () => !/Press any key/.test(await termText().catch(() => '')) || undefined, 15_000);
   await page.waitForTimeout(1000);
+  await runCommand(page, 'View: Close All Editors');
+
+  // The packaged sample's steps link to its shipped source by its own function names (the
+  // production bundle keeps them), and that source opens without errors.
+  await planRow.click();
+  await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
+  await wv.locator('.row.k-llm').first().click();
+  const sampleChip = wv.locator('.detail[data-loaded] .d-source button.chip.source').first();
+  await sampleChip.waitFor({ timeout: 15_000 });
+  const demoText = fs.readFileSync(path.join(run, 'ext', fs.readdirSync(path.join(run, 'ext')).find((d) => d.startsWith('agent-lens.agent-lens-'))!, 'dist', 'sample', 'demo.ts'), 'utf8');
+  const chatLine = demoText.split('\n').findIndex((l) => l.includes('startActiveSpan(`chat ')) + 1;
+  assert.equal(await sampleChip.textContent(), `demo.ts:${chatLine} chat`);
+  await sampleChip.click();
+  await page.locator('.tabs-container .tab.active', { hasText: 'demo.ts' }).waitFor({ timeout: 30_000 });
+  await page.locator('#status\\.editor\\.selection', { hasText: new RegExp(`Ln ${chatLine},`) }).waitFor({ timeout: 30_000 });
+  // The editor's TypeScript has had time to read it: no error in the Problems count.
+  await page.waitForTimeout(8000);
+  const problems = await page.locator('#status\\.problems').first().getAttribute('aria-label') ?? await page.locator('#status\\.problems').first().textContent() ?? '';
+  assert.ok(!/[1-9]\d* Errors?/i.test(problems), `Problems: ${problems}`);
+  // The span column's width, dragged in this tab, is the width of the next tab's too.
+  const colW = async () => (await wv.locator('.row .cell-tree').first().boundingBox())!.width;
+  const w0 = await colW();
+  const grip = (await wv.locator('.tl-head-tree > .splitter').boundingBox())!;
+  await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(grip.x + grip.width / 2 + 120, grip.y + grip.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await waitFor('the wider column', async () => Math.abs(await colW() - (w0 + 120)) <= 2 || undefined);
+  const widened = await colW();
+  await runCommand(page, 'View: Close All Editors');
+  await bookRow.click();
+  await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
+  await waitFor('the remembered width in a new tab', async () => Math.abs(await colW() - widened) <= 2 || undefined, 15_000);
   await runCommand(page, 'View: Close All Editors');
 
   // Two runs in two tabs: a click shows a run in the preview tab, a double-click keeps it, the next run opens beside it in a tab of its own.

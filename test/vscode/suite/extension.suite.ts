@@ -11,6 +11,7 @@ import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { AgentLensApi } from '../../../src/vscode/extension';
+import { SETUP_GUIDES } from '../../../src/vscode/setupGuide';
 
 const ID = 'agent-lens.agent-lens';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,11 +50,16 @@ suite('Agent Lens in VS Code', () => {
   test('Open in Browser opens the UI at the address that carries the token', async () => {
     const opened = await vscode.commands.executeCommand<string>('agentLens.openInBrowser');
     const url = new URL(opened);
-    assert.equal(url.searchParams.get('token'), api.connection.client!.state.token);
-    // That address opens the runs list's page (the token it carries is the receiver's).
-    const local = `${api.connection.client!.endpoint}/?token=${url.searchParams.get('token')}`;
-    assert.equal((await fetch(local)).status, 200);
-    assert.equal((await fetch(`${api.connection.client!.endpoint}/api/status`, { headers: { Authorization: `Bearer ${url.searchParams.get('token')}` } })).status, 200);
+    assert.equal(url.searchParams.get('token'), api.connection.client!.state.token, opened);
+    // That address (here code-server's port proxy, under a path) serves the page, its bundle and
+    // the API under the same path, with that token.
+    const page = await fetch(opened);
+    assert.equal(page.status, 200, opened);
+    assert.match(await page.text(), /src="ui\.js"/);
+    const under = `${url.origin}${url.pathname.replace(/\/$/, '')}`;
+    assert.equal((await fetch(`${under}/ui.js`)).status, 200);
+    const status = await fetch(`${under}/api/status`, { headers: { Authorization: `Bearer ${url.searchParams.get('token')}` } });
+    assert.equal(status.status, 200, await status.clone().text());
   });
 
   test('a run sent with the OpenTelemetry SDK shows in the Runs tree, grouped by its conversation, and opens', async () => {
@@ -423,6 +429,56 @@ suite('Agent Lens in VS Code', () => {
     await provider.shutdown();
   });
 
+  test('attach "Follow runs as they arrive": a function breakpoint on a tool stops there, and the Call Stack and Variables are that tool\'s', async () => {
+    const bp = new vscode.FunctionBreakpoint('lookup_invoice');
+    vscode.debug.addBreakpoints([bp]);
+    const stops: { reason: string; description?: string; threadId: number }[] = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory('agent-lens', { createDebugAdapterTracker: () => ({
+      onDidSendMessage: (m: { type: string; event?: string; body?: { reason: string; description?: string; threadId: number } }) => { if (m.type === 'event' && m.event === 'stopped') stops.push(m.body!); },
+    }) });
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    try {
+      assert.ok(await vscode.debug.startDebugging(undefined, { type: 'agent-lens', request: 'attach', name: 'Follow runs as they arrive' }), 'attached');
+      const session = await until('the session', () => vscode.debug.activeDebugSession);
+      // A run arrives: an embeddings call first (the run's first step), a model call, then the tool.
+      const tracer = provider.getTracer('t');
+      const agent = tracer.startSpan('invoke_agent billing', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'billing' } });
+      const ctx = trace.setSpan(context.active(), agent);
+      tracer.startSpan('embeddings text-embedding-3-small', { attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small' } }, ctx).end();
+      tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 90, 'gen_ai.usage.output_tokens': 9 } }, ctx).end();
+      tracer.startSpan('execute_tool lookup_invoice', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_invoice', 'gen_ai.tool.call.arguments': '{"invoice":"INV-9"}' } }, ctx).end();
+      agent.end();
+      await provider.forceFlush();
+      const stop = await until('the stop at the tool', () => stops[0], 30_000);
+      assert.equal(stop.description, 'breakpoint: tool lookup_invoice');
+      const frames = await session.customRequest('stackTrace', { threadId: stop.threadId }) as { stackFrames: { id: number; name: string }[] };
+      assert.deepEqual(frames.stackFrames.map((f) => f.name), ['tool lookup_invoice', 'agent billing']);
+      const arg = await session.customRequest('evaluate', { expression: 'args.invoice', frameId: frames.stackFrames[0]!.id, context: 'watch' }) as { result: string };
+      assert.equal(arg.result, '"INV-9"');
+      await vscode.debug.stopDebugging(session);
+    } finally {
+      tracker.dispose();
+      vscode.debug.removeBreakpoints([bp]);
+      await provider.shutdown();
+    }
+  });
+
+  test('the sample agent\'s source, as shipped, opens without errors (a copy of it without the shipped tsconfig shows the editor does check)', async () => {
+    const shipped = path.join(vscode.extensions.getExtension(ID)!.extensionPath, 'dist', 'sample', 'demo.ts');
+    // The control: the same file where no tsconfig says "not checked": the editor's TypeScript reports its unresolved imports.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-sample-'));
+    const control = path.join(dir, 'demo.ts');
+    fs.copyFileSync(shipped, control);
+    await vscode.window.showTextDocument(vscode.Uri.file(control));
+    const errs = (u: vscode.Uri) => vscode.languages.getDiagnostics(u).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+    await until('the control\'s errors', () => errs(vscode.Uri.file(control)).length > 0, 60_000);
+    await vscode.window.showTextDocument(vscode.Uri.file(shipped));
+    // The checker has answered for the control; give it as long again for the shipped file.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.deepEqual(errs(vscode.Uri.file(shipped)).map((d) => d.message), []);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   test('Connect My App opens the SDK set-up for a language with this receiver\'s endpoint', async () => {
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('agentLens.connectApp', 'python');
     assert.equal(doc.languageId, 'python');
@@ -431,6 +487,8 @@ suite('Agent Lens in VS Code', () => {
     const node = await vscode.commands.executeCommand<vscode.TextDocument>('agentLens.connectApp', 'node');
     assert.equal(node.languageId, 'typescript');
     assert.match(node.getText(), /scheduledDelayMillis: 200/);
+    // Exactly the text that test/vscode/setupGuide.test.ts runs as written against the mock model.
+    assert.equal(node.getText(), SETUP_GUIDES.find((g) => g.id === 'node')!.text(api.connection.client!.endpoint));
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
