@@ -364,6 +364,8 @@ export interface TraceListResponse {
   traces: TraceSummary[];
   /** How many traces the store holds in all. */
   total: number;
+  /** The history is still loading: runs from before the restart are missing yet. */
+  partial?: boolean;
 }
 
 /** GET /api/sites: what the model calls, tools and agents made at one line of code did, over recent runs. */
@@ -409,6 +411,9 @@ export interface HistoryState {
   spans: number;
   /** How long loading took (0 while loading). */
   ms: number;
+  /** Bytes of the data directory read so far, of all there is to read: the progress (N % = bytesRead / bytesOnDisk). */
+  bytesRead?: number;
+  bytesOnDisk?: number;
 }
 
 export type ServerMessage =

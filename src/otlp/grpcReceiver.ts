@@ -38,7 +38,8 @@ export async function startGrpcReceiver(host: string, port: number, maxMessageBy
           const { rejected, message } = accept(signal, 'proto', call.request);
           callback(null, exportResponseProto(rejected, message));
         } catch (e) {
-          const code = e instanceof OtlpRequestError && e.status === 413 ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INVALID_ARGUMENT;
+          const code = e instanceof OtlpRequestError && e.status === 413 ? grpc.status.RESOURCE_EXHAUSTED
+            : e instanceof OtlpRequestError && e.status === 503 ? grpc.status.UNAVAILABLE : grpc.status.INVALID_ARGUMENT;
           callback({ code, details: (e as Error).message });
         }
       },

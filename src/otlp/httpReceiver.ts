@@ -92,9 +92,11 @@ export async function handleOtlpPost(
     send(res, 200, format, format === 'proto' ? exportResponseProto(rejected, message) : exportResponseJson(signal, rejected, message), false);
   } catch (e) {
     const err = e instanceof OtlpRequestError ? e : new OtlpRequestError(400, (e as Error).message);
-    const grpcCode = err.status === 413 ? GRPC_RESOURCE_EXHAUSTED : err.status === 408 ? GRPC_UNAVAILABLE : GRPC_INVALID_ARGUMENT;
+    const grpcCode = err.status === 413 ? GRPC_RESOURCE_EXHAUSTED : err.status === 408 || err.status === 503 ? GRPC_UNAVAILABLE : GRPC_INVALID_ARGUMENT;
     const f = format ?? 'json';
     const close = err.status === 413 || err.status === 408 || !req.complete;
+    // Not kept, through no fault of the sender: exporters retry a 503, after this long.
+    if (err.status === 503 && !res.headersSent) res.setHeader('Retry-After', '5');
     send(res, err.status, f, f === 'proto' ? statusProto(grpcCode, err.message) : statusJson(grpcCode, err.message), close);
   }
 }

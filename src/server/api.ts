@@ -11,7 +11,10 @@ import { namedRollups, siteRollups } from '../analysis/sites';
 import { msOfNanos } from '../time';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
-import { PROTOCOL_VERSION } from '../protocol';
+import { PROTOCOL_VERSION, type TraceListResponse } from '../protocol';
+import { OtlpRequestError } from '../otlp/decode';
+import type { DamageReport, SegmentLog } from '../store/segments';
+import type { TraceEntry } from '../store/traceEntry';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   // Encoded before the head is sent, so a value that cannot be encoded still gets a 500 that says so.
@@ -39,9 +42,67 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   });
 }
 
-export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ingest: Ingest, live: LiveFeed, feedback: FeedbackStore): Promise<void> {
+/** What the data directory's loading found, for /api/status. */
+export interface DiskState { damaged: DamageReport[]; damagedBytes: number }
+
+export interface ApiContext {
+  ingest: Ingest;
+  live: LiveFeed;
+  feedback: FeedbackStore;
+  /** Settles when the history has loaded. */
+  historyLoaded: Promise<void>;
+  disk: DiskState;
+  segs: SegmentLog | undefined;
+}
+
+/** How long a request for a run waits for the history to load before it answers "not yet" (503). */
+export const HISTORY_WAIT_MS = 5000;
+
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
+  try {
+    await route(req, res, url, ctx);
+  } catch (e) {
+    // A write the disk refused (feedback, a deletion): nothing was kept; the client may try again.
+    if (e instanceof OtlpRequestError && e.status === 503) {
+      if (!res.headersSent) res.setHeader('Retry-After', '5');
+      return json(res, 503, { error: e.message });
+    }
+    throw e;
+  }
+}
+
+/**
+ * A run by id. While the history loads, a run not loaded yet is waited for (up to HISTORY_WAIT_MS),
+ * then "not yet" (503 with Retry-After), never "no such run": a client cannot tell those apart.
+ */
+async function findRun(ctx: ApiContext, id: string, res: ServerResponse): Promise<TraceEntry | undefined> {
+  const have = () => { const e = ctx.ingest.store.get(id); return e && e.summary.spanCount > 0 ? e : undefined; };
+  let e = have();
+  if (e || !ctx.live.history.loading) {
+    if (!e) json(res, 404, { error: `no trace ${id}` });
+    return e;
+  }
+  await Promise.race([ctx.historyLoaded, new Promise((r) => setTimeout(r, HISTORY_WAIT_MS))]);
+  e = have();
+  if (e) return e;
+  if (ctx.live.history.loading) {
+    const h = ctx.live.history;
+    res.setHeader('Retry-After', '2');
+    json(res, 503, { error: `the history is still loading (${h.bytesOnDisk ? Math.floor(100 * (h.bytesRead ?? 0) / h.bytesOnDisk) : 0} %): run ${id} may not be loaded yet; try again`, loading: true });
+  } else json(res, 404, { error: `no trace ${id}` });
+  return undefined;
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ApiContext): Promise<void> {
+  const { ingest, live, feedback } = ctx;
   const p = url.pathname;
   const store = ingest.store;
+  // Any route about one run (its tree, spans, orphans, stitched view, feedback): while the history
+  // loads, a run not loaded yet is waited for or "not yet", never "no such run".
+  const about = /^\/api\/traces\/([0-9a-fA-F]{32})\//.exec(p);
+  if (about && req.method === 'GET' && live.history.loading && !store.get(about[1]!.toLowerCase())) {
+    if (!await findRun(ctx, about[1]!.toLowerCase(), res)) return;
+  }
   if (p === '/api/feedback' && req.method === 'POST') {
     let body: unknown;
     try { body = await readJson(req, 64 * 1024); } catch (e) { return json(res, (e as { status?: number }).status ?? 400, { error: (e as Error).message }); }
@@ -59,12 +120,19 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     return json(res, 200, { feedback: r.ok });
   }
   const fm = /^\/api\/traces\/([0-9a-fA-F]{32})\/feedback$/.exec(p);
-  if (fm && req.method === 'GET') return json(res, 200, { feedback: feedback.of(fm[1]!.toLowerCase()) });
+  if (fm && req.method === 'GET') {
+    const id = fm[1]!.toLowerCase();
+    const limitRaw = url.searchParams.get('limit');
+    const limit = limitRaw ? Number(limitRaw) : 100;
+    if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
+    return json(res, 200, { feedback: feedback.of(id, Math.min(limit, 1000)), total: feedback.total(id) });
+  }
   if (p === '/api/traces' && req.method === 'GET') {
     const limitRaw = url.searchParams.get('limit');
     const limit = limitRaw ? Number(limitRaw) : 100;
     if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
-    const out = await store.listAsync({ service: url.searchParams.get('service') ?? undefined, q: url.searchParams.get('q') ?? undefined, limit: Math.min(limit, 10_000) });
+    const out: TraceListResponse = await store.listAsync({ service: url.searchParams.get('service') ?? undefined, q: url.searchParams.get('q') ?? undefined, limit: Math.min(limit, 10_000) });
+    if (live.history.loading) out.partial = true;
     return json(res, 200, out);
   }
   if (p === '/api/traces' && req.method === 'DELETE') {
@@ -76,8 +144,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     const id = m[1]!.toLowerCase();
     const sub = m[2];
     if (req.method === 'GET') {
-      const e = store.get(id);
-      if (!e || e.summary.spanCount === 0) return json(res, 404, { error: `no trace ${id}` });
+      const e = await findRun(ctx, id, res);
+      if (!e) return;
       if (sub === '/tree') {
         return url.searchParams.get('stream') === 'ndjson'
           ? writeStream(res, 'application/x-ndjson', treeJson(e, 'ndjson'))
@@ -115,10 +183,17 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   }
   if (p === '/api/metrics' && req.method === 'GET') return json(res, 200, { points: ingest.metrics });
   if (p === '/api/status' && req.method === 'GET') {
+    const h = live.history;
     return json(res, 200, {
       version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
+      state: h.loading ? 'loading' : 'ready',
       traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),
-      liveClients: live.clientCount, counters: ingest.counters, history: live.history,
+      liveClients: live.clientCount, counters: ingest.counters, history: h,
+      disk: ctx.segs ? {
+        bytes: ctx.segs.bytesOnDisk, cap: ctx.segs.maxTotalBytes, segmentBytes: ctx.segs.segmentLimit,
+        dropped: ctx.segs.drops, damaged: { count: ctx.disk.damaged.length, bytes: ctx.disk.damagedBytes, where: ctx.disk.damaged.slice(0, 100) },
+        ...(ctx.segs.lastError ? { error: ctx.segs.lastError } : {}),
+      } : null,
     });
   }
   json(res, 404, { error: `no API route ${req.method} ${p}` });

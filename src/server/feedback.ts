@@ -1,7 +1,8 @@
 // Feedback on runs and steps: thumbs up/down or a score, with a comment, from the UI or from an
-// app reporting its users' verdicts (POST /api/feedback). Kept durably in the data directory as
-// JSON lines, each written and fsynced before the request is answered, so that what was accepted
-// survives a kill -9; read back at start (a torn last line, from a crash mid-write, is skipped).
+// app reporting its users' verdicts (POST /api/feedback). Kept durably in the data directory's
+// log as framed records (like spans: counted under the disk cap, dropped with their run, a damaged
+// record skipped), each written before the request is answered, so that what was accepted survives
+// a kill -9; read back with the history.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -52,63 +53,90 @@ export function isPositive(f: Pick<Feedback, 'value'>): boolean {
   return f.value === 'up' || (typeof f.value === 'number' && f.value >= 0.5);
 }
 
+/** Verdicts per run kept in memory: the newest ones (the rest stays on disk, counted). */
+export const FEEDBACK_IN_MEMORY = 200;
+
+/**
+ * Feedback per run. Written as framed records in the data directory's log (with the runs: counted
+ * under the disk cap, dropped with its run), before a request is answered; read back with the
+ * history. In memory: per run, its counts and its newest verdicts; a run that leaves the store
+ * (deleted, dropped, evicted) takes its feedback with it.
+ */
 export class FeedbackStore {
-  private readonly byTrace = new Map<string, Feedback[]>();
-  private fd: number | undefined;
-  private readonly file: string | undefined;
+  private readonly byTrace = new Map<string, { list: Feedback[]; up: number; down: number; total: number }>();
 
-  constructor(dataDir: string | null) {
-    this.file = dataDir ? path.join(dataDir, 'feedback.jsonl') : undefined;
-  }
+  /** `write`: keeps a record on disk before it counts (absent: memory only); throws when it cannot. */
+  constructor(private readonly write?: (f: Feedback) => void) {}
 
-  /** Reads what was kept; returns how many records. */
-  load(): number {
-    if (!this.file || !fs.existsSync(this.file)) return 0;
-    let n = 0;
-    for (const line of fs.readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try { this.remember(JSON.parse(line) as Feedback); n++; } catch { /* a torn line from a crash mid-write */ }
-    }
-    return n;
-  }
-
-  /** Keeps a record: on disk (written and fsynced) before it counts. */
+  /** Keeps a record: on disk before it counts. */
   add(f: Feedback): void {
-    if (this.file) {
-      if (this.fd === undefined) {
-        fs.mkdirSync(path.dirname(this.file), { recursive: true });
-        this.fd = fs.openSync(this.file, 'a', 0o600);
-      }
-      fs.writeSync(this.fd, `${JSON.stringify(f)}\n`);
-      fs.fsyncSync(this.fd);
-    }
+    this.write?.(f);
     this.remember(f);
   }
 
   private remember(f: Feedback): void {
-    let list = this.byTrace.get(f.traceId);
-    if (!list) this.byTrace.set(f.traceId, (list = []));
+    let run = this.byTrace.get(f.traceId);
+    if (!run) this.byTrace.set(f.traceId, (run = { list: [], up: 0, down: 0, total: 0 }));
     // A verdict that replaces an earlier one takes its place (the log keeps both, in order).
-    const at = f.replaces ? list.findIndex((x) => x.id === f.replaces) : -1;
-    if (at >= 0) list[at] = f; else list.push(f);
+    const at = f.replaces ? run.list.findIndex((x) => x.id === f.replaces) : -1;
+    if (at >= 0) {
+      if (isPositive(run.list[at]!)) run.up--; else run.down--;
+      run.list[at] = f;
+    } else {
+      run.list.push(f);
+      run.total++;
+      if (run.list.length > FEEDBACK_IN_MEMORY) run.list.shift();
+    }
+    if (isPositive(f)) run.up++; else run.down++;
   }
 
-  of(traceId: string): Feedback[] { return this.byTrace.get(traceId) ?? []; }
+  /** A record of the history: feedback (kept unless its run was dropped), or a deletion (its run's feedback goes). The runs it concerns. */
+  replayed(type: 'feedback' | 'delete', payload: Buffer, isGone: (traceId: string) => boolean = () => false): string[] {
+    if (type === 'delete') { const id = payload.toString('ascii'); this.removeRun(id); return [id]; }
+    let f: Feedback;
+    try { f = JSON.parse(payload.toString('utf8')) as Feedback; } catch { return []; }
+    if (typeof f?.traceId !== 'string' || isGone(f.traceId)) return typeof f?.traceId === 'string' ? [f.traceId] : [];
+    this.remember(f);
+    return [f.traceId];
+  }
+
+  /**
+   * Older data directories kept feedback in feedback.jsonl (one JSON object a line; a torn last
+   * line skipped): written into the log once, and the file renamed so it is not read again.
+   */
+  migrate(dataDir: string | null, log: (m: string) => void): number {
+    if (!dataDir) return 0;
+    const file = path.join(dataDir, 'feedback.jsonl');
+    if (!fs.existsSync(file)) return 0;
+    let n = 0;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      let f: Feedback;
+      try { f = JSON.parse(line) as Feedback; } catch { log(`warning: ${file}: skipped a line that is not JSON (a torn write)`); continue; }
+      this.add(f);
+      n++;
+    }
+    fs.renameSync(file, `${file}.migrated`);
+    return n;
+  }
+
+  removeRun(traceId: string): void { this.byTrace.delete(traceId); }
+  clear(): void { this.byTrace.clear(); }
+
+  /** A run's feedback, newest last (at most the newest `limit`), and how many it has in all. */
+  of(traceId: string, limit = FEEDBACK_IN_MEMORY): Feedback[] {
+    const list = this.byTrace.get(traceId)?.list ?? [];
+    return list.slice(Math.max(0, list.length - limit));
+  }
+
+  total(traceId: string): number { return this.byTrace.get(traceId)?.total ?? 0; }
 
   /** A kept verdict by its id, in a run. */
-  find(traceId: string, id: string): Feedback | undefined { return this.byTrace.get(traceId)?.find((f) => f.id === id); }
+  find(traceId: string, id: string): Feedback | undefined { return this.byTrace.get(traceId)?.list.find((f) => f.id === id); }
 
   /** Counts for a run's summary, or undefined when it has none. */
   counts(traceId: string): { up: number; down: number } | undefined {
-    const list = this.byTrace.get(traceId);
-    if (!list?.length) return undefined;
-    let up = 0;
-    for (const f of list) if (isPositive(f)) up++;
-    return { up, down: list.length - up };
-  }
-
-  close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
-    this.fd = undefined;
+    const run = this.byTrace.get(traceId);
+    return run && run.up + run.down ? { up: run.up, down: run.down } : undefined;
   }
 }

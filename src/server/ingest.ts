@@ -5,7 +5,8 @@ import { scanKeys } from '../genai/normalize';
 import type { Signal } from '../otlp/responses';
 import type { MetricPoint } from '../otlp/records';
 import { TraceStore } from '../store/store';
-import { RecordFormat, RecordType, type ReplayStats, type SegmentLog } from '../store/segments';
+import { RecordFormat, RecordType, StorageError, type ReplayStats, type SegmentLog } from '../store/segments';
+import { OtlpRequestError } from '../otlp/decode';
 import type { TraceEntry, StoredSpan } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 
@@ -26,9 +27,16 @@ export interface IngestListener {
 
 const MAX_METRIC_POINTS = 10_000;
 
+/** The runs (trace ids) of decoded spans or log records. */
+function runsOf(items: readonly { traceId: string }[]): string[] {
+  const out = new Set<string>();
+  for (const x of items) if (x.traceId) out.add(x.traceId);
+  return [...out];
+}
+
 export class Ingest {
   readonly metrics: MetricPoint[] = [];
-  counters = { spans: 0, logs: 0, metricPoints: 0, rejected: 0, duplicates: 0, requests: 0, badRequests: 0 };
+  counters = { spans: 0, logs: 0, metricPoints: 0, rejected: 0, duplicates: 0, requests: 0, badRequests: 0, storageErrors: 0 };
   private listeners: IngestListener[] = [];
   /** While history loads, what it adds is not announced record by record. */
   private replaying = false;
@@ -40,8 +48,12 @@ export class Ingest {
     return () => { this.listeners = this.listeners.filter((x) => x !== l); };
   }
 
-  /** Decodes and keeps one request body (already decompressed). Throws OtlpRequestError when malformed. */
-  accept(signal: Signal, format: Format, body: Buffer, persist = true): IngestOutcome {
+  /**
+   * Decodes and keeps one request body (already decompressed). Throws OtlpRequestError when it is
+   * malformed (400), or when it could not be written to the data directory (503: retry; nothing
+   * was kept). `skip`: runs whose records are not to be kept (history of runs dropped with an older segment).
+   */
+  accept(signal: Signal, format: Format, body: Buffer, persist = true, skip?: (traceId: string) => boolean): IngestOutcome & { runs: string[] } {
     this.counters.requests++;
     let decoded;
     try {
@@ -52,8 +64,10 @@ export class Ingest {
     }
     const fmt = format === 'proto' ? RecordFormat.Proto : RecordFormat.Json;
     if (decoded.signal === 'traces') {
-      const { spans, rejected, reasons } = decoded.data;
-      if (persist && spans.length && this.log) this.log.append(RecordType.Traces, fmt, body);
+      const { rejected, reasons } = decoded.data;
+      const spans = skip ? decoded.data.spans.filter((x) => !skip(x.traceId)) : decoded.data.spans;
+      const runs = runsOf(spans);
+      if (persist && spans.length && this.log) this.write(RecordType.Traces, fmt, body, runs);
       const r = this.store.addSpans(spans);
       const marked = this.store.refreshOrphans();
       this.counters.spans += spans.length - r.duplicates;
@@ -64,11 +78,13 @@ export class Ingest {
         if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
         for (const e of marked) if (!r.added.has(e)) for (const l of this.listeners) l.changed(e);
       }
-      return { accepted: spans.length, rejected, message: reasons.join('; ') };
+      return { accepted: decoded.data.spans.length, rejected, message: reasons.join('; '), runs };
     }
     if (decoded.signal === 'logs') {
-      const { logs, rejected, reasons } = decoded.data;
-      if (persist && logs.length && this.log) this.log.append(RecordType.Logs, fmt, body);
+      const { rejected, reasons } = decoded.data;
+      const logs = skip ? decoded.data.logs.filter((x) => !x.traceId || !skip(x.traceId)) : decoded.data.logs;
+      const runs = runsOf(logs);
+      if (persist && logs.length && this.log) this.write(RecordType.Logs, fmt, body, runs);
       const r = this.store.addLogs(logs);
       this.counters.logs += logs.length;
       this.counters.rejected += rejected;
@@ -76,13 +92,25 @@ export class Ingest {
         if (r.added.size) for (const l of this.listeners) l.logs(r.added);
         if (r.evicted.length) for (const l of this.listeners) l.removed(r.evicted);
       }
-      return { accepted: logs.length, rejected, message: reasons.join('; ') };
+      return { accepted: decoded.data.logs.length, rejected, message: reasons.join('; '), runs };
     }
     const m = decoded.data;
     this.counters.metricPoints += m.dataPoints;
     for (const p of m.points) this.metrics.push(p);
     if (this.metrics.length > MAX_METRIC_POINTS) this.metrics.splice(0, this.metrics.length - MAX_METRIC_POINTS);
-    return { accepted: m.dataPoints, rejected: m.rejected, message: m.reasons.join('; ') };
+    return { accepted: m.dataPoints, rejected: m.rejected, message: m.reasons.join('; '), runs: [] };
+  }
+
+  /** Writes a record; a disk that refuses it makes the request one to retry (nothing was kept). */
+  write(type: RecordType, format: RecordFormat, payload: Buffer, runs: Iterable<string>): void {
+    if (!this.log) return;
+    try {
+      this.log.append(type, format, payload, runs);
+    } catch (e) {
+      if (!(e instanceof StorageError)) throw e;
+      this.counters.storageErrors++;
+      throw new OtlpRequestError(503, `${e.message}; nothing was kept: send it again`);
+    }
   }
 
   /** Whether listeners hear of this request: not of history being replayed (persist = false then). */
@@ -90,12 +118,30 @@ export class Ingest {
     return persist || !this.replaying;
   }
 
+  /** Deletes a run (the user asked); throws OtlpRequestError 503 when the deletion could not be written. */
   deleteTrace(traceId: string): boolean {
-    if (!this.store.remove(traceId)) return false;
-    this.log?.append(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(traceId, 'ascii'));
-    for (const l of this.listeners) l.removed([traceId]);
-    for (const e of this.store.refreshOrphans()) for (const l of this.listeners) l.changed(e);
+    if (!this.store.get(traceId)) return false;
+    this.write(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(traceId, 'ascii'), [traceId]);
+    this.forget([traceId]);
     return true;
+  }
+
+  /**
+   * Runs dropped whole with a segment (the disk cap, the age limit): out of the store, and a
+   * DeleteTrace record each, so that their records in later segments do not bring part of them back.
+   */
+  dropRuns(traceIds: Iterable<string>): void {
+    const ids = [...traceIds];
+    for (const id of ids) {
+      try { this.log?.append(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(id, 'ascii'), [id]); } catch { /* the next start drops them too: their segment is gone */ }
+    }
+    this.forget(ids.filter((id) => this.store.get(id)));
+  }
+
+  private forget(ids: string[]): void {
+    for (const id of ids) this.store.remove(id);
+    if (ids.length) for (const l of this.listeners) l.removed(ids);
+    for (const e of this.store.refreshOrphans()) for (const l of this.listeners) l.changed(e);
   }
 
   clear(): void {
@@ -108,19 +154,25 @@ export class Ingest {
    * Rebuilds the store from the data directory in the background (the server already serves):
    * listeners hear nothing of it, record by record; they are told once when it is done.
    */
-  async replay(onSpans: (n: number) => void = () => {}): Promise<ReplayStats | undefined> {
+  async replay(onSpans: (n: number) => void = () => {}, onBytes: (n: number) => void = () => {}): Promise<ReplayStats | undefined> {
     if (!this.log) return undefined;
     this.replaying = true;
     try {
-      return await this.log.replay((type, format, payload) => {
-        if (type === RecordType.DeleteTrace) { this.store.remove(payload.toString('ascii')); return; }
+      return await this.log.replay((type, format, payload, _arrived, isGone) => {
+        if (type === RecordType.DeleteTrace) { const id = payload.toString('ascii'); this.store.remove(id); this.feedback?.(type, payload); return [id]; }
+        if (type === RecordType.Feedback) return this.feedback?.(type, payload, isGone) ?? [];
+        if (type !== RecordType.Traces && type !== RecordType.Logs) return [];
         const signal: Signal = type === RecordType.Traces ? 'traces' : 'logs';
         const before = this.counters.spans;
-        this.accept(signal, format === RecordFormat.Proto ? 'proto' : 'json', payload, false);
+        const r = this.accept(signal, format === RecordFormat.Proto ? 'proto' : 'json', payload, false, isGone);
         if (this.counters.spans !== before) onSpans(this.counters.spans - before);
-      });
+        return r.runs;
+      }, 5, onBytes);
     } finally {
       this.replaying = false;
     }
   }
+
+  /** Feedback records replayed from the data directory (and deletions, which take their feedback): the server's feedback store reads them. */
+  feedback: ((type: RecordType, payload: Buffer, isGone?: (traceId: string) => boolean) => string[]) | undefined;
 }

@@ -108,6 +108,13 @@ export class LiveFeed implements IngestListener {
   /** The data directory's loading, as the server tracks it. */
   history: HistoryState = { loading: false, spans: 0, ms: 0 };
 
+  /** How far the history has loaded, for every client that keeps up (a progress line: "loading history 40 %"). */
+  historyProgress(): void {
+    if (!this.history.loading) return;
+    const msg = { type: 'history' as const, ...this.history };
+    for (const c of this.clients) if (!c.stale && c.ws.bufferedAmount < 1024 * 1024) this.send(c, msg);
+  }
+
   /** History has loaded: every client is told, and reloads what it shows. */
   historyLoaded(): void {
     for (const c of this.clients) if (this.ready(c, 'all')) this.send(c, { type: 'history', ...this.history });

@@ -5,10 +5,12 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TraceStore } from '../store/store';
-import { SegmentLog } from '../store/segments';
+import { RecordFormat, RecordType, SegmentLog } from '../store/segments';
+import { runsOfRecord } from './runsOfRecord';
 import { Ingest } from './ingest';
 import { FEED_LIMITS, LiveFeed, type FeedLimits } from './liveFeed';
 import type { HistoryState } from '../protocol';
+import type { DiskState } from './api';
 import { handleApi } from './api';
 import { FeedbackStore } from './feedback';
 import { denyReason, hostDenyReason, otlpOriginAllowed, type AccessOptions } from './access';
@@ -123,20 +125,36 @@ function hostForUrl(host: string): string {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = new TraceStore({ maxBytes: storeBudgetBytes(opts.maxMemoryBytes) });
+  let ingest: Ingest | undefined;
   const segs = opts.dataDir
     ? new SegmentLog({
-      dir: path.join(opts.dataDir, 'segments'), segmentBytes: 64 * 1024 * 1024, maxTotalBytes: opts.maxDiskBytes,
+      dir: path.join(opts.dataDir, 'segments'), segmentBytes: 8 * 1024 * 1024, maxTotalBytes: opts.maxDiskBytes,
       maxAgeMs: opts.retentionMs, fsyncMs: 1000, warn: (m) => opts.log(`warning: ${m}`),
+      runsOf: runsOfRecord,
+      // Runs dropped whole with their oldest segment (disk cap, age): out of the store, their feedback too.
+      onDrop: (runs) => ingest?.dropRuns(runs),
     })
     : undefined;
-  const ingest = new Ingest(store, segs);
-  // Feedback is kept beside the segments; read before the runs it belongs to come back.
-  const feedback = new FeedbackStore(opts.dataDir);
-  try { feedback.load(); } catch (e) { opts.log(`error: reading feedback failed: ${(e as Error).message}`); }
+  ingest = new Ingest(store, segs);
+  // Feedback goes into the same log as the runs it is about (synced at once: it is rare and typed by a person).
+  const feedback = new FeedbackStore(segs ? (f) => { ingest!.write(RecordType.Feedback, RecordFormat.Json, Buffer.from(JSON.stringify(f)), [f.traceId]); segs.sync(); } : undefined);
+  ingest.feedback = (type, payload, isGone) => feedback.replayed(type === RecordType.DeleteTrace ? 'delete' : 'feedback', payload, isGone);
+  ingest.listen({ spans: () => {}, logs: () => {}, changed: () => {},
+    removed: (ids) => { if (ids === 'all') feedback.clear(); else for (const id of ids) feedback.removeRun(id); } });
+  try {
+    const n = feedback.migrate(opts.dataDir, opts.log);
+    if (n) opts.log(`moved ${n} feedback records from feedback.jsonl into the log`);
+  } catch (e) { opts.log(`error: reading feedback.jsonl failed: ${(e as Error).message}`); }
   const live = new LiveFeed(SERVER_VERSION, opts.feedLimits);
   live.summaryOf = (id) => { const s = store.get(id)?.summary; return s && s.spanCount > 0 ? s : undefined; };
 
   ingest.listen(live);
+  // History loads once the receiver listens (below): apps that export meanwhile lose nothing.
+  const history: HistoryState = { loading: !!segs, spans: 0, ms: 0, bytesRead: 0, bytesOnDisk: segs?.bytesOnDisk ?? 0 };
+  const disk: DiskState = { damaged: [], damagedBytes: 0 };
+  live.history = history;
+  let historyDone!: () => void;
+  const historyReady = new Promise<void>((r) => { historyDone = r; });
   const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
   const access: AccessOptions = { token: opts.token, allowedOrigins: opts.allowedOrigins, loopbackOnly };
   const accept = ingest.accept.bind(ingest);
@@ -166,7 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           .end(JSON.stringify({ error: deny }));
         return;
       }
-      return handleApi(req, res, url, ingest, live, feedback);
+      return handleApi(req, res, url, { ingest: ingest!, live, feedback, historyLoaded: historyReady, disk, segs });
     }
     if (req.method === 'GET' || req.method === 'HEAD') return serveUi(req, res, url);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
@@ -215,23 +233,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // History loads once the receiver listens: apps that export meanwhile lose nothing, and the UI
   // says "loading history" until it is done (a restart with 500k spans on disk was deaf for 15 s).
-  const history: HistoryState = { loading: !!segs, spans: 0, ms: 0 };
-  live.history = history;
   const historyLoaded = (async () => {
-    if (!segs) return;
+    if (!segs) { historyDone(); return; }
     // After the caller has had its turn (the CLI prints its ready line first).
     await new Promise((r) => setTimeout(r, 0));
     const t0 = Date.now();
+    // Clients hear how far it has got, about once a second.
+    const progress = setInterval(() => live.historyProgress(), 1000);
     try {
-      const r = await ingest.replay((n) => { history.spans += n; });
+      const r = await ingest!.replay((n) => { history.spans += n; }, (b) => { history.bytesRead = b; history.bytesOnDisk = Math.max(history.bytesOnDisk ?? 0, b); });
+      if (r) {
+        disk.damaged = r.damaged;
+        disk.damagedBytes = r.damagedBytes;
+        if (r.damaged.length) opts.log(`warning: skipped ${r.damaged.length} damaged stretch(es) of ${r.damagedBytes} bytes in the data directory (copied to segments/damaged/); every other record was loaded`);
+      }
       if (r?.records) opts.log(`loaded ${history.spans} spans of history from ${r.segments} segment(s) in ${Date.now() - t0} ms`);
     } catch (e) {
       opts.log(`error: loading history failed: ${(e as Error).message}`);
     } finally {
+      clearInterval(progress);
       history.ms = Date.now() - t0;
       history.loading = false;
       for (const e of store.entries()) { const c = feedback.counts(e.traceId); if (c) e.summary.feedback = c; }
       live.historyLoaded();
+      historyDone();
     }
   })();
 
@@ -248,7 +273,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await Promise.all([new Promise((r) => server.close(r)), grpcServer.close()]);
       segs?.close();
-      feedback.close();
+      // (Feedback is in the segment log.)
     },
   };
 }

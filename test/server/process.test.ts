@@ -54,7 +54,11 @@ test('what was accepted survives a restart and a kill -9, and a torn last record
   const two = await get<TraceResponse>(`/api/traces/${t2}`);
   assert.equal(two.spans.length, 2, 'second run after kill -9');
   assert.equal(two.summary.usage.input, 120);
-  assert.match(p.stderr(), /warning: segment-.*torn record.*skipped the last 11 bytes/);
+  assert.match(p.stderr(), /warning: segment-.*a torn record header at byte \d+: skipped 11 bytes to the next good record \(kept in damaged\/segment-.*\.bin\)/);
+  // The torn bytes are kept aside, not cut away silently.
+  const aside = fs.readdirSync(path.join(segDir, 'damaged'));
+  assert.equal(aside.length, 1);
+  assert.deepEqual([...fs.readFileSync(path.join(segDir, 'damaged', aside[0]!))], [0x41, 0x4c, 1, 1, 0xff, 0, 0, 0, 1, 2, 3]);
   // Deletion is persisted too.
   await get(`/api/traces/${t1}`, { method: 'DELETE' });
   p.child.kill('SIGTERM');
