@@ -121,7 +121,8 @@ export class Ingest {
   /** Deletes a run (the user asked); throws OtlpRequestError 503 when the deletion could not be written. */
   deleteTrace(traceId: string): boolean {
     if (!this.store.get(traceId)) return false;
-    this.write(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(traceId, 'ascii'), [traceId]);
+    // (A deletion concerns no run that a dropped segment could take with it: the run is gone already.)
+    this.write(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(traceId, 'ascii'), []);
     this.forget([traceId]);
     return true;
   }
@@ -133,7 +134,7 @@ export class Ingest {
   dropRuns(traceIds: Iterable<string>): void {
     const ids = [...traceIds];
     for (const id of ids) {
-      try { this.log?.append(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(id, 'ascii'), [id]); } catch { /* the next start drops them too: their segment is gone */ }
+      try { this.log?.append(RecordType.DeleteTrace, RecordFormat.Raw, Buffer.from(id, 'ascii'), []); } catch { /* the next start drops them too: their segment is gone */ }
     }
     this.forget(ids.filter((id) => this.store.get(id)));
   }
@@ -159,7 +160,7 @@ export class Ingest {
     this.replaying = true;
     try {
       return await this.log.replay((type, format, payload, _arrived, isGone) => {
-        if (type === RecordType.DeleteTrace) { const id = payload.toString('ascii'); this.store.remove(id); this.feedback?.(type, payload); return [id]; }
+        if (type === RecordType.DeleteTrace) { this.store.remove(payload.toString('ascii')); this.feedback?.(type, payload); return []; }
         if (type === RecordType.Feedback) return this.feedback?.(type, payload, isGone) ?? [];
         if (type !== RecordType.Traces && type !== RecordType.Logs) return [];
         const signal: Signal = type === RecordType.Traces ? 'traces' : 'logs';

@@ -8,7 +8,7 @@ import type { Feedback } from '../protocol';
 const NOTHING = { decode: [], presence: [] };
 
 export function* runsOfRecord(type: RecordType, format: RecordFormat, payload: Buffer): Iterable<string> {
-  if (type === RecordType.DeleteTrace) { yield payload.toString('ascii'); return; }
+  if (type === RecordType.DeleteTrace) return; // the run it names is gone already
   if (type === RecordType.Feedback) { const f = JSON.parse(payload.toString('utf8')) as Feedback; if (typeof f.traceId === 'string') yield f.traceId; return; }
   const fmt = format === RecordFormat.Proto ? 'proto' : 'json';
   const seen = new Set<string>();

@@ -173,6 +173,21 @@ export class SegmentLog {
    */
   private shedAtStart(): void {
     const now = Date.now();
+    // The runs it drops are handed over once it is done (their DeleteTrace records start the new segment).
+    this.held = new Set();
+    try {
+      this.shedOldest(now);
+    } finally {
+      const runs = this.held;
+      this.held = undefined;
+      if (runs.size) this.opts.onDrop?.(runs, `over the disk cap or the age limit at start`);
+    }
+  }
+
+  /** Runs dropped while shedding at start, handed over when it is done. */
+  private held: Set<string> | undefined;
+
+  private shedOldest(now: number): void {
     while (this.known.length && (this.total > this.opts.maxTotalBytes || now - this.known[0]!.mtimeMs > this.opts.maxAgeMs)) {
       const oldest = this.known[0]!;
       const old = now - oldest.mtimeMs > this.opts.maxAgeMs;
@@ -232,7 +247,8 @@ export class SegmentLog {
     this.drops.runs += runs.size;
     for (const r of runs) this.gone.add(r);
     for (const s of this.known) for (const r of runs) s.runs.delete(r);
-    this.opts.onDrop?.(runs, why);
+    if (this.held) for (const r of runs) this.held.add(r);
+    else this.opts.onDrop?.(runs, why);
   }
 
   /** Whether a run was dropped with a segment (its later records are skipped). */
@@ -258,6 +274,14 @@ export class SegmentLog {
    */
   append(type: RecordType, format: RecordFormat, payload: Buffer, runs: Iterable<string> = []): void {
     try {
+      // A segment removed under the server (its folder deleted) would take what is written to it:
+      // a new one is started (the folder made again) before anything is written there.
+      if (this.fd >= 0 && fs.fstatSync(this.fd).nlink === 0) {
+        this.opts.warn(`${this.active!.name} was removed while it was being written; starting a new segment`);
+        this.known.splice(this.known.indexOf(this.active!), 1);
+        this.total -= this.active!.size;
+        this.closeFd();
+      }
       if (this.fd < 0 || this.active!.size >= this.segmentLimit) {
         if (this.fd >= 0) this.closeFd();
         this.open();
