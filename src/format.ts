@@ -1,6 +1,6 @@
 // How durations, tokens and money read, for people: one module for the UI, the Runs tree and the
 // CLI, so the same figure reads the same everywhere.
-import type { Nanos, TraceSummary } from './protocol';
+import type { HistoryState, Nanos, TraceSummary } from './protocol';
 import { msOfNanos } from './time';
 
 /**
@@ -66,6 +66,12 @@ export function fmtAgo(nanos: Nanos | string, now = Date.now()): string {
 /** A date and time in local time. */
 export function fmtDate(nanos: Nanos | string): string {
   return new Date(msOfNanos(nanos)).toLocaleString();
+}
+
+/** "loading history 40 %": how far the receiver has read its data directory (the same words in the page, the Runs view and the status bar). */
+export function historyProgress(h: Pick<HistoryState, 'bytesRead' | 'bytesOnDisk'>): string {
+  const pct = h.bytesOnDisk ? Math.min(99, Math.floor(100 * (h.bytesRead ?? 0) / h.bytesOnDisk)) : 0;
+  return `loading history ${pct} %`;
 }
 
 /**

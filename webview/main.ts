@@ -8,6 +8,8 @@ import { RunView } from './runView';
 import { ConversationView } from './conversationView';
 import { DiffView } from './diffView';
 import { h, fill } from './dom';
+import { historyProgress } from './format';
+import type { HistoryState } from '../src/protocol';
 
 class App {
   private readonly main = h('main', { class: 'main' });
@@ -40,7 +42,7 @@ class App {
     host.onFeed((m) => {
       if (m.type === 'resync') return this.resync(m.all ? undefined : m.traceIds);
       if (m.type === 'history') {
-        this.showHistory(m.loading);
+        this.showHistory(m.loading, m);
         if (!m.loading) this.resync(undefined); // the runs from disk are in now
         return;
       }
@@ -144,8 +146,9 @@ class App {
   }
 
   /** The receiver is loading its data directory (it already takes new runs). */
-  private showHistory(loading: boolean): void {
+  private showHistory(loading: boolean, progress?: HistoryState): void {
     this.history.hidden = !loading;
+    if (loading) this.history.textContent = `${progress ? historyProgress(progress) : 'loading history'}… runs from before the restart appear when it is done`;
     this.head.classList.toggle('ok', this.connected && !loading);
   }
 

@@ -23,7 +23,7 @@ import { Scope } from './disposables';
 import { treeSpans, type TraceResponse, type TraceSummary, type TraceTreeResponse, type UiPrefs } from '../protocol';
 import { runSource } from '../source/locate';
 import { cmpNanos } from '../time';
-import { fmtClock, runTitle } from '../format';
+import { fmtClock, historyProgress, runTitle } from '../format';
 
 /** What the extension exposes to its tests (and to other extensions). */
 export interface AgentLensApi {
@@ -191,7 +191,9 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
         // Live updates were left out: the list is loaded again (the webview reloads its own view).
         if (m.type === 'resync') { log.info(`live feed: ${m.reason}; reloading the runs`); void reload(); }
         if (m.type === 'history') {
-          view.message = m.loading ? 'Loading history: runs from before the receiver restarted appear when it is done. New runs show now.' : undefined;
+          const said = historyProgress(m);
+          view.message = m.loading ? `${said[0]!.toUpperCase()}${said.slice(1)}: runs from before the receiver restarted appear when it is done. New runs show now.` : undefined;
+          status.history(m.loading ? said : undefined);
           if (!m.loading) { log.info(`history loaded: ${m.spans} spans in ${m.ms} ms`); void reload(); }
         }
       }) });

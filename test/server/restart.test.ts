@@ -64,7 +64,7 @@ test(`with ${HISTORY_SPANS.toLocaleString('en-US')} spans on disk the receiver l
     } finally {
       await browser.close();
     }
-    assert.match(uiSaw, /loading history/);
+    assert.match(uiSaw, /loading history \d+ %/);
   }
 
   await waitFor('history loaded', async () => ((await status()).history.loading ? undefined : true), 120_000);
