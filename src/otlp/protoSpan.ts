@@ -101,7 +101,7 @@ function checkAnyValue(r: PbReader, stop: number, depth: number): void {
  * Checks a KeyValue; when its key is in `want`, also decodes it into `into`. Keys come first on
  * the wire in practice, so the value is decoded or only checked as it is reached.
  */
-function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatcher | undefined, into?: KeyValue[]): void {
+function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatcher | undefined, into?: KeyValue[], scan?: SpanScan): void {
   let key: KeyMatch | undefined;
   let seenKey = false;
   let value: AnyValue | undefined;
@@ -122,7 +122,10 @@ function checkKeyValue(r: PbReader, stop: number, depth: number, want: KeyMatche
         const e = r.lenEnd();
         // A value before its key (legal, never seen in practice) is decoded in case the key is wanted.
         if ((key !== undefined && !key.presenceOnly) || (want !== undefined && !seenKey)) value = anyValue(r, e, depth);
-        else checkAnyValue(r, e, depth);
+        else {
+          if (key?.presenceOnly && scan) (scan.ranges ??= []).push({ key: key.key, start: r.pos, end: e });
+          checkAnyValue(r, e, depth);
+        }
         end(r, e);
         break;
       }
@@ -265,7 +268,7 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
       case 9: {
         r.expect(wt, WT_LEN, 'Span.attributes');
         const e = r.lenEnd();
-        checkKeyValue(r, e, 0, keys, scan.attributes);
+        checkKeyValue(r, e, 0, keys, scan.attributes, scan);
         end(r, e);
         break;
       }
@@ -279,6 +282,7 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
       default: r.skip(wt);
     }
   }
+  if (scan.ranges) for (const x of scan.ranges) { x.start -= begin; x.end -= begin; }
   // A copy, not a view: a view would keep the whole request buffer alive for as long as any span of it.
   const bytes = Buffer.allocUnsafe(stop - begin);
   r.buf.copy(bytes, 0, begin, stop);

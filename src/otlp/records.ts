@@ -20,6 +20,11 @@ export interface ScanKeys {
 export interface SpanScan {
   attributes: KeyValue[];
   eventNames: string[];
+  /**
+   * Where the values of presence-only keys are in the span's protobuf bytes (their AnyValue
+   * message, [start, end)): read later without walking the span again. Absent for JSON.
+   */
+  ranges?: { key: string; start: number; end: number }[];
 }
 
 /**

@@ -91,8 +91,9 @@ export class TraceStore {
       // Spans of one trace usually come together in a request.
       if (e === undefined || e.traceId !== rec.traceId) e = this.entry(rec.traceId);
       if (e.spans.has(rec.spanId)) { duplicates++; continue; }
-      const genai = rec.scan ? normalizeSpan({ name: rec.name, status: rec.status, ...rec.scan }) : undefined;
-      const evaluated = rec.scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
+      const scan = rec.scan;
+      const genai = scan ? normalizeSpan({ name: rec.name, status: rec.status, ...scan }) : undefined;
+      const evaluated = scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
       rec.scan = null;
       rec.genai = genai;
       rec.startMs = msOfNanos(rec.startTimeUnixNano);
@@ -102,7 +103,7 @@ export class TraceStore {
       e.add(s);
       this.orphans.note(e, s);
       if (genai?.responseId) this.rememberResponse(genai.responseId, rec.traceId);
-      if (genai?.kind === 'llm' && e.summary.title === undefined && e.titleTries < 3) { e.titleTries++; const t = firstUserText(rec); if (t) e.summary.title = t; }
+      if (genai?.kind === 'llm' && e.summary.title === undefined && e.titleTries < 3) { e.titleTries++; const t = firstUserText(rec, scan); if (t) e.summary.title = t; }
       // Evaluated spans are few: their events are read now, for the run's pass/fail counts.
       if (evaluated) for (const ev of spanDetail(rec).events) if (ev.name === EVALUATION_EVENT) { const x = evaluationOf(ev.attributes, 'event'); if (x) e.noteEvaluation(x); }
       e.lastActivityMs = this.now();
