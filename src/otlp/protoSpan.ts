@@ -283,10 +283,9 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
     }
   }
   if (scan.ranges) for (const x of scan.ranges) { x.start -= begin; x.end -= begin; }
-  // A copy, not a view: a view would keep the whole request buffer alive for as long as any span of it.
-  const bytes = Buffer.allocUnsafe(stop - begin);
-  r.buf.copy(bytes, 0, begin, stop);
-  s.detail = bytes;
+  // A view of the request body, not a copy: the store keeps the body once for all its spans (and
+  // copies down what is left of it when most of its runs are gone).
+  s.detail = r.buf.subarray(begin, stop);
   return s;
 }
 

@@ -7,6 +7,7 @@ import type { MetricPoint } from '../otlp/records';
 import { TraceStore } from '../store/store';
 import { RecordFormat, RecordType, StorageError, type ReplayStats, type SegmentLog } from '../store/segments';
 import { OtlpRequestError } from '../otlp/decode';
+import { ownBuffer } from '../store/spanTable';
 import type { TraceEntry, StoredSpan } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 
@@ -55,6 +56,8 @@ export class Ingest {
    */
   accept(signal: Signal, format: Format, body: Buffer, persist = true, skip?: (traceId: string) => boolean): IngestOutcome & { runs: string[] } {
     this.counters.requests++;
+    // Spans keep their bytes where they are: in this body, which must not share its memory with others.
+    if (format === 'proto' && signal === 'traces') body = ownBuffer(body);
     let decoded;
     try {
       decoded = decodeBody(signal, format, body, scanKeys);

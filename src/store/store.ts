@@ -4,6 +4,7 @@ import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { forgetText, traceMatches } from './search';
 import { TraceEntry, type StoredSpan } from './traceEntry';
+import { SpanTable } from './spanTable';
 import { cmpNanos, msOfNanos } from '../time';
 import { spanDetail } from '../otlp/protoSpan';
 import { EVALUATION_EVENT, evaluationOf, isEvaluationLog, logEventName } from '../genai/evaluations';
@@ -55,11 +56,16 @@ export function estimateSpanBytes(s: SpanRecord, genai: GenAiView | undefined): 
   return n;
 }
 
+/** What a run costs beside its spans: its entry, summary, lists and index records (measured: about 1.9 kB). */
+export const RUN_BYTES = 1900;
+
 export class TraceStore {
   /** In order of first arrival: the first entry is the next to evict. */
   private readonly traces = new Map<string, TraceEntry>();
-  private bytes = 0;
-  private spanTotal = 0;
+  /** Every stored span, in columns (spanTable.ts). */
+  readonly table = new SpanTable();
+  /** Bytes of log records held (the spans' are the table's). */
+  private logBytes = 0;
 
   private readonly now: () => number;
   /** Runs that are pieces of others (orphaned steps), marked on their summaries. */
@@ -70,19 +76,25 @@ export class TraceStore {
   }
 
   get traceCount(): number { return this.traces.size; }
-  get spanCount(): number { return this.spanTotal; }
-  get approxBytes(): number { return this.bytes; }
+  get spanCount(): number { return this.table.size; }
+  /** Bytes held: the spans' (table), log records', and each run's own objects (summary, lists: RUN_BYTES). */
+  get approxBytes(): number { return this.table.bytes + this.logBytes + this.traces.size * RUN_BYTES; }
   get maxBytes(): number { return this.opts.maxBytes; }
 
   private entry(traceId: string): TraceEntry {
     let e = this.traces.get(traceId);
     if (!e) {
-      e = new TraceEntry(traceId);
+      e = new TraceEntry(traceId, this.table);
       this.traces.set(traceId, e);
     }
     return e;
   }
 
+  /**
+   * Normalizes and keeps decoded spans (their bytes stay in the request body they came in: give
+   * it memory of its own, `ownBuffer`). What was added goes back as span objects for the live
+   * feed: the decoded records, with their GenAI views set.
+   */
   addSpans(spans: readonly SpanRecord[]): IngestResult {
     const added = new Map<TraceEntry, StoredSpan[]>();
     let duplicates = 0;
@@ -90,28 +102,25 @@ export class TraceStore {
     for (const rec of spans) {
       // Spans of one trace usually come together in a request.
       if (e === undefined || e.traceId !== rec.traceId) e = this.entry(rec.traceId);
-      if (e.spans.has(rec.spanId)) { duplicates++; continue; }
       const scan = rec.scan;
       const genai = scan ? normalizeSpan({ name: rec.name, status: rec.status, ...scan }) : undefined;
+      const slot = e.add(rec, genai);
+      if (slot < 0) { duplicates++; continue; }
       const evaluated = scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
       rec.scan = null;
       rec.genai = genai;
       rec.startMs = msOfNanos(rec.startTimeUnixNano);
       rec.endMs = msOfNanos(rec.endTimeUnixNano);
-      rec.bytes = estimateSpanBytes(rec, genai);
-      const s: StoredSpan = rec;
-      e.add(s);
-      this.orphans.note(e, s);
+      rec.bytes = this.table.bytesOf(slot);
+      this.orphans.note(e, rec);
       if (genai?.responseId) this.rememberResponse(genai.responseId, rec.traceId);
       if (genai?.kind === 'llm' && e.summary.title === undefined && e.titleTries < 3) { e.titleTries++; const t = firstUserText(rec, scan); if (t) e.summary.title = t; }
       // Evaluated spans are few: their events are read now, for the run's pass/fail counts.
       if (evaluated) for (const ev of spanDetail(rec).events) if (ev.name === EVALUATION_EVENT) { const x = evaluationOf(ev.attributes, 'event'); if (x) e.noteEvaluation(x); }
       e.lastActivityMs = this.now();
-      this.bytes += s.bytes;
-      this.spanTotal++;
       let list = added.get(e);
       if (!list) added.set(e, (list = []));
-      list.push(s);
+      list.push(rec);
     }
     return { added, duplicates, evicted: this.evict(new Set(added.keys())) };
   }
@@ -144,8 +153,8 @@ export class TraceStore {
       }
       e.lastActivityMs = this.now();
       const b = 200 + kvBytes(l.attributes) + JSON.stringify(l.body).length;
-      e.bytes += b;
-      this.bytes += b;
+      e.logBytes += b;
+      this.logBytes += b;
       let list = added.get(e);
       if (!list) added.set(e, (list = []));
       list.push(l);
@@ -160,20 +169,25 @@ export class TraceStore {
    */
   private evict(keep: Set<TraceEntry>): string[] {
     const evicted: string[] = [];
-    if (this.bytes <= this.opts.maxBytes) return evicted;
+    if (this.approxBytes <= this.opts.maxBytes) return evicted;
     const now = this.now();
     const passes: ((e: TraceEntry) => boolean)[] = [
       (e) => !keep.has(e) && now - e.lastActivityMs >= IDLE_MS,
       (e) => !keep.has(e),
       () => this.traces.size > 1,
     ];
+    let repacked = false;
     for (const pass of passes) {
       for (const [id, e] of this.traces) {
-        if (this.bytes <= this.opts.maxBytes) return evicted;
+        if (this.approxBytes <= this.opts.maxBytes) return evicted;
+        // Bodies shared with runs still kept are held whole: copied down to what those runs use
+        // before more runs go for them (once a pass).
+        if (!repacked && evicted.length) { this.table.repack(); repacked = true; if (this.approxBytes <= this.opts.maxBytes) return evicted; }
         if (!pass(e)) continue;
         this.remove(id);
         evicted.push(id);
       }
+      repacked = false;
     }
     return evicted;
   }
@@ -198,17 +212,16 @@ export class TraceStore {
     this.traces.delete(traceId);
     this.orphans.remove(e);
     forgetText(e);
-    this.bytes -= e.bytes;
-    this.spanTotal -= e.spans.size;
+    this.logBytes -= e.logBytes;
+    e.release();
     return true;
   }
 
   clear(): void {
-    for (const e of this.traces.values()) forgetText(e);
+    for (const e of this.traces.values()) { forgetText(e); e.release(); }
     this.traces.clear();
     this.orphans.clear();
-    this.bytes = 0;
-    this.spanTotal = 0;
+    this.logBytes = 0;
   }
 
   /**

@@ -69,12 +69,14 @@ export function toApiLog(l: LogRecordData, refs: SharedRefs): ApiLog {
 }
 
 /** Parents before children, siblings by start time; spans whose parent is missing come as roots. */
-export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string, StoredSpan>): StoredSpan[] {
+export function orderParentsFirst(spans: Iterable<StoredSpan>): StoredSpan[] {
   const children = new Map<string, StoredSpan[]>();
   const roots: StoredSpan[] = [];
-  for (const s of spans) {
+  const list = [...spans];
+  const ids = new Set(list.map((s) => s.spanId));
+  for (const s of list) {
     const p = s.parentSpanId;
-    if (p && p !== s.spanId && byId.has(p)) {
+    if (p && p !== s.spanId && ids.has(p)) {
       let list = children.get(p);
       if (!list) children.set(p, (list = []));
       list.push(s);
@@ -99,7 +101,7 @@ export function orderParentsFirst(spans: Iterable<StoredSpan>, byId: Map<string,
     }
   }
   // Spans in a parent cycle are reachable from no root; they still belong in the answer.
-  if (out.length < byId.size) for (const s of byId.values()) if (!seen.has(s.spanId)) out.push(s);
+  if (out.length < list.length) for (const s of list) if (!seen.has(s.spanId)) out.push(s);
   return out;
 }
 
@@ -138,7 +140,7 @@ export function* traceJson(e: TraceEntry): Generator<string> {
   const refs = new SharedRefs();
   const joined = logsBySpan(e.logs, e);
   const { links, content } = toolLinks(e);
-  const order = orderParentsFirst(e.spans.values(), e.spans);
+  const order = orderParentsFirst(e.spans.values());
   const logs = e.logs.slice();
   const byModel = JSON.stringify(byModelOf(e, order));
   yield `{"summary":${JSON.stringify(e.summary)},"spans":[`;

@@ -1,0 +1,353 @@
+// Every stored span, as columns (see README.md): ids, times, names and the GenAI fields that
+// queries and summaries touch live in typed arrays indexed by a slot number; repeated strings are
+// numbers into a StringTable; a protobuf span's bytes stay in the request body they came in (kept
+// once, shared by its spans, repacked when most of it is gone). No object per span is kept: a
+// query gets one made from the columns (`view`), and what it makes is garbage once answered.
+import type { GenAiKind, GenAiView, Resource, Scope, SpanStatus, Nanos } from '../protocol';
+import type { SpanDetail, SpanRecord } from '../otlp/records';
+import { StringTable } from './strings';
+import { msOfNanos, type Ms } from '../time';
+
+const KINDS: GenAiKind[] = ['agent', 'llm', 'tool', 'embeddings', 'retrieval', 'workflow', 'other'];
+const KIND_CODE = new Map(KINDS.map((k, i) => [k, i + 1]));
+
+/** GenAI fields that live in columns; the rest of a view (rare, or per kind) is kept as an object. */
+type ColumnFields = 'kind' | 'schema' | 'operation' | 'provider' | 'requestModel' | 'responseModel' | 'agentName' | 'conversationId' | 'toolName'
+  | 'usage' | 'costUsd' | 'countsUsage';
+type Extra = Omit<GenAiView, ColumnFields>;
+
+// Flags of the GenAI view.
+const F_USAGE = 1, F_COUNTS_KEY = 2, F_COUNTS = 4, F_COST_KEY = 8;
+
+/**
+ * What a slot costs beside its bytes: its columns with their growth room, its index entry, its
+ * pointers and its share of the run's list (measured with runs of 7 to 600 spans: about 220).
+ */
+export const SLOT_BYTES = 220;
+
+const OK: SpanStatus = Object.freeze({ code: 0, message: '' }) as SpanStatus;
+
+/** A request body some spans' bytes are in: the spans that need it, and how many of its bytes they use. */
+interface Body { buf: Buffer; refs: number; live: number; slots: number[] }
+
+export class SpanTable {
+  private cap = 0;
+  private next = 0;
+  private readonly freeSlots: number[] = [];
+  readonly strings = new StringTable();
+
+  // Owner, ids, times (seconds and nanoseconds: exact, and cheap both ways), name, kinds, status.
+  private owner: (object | undefined)[] = [];
+  private idHi = new Uint32Array(0); private idLo = new Uint32Array(0);
+  private pHi = new Uint32Array(0); private pLo = new Uint32Array(0);
+  private sSec = new Float64Array(0); private sNs = new Uint32Array(0);
+  private eSec = new Float64Array(0); private eNs = new Uint32Array(0);
+  private name = new Int32Array(0);
+  private otlpKind = new Uint8Array(0);
+  private statusCode = new Uint8Array(0);
+  private readonly statusMsg = new Map<number, string>();
+  private res: (Resource | undefined)[] = [];
+  private scope: (Scope | undefined)[] = [];
+  // Where its bytes are: a request body (protobuf), or the decoded detail (OTLP/JSON).
+  private body: (Buffer | SpanDetail | undefined)[] = [];
+  private off = new Uint32Array(0); private len = new Uint32Array(0);
+  private accounted = new Uint32Array(0);
+  // The GenAI view.
+  private gk = new Uint8Array(0);
+  private gFlags = new Uint8Array(0);
+  private gStr = new Int32Array(0); // 9 string ids a slot
+  private usage = new Uint32Array(0); // 5 counts a slot
+  private cost = new Float64Array(0);
+  private extra: (Extra | undefined)[] = [];
+  /** The store's marks on a span (which model calls count), kept beside it. */
+  marks = new Uint8Array(0);
+
+  // Span id → slot, open addressing over (idHi, idLo), the owner told apart on a hit.
+  private index = new Int32Array(0);
+  private indexUsed = 0;
+
+  private readonly bodies = new Map<ArrayBufferLike, Body>();
+  /** Bytes held: bodies any slot still needs, and every slot's columns and detail. */
+  bytes = 0;
+
+  get size(): number { return this.next - this.freeSlots.length; }
+
+  private grow(): void {
+    const cap = Math.max(1024, this.cap * 2);
+    const u32 = (a: Uint32Array, k = 1) => { const b = new Uint32Array(cap * k); b.set(a); return b; };
+    const i32 = (a: Int32Array, k = 1) => { const b = new Int32Array(cap * k); b.set(a); return b; };
+    const f64 = (a: Float64Array) => { const b = new Float64Array(cap); b.set(a); return b; };
+    const u8 = (a: Uint8Array) => { const b = new Uint8Array(cap); b.set(a); return b; };
+    this.idHi = u32(this.idHi); this.idLo = u32(this.idLo); this.pHi = u32(this.pHi); this.pLo = u32(this.pLo);
+    this.sSec = f64(this.sSec); this.sNs = u32(this.sNs); this.eSec = f64(this.eSec); this.eNs = u32(this.eNs);
+    this.name = i32(this.name); this.otlpKind = u8(this.otlpKind); this.statusCode = u8(this.statusCode);
+    this.off = u32(this.off); this.len = u32(this.len); this.accounted = u32(this.accounted);
+    this.gk = u8(this.gk); this.gFlags = u8(this.gFlags); this.gStr = i32(this.gStr, 9); this.usage = u32(this.usage, 5);
+    this.cost = f64(this.cost); this.marks = u8(this.marks);
+    this.cap = cap;
+    this.rehash(cap * 2);
+  }
+
+  // ---- the id index ----
+
+  private static hash(hi: number, lo: number): number {
+    return (Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) ^ Math.imul(lo, 0x85ebca6b)) >>> 0;
+  }
+
+  private rehash(size: number): void {
+    const old = this.index;
+    this.index = new Int32Array(size);
+    this.indexUsed = 0;
+    for (let i = 0; i < old.length; i++) { const v = old[i]!; if (v > 0) this.insertIndex(v - 1); }
+  }
+
+  private insertIndex(slot: number): void {
+    const mask = this.index.length - 1;
+    let i = SpanTable.hash(this.idHi[slot]!, this.idLo[slot]!) & mask;
+    while (this.index[i]! > 0) i = (i + 1) & mask;
+    if (this.index[i] === 0) this.indexUsed++;
+    this.index[i] = slot + 1;
+  }
+
+  /** The slot of a span of `owner` by its id halves, or -1. */
+  find(owner: object, hi: number, lo: number): number {
+    const idx = this.index;
+    if (!idx.length) return -1;
+    const mask = idx.length - 1;
+    for (let i = SpanTable.hash(hi, lo) & mask; ; i = (i + 1) & mask) {
+      const v = idx[i]!;
+      if (v === 0) return -1;
+      if (v > 0) {
+        const s = v - 1;
+        if (this.idLo[s] === lo && this.idHi[s] === hi && this.owner[s] === owner) return s;
+      }
+    }
+  }
+
+  private unindex(slot: number): void {
+    const idx = this.index;
+    const mask = idx.length - 1;
+    for (let i = SpanTable.hash(this.idHi[slot]!, this.idLo[slot]!) & mask; ; i = (i + 1) & mask) {
+      const v = idx[i]!;
+      if (v === 0) return;
+      if (v === slot + 1) { idx[i] = -1; return; }
+    }
+  }
+
+  // ---- adding and removing ----
+
+  /**
+   * Stores a normalized span for `owner` (its run); returns its slot. The span's bytes are kept
+   * where they are (a view of its request body), its GenAI view goes into columns.
+   */
+  add(owner: object, rec: SpanRecord, genai: GenAiView | undefined): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.next >= this.cap) this.grow();
+      slot = this.next++;
+    }
+    // Load of the index (tombstones included) past a half: made again, larger when needed.
+    if ((this.indexUsed + 1) * 2 > this.index.length) this.rehash(this.index.length * (this.size * 4 > this.index.length ? 2 : 1));
+    this.owner[slot] = owner;
+    setId(rec.spanId, this.idHi, this.idLo, slot);
+    if (rec.parentSpanId) setId(rec.parentSpanId, this.pHi, this.pLo, slot); else { this.pHi[slot] = 0; this.pLo[slot] = 0; }
+    setNanos(rec.startTimeUnixNano, this.sSec, this.sNs, slot);
+    setNanos(rec.endTimeUnixNano, this.eSec, this.eNs, slot);
+    this.name[slot] = this.strings.add(rec.name);
+    this.otlpKind[slot] = rec.kind;
+    this.statusCode[slot] = rec.status.code;
+    if (rec.status.message) this.statusMsg.set(slot, rec.status.message); else this.statusMsg.delete(slot);
+    this.res[slot] = rec.resource;
+    this.scope[slot] = rec.scope;
+    this.marks[slot] = 0;
+    let held = SLOT_BYTES + rec.name.length;
+    const d = rec.detail;
+    if (Buffer.isBuffer(d)) {
+      // The bytes stay in the memory they came in (the request body, kept whole: Ingest gives each
+      // body memory of its own), found by that memory.
+      const ab = d.buffer;
+      let b = this.bodies.get(ab);
+      if (!b) { this.bodies.set(ab, (b = { buf: Buffer.from(ab, 0, ab.byteLength), refs: 0, live: 0, slots: [] })); this.bytes += ab.byteLength; }
+      b.refs++;
+      b.live += d.length;
+      b.slots.push(slot);
+      this.body[slot] = b.buf;
+      this.off[slot] = d.byteOffset;
+      this.len[slot] = d.length;
+    } else {
+      this.body[slot] = d;
+      this.len[slot] = 0;
+      held += detailBytes(d);
+    }
+    held += this.setGenai(slot, genai);
+    this.accounted[slot] = held;
+    this.bytes += held;
+    this.insertIndex(slot);
+    return slot;
+  }
+
+  private setGenai(slot: number, g: GenAiView | undefined): number {
+    const st = this.strings, k = slot * 9;
+    if (!g) { this.gk[slot] = 0; this.extra[slot] = undefined; return 0; }
+    const { kind, schema, operation, provider, requestModel, responseModel, agentName, conversationId, toolName, usage, costUsd, countsUsage, ...rest } = g;
+    this.gk[slot] = KIND_CODE.get(kind) ?? 7;
+    const s = this.gStr;
+    s[k] = st.add(schema); s[k + 1] = st.add(operation); s[k + 2] = st.add(provider); s[k + 3] = st.add(requestModel);
+    s[k + 4] = st.add(responseModel); s[k + 5] = st.add(agentName); s[k + 6] = st.add(conversationId); s[k + 7] = st.add(toolName);
+    let f = 0;
+    if (usage) {
+      f |= F_USAGE;
+      const u = this.usage, j = slot * 5;
+      u[j] = usage.input; u[j + 1] = usage.output; u[j + 2] = usage.cacheRead; u[j + 3] = usage.cacheCreation; u[j + 4] = usage.reasoning;
+    }
+    if (countsUsage !== undefined) { f |= F_COUNTS_KEY; if (countsUsage) f |= F_COUNTS; }
+    if (costUsd !== undefined) { f |= F_COST_KEY; this.cost[slot] = costUsd === null ? NaN : costUsd; }
+    this.gFlags[slot] = f;
+    let n = 0;
+    for (const _ in rest) { n++; break; }
+    this.extra[slot] = n ? rest : undefined;
+    return n ? 64 + JSON.stringify(rest).length * 2 : 0;
+  }
+
+  /** Frees a slot (its run is gone); bodies no slot needs any more are let go, mostly-empty ones repacked. */
+  remove(slot: number): void {
+    this.unindex(slot);
+    const st = this.strings, k = slot * 9;
+    st.release(this.name[slot]!);
+    if (this.gk[slot]) for (let j = 0; j < 8; j++) st.release(this.gStr[k + j]!);
+    const b = this.body[slot];
+    if (Buffer.isBuffer(b)) {
+      const info = this.bodies.get(b.buffer)!;
+      info.refs--;
+      info.live -= this.len[slot]!;
+      if (info.refs === 0) { this.bodies.delete(b.buffer); this.bytes -= b.length; }
+    }
+    this.bytes -= this.accounted[slot]!;
+    this.owner[slot] = undefined; this.body[slot] = undefined; this.res[slot] = undefined; this.scope[slot] = undefined; this.extra[slot] = undefined;
+    this.statusMsg.delete(slot);
+    this.freeSlots.push(slot);
+  }
+
+  /**
+   * Bodies whose live spans are a small part of them (their other runs gone) are copied down to
+   * those spans, so that one long-lived run does not keep whole old requests alive.
+   */
+  repack(): void {
+    for (const [ab, info] of this.bodies) {
+      if (info.live * 4 > info.buf.length || info.buf.length < 64 * 1024) continue;
+      const mine = info.slots.filter((s) => this.body[s] === info.buf);
+      const fresh = Buffer.allocUnsafeSlow(info.live);
+      let at = 0;
+      for (const s of mine) {
+        info.buf.copy(fresh, at, this.off[s]!, this.off[s]! + this.len[s]!);
+        this.body[s] = fresh;
+        this.off[s] = at;
+        at += this.len[s]!;
+      }
+      this.bodies.delete(ab);
+      this.bytes -= info.buf.length - fresh.length;
+      this.bodies.set(fresh.buffer, { buf: fresh, refs: info.refs, live: info.live, slots: mine });
+    }
+  }
+
+  // ---- reading ----
+
+  owned(slot: number, owner: object): boolean { return this.owner[slot] === owner; }
+  spanIdOf(slot: number): string { return hexId(this.idHi[slot]!, this.idLo[slot]!); }
+  parentIdOf(slot: number): string { const hi = this.pHi[slot]!, lo = this.pLo[slot]!; return hi === 0 && lo === 0 ? '' : hexId(hi, lo); }
+  parentHalves(slot: number): [number, number] { return [this.pHi[slot]!, this.pLo[slot]!]; }
+  nameOf(slot: number): string { return this.strings.get(this.name[slot]!); }
+  startNanos(slot: number): Nanos { return nanosOf(this.sSec[slot]!, this.sNs[slot]!); }
+  endNanos(slot: number): Nanos { return nanosOf(this.eSec[slot]!, this.eNs[slot]!); }
+  statusOf(slot: number): SpanStatus {
+    const code = this.statusCode[slot]!, message = this.statusMsg.get(slot) ?? '';
+    return code === 0 && !message ? OK : { code, message };
+  }
+  statusCodeOf(slot: number): number { return this.statusCode[slot]!; }
+  resourceOf(slot: number): Resource { return this.res[slot]!; }
+  genaiKind(slot: number): GenAiKind | undefined { const k = this.gk[slot]!; return k ? KINDS[k - 1] : undefined; }
+  /** The bytes held for the slot (its share: its own bytes, columns and detail). */
+  bytesOf(slot: number): number { return this.accounted[slot]! + this.len[slot]!; }
+
+  /** The span's detail: its protobuf bytes (a view of its body) or its decoded detail. */
+  detailOf(slot: number): Buffer | SpanDetail {
+    const b = this.body[slot]!;
+    return Buffer.isBuffer(b) ? b.subarray(this.off[slot]!, this.off[slot]! + this.len[slot]!) : b;
+  }
+
+  /** The span's GenAI view as ingest made it (no content), from the columns. */
+  genaiOf(slot: number): GenAiView | undefined {
+    const k = this.gk[slot]!;
+    if (!k) return undefined;
+    const st = this.strings, s = this.gStr, j = slot * 9, f = this.gFlags[slot]!;
+    const g: GenAiView = { kind: KINDS[k - 1]!, schema: st.get(s[j]!) };
+    const opt = (i: number) => st.opt(s[j + i]!);
+    const op = opt(1); if (op !== undefined) g.operation = op;
+    const prov = opt(2); if (prov !== undefined) g.provider = prov;
+    const req = opt(3); if (req !== undefined) g.requestModel = req;
+    const res = opt(4); if (res !== undefined) g.responseModel = res;
+    const ag = opt(5); if (ag !== undefined) g.agentName = ag;
+    const conv = opt(6); if (conv !== undefined) g.conversationId = conv;
+    const tool = opt(7); if (tool !== undefined) g.toolName = tool;
+    if (f & F_USAGE) {
+      const u = this.usage, i = slot * 5;
+      g.usage = { input: u[i]!, output: u[i + 1]!, cacheRead: u[i + 2]!, cacheCreation: u[i + 3]!, reasoning: u[i + 4]! };
+    }
+    if (f & F_COUNTS_KEY) g.countsUsage = (f & F_COUNTS) !== 0;
+    if (f & F_COST_KEY) { const c = this.cost[slot]!; g.costUsd = Number.isNaN(c) ? null : c; }
+    const x = this.extra[slot];
+    return x ? Object.assign(g, x) : g;
+  }
+
+  /** The stored span as an object (what queries and views read), made from the columns. */
+  view(slot: number, traceId: string): SpanRecord {
+    const start = this.startNanos(slot), end = this.endNanos(slot);
+    return {
+      traceId, spanId: this.spanIdOf(slot), parentSpanId: this.parentIdOf(slot), name: this.nameOf(slot), kind: this.otlpKind[slot]!,
+      startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.res[slot]!, scope: this.scope[slot]!,
+      startMs: msOfNanos(start) as Ms, endMs: msOfNanos(end) as Ms, detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
+    };
+  }
+}
+
+/** A buffer with memory of its own (not a view of a shared pool or a bigger buffer), so that keeping it keeps only it. */
+export function ownBuffer(b: Buffer): Buffer {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
+  const own = Buffer.allocUnsafeSlow(b.length);
+  b.copy(own);
+  return own;
+}
+
+const HEX = '0123456789abcdef';
+function hexId(hi: number, lo: number): string {
+  let s = '';
+  for (let i = 28; i >= 0; i -= 4) s += HEX[(hi >>> i) & 15];
+  for (let i = 28; i >= 0; i -= 4) s += HEX[(lo >>> i) & 15];
+  return s;
+}
+
+function setId(hex: string, hi: Uint32Array, lo: Uint32Array, slot: number): void {
+  hi[slot] = parseInt(hex.slice(0, 8), 16) >>> 0;
+  lo[slot] = parseInt(hex.slice(8, 16), 16) >>> 0;
+}
+
+function setNanos(n: string, sec: Float64Array, ns: Uint32Array, slot: number): void {
+  const k = n.length - 9;
+  if (k > 0) { sec[slot] = Number(n.slice(0, k)); ns[slot] = Number(n.slice(k)); } else { sec[slot] = 0; ns[slot] = Number(n); }
+}
+
+function nanosOf(sec: number, ns: number): Nanos {
+  if (sec === 0) return String(ns) as Nanos;
+  const t = String(ns);
+  return (String(sec) + '000000000'.slice(t.length) + t) as Nanos;
+}
+
+// Rough V8 costs of a decoded detail (OTLP/JSON spans): an object ~ 60-100 bytes, a string 16 + its characters.
+function detailBytes(d: SpanDetail): number {
+  let n = 200;
+  const kv = (list: readonly { key: string; value: unknown }[]) => { for (const x of list) n += 96 + x.key.length + JSON.stringify(x.value).length; };
+  kv(d.attributes);
+  for (const e of d.events) { n += 120 + e.name.length; kv(e.attributes); }
+  for (const l of d.links) { n += 200; kv(l.attributes); }
+  return n;
+}
