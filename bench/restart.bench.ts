@@ -17,9 +17,9 @@ const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 
 interface Ready { httpPort: number; token: string; pid: number; startupMs: number }
 
-function start(dataDir: string): Promise<{ ready: Ready; wallMs: number; kill(): void }> {
+function start(dataDir: string, capMb = 4096): Promise<{ ready: Ready; wallMs: number; kill(): void }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve', '--json', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', '4096'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--json', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', String(capMb)], { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -96,6 +96,18 @@ async function main(): Promise<void> {
   searching = false;
   await searcher;
   srv.kill();
+  // The memory cap while the history loads: peak RSS (read from /proc) against the cap.
+  const capMb = 256;
+  const capped = await start(dir, capMb);
+  let peakMb = 0;
+  const sampler = setInterval(() => {
+    try { peakMb = Math.max(peakMb, Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${capped.ready.pid}/status`, 'utf8'))![1]) / 1024); } catch { /* not Linux */ }
+  }, 10);
+  const cappedStatus = async () => (await fetch(`http://127.0.0.1:${capped.ready.httpPort}/api/status`, { headers: { Authorization: `Bearer ${capped.ready.token}` } })).json() as Promise<{ spans: number; history: { loading: boolean } }>;
+  let cst = await cappedStatus();
+  while (cst.history.loading) { await new Promise((r) => setTimeout(r, 50)); cst = await cappedStatus(); }
+  clearInterval(sampler);
+  capped.kill();
   fs.rmSync(dir, { recursive: true, force: true });
 
   const f = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -110,6 +122,7 @@ async function main(): Promise<void> {
     `    reference: the same once history has loaded: p50 ${pct(afterwards, 0.5).toFixed(1)} ms, p95 ${pct(afterwards, 0.95).toFixed(1)} ms`,
     `  full-text search over every run: first query ${f(coldSearch)} ms, then ${f(warmSearch)} ms (p50 ${f(pct(searches, 0.5))} ms over ${searches.length} queries)`,
     `  an app exporting one span while a client searches every 200 ms: p50 ${pct(whileSearching, 0.5).toFixed(1)} ms, p95 ${pct(whileSearching, 0.95).toFixed(1)} ms (reference above: no search)`,
+    `  with --max-memory-mb ${capMb}: peak RSS while history loads ${peakMb ? `${f(peakMb)} MB (${(peakMb / capMb).toFixed(2)} of the cap)` : 'not measured (no /proc)'}, ${f(cst.spans)} spans kept`,
     '',
   ].join('\n'));
 }

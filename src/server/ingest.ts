@@ -56,8 +56,9 @@ export class Ingest {
    */
   accept(signal: Signal, format: Format, body: Buffer, persist = true, skip?: (traceId: string) => boolean): IngestOutcome & { runs: string[] } {
     this.counters.requests++;
-    // Spans keep their bytes where they are: in this body, which must not share its memory with others.
-    if (format === 'proto' && signal === 'traces') body = ownBuffer(body);
+    // Spans keep their bytes where they are: in this body, which must not share its memory with
+    // others (history's records are left in their segment file's memory: one body per file).
+    if (format === 'proto' && signal === 'traces' && persist) body = ownBuffer(body);
     let decoded;
     try {
       decoded = decodeBody(signal, format, body, scanKeys);

@@ -124,10 +124,17 @@ export class SegmentLog {
     const stats: ReplayStats = { records: 0, segments: 0, bytes: 0, damaged: [], damagedBytes: 0 };
     const generation = this.generation;
     let sliceStart = Date.now();
-    for (const seg of this.known.filter((s) => s !== this.active)) {
+    const segs = this.known.filter((s) => s !== this.active);
+    // The next segment is read while this one is loaded (the read runs on libuv's threads).
+    const read = (i: number) => (i < segs.length ? fs.promises.readFile(segs[i]!.path) : undefined);
+    let next = read(0);
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
       if (this.generation !== generation) break;
       let buf: Buffer;
-      try { buf = fs.readFileSync(seg.path); } catch (e) { this.opts.warn(`${seg.name}: could not be read: ${(e as Error).message}`); continue; }
+      try { buf = await next!; } catch (e) { this.opts.warn(`${seg.name}: could not be read: ${(e as Error).message}`); next = read(i + 1); continue; }
+      next = read(i + 1);
+      next?.catch(() => {}); // seen when awaited
       stats.segments++;
       stats.bytes += buf.length;
       const isGone = (id: string) => this.gone.has(id);
