@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import WebSocket from 'ws';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { spawnServer, tmpDir, api, CLI, killServers } from '../helpers/server';
+import { spawnServer, tmpDir, api, CLI, killServers, waitFor } from '../helpers/server';
 
 after(killServers);
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
@@ -65,7 +65,10 @@ test('what was accepted survives a restart and a kill -9, and a torn last record
   await p.exited;
   p = await spawnServer(args, env);
   get = api({ httpPort: p.ready.httpPort, token: p.ready.token });
+  // (A list while the history loads is partial: it says so.)
+  await waitFor('history', async () => (await get<{ state: string }>('/api/status')).state === 'ready' || undefined);
   const list = await get<TraceListResponse>('/api/traces');
+  assert.equal(list.partial, undefined);
   assert.deepEqual(list.traces.map((t) => t.traceId), [t2]);
   p.child.kill('SIGTERM');
   await p.exited;
