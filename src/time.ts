@@ -7,25 +7,31 @@ import type { Nanos } from './protocol';
 /** Milliseconds (since the epoch, or of a duration), made from exact nanoseconds by this module. */
 export type Ms = number & { readonly __ms: true };
 
-/**
- * Exact nanoseconds as whole milliseconds and the nanoseconds beyond them: both exact integers
- * (whole milliseconds up to 2^64 ns are below 2^53).
- */
-function split(n: string): [number, number] {
+// Exact nanoseconds as whole milliseconds (MS) and the nanoseconds beyond them (NS): both exact
+// integers (whole milliseconds up to 2^64 ns are below 2^53). Read digit by digit into two
+// module-level results: slicing and Number() made two strings and an array per call, 3x slower,
+// and the store converts every span's times at ingest.
+let MS = 0, NS = 0;
+function split(n: string): void {
   const k = n.length - 6;
-  return k > 0 ? [Number(n.slice(0, k)), Number(n.slice(k))] : [0, Number(n)];
+  let ms = 0, ns = 0, i = 0;
+  for (; i < k; i++) ms = ms * 10 + (n.charCodeAt(i) - 48);
+  for (; i < n.length; i++) ns = ns * 10 + (n.charCodeAt(i) - 48);
+  MS = ms; NS = ns;
 }
 
 /** A time in milliseconds since the epoch (precise to well under a microsecond). */
 export function msOfNanos(n: Nanos | string): Ms {
-  const [ms, ns] = split(n);
-  return (ms + ns / 1e6) as Ms;
+  split(n);
+  return (MS + NS / 1e6) as Ms;
 }
 
 /** `end - start` in milliseconds: the exact nanosecond difference, rounded once. */
 export function durationMs(start: Nanos | string, end: Nanos | string): Ms {
-  const [a, x] = split(start);
-  const [b, y] = split(end);
+  split(start);
+  const a = MS, x = NS;
+  split(end);
+  const b = MS, y = NS;
   const ns = (b - a) * 1e6 + (y - x);
   // Exact while under 2^53 ns (104 days); past that, whole milliseconds plus the rest.
   return (Number.isSafeInteger(ns) ? ns / 1e6 : (b - a) + (y - x) / 1e6) as Ms;

@@ -5,7 +5,7 @@ import type { Evaluation, GenAiView, Nanos, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
 import { cmpNanos, durationMs } from '../time';
-import type { SpanTable } from './spanTable';
+import { hexHalf, type SpanTable } from './spanTable';
 
 /** A stored span as queries read it: made from the columns (its `genai` as ingest made it, no content). */
 export type StoredSpan = SpanRecord;
@@ -27,11 +27,6 @@ interface StepFate { start: string; errors: number; recovered: boolean }
 // Marks on a span's slot: whether an llm span is below it (1) or one with usage (2), whether its
 // usage is in the totals, whether it is a model call as the model received it.
 const BELOW = 3, COUNTED = 4, INNERMOST = 8;
-
-/** A span id's two 32-bit halves. */
-export function idHalves(hex: string): [number, number] {
-  return [parseInt(hex.slice(0, 8), 16) >>> 0, parseInt(hex.slice(8, 16), 16) >>> 0];
-}
 
 /** The spans of a run, read like a map by span id; each is made from the columns when asked. */
 export class SpanSet {
@@ -80,8 +75,7 @@ export class TraceEntry {
   /** The slot of one of its spans, by id, or -1. */
   slotOf(spanId: string): number {
     if (this.removed || spanId.length !== 16) return -1;
-    const [hi, lo] = idHalves(spanId);
-    return this.table.find(this, hi, lo);
+    return this.table.find(this, hexHalf(spanId, 0), hexHalf(spanId, 8));
   }
 
   /** Bytes it holds: its spans' share and its log records. */
@@ -214,13 +208,16 @@ export class TraceEntry {
     const sum = this.summary;
     sum.spanCount++;
     if (rec.status.code === 2) sum.errorCount++;
+    let widened = false;
     if (sum.spanCount === 1 || cmpNanos(rec.startTimeUnixNano, sum.startTimeUnixNano) < 0) {
       sum.startTimeUnixNano = rec.startTimeUnixNano;
+      widened = true;
     }
     if (sum.spanCount === 1 || cmpNanos(rec.endTimeUnixNano, sum.endTimeUnixNano) > 0) {
       sum.endTimeUnixNano = rec.endTimeUnixNano;
+      widened = true;
     }
-    sum.durationMs = Math.max(0, durationMs(sum.startTimeUnixNano, sum.endTimeUnixNano));
+    if (widened) sum.durationMs = Math.max(0, durationMs(sum.startTimeUnixNano, sum.endTimeUnixNano));
     if (rec.parentSpanId === '') {
       if (sum.rootPending) {
         sum.rootPending = false;

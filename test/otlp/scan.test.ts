@@ -10,6 +10,8 @@ import { decodeTracesProto, spanDetail } from '../../src/otlp/decodeProto';
 import { OtlpDecodeError } from '../../src/otlp/records';
 import { keysReadAtIngest, normalizeSpan, scanKeys } from '../../src/genai/normalize';
 import type { SpanRecord } from '../../src/otlp/records';
+import { TraceStore } from '../../src/store/store';
+import { EXTRA_KEYS } from '../../src/store/spanTable';
 import { captureNames, truthOf, CAPTURES_DIR } from '../helpers/captures';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
@@ -159,4 +161,21 @@ test('every attribute the ingest view reads is one ingest decodes (scanKeys), fo
   }
   assert.deepEqual([...missing], [], 'read by the ingest view but not decoded at ingest: add them to the key lists in genai/normalize.ts');
   assert.equal(differ, 0, 'spans whose ingest view differs from their full view');
+});
+
+test('the store keeps every field of the ingest view: each span of every capture reads back from the columns as normalization made it', () => {
+  const spans = captureSpans();
+  const store = new TraceStore({ maxBytes: Infinity });
+  const views = new Map<string, unknown>();
+  for (const rec of spans) views.set(rec.traceId + rec.spanId, normalizeSpan({ name: rec.name, status: rec.status, ...rec.scan! }));
+  store.addSpans(spans);
+  let compared = 0, withExtra = 0;
+  for (const [key, want] of views) {
+    const got = store.get(key.slice(0, 32))!.spans.get(key.slice(32))!.genai;
+    if (want === undefined) { assert.equal(got, undefined); continue; }
+    assert.deepEqual(got, want, key);
+    compared++;
+    if (Object.keys(want as object).some((k) => (EXTRA_KEYS as readonly string[]).includes(k))) withExtra++;
+  }
+  assert.ok(compared > 100 && withExtra > 20, `${compared} views compared, ${withExtra} with fields beside the columns`);
 });
