@@ -1,0 +1,86 @@
+// One server process taking 1,000,000 GenAI spans over OTLP/HTTP with its caps raised so nothing is
+// evicted: whether ingest keeps its pace as the store grows (the last 100k spans against the first
+// 100k, same process, same run) and how much memory the process holds against the OTLP bytes it
+// keeps (RSS read from /proc at 100k, 300k and 1M spans). Both figures are ratios measured in this
+// run. BENCH_SCALE_SPANS changes the size.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { agentRunBodies } from '../test/helpers/syntheticRuns';
+
+const SPANS = Number(process.env.BENCH_SCALE_SPANS) || 1_000_000;
+const WINDOW = Math.min(100_000, Math.floor(SPANS / 10));
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+
+interface Ready { httpPort: number; token: string; pid: number }
+
+function start(dataDir: string): Promise<{ ready: Ready; kill(): void }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--json', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0',
+    '--max-memory-mb', '20000', '--max-disk-mb', '20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (!line) return;
+      const m = JSON.parse(line);
+      if (m.event !== 'ready') reject(new Error(line));
+      resolve({ ready: m, kill: () => child.kill('SIGKILL') });
+    });
+    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+}
+
+function rssMb(pid: number): number {
+  try { return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return NaN; }
+}
+
+async function main(): Promise<void> {
+  const bodies = agentRunBodies(SPANS);
+  const spansPer = 448; // agentRunBodies: 64 runs of 7 spans a body (the last may hold fewer)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-scale-'));
+  const srv = await start(dir);
+  const url = `http://127.0.0.1:${srv.ready.httpPort}/v1/traces`;
+  await new Promise((r) => setTimeout(r, 500));
+  const idleMb = rssMb(srv.ready.pid);
+  const post = async (b: Buffer) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: b });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  };
+  const marks = new Set([100_000, 300_000, SPANS].filter((n) => n <= SPANS));
+  const rss: { spans: number; mb: number; heldMb: number }[] = [];
+  const windows: { from: number; ms: number; spans: number }[] = [];
+  let sent = 0, held = 0, windowStart = performance.now(), windowFrom = 0;
+  // Two requests in flight, as a batching exporter with a busy app keeps the receiver.
+  for (let i = 0; i < bodies.length; i += 2) {
+    const pair = bodies.slice(i, i + 2);
+    await Promise.all(pair.map(post));
+    for (const b of pair) { held += b.length; sent += Math.min(spansPer, SPANS - sent); }
+    if (sent - windowFrom >= WINDOW || sent === SPANS) {
+      const now = performance.now();
+      windows.push({ from: windowFrom, ms: now - windowStart, spans: sent - windowFrom });
+      windowStart = now; windowFrom = sent;
+    }
+    for (const m of marks) if (sent >= m) { marks.delete(m); rss.push({ spans: sent, mb: rssMb(srv.ready.pid), heldMb: held / 1048576 }); }
+  }
+  const status = await (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/status`, { headers: { Authorization: `Bearer ${srv.ready.token}` } })).json() as { spans: number };
+  srv.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const f = (n: number) => Math.round(n).toLocaleString('en-US');
+  const rate = (w: { ms: number; spans: number }) => w.spans / (w.ms / 1000);
+  const first = windows[0]!, last = windows[windows.length - 1]!;
+  process.stdout.write([
+    `scale benchmark: ${f(SPANS)} GenAI spans over OTLP/HTTP protobuf into one server process (caps raised), ${f(bodies.length)} requests of ${spansPer} spans, node ${process.version}`,
+    '',
+    `  first ${f(first.spans)} spans   ${f(rate(first))} spans/s (a fresh process: the compiler warms up here)`,
+    `  last ${f(last.spans)} spans    ${f(rate(last))} spans/s   ratio ${(rate(last) / rate(first)).toFixed(2)} of the first (goal ≥ 0.90)`,
+    ...rss.map((r) => `  RSS at ${f(r.spans)} spans: ${f(r.mb)} MB for ${f(r.heldMb)} MB of OTLP held: ${(r.mb / r.heldMb).toFixed(2)} x (goal ≤ 1.5); above the idle server's ${f(idleMb)} MB: ${((r.mb - idleMb) / r.heldMb).toFixed(2)} x`),
+    `  spans the server holds at the end: ${f(status.spans)}`,
+    '',
+  ].join('\n'));
+}
+
+void main();
