@@ -157,11 +157,15 @@ function main(): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** `BENCH_DUMP=DIR`: write four protobuf batches there for bench/profile-ingest.ts instead of measuring. */
+/** `BENCH_DUMP=DIR`: write four batches there (protobuf and JSON) for bench/profile-ingest.ts instead of measuring. */
 function dump(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(dir, `batch${i}.pb`), ProtobufTraceSerializer.serializeRequest(makeBatch())!);
-  process.stdout.write(`wrote ${dir}/batch0..3.pb\n`);
+  for (let i = 0; i < 4; i++) {
+    const b = makeBatch();
+    fs.writeFileSync(path.join(dir, `batch${i}.pb`), ProtobufTraceSerializer.serializeRequest(b)!);
+    fs.writeFileSync(path.join(dir, `batch${i}.json`), JsonTraceSerializer.serializeRequest(b)!);
+  }
+  process.stdout.write(`wrote ${dir}/batch0..3.pb and .json\n`);
 }
 
 if (process.env.BENCH_CASE) runCase(process.env.BENCH_CASE as CaseName, process.env.BENCH_DIR!);

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
   const idleMb = rssMb(srv.ready.pid);
   const post = async (b: Buffer) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: b });
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(b) });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   };
