@@ -29,8 +29,49 @@ export const SLOT_BYTES = 220;
 
 const OK: SpanStatus = Object.freeze({ code: 0, message: '' }) as SpanStatus;
 
-/** A request body some spans' bytes are in: the spans that need it, and how many of its bytes they use. */
-interface Body { buf: Buffer; refs: number; live: number; slots: number[] }
+/** A request body some spans' bytes are in: how many spans need it, and how many of its bytes they use. */
+interface Body { buf: Buffer; refs: number; live: number }
+
+/**
+ * Objects many slots share (resources, scopes, request bodies), kept once and referred to by
+ * number, counted like the strings: a column of numbers instead of a column of pointers, which
+ * the garbage collector would walk at every full collection (five of them were 40 bytes a span).
+ */
+class Shared<T extends object> {
+  private readonly items: (T | undefined)[] = [undefined];
+  private readonly refs: number[] = [0];
+  private readonly ids = new Map<T, number>();
+  private readonly free: number[] = [];
+  /** The id of `x` (1 and up), one more reference; `fresh` says whether it was new. */
+  add(x: T): number {
+    let id = this.ids.get(x);
+    if (id !== undefined) { this.refs[id]!++; return id; }
+    id = this.free.pop() ?? this.items.length;
+    this.items[id] = x;
+    this.refs[id] = 1;
+    this.ids.set(x, id);
+    return id;
+  }
+  get(id: number): T | undefined { return this.items[id]; }
+  /** One reference fewer; true when that was the last (the object is let go). */
+  release(id: number): boolean {
+    if (id === 0 || --this.refs[id]! > 0) return false;
+    this.ids.delete(this.items[id]!);
+    this.items[id] = undefined;
+    this.free.push(id);
+    return true;
+  }
+  /** Puts `x` in place of the object `id` stands for (same references). */
+  replace(id: number, x: T): void {
+    this.ids.delete(this.items[id]!);
+    this.items[id] = x;
+    this.ids.set(x, id);
+  }
+  *entries(): IterableIterator<[number, T]> { for (const [x, id] of this.ids) yield [id, x]; }
+}
+
+/** A run, as the table tells runs apart: by a number it gives out (`owner`). */
+export interface Owner { readonly ownerNo: number }
 
 export class SpanTable {
   private cap = 0;
@@ -38,8 +79,9 @@ export class SpanTable {
   private readonly freeSlots: number[] = [];
   readonly strings = new StringTable();
 
+  private lastOwner = 0;
   // Owner, ids, times (seconds and nanoseconds: exact, and cheap both ways), name, kinds, status.
-  private owner: (object | undefined)[] = [];
+  private owner = new Int32Array(0); // 0: a free slot
   private idHi = new Uint32Array(0); private idLo = new Uint32Array(0);
   private pHi = new Uint32Array(0); private pLo = new Uint32Array(0);
   private sSec = new Float64Array(0); private sNs = new Uint32Array(0);
@@ -48,19 +90,24 @@ export class SpanTable {
   private otlpKind = new Uint8Array(0);
   private statusCode = new Uint8Array(0);
   private readonly statusMsg = new Map<number, string>();
-  private res: (Resource | undefined)[] = [];
-  private scope: (Scope | undefined)[] = [];
-  // Where its bytes are: a request body (protobuf), or the decoded detail (OTLP/JSON).
-  private body: (Buffer | SpanDetail | undefined)[] = [];
+  private readonly resources = new Shared<Resource>();
+  private readonly scopes = new Shared<Scope>();
+  private res = new Int32Array(0);
+  private scope = new Int32Array(0);
+  // Where its bytes are: a request body (protobuf: its number), or the decoded detail (OTLP/JSON, 0 here).
+  private readonly bodies = new Shared<Body>();
+  private readonly bodyOf = new Map<ArrayBufferLike, number>();
+  private body = new Int32Array(0);
+  private readonly details = new Map<number, SpanDetail>();
   private off = new Uint32Array(0); private len = new Uint32Array(0);
   private accounted = new Uint32Array(0);
   // The GenAI view.
   private gk = new Uint8Array(0);
   private gFlags = new Uint8Array(0);
-  private gStr = new Int32Array(0); // 9 string ids a slot
+  private gStr = new Int32Array(0); // 8 string ids a slot: schema, operation, provider, models, agent, conversation, tool
   private usage = new Uint32Array(0); // 5 counts a slot
   private cost = new Float64Array(0);
-  private extra: (Extra | undefined)[] = [];
+  private readonly extra = new Map<number, Extra>();
   /** The store's marks on a span (which model calls count), kept beside it. */
   marks = new Uint8Array(0);
 
@@ -68,7 +115,6 @@ export class SpanTable {
   private index = new Int32Array(0);
   private indexUsed = 0;
 
-  private readonly bodies = new Map<ArrayBufferLike, Body>();
   /** Bytes held: bodies any slot still needs, and every slot's columns and detail. */
   bytes = 0;
 
@@ -80,11 +126,12 @@ export class SpanTable {
     const i32 = (a: Int32Array, k = 1) => { const b = new Int32Array(cap * k); b.set(a); return b; };
     const f64 = (a: Float64Array) => { const b = new Float64Array(cap); b.set(a); return b; };
     const u8 = (a: Uint8Array) => { const b = new Uint8Array(cap); b.set(a); return b; };
+    this.owner = i32(this.owner); this.res = i32(this.res); this.scope = i32(this.scope); this.body = i32(this.body);
     this.idHi = u32(this.idHi); this.idLo = u32(this.idLo); this.pHi = u32(this.pHi); this.pLo = u32(this.pLo);
     this.sSec = f64(this.sSec); this.sNs = u32(this.sNs); this.eSec = f64(this.eSec); this.eNs = u32(this.eNs);
     this.name = i32(this.name); this.otlpKind = u8(this.otlpKind); this.statusCode = u8(this.statusCode);
     this.off = u32(this.off); this.len = u32(this.len); this.accounted = u32(this.accounted);
-    this.gk = u8(this.gk); this.gFlags = u8(this.gFlags); this.gStr = i32(this.gStr, 9); this.usage = u32(this.usage, 5);
+    this.gk = u8(this.gk); this.gFlags = u8(this.gFlags); this.gStr = i32(this.gStr, 8); this.usage = u32(this.usage, 5);
     this.cost = f64(this.cost); this.marks = u8(this.marks);
     this.cap = cap;
     this.rehash(cap * 2);
@@ -112,7 +159,7 @@ export class SpanTable {
   }
 
   /** The slot of a span of `owner` by its id halves, or -1. */
-  find(owner: object, hi: number, lo: number): number {
+  find(owner: Owner, hi: number, lo: number): number {
     const idx = this.index;
     if (!idx.length) return -1;
     const mask = idx.length - 1;
@@ -121,7 +168,7 @@ export class SpanTable {
       if (v === 0) return -1;
       if (v > 0) {
         const s = v - 1;
-        if (this.idLo[s] === lo && this.idHi[s] === hi && this.owner[s] === owner) return s;
+        if (this.idLo[s] === lo && this.idHi[s] === hi && this.owner[s] === owner.ownerNo) return s;
       }
     }
   }
@@ -142,7 +189,10 @@ export class SpanTable {
    * Stores a normalized span for `owner` (its run); returns its slot. The span's bytes are kept
    * where they are (a view of its request body), its GenAI view goes into columns.
    */
-  add(owner: object, rec: SpanRecord, genai: GenAiView | undefined): number {
+  /** A number for a new run (never given twice). */
+  newOwner(): number { return ++this.lastOwner; }
+
+  add(owner: Owner, rec: SpanRecord, genai: GenAiView | undefined): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       if (this.next >= this.cap) this.grow();
@@ -150,7 +200,7 @@ export class SpanTable {
     }
     // Load of the index (tombstones included) past a half: made again, larger when needed.
     if ((this.indexUsed + 1) * 2 > this.index.length) this.rehash(this.index.length * (this.size * 4 > this.index.length ? 2 : 1));
-    this.owner[slot] = owner;
+    this.owner[slot] = owner.ownerNo;
     setId(rec.spanId, this.idHi, this.idLo, slot);
     if (rec.parentSpanId) setId(rec.parentSpanId, this.pHi, this.pLo, slot); else { this.pHi[slot] = 0; this.pLo[slot] = 0; }
     setNanos(rec.startTimeUnixNano, this.sSec, this.sNs, slot);
@@ -159,8 +209,8 @@ export class SpanTable {
     this.otlpKind[slot] = rec.kind;
     this.statusCode[slot] = rec.status.code;
     if (rec.status.message) this.statusMsg.set(slot, rec.status.message); // (remove() let go of a reused slot's)
-    this.res[slot] = rec.resource;
-    this.scope[slot] = rec.scope;
+    this.res[slot] = this.resources.add(rec.resource);
+    this.scope[slot] = this.scopes.add(rec.scope);
     this.marks[slot] = 0;
     let held = SLOT_BYTES + rec.name.length;
     const d = rec.detail;
@@ -168,16 +218,21 @@ export class SpanTable {
       // The bytes stay in the memory they came in (the request body, kept whole: Ingest gives each
       // body memory of its own), found by that memory.
       const ab = d.buffer;
-      let b = this.bodies.get(ab);
-      if (!b) { this.bodies.set(ab, (b = { buf: Buffer.from(ab, 0, ab.byteLength), refs: 0, live: 0, slots: [] })); this.bytes += ab.byteLength; }
+      let id = this.bodyOf.get(ab);
+      let b: Body;
+      if (id === undefined) {
+        b = { buf: Buffer.from(ab, 0, ab.byteLength), refs: 0, live: 0 };
+        this.bodyOf.set(ab, (id = this.bodies.add(b)));
+        this.bytes += ab.byteLength;
+      } else b = this.bodies.get(id)!;
       b.refs++;
       b.live += d.length;
-      b.slots.push(slot);
-      this.body[slot] = b.buf;
+      this.body[slot] = id;
       this.off[slot] = d.byteOffset;
       this.len[slot] = d.length;
     } else {
-      this.body[slot] = d;
+      this.body[slot] = 0;
+      this.details.set(slot, d);
       this.len[slot] = 0;
       held += detailBytes(d);
     }
@@ -189,8 +244,8 @@ export class SpanTable {
   }
 
   private setGenai(slot: number, g: GenAiView | undefined): number {
-    const st = this.strings, k = slot * 9;
-    if (!g) { this.gk[slot] = 0; this.extra[slot] = undefined; return 0; }
+    const st = this.strings, k = slot * 8;
+    if (!g) { this.gk[slot] = 0; return 0; }
     this.gk[slot] = KIND_CODE.get(g.kind) ?? 7;
     const s = this.gStr;
     s[k] = st.add(g.schema); s[k + 1] = st.add(g.operation); s[k + 2] = st.add(g.provider); s[k + 3] = st.add(g.requestModel);
@@ -217,25 +272,29 @@ export class SpanTable {
       (extra ??= {} as Extra)[key] = v as never;
       n += 40 + (typeof v === 'string' ? v.length : JSON.stringify(v).length);
     }
-    this.extra[slot] = extra;
+    if (extra) this.extra.set(slot, extra);
     return extra ? 64 + n : 0;
   }
 
   /** Frees a slot (its run is gone); bodies no slot needs any more are let go, mostly-empty ones repacked. */
   remove(slot: number): void {
     this.unindex(slot);
-    const st = this.strings, k = slot * 9;
+    const st = this.strings, k = slot * 8;
     st.release(this.name[slot]!);
     if (this.gk[slot]) for (let j = 0; j < 8; j++) st.release(this.gStr[k + j]!);
-    const b = this.body[slot];
-    if (Buffer.isBuffer(b)) {
-      const info = this.bodies.get(b.buffer)!;
+    const id = this.body[slot]!;
+    if (id) {
+      const info = this.bodies.get(id)!;
       info.refs--;
       info.live -= this.len[slot]!;
-      if (info.refs === 0) { this.bodies.delete(b.buffer); this.bytes -= b.length; }
-    }
+      // (The shared table holds one reference for all its spans: `refs` counts them.)
+      if (info.refs === 0) { this.bodyOf.delete(info.buf.buffer); this.bodies.release(id); this.bytes -= info.buf.length; }
+    } else this.details.delete(slot);
     this.bytes -= this.accounted[slot]!;
-    this.owner[slot] = undefined; this.body[slot] = undefined; this.res[slot] = undefined; this.scope[slot] = undefined; this.extra[slot] = undefined;
+    this.resources.release(this.res[slot]!);
+    this.scopes.release(this.scope[slot]!);
+    this.owner[slot] = 0; this.body[slot] = 0; this.res[slot] = 0; this.scope[slot] = 0;
+    this.extra.delete(slot);
     this.statusMsg.delete(slot);
     this.freeSlots.push(slot);
   }
@@ -245,26 +304,35 @@ export class SpanTable {
    * those spans, so that one long-lived run does not keep whole old requests alive.
    */
   repack(): void {
-    for (const [ab, info] of this.bodies) {
-      if (info.live * 4 > info.buf.length || info.buf.length < 64 * 1024) continue;
-      const mine = info.slots.filter((s) => this.body[s] === info.buf);
+    const sparse = new Set<number>();
+    for (const [id, info] of this.bodies.entries()) if (info.live * 4 <= info.buf.length && info.buf.length >= 64 * 1024) sparse.add(id);
+    if (!sparse.size) return;
+    // The slots of each: one pass over the column.
+    const mine = new Map<number, number[]>();
+    for (let s = 0; s < this.next; s++) {
+      const id = this.body[s]!;
+      if (this.owner[s] && sparse.has(id)) { const l = mine.get(id); if (l) l.push(s); else mine.set(id, [s]); }
+    }
+    for (const id of sparse) {
+      const info = this.bodies.get(id)!;
       const fresh = Buffer.allocUnsafeSlow(info.live);
       let at = 0;
-      for (const s of mine) {
+      for (const s of mine.get(id) ?? []) {
         info.buf.copy(fresh, at, this.off[s]!, this.off[s]! + this.len[s]!);
-        this.body[s] = fresh;
         this.off[s] = at;
         at += this.len[s]!;
       }
-      this.bodies.delete(ab);
+      this.bodyOf.delete(info.buf.buffer);
       this.bytes -= info.buf.length - fresh.length;
-      this.bodies.set(fresh.buffer, { buf: fresh, refs: info.refs, live: info.live, slots: mine });
+      const moved: Body = { buf: fresh, refs: info.refs, live: info.live };
+      this.bodies.replace(id, moved);
+      this.bodyOf.set(fresh.buffer, id);
     }
   }
 
   // ---- reading ----
 
-  owned(slot: number, owner: object): boolean { return this.owner[slot] === owner; }
+  owned(slot: number, owner: Owner): boolean { return this.owner[slot] === owner.ownerNo; }
   spanIdOf(slot: number): string { return hexId(this.idHi[slot]!, this.idLo[slot]!); }
   parentIdOf(slot: number): string { const hi = this.pHi[slot]!, lo = this.pLo[slot]!; return hi === 0 && lo === 0 ? '' : hexId(hi, lo); }
   parentHalves(slot: number): [number, number] { return [this.pHi[slot]!, this.pLo[slot]!]; }
@@ -276,22 +344,23 @@ export class SpanTable {
     return code === 0 && !message ? OK : { code, message };
   }
   statusCodeOf(slot: number): number { return this.statusCode[slot]!; }
-  resourceOf(slot: number): Resource { return this.res[slot]!; }
+  resourceOf(slot: number): Resource { return this.resources.get(this.res[slot]!)!; }
   genaiKind(slot: number): GenAiKind | undefined { const k = this.gk[slot]!; return k ? KINDS[k - 1] : undefined; }
   /** The bytes held for the slot (its share: its own bytes, columns and detail). */
   bytesOf(slot: number): number { return this.accounted[slot]! + this.len[slot]!; }
 
   /** The span's detail: its protobuf bytes (a view of its body) or its decoded detail. */
   detailOf(slot: number): Buffer | SpanDetail {
-    const b = this.body[slot]!;
-    return Buffer.isBuffer(b) ? b.subarray(this.off[slot]!, this.off[slot]! + this.len[slot]!) : b;
+    const id = this.body[slot]!;
+    if (id === 0) return this.details.get(slot)!;
+    return this.bodies.get(id)!.buf.subarray(this.off[slot]!, this.off[slot]! + this.len[slot]!);
   }
 
   /** The span's GenAI view as ingest made it (no content), from the columns. */
   genaiOf(slot: number): GenAiView | undefined {
     const k = this.gk[slot]!;
     if (!k) return undefined;
-    const st = this.strings, s = this.gStr, j = slot * 9, f = this.gFlags[slot]!;
+    const st = this.strings, s = this.gStr, j = slot * 8, f = this.gFlags[slot]!;
     const g: GenAiView = { kind: KINDS[k - 1]!, schema: st.get(s[j]!) };
     const opt = (i: number) => st.opt(s[j + i]!);
     const op = opt(1); if (op !== undefined) g.operation = op;
@@ -307,7 +376,7 @@ export class SpanTable {
     }
     if (f & F_COUNTS_KEY) g.countsUsage = (f & F_COUNTS) !== 0;
     if (f & F_COST_KEY) { const c = this.cost[slot]!; g.costUsd = Number.isNaN(c) ? null : c; }
-    const x = this.extra[slot];
+    const x = this.extra.get(slot);
     return x ? Object.assign(g, x) : g;
   }
 
@@ -316,7 +385,7 @@ export class SpanTable {
     const start = this.startNanos(slot), end = this.endNanos(slot);
     return {
       traceId, spanId: this.spanIdOf(slot), parentSpanId: this.parentIdOf(slot), name: this.nameOf(slot), kind: this.otlpKind[slot]!,
-      startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.res[slot]!, scope: this.scope[slot]!,
+      startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.resourceOf(slot), scope: this.scopes.get(this.scope[slot]!)!,
       startMs: msOfNanos(start) as Ms, endMs: msOfNanos(end) as Ms, detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
     };
   }

@@ -61,8 +61,11 @@ export class TraceEntry {
   /** The model call whose user-message log records gave the title (the older event conventions). */
   titleSpan: string | undefined;
   readonly summary: TraceSummary;
+  /** How the span table tells its spans from other runs'. */
+  readonly ownerNo: number;
 
   constructor(readonly traceId: string, readonly table: SpanTable) {
+    this.ownerNo = table.newOwner();
     this.spans = new SpanSet(this);
     this.summary = {
       traceId, rootName: '', service: '', startTimeUnixNano: '0' as Nanos, endTimeUnixNano: '0' as Nanos,
@@ -239,6 +242,8 @@ export class TraceEntry {
     const below = this.pendingBelow?.get(rec.spanId);
     if (below !== undefined) {
       this.pendingBelow!.delete(rec.spanId);
+      // (An empty map still holds its table, ~300 bytes: a run whose root came last had one for good.)
+      if (this.pendingBelow!.size === 0) this.pendingBelow = undefined;
       this.table.marks[slot] = (this.table.marks[slot]! & ~BELOW) | below;
       this.markAncestors(slot, below, true);
     }

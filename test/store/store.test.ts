@@ -4,6 +4,11 @@ import assert from 'node:assert/strict';
 import { TraceStore } from '../../src/store/store';
 import { orderParentsFirst, traceResponse } from '../../src/store/views';
 import { span, traceId } from '../helpers/builders';
+import { trace as otelTrace, context as otelContext } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { Ingest } from '../../src/server/ingest';
+import { spanDetail } from '../../src/otlp/decodeProto';
+import { tracerProvider } from '../helpers/otel';
 
 const llm = (input: number, output: number) => ({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output });
 
@@ -137,4 +142,32 @@ test('a failure inside a retried step is retried: whatever order the spans arriv
     assert.equal(s.errorCount, 5, `order ${order}`);
     assert.equal(s.recoveredErrors, 2, `order ${order}: book and its HTTP call`);
   });
+});
+
+test('a long run whose requests were mostly evicted keeps only its own bytes: the bodies are copied down to its spans, which read back exactly as sent (20 requests of 100 KB, a 400 KB bound)', () => {
+  const { tracer, memory } = tracerProvider('repack', []);
+  const ingest = new Ingest(new TraceStore({ maxBytes: 400_000 }), undefined);
+  const longRoot = tracer.startSpan('invoke_agent long');
+  const ctx = otelTrace.setSpan(otelContext.active(), longRoot);
+  const sent = new Map<string, string>();
+  for (let b = 0; b < 20; b++) {
+    const step = tracer.startSpan('execute_tool lookup', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup', note: `step ${b} ${'x'.repeat(200)}` } }, ctx);
+    step.end();
+    sent.set(step.spanContext().spanId, `step ${b} ${'x'.repeat(200)}`);
+    for (let r = 0; r < 50; r++) tracer.startSpan(`short ${b}.${r}`, { attributes: { payload: 'y'.repeat(2000) } }).end();
+    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
+    memory.reset();
+    assert.ok(body.length > 64 * 1024);
+    ingest.accept('traces', 'proto', body, false);
+  }
+  const store = ingest.store;
+  assert.ok(store.approxBytes <= 400_000, `bytes ${store.approxBytes}`);
+  const long = store.get(longRoot.spanContext().traceId);
+  assert.ok(long, 'the long run is kept: what it holds of 2 MB of requests fits the bound once copied down');
+  assert.equal(long.spans.size, 20);
+  for (const s of long.spans.values()) {
+    const note = spanDetail(s).attributes.find((a) => a.key === 'note')?.value;
+    assert.deepEqual(note, { stringValue: sent.get(s.spanId) });
+  }
+  longRoot.end();
 });
