@@ -122,6 +122,8 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
   const fm = /^\/api\/traces\/([0-9a-fA-F]{32})\/feedback$/.exec(p);
   if (fm && req.method === 'GET') {
     const id = fm[1]!.toLowerCase();
+    // Feedback goes with its run: none is served for a run the store does not hold.
+    if (!store.get(id)) return json(res, 404, { error: `no trace ${id}` });
     const limitRaw = url.searchParams.get('limit');
     const limit = limitRaw ? Number(limitRaw) : 100;
     if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });

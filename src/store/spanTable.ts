@@ -6,7 +6,7 @@
 import type { AnyValue, GenAiKind, GenAiView, KeyValue, Resource, Scope, SpanStatus, Nanos } from '../protocol';
 import type { SpanDetail, SpanRecord } from '../otlp/records';
 import { StringTable } from './strings';
-import { msOfNanos, type Ms } from '../time';
+import type { Ms } from '../time';
 
 const KINDS: GenAiKind[] = ['agent', 'llm', 'tool', 'embeddings', 'retrieval', 'workflow', 'other'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i + 1]));
@@ -386,7 +386,7 @@ export class SpanTable {
     return {
       traceId, spanId: this.spanIdOf(slot), parentSpanId: this.parentIdOf(slot), name: this.nameOf(slot), kind: this.otlpKind[slot]!,
       startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.resourceOf(slot), scope: this.scopes.get(this.scope[slot]!)!,
-      startMs: msOfNanos(start) as Ms, endMs: msOfNanos(end) as Ms, detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
+      startMs: msOf(this.sSec[slot]!, this.sNs[slot]!), endMs: msOf(this.eSec[slot]!, this.eNs[slot]!), detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
     };
   }
 }
@@ -399,12 +399,14 @@ export function ownBuffer(b: Buffer): Buffer {
   return own;
 }
 
-const HEX = '0123456789abcdef';
+// Ids are written into a scratch buffer and read back as one flat string: building them by
+// concatenation made a rope of 16 strings per id, and queries make them for every span they read.
+const scratch = Buffer.alloc(32);
+const scratchFast = scratch as unknown as { latin1Slice(s: number, e: number): string };
+const HEXCODE = Buffer.from('0123456789abcdef', 'latin1');
 function hexId(hi: number, lo: number): string {
-  let s = '';
-  for (let i = 28; i >= 0; i -= 4) s += HEX[(hi >>> i) & 15];
-  for (let i = 28; i >= 0; i -= 4) s += HEX[(lo >>> i) & 15];
-  return s;
+  for (let i = 0; i < 8; i++) { scratch[i] = HEXCODE[(hi >>> (28 - 4 * i)) & 15]!; scratch[8 + i] = HEXCODE[(lo >>> (28 - 4 * i)) & 15]!; }
+  return scratchFast.latin1Slice(0, 16);
 }
 
 // Hex digit values by char code (-1: not one). Ids and times are read digit by digit: slicing
@@ -434,9 +436,14 @@ function setNanos(n: string, sec: Float64Array, ns: Uint32Array, slot: number): 
 }
 
 function nanosOf(sec: number, ns: number): Nanos {
-  if (sec === 0) return String(ns) as Nanos;
-  const t = String(ns);
-  return (String(sec) + '000000000'.slice(t.length) + t) as Nanos;
+  // (Native number formatting and one concatenation measured twice as fast as digits by hand.)
+  return (sec === 0 ? String(ns) : String(sec) + String(ns + 1e9).slice(1)) as Nanos;
+}
+
+/** Milliseconds from exact seconds and nanoseconds: the same figure as msOfNanos of their decimal string. */
+function msOf(sec: number, ns: number): Ms {
+  const whole = Math.floor(ns / 1e6);
+  return (sec * 1000 + whole + (ns - whole * 1e6) / 1e6) as Ms;
 }
 
 // Rough V8 costs of a decoded detail (OTLP/JSON spans): an object ~ 60-100 bytes, a string 16 + its

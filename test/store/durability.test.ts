@@ -281,3 +281,57 @@ test('a write the disk refuses is 503 with Retry-After over HTTP and UNAVAILABLE
 function grpcClient(port: number): grpc.Client {
   return new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
+
+test('feedback is served per run, the newest kept: 230 verdicts on one run answer the newest 100 (?limit up to the 200 held) with their total; deleting the run takes its feedback, and a restart does not bring it back; another run keeps its own', async () => {
+  const dataDir = tmpDir('al-fbrun-');
+  let srv = await serve(dataDir);
+  const [a, b] = runs(2);
+  for (const r of [a!, b!]) assert.equal((await post(srv, r.body)).status, 200);
+  const get = api(srv);
+  const postFb = async (traceId: string, value: 'up' | 'down', comment: string) => (await get<{ feedback: Feedback }>('/api/feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ traceId, value, comment }) })).feedback.id;
+  const sentA: string[] = [];
+  let ups = 0;
+  for (let i = 0; i < 230; i++) { const up = i % 3 === 0; if (up) ups++; sentA.push(await postFb(a!.traceId, up ? 'up' : 'down', `verdict ${i}`)); }
+  const sentB = [await postFb(b!.traceId, 'up', 'b0'), await postFb(b!.traceId, 'down', 'b1'), await postFb(b!.traceId, 'down', 'b2')];
+  const page = await get<{ feedback: Feedback[]; total: number }>(`/api/traces/${a!.traceId}/feedback?limit=50`);
+  assert.deepEqual(page.feedback.map((f) => f.id), sentA.slice(-50));
+  assert.equal(page.total, 230);
+  const dflt = await get<{ feedback: Feedback[]; total: number }>(`/api/traces/${a!.traceId}/feedback`);
+  assert.deepEqual(dflt.feedback.map((f) => f.id), sentA.slice(-100), 'the newest 100 by default');
+  const most = await get<{ feedback: Feedback[]; total: number }>(`/api/traces/${a!.traceId}/feedback?limit=1000`);
+  assert.deepEqual(most.feedback.map((f) => f.id), sentA.slice(-200), 'the newest 200 are held per run');
+  assert.equal(most.total, 230);
+  const summaryA = (await get<TraceListResponse>('/api/traces?limit=10')).traces.find((t) => t.traceId === a!.traceId)!;
+  assert.deepEqual(summaryA.feedback, { up: ups, down: 230 - ups }, 'the counts are of every verdict');
+  assert.equal((await fetch(`http://127.0.0.1:${srv.httpPort}/api/traces/${a!.traceId}`, { method: 'DELETE', headers: { Authorization: `Bearer ${srv.token}` } })).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${srv.httpPort}/api/traces/${a!.traceId}/feedback`, { headers: { Authorization: `Bearer ${srv.token}` } })).status, 404);
+  await stop(srv);
+  srv = await serve(dataDir);
+  await srv.historyLoaded;
+  assert.equal((await fetch(`http://127.0.0.1:${srv.httpPort}/api/traces/${a!.traceId}/feedback`, { headers: { Authorization: `Bearer ${srv.token}` } })).status, 404, 'still gone after a restart');
+  assert.deepEqual((await api(srv)<{ feedback: Feedback[] }>(`/api/traces/${b!.traceId}/feedback`)).feedback.map((f) => f.id), sentB);
+  await stop(srv);
+});
+
+test('the memory cap holds while history loads: a restart on 3x what the store may hold keeps the newest runs, whole, and stays within its budget (4,000 runs of 5 spans; budget 8 MB)', async () => {
+  const dataDir = tmpDir('al-memload-');
+  let srv = await serve(dataDir);
+  const sent = runs(4000, 1200);
+  for (let i = 0; i < sent.length; i += 50) assert.equal((await post(srv, Buffer.concat(sent.slice(i, i + 50).map((r) => r.body)))).status, 200);
+  await stop(srv);
+  const held = sent.reduce((n, r) => n + r.body.length, 0);
+  srv = await startTestServer({ dataDir, maxMemoryBytes: 1048576 }); // the smallest budget: 8 MB
+  open.push(srv);
+  await srv.historyLoaded;
+  const list = await api(srv)<TraceListResponse>('/api/traces?limit=100000');
+  const kept = new Set(list.traces.map((t) => t.traceId));
+  assert.ok(kept.size > 100 && held > 8 * 1048576, `${kept.size} runs kept of ${sent.length} (${(held / 1048576).toFixed(1)} MB of OTLP)`);
+  assert.ok(kept.size < sent.length / 2, `${kept.size} runs kept: the budget was not exceeded by much`);
+  const order = sent.map((r) => r.traceId);
+  const first = order.findIndex((id) => kept.has(id));
+  assert.deepEqual(order.slice(first).filter((id) => !kept.has(id)), [], 'every run after the oldest kept one is kept: the newest are');
+  for (const t of list.traces) assert.equal(t.spanCount, 5, 'kept whole');
+  const st = await api(srv)<{ spans: number; memory?: unknown }>('/api/status');
+  assert.equal(st.spans, kept.size * 5);
+  await stop(srv);
+});

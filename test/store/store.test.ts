@@ -9,6 +9,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { Ingest } from '../../src/server/ingest';
 import { spanDetail } from '../../src/otlp/decodeProto';
 import { tracerProvider } from '../helpers/otel';
+import { mulberry32 } from '../helpers/random';
+import { msOfNanos } from '../../src/time';
 
 const llm = (input: number, output: number) => ({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output });
 
@@ -170,4 +172,26 @@ test('a long run whose requests were mostly evicted keeps only its own bytes: th
     assert.deepEqual(note, { stringValue: sent.get(s.spanId) });
   }
   longRoot.end();
+});
+
+test('ids and times read back from the columns exactly: 2,000 seeded random spans, times from 0 to 2^64 - 1 ns (across 2^32 and 2^53), ids with every hex digit', () => {
+  const rnd = mulberry32(22);
+  const big = (bits: number) => { let v = 0n; for (let i = 0; i < bits; i += 16) v = (v << 16n) | BigInt(Math.floor(rnd() * 65536)); return v & ((1n << BigInt(bits)) - 1n); };
+  const hexOf = (v: bigint, n: number) => v.toString(16).padStart(n, '0');
+  const store = new TraceStore({ maxBytes: Infinity });
+  const sent = [];
+  for (let i = 0; i < 2000; i++) {
+    const start = i < 4 ? [0n, 1n, 999_999_999n, 1_000_000_000n][i]! : big([20, 33, 53, 60, 64][i % 5]!);
+    const end = start + (i % 7 === 0 ? 0n : big(40)) > 2n ** 64n - 1n ? 2n ** 64n - 1n : start + (i % 7 === 0 ? 0n : big(40));
+    let sid = big(64); if (sid === 0n) sid = 1n;
+    sent.push(span({ traceId: traceId(500 + (i % 10)), spanId: hexOf(sid, 16), parentSpanId: i % 3 ? hexOf(big(64) | 1n, 16) : '', startTimeUnixNano: start.toString() as never, endTimeUnixNano: end.toString() as never }));
+  }
+  const want = sent.map((s) => ({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, start: s.startTimeUnixNano, end: s.endTimeUnixNano }));
+  store.addSpans(sent);
+  for (const w of want) {
+    const got = store.get(w.traceId)!.spans.get(w.spanId)!;
+    assert.deepEqual({ traceId: got.traceId, spanId: got.spanId, parentSpanId: got.parentSpanId, start: got.startTimeUnixNano, end: got.endTimeUnixNano }, w);
+    assert.equal(got.startMs, msOfNanos(w.start));
+    assert.equal(got.endMs, msOfNanos(w.end));
+  }
 });
