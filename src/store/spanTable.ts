@@ -3,10 +3,11 @@
 // numbers into a StringTable; a protobuf span's bytes stay in the request body they came in (kept
 // once, shared by its spans, repacked when most of it is gone). No object per span is kept: a
 // query gets one made from the columns (`view`), and what it makes is garbage once answered.
-import type { AnyValue, GenAiKind, GenAiView, KeyValue, Resource, Scope, SpanStatus, Nanos } from '../protocol';
+import type { GenAiKind, GenAiView, Resource, Scope, SpanStatus, Nanos } from '../protocol';
 import type { SpanDetail, SpanRecord } from '../otlp/records';
-import { StringTable } from './strings';
-import type { Ms } from '../time';
+import { Interned, StringTable } from './strings';
+import { detailBytes } from './sizes';
+import { msOfSeconds, splitNanos } from '../time';
 
 const KINDS: GenAiKind[] = ['agent', 'llm', 'tool', 'embeddings', 'retrieval', 'workflow', 'other'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i + 1]));
@@ -29,47 +30,6 @@ export const SLOT_BYTES = 220;
 
 const OK: SpanStatus = Object.freeze({ code: 0, message: '' }) as SpanStatus;
 
-/** A request body some spans' bytes are in: how many spans need it, and how many of its bytes they use. */
-interface Body { buf: Buffer; refs: number; live: number }
-
-/**
- * Objects many slots share (resources, scopes, request bodies), kept once and referred to by
- * number, counted like the strings: a column of numbers instead of a column of pointers, which
- * the garbage collector would walk at every full collection (five of them were 40 bytes a span).
- */
-class Shared<T extends object> {
-  private readonly items: (T | undefined)[] = [undefined];
-  private readonly refs: number[] = [0];
-  private readonly ids = new Map<T, number>();
-  private readonly free: number[] = [];
-  /** The id of `x` (1 and up), one more reference; `fresh` says whether it was new. */
-  add(x: T): number {
-    let id = this.ids.get(x);
-    if (id !== undefined) { this.refs[id]!++; return id; }
-    id = this.free.pop() ?? this.items.length;
-    this.items[id] = x;
-    this.refs[id] = 1;
-    this.ids.set(x, id);
-    return id;
-  }
-  get(id: number): T | undefined { return this.items[id]; }
-  /** One reference fewer; true when that was the last (the object is let go). */
-  release(id: number): boolean {
-    if (id === 0 || --this.refs[id]! > 0) return false;
-    this.ids.delete(this.items[id]!);
-    this.items[id] = undefined;
-    this.free.push(id);
-    return true;
-  }
-  /** Puts `x` in place of the object `id` stands for (same references). */
-  replace(id: number, x: T): void {
-    this.ids.delete(this.items[id]!);
-    this.items[id] = x;
-    this.ids.set(x, id);
-  }
-  *entries(): IterableIterator<[number, T]> { for (const [x, id] of this.ids) yield [id, x]; }
-}
-
 /** A run, as the table tells runs apart: by a number it gives out (`owner`). */
 export interface Owner { readonly ownerNo: number }
 
@@ -90,13 +50,14 @@ export class SpanTable {
   private otlpKind = new Uint8Array(0);
   private statusCode = new Uint8Array(0);
   private readonly statusMsg = new Map<number, string>();
-  private readonly resources = new Shared<Resource>();
-  private readonly scopes = new Shared<Scope>();
+  private readonly resources = new Interned<Resource>();
+  private readonly scopes = new Interned<Scope>();
   private res = new Int32Array(0);
   private scope = new Int32Array(0);
-  // Where its bytes are: a request body (protobuf: its number), or the decoded detail (OTLP/JSON, 0 here).
-  private readonly bodies = new Shared<Body>();
-  private readonly bodyOf = new Map<ArrayBufferLike, number>();
+  // Where its bytes are: a request body's memory (protobuf: its number, counted once a span, and
+  // how many of its bytes live spans use), or the decoded detail (OTLP/JSON, 0 here).
+  private readonly bodies = new Interned<ArrayBufferLike>();
+  private readonly bodyLive: number[] = [];
   private body = new Int32Array(0);
   private readonly details = new Map<number, SpanDetail>();
   private off = new Uint32Array(0); private len = new Uint32Array(0);
@@ -218,15 +179,9 @@ export class SpanTable {
       // The bytes stay in the memory they came in (the request body, kept whole: Ingest gives each
       // body memory of its own), found by that memory.
       const ab = d.buffer;
-      let id = this.bodyOf.get(ab);
-      let b: Body;
-      if (id === undefined) {
-        b = { buf: Buffer.from(ab, 0, ab.byteLength), refs: 0, live: 0 };
-        this.bodyOf.set(ab, (id = this.bodies.add(b)));
-        this.bytes += ab.byteLength;
-      } else b = this.bodies.get(id)!;
-      b.refs++;
-      b.live += d.length;
+      const id = this.bodies.add(ab);
+      if (this.bodies.refsOf(id) === 1) { this.bodyLive[id] = 0; this.bytes += ab.byteLength; }
+      this.bodyLive[id]! += d.length;
       this.body[slot] = id;
       this.off[slot] = d.byteOffset;
       this.len[slot] = d.length;
@@ -284,11 +239,9 @@ export class SpanTable {
     if (this.gk[slot]) for (let j = 0; j < 8; j++) st.release(this.gStr[k + j]!);
     const id = this.body[slot]!;
     if (id) {
-      const info = this.bodies.get(id)!;
-      info.refs--;
-      info.live -= this.len[slot]!;
-      // (The shared table holds one reference for all its spans: `refs` counts them.)
-      if (info.refs === 0) { this.bodyOf.delete(info.buf.buffer); this.bodies.release(id); this.bytes -= info.buf.length; }
+      const ab = this.bodies.item(id)!;
+      this.bodyLive[id]! -= this.len[slot]!;
+      if (this.bodies.release(id)) this.bytes -= ab.byteLength;
     } else this.details.delete(slot);
     this.bytes -= this.accounted[slot]!;
     this.resources.release(this.res[slot]!);
@@ -305,7 +258,7 @@ export class SpanTable {
    */
   repack(): void {
     const sparse = new Set<number>();
-    for (const [id, info] of this.bodies.entries()) if (info.live * 4 <= info.buf.length && info.buf.length >= 64 * 1024) sparse.add(id);
+    for (const [id, ab] of this.bodies.entries()) if (this.bodyLive[id]! * 4 <= ab.byteLength && ab.byteLength >= 64 * 1024) sparse.add(id);
     if (!sparse.size) return;
     // The slots of each: one pass over the column.
     const mine = new Map<number, number[]>();
@@ -314,25 +267,21 @@ export class SpanTable {
       if (this.owner[s] && sparse.has(id)) { const l = mine.get(id); if (l) l.push(s); else mine.set(id, [s]); }
     }
     for (const id of sparse) {
-      const info = this.bodies.get(id)!;
-      const fresh = Buffer.allocUnsafeSlow(info.live);
+      const old = Buffer.from(this.bodies.item(id)!);
+      const fresh = Buffer.allocUnsafeSlow(this.bodyLive[id]!);
       let at = 0;
       for (const s of mine.get(id) ?? []) {
-        info.buf.copy(fresh, at, this.off[s]!, this.off[s]! + this.len[s]!);
+        old.copy(fresh, at, this.off[s]!, this.off[s]! + this.len[s]!);
         this.off[s] = at;
         at += this.len[s]!;
       }
-      this.bodyOf.delete(info.buf.buffer);
-      this.bytes -= info.buf.length - fresh.length;
-      const moved: Body = { buf: fresh, refs: info.refs, live: info.live };
-      this.bodies.replace(id, moved);
-      this.bodyOf.set(fresh.buffer, id);
+      this.bytes -= old.length - fresh.length;
+      this.bodies.replace(id, fresh.buffer);
     }
   }
 
   // ---- reading ----
 
-  owned(slot: number, owner: Owner): boolean { return this.owner[slot] === owner.ownerNo; }
   spanIdOf(slot: number): string { return hexId(this.idHi[slot]!, this.idLo[slot]!); }
   parentIdOf(slot: number): string { const hi = this.pHi[slot]!, lo = this.pLo[slot]!; return hi === 0 && lo === 0 ? '' : hexId(hi, lo); }
   parentHalves(slot: number): [number, number] { return [this.pHi[slot]!, this.pLo[slot]!]; }
@@ -344,7 +293,7 @@ export class SpanTable {
     return code === 0 && !message ? OK : { code, message };
   }
   statusCodeOf(slot: number): number { return this.statusCode[slot]!; }
-  resourceOf(slot: number): Resource { return this.resources.get(this.res[slot]!)!; }
+  resourceOf(slot: number): Resource { return this.resources.item(this.res[slot]!)!; }
   genaiKind(slot: number): GenAiKind | undefined { const k = this.gk[slot]!; return k ? KINDS[k - 1] : undefined; }
   /** The bytes held for the slot (its share: its own bytes, columns and detail). */
   bytesOf(slot: number): number { return this.accounted[slot]! + this.len[slot]!; }
@@ -353,7 +302,7 @@ export class SpanTable {
   detailOf(slot: number): Buffer | SpanDetail {
     const id = this.body[slot]!;
     if (id === 0) return this.details.get(slot)!;
-    return this.bodies.get(id)!.buf.subarray(this.off[slot]!, this.off[slot]! + this.len[slot]!);
+    return Buffer.from(this.bodies.item(id)!, this.off[slot]!, this.len[slot]!);
   }
 
   /** The span's GenAI view as ingest made it (no content), from the columns. */
@@ -385,8 +334,8 @@ export class SpanTable {
     const start = this.startNanos(slot), end = this.endNanos(slot);
     return {
       traceId, spanId: this.spanIdOf(slot), parentSpanId: this.parentIdOf(slot), name: this.nameOf(slot), kind: this.otlpKind[slot]!,
-      startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.resourceOf(slot), scope: this.scopes.get(this.scope[slot]!)!,
-      startMs: msOf(this.sSec[slot]!, this.sNs[slot]!), endMs: msOf(this.eSec[slot]!, this.eNs[slot]!), detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
+      startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.resourceOf(slot), scope: this.scopes.item(this.scope[slot]!)!,
+      startMs: msOfSeconds(this.sSec[slot]!, this.sNs[slot]!), endMs: msOfSeconds(this.eSec[slot]!, this.eNs[slot]!), detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
     };
   }
 }
@@ -409,8 +358,8 @@ function hexId(hi: number, lo: number): string {
   return scratchFast.latin1Slice(0, 16);
 }
 
-// Hex digit values by char code (-1: not one). Ids and times are read digit by digit: slicing
-// and parseInt/Number made two strings per value, 3x slower, for every span at ingest.
+// Hex digit values by char code (-1: not one). Ids are read digit by digit: slicing and parseInt
+// made two strings per id, 3x slower, for every span at ingest.
 const HEXVAL = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEXVAL[48 + i] = i;
 for (let i = 0; i < 6; i++) { HEXVAL[97 + i] = 10 + i; HEXVAL[65 + i] = 10 + i; }
@@ -427,12 +376,10 @@ function setId(hex: string, hi: Uint32Array, lo: Uint32Array, slot: number): voi
   lo[slot] = hexHalf(hex, 8);
 }
 
+const parts = { hi: 0, lo: 0 };
 function setNanos(n: string, sec: Float64Array, ns: Uint32Array, slot: number): void {
-  const k = n.length - 9;
-  let a = 0, b = 0, i = 0;
-  for (; i < k; i++) a = a * 10 + (n.charCodeAt(i) - 48);
-  for (; i < n.length; i++) b = b * 10 + (n.charCodeAt(i) - 48);
-  sec[slot] = a; ns[slot] = b;
+  splitNanos(n, 9, parts);
+  sec[slot] = parts.hi; ns[slot] = parts.lo;
 }
 
 function nanosOf(sec: number, ns: number): Nanos {
@@ -440,28 +387,3 @@ function nanosOf(sec: number, ns: number): Nanos {
   return (sec === 0 ? String(ns) : String(sec) + String(ns + 1e9).slice(1)) as Nanos;
 }
 
-/** Milliseconds from exact seconds and nanoseconds: the same figure as msOfNanos of their decimal string. */
-function msOf(sec: number, ns: number): Ms {
-  const whole = Math.floor(ns / 1e6);
-  return (sec * 1000 + whole + (ns - whole * 1e6) / 1e6) as Ms;
-}
-
-// Rough V8 costs of a decoded detail (OTLP/JSON spans): an object ~ 60-100 bytes, a string 16 + its
-// characters. Walked by hand: JSON.stringify of every value to size it was an eighth of JSON ingest.
-function valueBytes(v: AnyValue | undefined, depth = 0): number {
-  if (!v || depth > 8) return 32;
-  if ('stringValue' in v) return 48 + v.stringValue.length;
-  if ('arrayValue' in v) { let n = 64; for (const x of v.arrayValue.values ?? []) n += valueBytes(x, depth + 1); return n; }
-  if ('kvlistValue' in v) { let n = 64; for (const x of v.kvlistValue.values ?? []) n += 64 + x.key.length + valueBytes(x.value, depth + 1); return n; }
-  if ('bytesValue' in v) return 48 + v.bytesValue.length;
-  return 48;
-}
-
-function detailBytes(d: SpanDetail): number {
-  let n = 200;
-  const kv = (list: readonly KeyValue[]) => { for (const x of list) n += 64 + x.key.length + valueBytes(x.value); };
-  kv(d.attributes);
-  for (const e of d.events) { n += 120 + e.name.length; kv(e.attributes); }
-  for (const l of d.links) { n += 200; kv(l.attributes); }
-  return n;
-}

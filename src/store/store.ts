@@ -1,10 +1,11 @@
 // The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
-import type { GenAiView, KeyValue, TraceSummary } from '../protocol';
+import type { TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { forgetText, traceMatches } from './search';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { SpanTable } from './spanTable';
+import { kvBytes, valueBytes } from './sizes';
 import { cmpNanos, msOfNanos } from '../time';
 import { spanDetail } from '../otlp/protoSpan';
 import { EVALUATION_EVENT, evaluationOf, isEvaluationLog, logEventName } from '../genai/evaluations';
@@ -28,32 +29,6 @@ export interface IngestResult {
   duplicates: number;
   /** Traces evicted to stay under the memory bound. */
   evicted: string[];
-}
-
-// Rough V8 costs: an object ~ 60-100 bytes, a string header 16 bytes plus its characters.
-function kvBytes(kvs: readonly KeyValue[]): number {
-  let n = 0;
-  for (let i = 0; i < kvs.length; i++) {
-    const kv = kvs[i]!;
-    n += 96 + kv.key.length;
-    const v = kv.value;
-    if ('stringValue' in v) n += 16 + v.stringValue.length;
-    else if ('arrayValue' in v) n += 64 * v.arrayValue.values.length + JSON.stringify(v).length;
-    else if ('kvlistValue' in v) n += 96 * v.kvlistValue.values.length + JSON.stringify(v).length;
-    else if ('bytesValue' in v) n += 16 + v.bytesValue.length;
-  }
-  return n;
-}
-
-export function estimateSpanBytes(s: SpanRecord, genai: GenAiView | undefined): number {
-  // The record, its id strings, status and GenAI view; measured with `npm run bench`.
-  let n = 480 + s.name.length + s.status.message.length + (genai ? 260 : 0);
-  const d = s.detail;
-  if (Buffer.isBuffer(d)) return n + 160 + d.length;
-  n += kvBytes(d.attributes);
-  for (const e of d.events) n += 120 + e.name.length + kvBytes(e.attributes);
-  for (const l of d.links) n += 200 + kvBytes(l.attributes);
-  return n;
 }
 
 /** What a run costs beside its spans: its entry, summary, lists and index records (measured: about 1.9 kB). */
@@ -152,7 +127,7 @@ export class TraceStore {
         if (t) { e.summary.title = t; e.titleSpan = l.spanId; }
       }
       e.lastActivityMs = this.now();
-      const b = 200 + kvBytes(l.attributes) + JSON.stringify(l.body).length;
+      const b = 200 + kvBytes(l.attributes) + valueBytes(l.body);
       e.logBytes += b;
       this.logBytes += b;
       let list = added.get(e);

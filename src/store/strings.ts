@@ -1,48 +1,55 @@
-// Strings that repeat across spans (span names, models, agents, tools, services, schemas), kept once
-// and referred to by number. Counted: a string no span refers to any more is let go, so that
-// names that never repeat (a URL path in a span name) do not pile up.
-export class StringTable {
-  private readonly strs: (string | undefined)[] = [''];
-  private readonly refs: number[] = [Infinity];
-  private readonly ids = new Map<string, number>();
+// Values many stored spans share, kept once and referred to by number: strings that repeat (span
+// names, models, agents, tools, services, schemas), resources, scopes, request bodies. Counted: a
+// value nothing refers to any more is let go, so that names that never repeat (a URL path in a
+// span name) do not pile up. A column of these numbers instead of a column of pointers is also
+// one the garbage collector does not walk at every full collection.
+export class Interned<T> {
+  private readonly items: (T | undefined)[] = [undefined];
+  private readonly refs: number[] = [0];
+  private readonly ids = new Map<T, number>();
   private readonly free: number[] = [];
 
-  /** The id of a string (0 is the empty string, and "none"), counting one more reference. */
-  add(s: string | undefined): number {
-    if (!s) return 0;
-    let id = this.ids.get(s);
+  /** The number of `x` (1 and up; 0 stands for none), counting one more reference. */
+  add(x: T): number {
+    let id = this.ids.get(x);
     if (id !== undefined) { this.refs[id]!++; return id; }
-    id = this.free.pop() ?? this.strs.length;
-    this.strs[id] = s;
+    id = this.free.pop() ?? this.items.length;
+    this.items[id] = x;
     this.refs[id] = 1;
-    this.ids.set(s, id);
+    this.ids.set(x, id);
     return id;
   }
 
-  /** One reference fewer; the string goes when none is left. */
-  release(id: number): void {
-    if (id === 0) return;
-    if (--this.refs[id]! > 0) return;
-    this.ids.delete(this.strs[id]!);
-    this.strs[id] = undefined;
+  /** How many references `id` has (1 right after its first `add`). */
+  refsOf(id: number): number { return this.refs[id] ?? 0; }
+
+  item(id: number): T | undefined { return this.items[id]; }
+
+  /** One reference fewer; true when that was the last (the value is let go). */
+  release(id: number): boolean {
+    if (id === 0 || --this.refs[id]! > 0) return false;
+    this.ids.delete(this.items[id]!);
+    this.items[id] = undefined;
     this.free.push(id);
+    return true;
   }
 
-  get(id: number): string {
-    return this.strs[id] ?? '';
+  /** Puts `x` in the place of the value `id` stands for (its references stay). */
+  replace(id: number, x: T): void {
+    this.ids.delete(this.items[id]!);
+    this.items[id] = x;
+    this.ids.set(x, id);
   }
+
+  *entries(): IterableIterator<[number, T]> { for (const [x, id] of this.ids) yield [id, x]; }
+}
+
+/** Strings: the empty string (or none) is 0 and is not counted. */
+export class StringTable extends Interned<string> {
+  override add(s: string | undefined): number { return s ? super.add(s) : 0; }
+
+  get(id: number): string { return this.item(id) ?? ''; }
 
   /** The string or undefined for none (id 0). */
-  opt(id: number): string | undefined {
-    return id === 0 ? undefined : this.strs[id];
-  }
-
-  get size(): number { return this.ids.size; }
-
-  /** Roughly what the table holds, in bytes. */
-  get approxBytes(): number {
-    let n = 0;
-    for (const s of this.ids.keys()) n += 40 + s.length;
-    return n;
-  }
+  opt(id: number): string | undefined { return id === 0 ? undefined : this.item(id); }
 }

@@ -81,13 +81,6 @@ export class TraceEntry {
     return this.table.find(this, hexHalf(spanId, 0), hexHalf(spanId, 8));
   }
 
-  /** Bytes it holds: its spans' share and its log records. */
-  get bytes(): number {
-    let n = this.logBytes;
-    for (const s of this.slots) n += this.table.bytesOf(s);
-    return n;
-  }
-
   /** Its spans leave the table (the run was deleted, evicted or dropped). */
   release(): void {
     if (this.removed) return;
@@ -245,7 +238,7 @@ export class TraceEntry {
       // (An empty map still holds its table, ~300 bytes: a run whose root came last had one for good.)
       if (this.pendingBelow!.size === 0) this.pendingBelow = undefined;
       this.table.marks[slot] = (this.table.marks[slot]! & ~BELOW) | below;
-      this.markAncestors(slot, below, true);
+      this.markAncestors(slot, below);
     }
     return slot;
   }
@@ -281,14 +274,13 @@ export class TraceEntry {
       if (!g.usage) sum.callsWithoutUsage++;
     }
     if (g.usage && below !== 2) this.count(slot, g, 1);
-    this.markAncestors(slot, g.usage ? 2 : 1, false);
+    this.markAncestors(slot, g.usage ? 2 : 1);
   }
 
-  /** Marks the ancestors of `slot` (and the slot itself when `self`) as having an llm span below. */
-  private markAncestors(slot: number, mark: 1 | 2, self: boolean): void {
+  /** Marks the ancestors of `slot` as having an llm span below (the slot itself is marked by the caller). */
+  private markAncestors(slot: number, mark: 1 | 2): void {
     const t = this.table;
     let cur = slot;
-    void self; // (the span itself is marked by the caller; its parent is next either way)
     for (let depth = 0; depth < 10_000; depth++) {
       const [hi, lo] = t.parentHalves(cur);
       if (hi === 0 && lo === 0) return;
