@@ -15,8 +15,7 @@ export type Decoded =
   | { signal: 'logs'; data: DecodedLogs }
   | { signal: 'metrics'; data: DecodedMetrics };
 
-/** A request the receiver refuses, with the HTTP status and the message to send back. */
-/** A request refused: 400/413/415 for what the sender must change, 408/503 for what it may retry (503: the receiver could not keep it). */
+/** A request the receiver refuses, with the HTTP status and the message to send back: 400/413/415 for what the sender must change, 408/503 for what it may retry (503: the receiver could not keep it). */
 export class OtlpRequestError extends Error {
   constructor(readonly status: 400 | 408 | 413 | 415 | 503, message: string) {
     super(message);

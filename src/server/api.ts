@@ -9,6 +9,7 @@ import { parseFeedback, type FeedbackStore } from './feedback';
 import { writeStream } from './jsonStream';
 import { namedRollups, siteRollups } from '../analysis/sites';
 import { msOfNanos } from '../time';
+import { historyProgress } from '../format';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
 import { PROTOCOL_VERSION, type TraceListResponse } from '../protocol';
@@ -88,7 +89,7 @@ async function findRun(ctx: ApiContext, id: string, res: ServerResponse): Promis
   if (ctx.live.history.loading) {
     const h = ctx.live.history;
     res.setHeader('Retry-After', '2');
-    json(res, 503, { error: `the history is still loading (${h.bytesOnDisk ? Math.floor(100 * (h.bytesRead ?? 0) / h.bytesOnDisk) : 0} %): run ${id} may not be loaded yet; try again`, loading: true });
+    json(res, 503, { error: `${historyProgress(h)}: run ${id} may not be loaded yet; try again`, loading: true });
   } else json(res, 404, { error: `no trace ${id}` });
   return undefined;
 }

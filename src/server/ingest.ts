@@ -8,6 +8,7 @@ import { TraceStore } from '../store/store';
 import { RecordFormat, RecordType, StorageError, type ReplayStats, type SegmentLog } from '../store/segments';
 import { OtlpRequestError } from '../otlp/decode';
 import { ownBuffer } from '../store/spanTable';
+import { runsOf } from './runsOfRecord';
 import type { TraceEntry, StoredSpan } from '../store/traceEntry';
 import type { LogRecordData } from '../otlp/records';
 
@@ -27,13 +28,6 @@ export interface IngestListener {
 }
 
 const MAX_METRIC_POINTS = 10_000;
-
-/** The runs (trace ids) of decoded spans or log records. */
-function runsOf(items: readonly { traceId: string }[]): string[] {
-  const out = new Set<string>();
-  for (const x of items) if (x.traceId) out.add(x.traceId);
-  return [...out];
-}
 
 export class Ingest {
   readonly metrics: MetricPoint[] = [];

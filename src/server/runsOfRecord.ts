@@ -7,17 +7,18 @@ import type { Feedback } from '../protocol';
 
 const NOTHING = { decode: [], presence: [] };
 
-export function* runsOfRecord(type: RecordType, format: RecordFormat, payload: Buffer): Iterable<string> {
-  if (type === RecordType.DeleteTrace) return; // the run it names is gone already
-  if (type === RecordType.Feedback) { const f = JSON.parse(payload.toString('utf8')) as Feedback; if (typeof f.traceId === 'string') yield f.traceId; return; }
+/** The runs (trace ids) of decoded spans or log records, each once. */
+export function runsOf(items: readonly { traceId: string }[]): string[] {
+  const out = new Set<string>();
+  for (const x of items) if (x.traceId) out.add(x.traceId);
+  return [...out];
+}
+
+export function runsOfRecord(type: RecordType, format: RecordFormat, payload: Buffer): Iterable<string> {
+  if (type === RecordType.DeleteTrace) return []; // the run it names is gone already
+  if (type === RecordType.Feedback) { const f = JSON.parse(payload.toString('utf8')) as Feedback; return typeof f.traceId === 'string' ? [f.traceId] : []; }
   const fmt = format === RecordFormat.Proto ? 'proto' : 'json';
-  const seen = new Set<string>();
-  if (type === RecordType.Traces) {
-    const d = decodeBody('traces', fmt, payload, NOTHING);
-    if (d.signal === 'traces') for (const s of d.data.spans) seen.add(s.traceId);
-  } else if (type === RecordType.Logs) {
-    const d = decodeBody('logs', fmt, payload, NOTHING);
-    if (d.signal === 'logs') for (const l of d.data.logs) if (l.traceId) seen.add(l.traceId);
-  }
-  yield* seen;
+  if (type === RecordType.Traces) { const d = decodeBody('traces', fmt, payload, NOTHING); return d.signal === 'traces' ? runsOf(d.data.spans) : []; }
+  if (type === RecordType.Logs) { const d = decodeBody('logs', fmt, payload, NOTHING); return d.signal === 'logs' ? runsOf(d.data.logs) : []; }
+  return [];
 }

@@ -153,8 +153,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const history: HistoryState = { loading: !!segs, spans: 0, ms: 0, bytesRead: 0, bytesOnDisk: segs?.bytesOnDisk ?? 0 };
   const disk: DiskState = { damaged: [], damagedBytes: 0 };
   live.history = history;
+  // Settles when the history has loaded (requests may ask before loading starts: made here).
   let historyDone!: () => void;
-  const historyReady = new Promise<void>((r) => { historyDone = r; });
+  const historyLoaded = new Promise<void>((r) => { historyDone = r; });
   const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
   const access: AccessOptions = { token: opts.token, allowedOrigins: opts.allowedOrigins, loopbackOnly };
   const accept = ingest.accept.bind(ingest);
@@ -184,7 +185,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           .end(JSON.stringify({ error: deny }));
         return;
       }
-      return handleApi(req, res, url, { ingest: ingest!, live, feedback, historyLoaded: historyReady, disk, segs });
+      return handleApi(req, res, url, { ingest: ingest!, live, feedback, historyLoaded, disk, segs });
     }
     if (req.method === 'GET' || req.method === 'HEAD') return serveUi(req, res, url);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
@@ -233,7 +234,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // History loads once the receiver listens: apps that export meanwhile lose nothing, and the UI
   // says "loading history" until it is done (a restart with 500k spans on disk was deaf for 15 s).
-  const historyLoaded = (async () => {
+  void (async () => {
     if (!segs) { historyDone(); return; }
     // After the caller has had its turn (the CLI prints its ready line first).
     await new Promise((r) => setTimeout(r, 0));

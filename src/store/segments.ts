@@ -124,6 +124,7 @@ export class SegmentLog {
     const stats: ReplayStats = { records: 0, segments: 0, bytes: 0, damaged: [], damagedBytes: 0 };
     const generation = this.generation;
     let sliceStart = Date.now();
+    const isGone = (id: string) => this.gone.has(id);
     const segs = this.known.filter((s) => s !== this.active);
     // The next segment is read while this one is loaded (the read runs on libuv's threads).
     const read = (i: number) => (i < segs.length ? fs.promises.readFile(segs[i]!.path) : undefined);
@@ -137,7 +138,6 @@ export class SegmentLog {
       next?.catch(() => {}); // seen when awaited
       stats.segments++;
       stats.bytes += buf.length;
-      const isGone = (id: string) => this.gone.has(id);
       for (const f of readFrames(buf, (d) => this.damaged(seg, buf, d, stats))) {
         try {
           // The runs it concerns, as the caller read them (records of runs dropped with an older segment it skips).
@@ -195,16 +195,28 @@ export class SegmentLog {
   private held: Set<string> | undefined;
 
   private shedOldest(now: number): void {
-    while (this.known.length && (this.total > this.opts.maxTotalBytes || now - this.known[0]!.mtimeMs > this.opts.maxAgeMs)) {
+    for (let why = this.dropReason(now); why; why = this.dropReason(now)) {
       const oldest = this.known[0]!;
-      const old = now - oldest.mtimeMs > this.opts.maxAgeMs;
-      if (!old && this.total - oldest.size < this.opts.maxTotalBytes) {
+      // Over the cap, not old, and the rest fits: only its oldest records go.
+      if (why === 'cap' && this.total - oldest.size < this.opts.maxTotalBytes) {
         this.trim(oldest, this.opts.maxTotalBytes - (this.total - oldest.size));
         break;
       }
       this.readRuns(oldest);
-      this.drop(oldest, old ? `older than ${Math.round(this.opts.maxAgeMs / 86_400_000 * 10) / 10} days` : `over the disk cap of ${mb(this.opts.maxTotalBytes)}`);
+      this.drop(oldest, this.reasonText(why));
     }
+  }
+
+  /** Why the oldest segment must go (its age first, then the cap), or undefined when it may stay. */
+  private dropReason(now: number): 'age' | 'cap' | undefined {
+    const oldest = this.known[0];
+    if (!oldest) return undefined;
+    if (now - oldest.mtimeMs > this.opts.maxAgeMs) return 'age';
+    return this.total > this.opts.maxTotalBytes ? 'cap' : undefined;
+  }
+
+  private reasonText(why: 'age' | 'cap'): string {
+    return why === 'age' ? `older than ${Math.round(this.opts.maxAgeMs / 86_400_000 * 10) / 10} days` : `over the disk cap of ${mb(this.opts.maxTotalBytes)}`;
   }
 
   /** The runs a segment holds records of, read from its records (for a segment dropped unread). */
@@ -256,11 +268,6 @@ export class SegmentLog {
     for (const s of this.known) for (const r of runs) s.runs.delete(r);
     if (this.held) for (const r of runs) this.held.add(r);
     else this.opts.onDrop?.(runs, why);
-  }
-
-  /** Whether a run was dropped with a segment (its later records are skipped). */
-  isGone(traceId: string): boolean {
-    return this.gone.has(traceId);
   }
 
   private open(): void {
@@ -331,10 +338,9 @@ export class SegmentLog {
   /** While running: past the cap or the age limit, the oldest segments go (never the one being written). */
   enforce(now = Date.now()): void {
     while (this.known.length > 1 && this.known[0] !== this.active) {
-      const oldest = this.known[0]!;
-      const old = now - oldest.mtimeMs > this.opts.maxAgeMs;
-      if (!old && this.total <= this.opts.maxTotalBytes) break;
-      this.drop(oldest, old ? `older than ${Math.round(this.opts.maxAgeMs / 86_400_000 * 10) / 10} days` : `over the disk cap of ${mb(this.opts.maxTotalBytes)}`);
+      const why = this.dropReason(now);
+      if (!why) break;
+      this.drop(this.known[0]!, this.reasonText(why));
     }
   }
 
