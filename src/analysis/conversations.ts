@@ -2,11 +2,11 @@
 // session.id, Traceloop association properties, Vercel AI telemetry metadata, Langfuse's session,
 // LangGraph's thread: see genai/normalize.ts), as turns in start order, with token creep and,
 // when it creeps, which part of the prompt grew. Pure: the server passes the runs in.
-import type { ConversationResponse, ConversationSummary, ConversationTurn, Message, PromptGrowth, TraceResponse, TraceSummary, Usage } from '../protocol';
+import type { ConversationResponse, ConversationSummary, ConversationTurn, Message, PromptGrowth, TraceResponse, TraceSummary } from '../protocol';
 import { cmpNanos } from '../time';
 import { creepOf, DEFAULT_CREEP, type CreepRule } from './creep';
+import { addUsage, zeroUsage } from '../usage';
 
-const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
 
 function turnOf(s: TraceSummary): ConversationTurn {
   return { traceId: s.traceId, rootName: s.rootName, ...(s.title ? { title: s.title } : {}), startTimeUnixNano: s.startTimeUnixNano, durationMs: s.durationMs, usage: s.usage,
@@ -43,8 +43,7 @@ export function groupConversations(runs: Iterable<TraceSummary>): Map<string, Tr
 function withPieces(r: TraceSummary, pieces: readonly TraceSummary[]): TraceSummary {
   const out: TraceSummary = { ...r, usage: { ...r.usage } };
   for (const p of pieces) {
-    out.usage.input += p.usage.input; out.usage.output += p.usage.output; out.usage.cacheRead += p.usage.cacheRead;
-    out.usage.cacheCreation += p.usage.cacheCreation; out.usage.reasoning += p.usage.reasoning;
+    addUsage(out.usage, p.usage);
     if (p.costUsd !== null) out.costUsd = (out.costUsd ?? 0) + p.costUsd;
     out.unpricedCalls += p.unpricedCalls;
     out.llmCalls += p.llmCalls;
@@ -56,11 +55,10 @@ function withPieces(r: TraceSummary, pieces: readonly TraceSummary[]): TraceSumm
 }
 
 export function conversationSummary(id: string, runs: readonly TraceSummary[], rule: CreepRule = DEFAULT_CREEP): ConversationSummary {
-  const usage = zero();
+  const usage = zeroUsage();
   let cost: number | null = null, errors = 0;
   for (const r of runs) {
-    usage.input += r.usage.input; usage.output += r.usage.output; usage.cacheRead += r.usage.cacheRead;
-    usage.cacheCreation += r.usage.cacheCreation; usage.reasoning += r.usage.reasoning;
+    addUsage(usage, r.usage);
     if (r.costUsd !== null) cost = (cost ?? 0) + r.costUsd;
     errors += r.errorCount;
   }

@@ -5,9 +5,10 @@
 // and model calls from the same line: model calls are counted as the model received them (the
 // innermost model-call spans), and the other kinds made there are reported apart, so that "per
 // call" and the latency percentiles are of model calls only. Pure: the server passes the runs in.
-import type { GenAiView, SiteRollup, TraceSummary, Usage } from '../protocol';
+import type { GenAiView, SiteRollup, TraceSummary } from '../protocol';
 import { durationMs, cmpNanos } from '../time';
 import { creepOf, DEFAULT_CREEP, type CreepRule } from './creep';
+import { addUsage, zeroUsage } from '../usage';
 
 /** What the rollup needs of a stored span. */
 export interface SiteSpan {
@@ -28,10 +29,6 @@ export interface SiteRun {
 }
 
 
-const zero = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
-function add(u: Usage, v: Usage): void {
-  u.input += v.input; u.output += v.output; u.cacheRead += v.cacheRead; u.cacheCreation += v.cacheCreation; u.reasoning += v.reasoning;
-}
 /** Nearest-rank percentile of sorted values. */
 function pct(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : 0;
@@ -111,21 +108,21 @@ function siteRollup(path: string, line: number, fn: string | undefined, calls: C
 }
 
 function rollup(path: string, line: number, fn: string | undefined, calls: Call[], kind: SiteRollup['kind']): SiteRollup {
-  const usage = zero();
+  const usage = zeroUsage();
   const models = new Map<string, SiteRollup['models'][number]>();
   let costUsd: number | null = null, unpriced = 0;
   const inputs: number[] = [], outputs: number[] = [];
   for (const c of calls) {
     const u = c.g.kind === 'llm' && c.counts ? c.g.usage : undefined;
     if (!u) continue;
-    add(usage, u);
+    addUsage(usage, u);
     inputs.push(u.input);
     outputs.push(u.output);
     const model = c.g.responseModel ?? c.g.requestModel ?? '(unknown model)';
     let m = models.get(model);
-    if (!m) models.set(model, (m = { model, calls: 0, usage: zero(), costUsd: null }));
+    if (!m) models.set(model, (m = { model, calls: 0, usage: zeroUsage(), costUsd: null }));
     m.calls++;
-    add(m.usage, u);
+    addUsage(m.usage, u);
     if (c.g.costUsd === null || c.g.costUsd === undefined) unpriced++;
     else { costUsd = (costUsd ?? 0) + c.g.costUsd; m.costUsd = (m.costUsd ?? 0) + c.g.costUsd; }
   }

@@ -2,6 +2,7 @@
 // cost per model. Pure functions over a trace's spans (parents first, as the API sends them).
 import type { ApiSpan, GenAiView, ModelRollup, ToolCallLink } from '../protocol';
 import { msOfNanos } from '../time';
+import { addUsage, zeroUsage } from '../usage';
 
 interface Call { llmSpanId: string; id?: string; name: string; llmStartMs: number; taken: boolean }
 
@@ -66,13 +67,9 @@ export function rollupByModel(spans: readonly { genai?: GenAiView | undefined }[
     const model = g.responseModel ?? g.requestModel ?? '(unknown model)';
     const key = `${g.provider ?? ''}\u0000${model}`;
     let r = by.get(key);
-    if (!r) by.set(key, (r = { provider: g.provider ?? '', model, calls: 0, usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, costUsd: null, unpricedCalls: 0 }));
+    if (!r) by.set(key, (r = { provider: g.provider ?? '', model, calls: 0, usage: zeroUsage(), costUsd: null, unpricedCalls: 0 }));
     r.calls++;
-    r.usage.input += g.usage.input;
-    r.usage.output += g.usage.output;
-    r.usage.cacheRead += g.usage.cacheRead;
-    r.usage.cacheCreation += g.usage.cacheCreation;
-    r.usage.reasoning += g.usage.reasoning;
+    addUsage(r.usage, g.usage);
     if (g.costUsd === null || g.costUsd === undefined) r.unpricedCalls++;
     else r.costUsd = (r.costUsd ?? 0) + g.costUsd;
   }

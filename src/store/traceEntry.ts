@@ -6,6 +6,7 @@ import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
 import { cmpNanos, durationMs } from '../time';
 import { hexHalf, type SpanTable } from './spanTable';
+import { addUsage, zeroUsage } from '../usage';
 
 /** A stored span as queries read it: made from the columns (its `genai` as ingest made it, no content). */
 export type StoredSpan = SpanRecord;
@@ -70,7 +71,7 @@ export class TraceEntry {
     this.summary = {
       traceId, rootName: '', service: '', startTimeUnixNano: '0' as Nanos, endTimeUnixNano: '0' as Nanos,
       durationMs: 0, spanCount: 0, errorCount: 0,
-      usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0, reasoning: 0 },
+      usage: zeroUsage(),
       costUsd: null, unpricedCalls: 0, llmCalls: 0, callsWithoutUsage: 0, models: [], agentNames: [], rootPending: true,
     };
   }
@@ -311,13 +312,7 @@ export class TraceEntry {
   }
 
   private count(slot: number, g: GenAiView, sign: 1 | -1): void {
-    const u = this.summary.usage;
-    const v = g.usage!;
-    u.input += sign * v.input;
-    u.output += sign * v.output;
-    u.cacheRead += sign * v.cacheRead;
-    u.cacheCreation += sign * v.cacheCreation;
-    u.reasoning += sign * v.reasoning;
+    addUsage(this.summary.usage, g.usage!, sign);
     if (sign > 0) this.table.marks[slot]! |= COUNTED; else this.table.marks[slot]! &= ~COUNTED;
     if (g.costUsd === null || g.costUsd === undefined) this.summary.unpricedCalls += sign;
     else {
