@@ -1,6 +1,6 @@
 // How durations, tokens and money read, for people: one module for the UI, the Runs tree and the
 // CLI, so the same figure reads the same everywhere.
-import type { HistoryState, Nanos, TraceSummary } from './protocol';
+import type { Feedback, HistoryState, Nanos, TraceSummary } from './protocol';
 import { msOfNanos } from './time';
 
 /**
@@ -80,6 +80,11 @@ export function historyProgress(h: Pick<HistoryState, 'bytesRead' | 'bytesOnDisk
  */
 export function runTitle(r: Pick<TraceSummary, 'title' | 'rootName' | 'traceId'>): string {
   return r.title ?? (r.rootName || `run ${r.traceId.slice(0, 8)}`);
+}
+
+/** A verdict that counts as a thumbs up: "up", or a score of 0.5 or more. */
+export function isPositive(f: Pick<Feedback, 'value'>): boolean {
+  return f.value === 'up' || (typeof f.value === 'number' && f.value >= 0.5);
 }
 
 /** A run whose every failure was retried and got through (a later step of the same name, or the step it was in): not a failed run. */

@@ -6,7 +6,7 @@ import type { Host } from './transport';
 import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SourceLocation, SpanDetailResponse, ToolCallLink } from '../src/protocol';
 import { copyButton, h, visible } from './dom';
 import { jsonText, jsonView, longText } from './jsonView';
-import { KIND_LABEL, OTLP_KIND, durationMs, fmtMs, fmtUsdExact, msOfNanos } from './format';
+import { KIND_LABEL, OTLP_KIND, definitionTarget, durationMs, fmtMs, fmtUsdExact, msOfNanos } from './format';
 
 export interface DetailContext {
   /** Opens another span of the same run (a linked tool call). */
@@ -190,7 +190,7 @@ const howOf = (loc: SourceLocation) => loc.how === 'attribute' ? 'from the span\
  */
 function sourceChips(g: NonNullable<ApiSpan['genai']>, ctx: DetailContext): HTMLElement[] {
   const best = g.source?.[0];
-  const target = g.kind === 'tool' && g.toolName ? ['tool', g.toolName] as const : g.kind === 'agent' && g.agentName ? ['agent', g.agentName] as const : undefined;
+  const target = definitionTarget(g);
   const called = best ? h('p', { class: 'd-source' }, target && ctx.findDefinition ? 'Called at: ' : 'Source: ', ...locationChip(best, ctx, howOf(best), 'called-at'))
     : h('p', { class: 'd-source muted' }, 'Source: not known. Run the app from a VS Code terminal or debug session (the call-site helper records it), or set code.file.path and code.line.number on the span.');
   if (!target || !ctx.findDefinition) return [called];

@@ -4,6 +4,7 @@ import type { Evaluation, Feedback } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
 import { icon } from './icons';
+import { isPositive } from './format';
 
 export function evaluationsView(evals: readonly Evaluation[]): HTMLElement {
   return h('ul', { class: 'evals' }, ...evals.map((e) => h('li', { class: e.failed ? 'eval failed' : 'eval', 'data-eval': e.name },
@@ -29,7 +30,7 @@ export function feedbackView(host: Host, traceId: string, spanId?: string): HTML
   let given: Feedback | undefined;
   let sending: Promise<void> = Promise.resolve();
   const show = (all: Feedback[]) => fill(list, ...all.filter((f) => (f.spanId ?? '') === (spanId ?? '')).map((f) => h('li', null,
-    icon(isUp(f) ? 'thumb-up' : 'thumb-down', isUp(f) ? 'thumbs up' : 'thumbs down'), typeof f.value === 'number' ? ` ${f.value}` : '',
+    icon(isPositive(f) ? 'thumb-up' : 'thumb-down', isPositive(f) ? 'thumbs up' : 'thumbs down'), typeof f.value === 'number' ? ` ${f.value}` : '',
     f.comment ? ` ${visible(f.comment)}` : '', h('span', { class: 'muted' }, ` · ${f.source === 'ui' ? 'here' : 'from the app'}${f.user ? ` · ${visible(f.user)}` : ''}`))));
   const send = (value: 'up' | 'down') => {
     const typed = comment.value.trim();
@@ -66,8 +67,4 @@ export function feedbackView(host: Host, traceId: string, spanId?: string): HTML
   const up = h('button', { type: 'button', class: 'thumb up', title: spanId ? 'Good step' : 'Good run', 'aria-label': 'Thumbs up', 'aria-pressed': 'false', onclick: () => void send('up') }, icon('thumb-up'));
   const down = h('button', { type: 'button', class: 'thumb down', title: spanId ? 'Bad step' : 'Bad run', 'aria-label': 'Thumbs down', 'aria-pressed': 'false', onclick: () => void send('down') }, icon('thumb-down'));
   return h('div', { class: 'feedback' }, up, down, comment, status, list);
-}
-
-function isUp(f: Pick<Feedback, 'value'>): boolean {
-  return f.value === 'up' || (typeof f.value === 'number' && f.value >= 0.5);
 }

@@ -3,7 +3,7 @@
 import type { RunNode } from './runModel';
 import { kindOf } from './timeline';
 import { h, visible } from './dom';
-import { KIND_LABEL, fmtMs, fmtTokens, fmtUsd } from './format';
+import { KIND_LABEL, definitionTarget, fmtMs, fmtTokens, fmtUsd } from './format';
 
 export const ROW_H = 24;
 
@@ -55,7 +55,7 @@ export class RowPainter {
     if (meta) tree.appendChild(h('span', { class: 'meta' }, meta));
     const src = st.canOpenSource ? s?.genai?.source?.[0] : undefined;
     // A tool's or an agent's ↗ goes to its definition (found by name in the workspace), else to where it was called.
-    const defined = st.canOpenSource && (s?.genai?.kind === 'tool' ? s.genai.toolName : s?.genai?.kind === 'agent' ? s.genai.agentName : undefined);
+    const defined = st.canOpenSource ? definitionTarget(s?.genai)?.[1] : undefined;
     if (src || defined) {
       const where = src ? `${src.path.split(/[/\\]/).pop()}:${src.line}` : '';
       const title = defined ? `Go to the ${s!.genai!.kind} ${visible(defined)}'s definition${src ? ` (called at ${visible(where)})` : ''}` : `Go to source: ${visible(src!.path)}:${src!.line}`;

@@ -14,6 +14,7 @@ import { ROW_H, RowPainter, rowLabel, type RowState, type TimeView } from './row
 import { runHeader } from './runHeader';
 import { detailView, pendingParentView } from './detail';
 import { h, fill, highlightText } from './dom';
+import { definitionTarget } from './format';
 
 const BUFFER_ROWS = 8;
 
@@ -326,7 +327,7 @@ export class RunView {
     const called = g?.source?.[0];
     const open = this.host.openSource?.bind(this.host);
     if (!open) return false;
-    const target = g?.kind === 'tool' && g.toolName ? ['tool', g.toolName] as const : g?.kind === 'agent' && g.agentName ? ['agent', g.agentName] as const : undefined;
+    const target = definitionTarget(g);
     if (!target || !this.host.findDefinition) {
       if (!called) return false;
       open(called);

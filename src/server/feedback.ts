@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Feedback } from '../protocol';
+import { isPositive } from '../format';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
@@ -48,10 +49,6 @@ export function parseFeedback(body: unknown, known: (traceId: string, spanId?: s
   return { ok: f };
 }
 
-/** Whether a feedback value is positive: "up", or a score of 0.5 or more. */
-export function isPositive(f: Pick<Feedback, 'value'>): boolean {
-  return f.value === 'up' || (typeof f.value === 'number' && f.value >= 0.5);
-}
 
 /** Verdicts per run kept in memory: the newest ones (the rest stays on disk, counted). */
 export const FEEDBACK_IN_MEMORY = 200;

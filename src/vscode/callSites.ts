@@ -52,7 +52,8 @@ export class CallSites implements vscode.CodeLensProvider, vscode.HoverProvider,
       const since = Date.now() - this.o.windowMinutes() * 60_000;
       // Asked by file name (a mapped path shares no tail with this one); the mapping decides below.
       const name = file.split(/[/\\]/).pop()!;
-      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}&creepRatio=${this.o.creep().ratio}&creepSteadyRatio=${this.o.creep().steadyRatio}`)
+      const rule = this.o.creep();
+      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}&creepRatio=${rule.ratio}&creepSteadyRatio=${rule.steadyRatio}`)
         .then((r) => r.sites.filter((s) => mapPath(s.path, { files: [file], mappings: this.o.mappings() }) === file.replace(/\\/g, '/') || s.path === file))
         .catch((e: Error) => { this.o.log(`call sites for ${file}: ${e.message}`); return []; });
       this.cache.set(file, p);

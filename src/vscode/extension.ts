@@ -77,8 +77,10 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   life.register(connection);
 
   const runs = new RunsTree();
+  // Token creep as the user's settings judge it (the run view's conversations and the call-site lenses).
+  const creep = () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] });
   const panel = life.register(new RunTabs(context.extensionUri, {
-    log: (l) => log.info(l), creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }),
+    log: (l) => log.info(l), creep,
     titleOf: (id) => { const r = runs.get(id); return r ? runTitle(r) : undefined; },
     findDefinition: (kind, name, near) => locateDefinition({ kind, name }, near),
     prefs: () => context.globalState.get<UiPrefs>('agentLens.ui.prefs') ?? {},
@@ -90,7 +92,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     },
   }));
   const sites = life.register(new CallSites({
-    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creep: () => ({ ratio: current['insights.creepRatio'], steadyRatio: current['insights.creepSteadyRatio'] }), log: (m) => log.info(m), mappings: pathMappings,
+    enabled: () => current['codeLens.enabled'], windowMinutes: () => current['codeLens.windowMinutes'], creep, log: (m) => log.info(m), mappings: pathMappings,
   }));
   life.register(vscode.languages.registerCodeLensProvider({ scheme: 'file' }, sites));
   life.register(vscode.languages.registerHoverProvider({ scheme: 'file' }, sites));

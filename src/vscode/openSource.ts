@@ -80,14 +80,16 @@ let watching: vscode.Disposable | undefined;
 async function readSourceFiles(): Promise<[string, string][]> {
   const uris = await vscode.workspace.findFiles(SOURCE_GLOB, SKIP_GLOB, 3000);
   const files: [string, string][] = [];
-  for (const u of uris) {
-    try {
-      const stat = await vscode.workspace.fs.stat(u);
-      if (stat.size > 512 * 1024) continue;
-      files.push([u.fsPath, new TextDecoder().decode(await vscode.workspace.fs.readFile(u))]);
-    } catch { /* unreadable: skipped */ }
-  }
+  for (const u of uris) { const text = await readIfSmall(u); if (text !== undefined) files.push([u.fsPath, text]); }
   return files;
+}
+
+/** A file's text when it is at most 512 KB (bigger files are not source a person wrote); undefined when unreadable. */
+async function readIfSmall(u: vscode.Uri): Promise<string | undefined> {
+  try {
+    if ((await vscode.workspace.fs.stat(u)).size > 512 * 1024) return undefined;
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(u));
+  } catch { return undefined; }
 }
 
 function sourceFiles(): Promise<[string, string][]> {
@@ -118,10 +120,8 @@ export async function locateDefinition(arg: DefinitionArg, near: readonly string
   for (const reported of near.slice(0, 20)) {
     const uri = await resolveSource(reported).catch(() => undefined);
     if (!uri || own.some(([p]) => p === uri.fsPath)) continue;
-    try {
-      const stat = await vscode.workspace.fs.stat(uri);
-      if (stat.size <= 512 * 1024) own.push([uri.fsPath, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))]);
-    } catch { /* unreadable: skipped */ }
+    const text = await readIfSmall(uri);
+    if (text !== undefined) own.push([uri.fsPath, text]);
   }
   const inOwn = findDefinitions(arg.kind, arg.name, own)[0];
   if (inOwn) return inOwn;

@@ -6,11 +6,11 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type SourceLocation, type UiPrefKey, type UiPrefs, type UiToHost } from '../protocol';
+import type { ServerClient } from './client';
+import { Scope } from './disposables';
 
 /** Text for an HTML attribute value in double quotes. */
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-import type { ServerClient } from './client';
-import { Scope } from './disposables';
 
 /** A second open of the same run within this many ms is a double-click: the tab is kept. */
 const DOUBLE_CLICK_MS = 500;
@@ -206,7 +206,8 @@ export class RunTabs {
     const client = this.client;
     if (!client) { tab.post({ type: 'response', seq: m.seq, error: 'not connected to the Agent Lens receiver yet' }); return; }
     try {
-      const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: this.opts.creep().ratio, creepSteadyRatio: this.opts.creep().steadyRatio } : m.params;
+      const rule = this.opts.creep();
+      const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: rule.ratio, creepSteadyRatio: rule.steadyRatio } : m.params;
       const result = await client.ui(m.method, params as never);
       tab.post({ type: 'response', seq: m.seq, result });
     } catch (e) {
