@@ -6,33 +6,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { agentRunBodies } from '../test/helpers/syntheticRuns';
+import { rssMb, startServerProcess } from './serverProcess';
+
 import { SegmentLog, RecordType, RecordFormat } from '../src/store/segments';
 import { Ingest } from '../src/server/ingest';
 import { TraceStore } from '../src/store/store';
 
 const SPANS = Number(process.env.BENCH_RESTART_SPANS) || 500_000;
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 
-interface Ready { httpPort: number; token: string; pid: number; startupMs: number }
-
-function start(dataDir: string, capMb = 4096): Promise<{ ready: Ready; wallMs: number; kill(): void }> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve', '--json', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', String(capMb)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (!line) return;
-      const m = JSON.parse(line);
-      if (m.event !== 'ready') reject(new Error(line));
-      resolve({ ready: m, wallMs: performance.now() - t0, kill: () => child.kill('SIGKILL') });
-    });
-    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-}
+/** The server on `dataDir` (its warnings not shown: they are not the benchmark's). */
+const start = (dataDir: string, capMb = 4096) => startServerProcess(['--data-dir', dataDir, '--max-memory-mb', String(capMb)], true);
 
 const pct = (xs: number[], p: number) => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]!; };
 
@@ -101,7 +85,8 @@ async function main(): Promise<void> {
   const capped = await start(dir, capMb);
   let peakMb = 0;
   const sampler = setInterval(() => {
-    try { peakMb = Math.max(peakMb, Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${capped.ready.pid}/status`, 'utf8'))![1]) / 1024); } catch { /* not Linux */ }
+    const mb = rssMb(capped.ready.pid);
+    if (mb > peakMb) peakMb = mb;
   }, 10);
   const cappedStatus = async () => (await fetch(`http://127.0.0.1:${capped.ready.httpPort}/api/status`, { headers: { Authorization: `Bearer ${capped.ready.token}` } })).json() as Promise<{ spans: number; history: { loading: boolean } }>;
   let cst = await cappedStatus();

@@ -6,41 +6,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { agentRunBodies } from '../test/helpers/syntheticRuns';
+import { rssMb, startServerProcess } from './serverProcess';
 
 const SPANS = Number(process.env.BENCH_SCALE_SPANS) || 1_000_000;
 const WINDOW = Math.min(100_000, Math.floor(SPANS / 10));
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
-
-interface Ready { httpPort: number; token: string; pid: number }
-
-function start(dataDir: string): Promise<{ ready: Ready; kill(): void }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--json', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '0',
-    '--max-memory-mb', '20000', '--max-disk-mb', '20000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (!line) return;
-      const m = JSON.parse(line);
-      if (m.event !== 'ready') reject(new Error(line));
-      resolve({ ready: m, kill: () => child.kill('SIGKILL') });
-    });
-    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-}
-
-function rssMb(pid: number): number {
-  try { return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return NaN; }
-}
 
 async function main(): Promise<void> {
   const bodies = agentRunBodies(SPANS);
   const spansPer = 448; // agentRunBodies: 64 runs of 7 spans a body (the last may hold fewer)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-scale-'));
-  const srv = await start(dir);
+  const srv = await startServerProcess(['--data-dir', dir, '--max-memory-mb', '20000', '--max-disk-mb', '20000']);
   const url = `http://127.0.0.1:${srv.ready.httpPort}/v1/traces`;
   await new Promise((r) => setTimeout(r, 500));
   const idleMb = rssMb(srv.ready.pid);

@@ -6,9 +6,6 @@
 //      16.7 ms of a 60 Hz frame.
 //   3. Exporter to screen: a span ended in an app (SDK, SimpleSpanProcessor, OTLP/protobuf) until its
 //      row is in the page's DOM, p50/p95, beside the same spans' arrival at a bare WebSocket client.
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import * as readline from 'node:readline';
 import WebSocket from 'ws';
 import { chromium } from 'playwright-core';
 import { trace, context, type Tracer } from '@opentelemetry/api';
@@ -18,17 +15,15 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser';
 import { tmpDir } from '../test/helpers/server';
+import { startServerProcess } from './serverProcess';
 
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]!; };
 const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!; };
 const f = (n: number) => n.toFixed(n < 10 ? 1 : 0);
 
 async function startServer(): Promise<{ port: number; token: string; kill(): void }> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'serve', '--json', '--http-port', '0', '--grpc-port', '0',
-    '--no-persist', '--token', 'bench', '--max-memory-mb', '4096'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((r) => readline.createInterface({ input: child.stdout! }).once('line', r));
-  const ready = JSON.parse(line) as { httpPort: number };
-  return { port: ready.httpPort, token: 'bench', kill: () => child.kill() };
+  const srv = await startServerProcess(['--no-persist', '--token', 'bench', '--max-memory-mb', '4096']);
+  return { port: srv.ready.httpPort, token: 'bench', kill: () => srv.kill('SIGTERM') };
 }
 
 /** An agent run of `n` spans: steps of a model call, tool calls and the HTTP calls inside them. */

@@ -90,6 +90,19 @@ async function after_(dc: DebugClient, req: Promise<unknown>): Promise<DebugProt
   return await stopped as DebugProtocol.StoppedEvent;
 }
 
+/** Attaches with a function breakpoint on `fn`, runs an agent, and waits for the stop it causes. */
+async function attachAndRun(dc: DebugClient, fn: string, run: () => Promise<string>): Promise<{ traceId: string; stop: DebugProtocol.StoppedEvent }> {
+  await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
+  const attached = dc.attachRequest({} as DebugProtocol.AttachRequestArguments);
+  await dc.waitForEvent('initialized');
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: fn }] });
+  await dc.configurationDoneRequest();
+  await attached;
+  const stopped = dc.waitForEvent('stopped', 60_000);
+  const traceId = await run();
+  return { traceId, stop: await stopped as DebugProtocol.StoppedEvent };
+}
+
 async function topFrame(dc: DebugClient, threadId: number): Promise<DebugProtocol.StackFrame> {
   return (await dc.stackTraceRequest({ threadId })).body.stackFrames[0]!;
 }
@@ -252,15 +265,7 @@ test('bad input: an unknown run, a condition that does not parse, a run deleted 
 test('attach: follows runs as they arrive and stops when a breakpoint matches a step that just came in; Run to Step from there', async () => {
   const { dc, steps } = await connect();
   try {
-    await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
-    const attached = dc.attachRequest({} as DebugProtocol.AttachRequestArguments);
-    await dc.waitForEvent('initialized');
-    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'search_flights' }] });
-    await dc.configurationDoneRequest();
-    await attached;
-    const stopped = dc.waitForEvent('stopped', 60_000);
-    const traceId = await runAgent();
-    const stop = await stopped as DebugProtocol.StoppedEvent;
+    const { traceId, stop } = await attachAndRun(dc, 'search_flights', () => runAgent());
     assert.equal(stop.body.description, 'breakpoint: tool search_flights');
     assert.equal(steps[steps.length - 1]!.traceId, traceId);
     const t = await api(server)<TraceResponse>(`/api/traces/${traceId}`);
@@ -287,15 +292,7 @@ test('attach: follows runs as they arrive and stops when a breakpoint matches a 
 test('attach with a Vercel AI SDK app: a function breakpoint on a tool stops at the tool (ai.toolCall), and the Call Stack shows it', async () => {
   const { dc, steps } = await connect();
   try {
-    await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
-    const attached = dc.attachRequest({} as DebugProtocol.AttachRequestArguments);
-    await dc.waitForEvent('initialized');
-    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'get_weather' }] });
-    await dc.configurationDoneRequest();
-    await attached;
-    const stopped = dc.waitForEvent('stopped', 60_000);
-    const traceId = await runAgent('vercel');
-    const stop = await stopped as DebugProtocol.StoppedEvent;
+    const { traceId, stop } = await attachAndRun(dc, 'get_weather', () => runAgent('vercel'));
     const t = await api(server)<TraceResponse>(`/api/traces/${traceId}`);
     const tool = t.spans.find((x) => x.name === 'ai.toolCall' && JSON.stringify(x.attributes).includes('get_weather'));
     assert.ok(tool, `an ai.toolCall span for get_weather in ${t.spans.map((x) => x.name).join(', ')}`);

@@ -73,15 +73,8 @@ client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user'
     for (const k of Object.keys(env)) if (k.startsWith('OTEL_') || k === 'NODE_OPTIONS') delete env[k];
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, 'app.js')], { env, cwd: dir, timeout: 30_000 });
     const { answer } = JSON.parse(stdout.trim()) as { answer: string };
-    const get = api(server);
-    const t = await waitFor('the guide\'s run, with its prompt', async () => {
-      const list = await get<TraceListResponse>('/api/traces');
-      const run = list.traces[0] && await get<TraceResponse>(`/api/traces/${list.traces[0].traceId}`);
-      const llm = run?.spans.find((s) => s.genai?.kind === 'llm');
-      return llm?.genai?.inputMessages?.length && llm.genai.outputMessages?.length ? run : undefined;
-    });
+    const { t, g } = await guideRun(server);
     assert.equal(t.summary.service, 'my-agent');
-    const g = t.spans.find((s) => s.genai?.kind === 'llm')!.genai!;
     assert.equal(g.contentCaptured, true);
     assert.ok(JSON.stringify(g.inputMessages).includes(question), JSON.stringify(g.inputMessages));
     assert.ok(JSON.stringify(g.outputMessages).includes(JSON.stringify(answer).slice(1, -1)), JSON.stringify(g.outputMessages));
@@ -113,15 +106,8 @@ print(json.dumps({"answer": r.choices[0].message.content}))
     const env: NodeJS.ProcessEnv = { ...process.env, MODEL_URL: mock.url };
     for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k];
     await promisify(execFile)('python3', [path.join(dir, 'app.py')], { env, cwd: dir, timeout: 60_000 });
-    const get = api(server);
-    const t = await waitFor('the guide\'s run, with its prompt', async () => {
-      const list = await get<TraceListResponse>('/api/traces');
-      const run = list.traces[0] && await get<TraceResponse>(`/api/traces/${list.traces[0].traceId}`);
-      const llm = run?.spans.find((s) => s.genai?.kind === 'llm');
-      return llm?.genai?.inputMessages?.length && llm.genai.outputMessages?.length ? run : undefined;
-    });
+    const { t, g } = await guideRun(server);
     assert.equal(t.summary.service, 'my-agent');
-    const g = t.spans.find((s) => s.genai?.kind === 'llm')!.genai!;
     assert.ok(JSON.stringify(g.inputMessages).includes(question));
     assert.equal(g.usage?.input, mock.usages[0]!.prompt_tokens);
   } finally {
@@ -132,6 +118,18 @@ print(json.dumps({"answer": r.choices[0].message.content}))
 });
 
 /** Why the Python guide cannot run here, or false. */
+/** The run a guide's app made, once its model call carries the prompt and the answer; its model call's view. */
+async function guideRun(server: { httpPort: number; token: string }): Promise<{ t: TraceResponse; g: NonNullable<TraceResponse['spans'][number]['genai']> }> {
+  const get = api(server);
+  const t = await waitFor('the guide\'s run, with its prompt', async () => {
+    const list = await get<TraceListResponse>('/api/traces');
+    const run = list.traces[0] && await get<TraceResponse>(`/api/traces/${list.traces[0].traceId}`);
+    const llm = run?.spans.find((s) => s.genai?.kind === 'llm');
+    return llm?.genai?.inputMessages?.length && llm.genai.outputMessages?.length ? run : undefined;
+  });
+  return { t, g: t.spans.find((s) => s.genai?.kind === 'llm')!.genai! };
+}
+
 function pythonSkip(): string | false {
   try {
     execFileSync('python3', ['-c', 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.instrumentation.openai_v2, openai'], { stdio: 'pipe' });
