@@ -158,7 +158,7 @@ async function agentTurn(baseUrl: string, messages: Msg[], tools: unknown[], con
         'gen_ai.agent.id': 'agent_travel_01', 'gen_ai.conversation.id': conversationId, 'gen_ai.request.model': MODEL,
       });
       try {
-        await memoryLookup(String(messages[messages.length - 1]!.content));
+        await memoryLookup(question);
         for (let step = 0; step < 6; step++) {
           const reply = await chat(baseUrl, messages, tools);
           messages.push(reply);
