@@ -7,7 +7,7 @@
 // results, the cost's provenance, notes on what is missing and the keys nobody read.
 import type { GenAiKind, GenAiView, KeyValue, LogData, Message, MessagePart, SpanEvent, SpanStatus, Usage } from '../protocol';
 import type { ScanKeys } from '../otlp/records';
-import { Attrs, firstNum, firstStr, getStr, getStrList, kvObject, toJs } from './attrs';
+import { Attrs, firstNum, firstStr, getStr, getStrList, keyList, kvObject, toJs } from './attrs';
 import { unmapped } from './unmapped';
 import { readTool, toolContentFromMessages, traceloopArgs } from './tools';
 import { costOf, costUsd, priceProviderId } from './pricing';
@@ -59,8 +59,9 @@ const OPENINFERENCE_KIND: Record<string, GenAiKind> = {
 
 const TRACELOOP_KIND: Record<string, GenAiKind> = { workflow: 'workflow', task: 'workflow', agent: 'agent', tool: 'tool' };
 
-// Key lists, most specific first (constants: no arrays built per span).
-const K = {
+// Key lists, most specific first (constants: no arrays built per span; `keyList` lets a span
+// that has none of a list's keys skip it at once).
+const K = mapValues({
   provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'],
   requestModel: ['gen_ai.request.model', 'llm.request.model_name', 'llm.model_name', 'ai.model.id'],
   responseModel: ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'],
@@ -92,7 +93,12 @@ const K = {
   codeFile: ['code.file.path', 'code.filepath'],
   codeLine: ['code.line.number', 'code.lineno'],
   codeFunction: ['code.function.name', 'code.function'],
-} as const;
+} as const);
+
+function mapValues<T extends Record<string, readonly string[]>>(o: T): T {
+  for (const k of Object.keys(o)) (o as Record<string, readonly string[]>)[k] = keyList([...o[k]!]);
+  return o;
+}
 
 const DETECT = ['openinference.span.kind', 'ai.operationId', 'traceloop.span.kind', 'llm.request.type', 'logfire.span_type',
   'gen_ai.operation.name', 'error.type', 'metadata', 'gen_ai.agent.id'];
@@ -104,18 +110,35 @@ const PRESENCE = ['gen_ai.prompt.0.role', 'gen_ai.prompt.0.content', 'gen_ai.com
 /** Every attribute the ingest-time view reads: the protobuf decoder decodes these at ingest and keeps the rest as bytes. */
 export const scanKeys: ScanKeys = { decode: [...new Set<string>([...DETECT, ...Object.values(K).flat()])], presence: PRESENCE };
 
-function detectSchema(a: Attrs, eventNames: readonly string[], name: string): string | undefined {
-  if (a.has('openinference.span.kind')) return 'openinference';
-  if (a.has('ai.operationId') || name.startsWith('ai.')) return 'vercel-ai';
-  if (a.has('traceloop.span.kind') || a.has('llm.request.type') || a.has('gen_ai.prompt.0.role') || a.has('gen_ai.prompt.0.content')
-    || a.has('gen_ai.completion.0.role') || a.has('gen_ai.completion.0.content')) return 'openllmetry';
-  if (a.has('logfire.span_type') || a.has('pydantic_ai.all_messages')) return 'logfire';
-  if (a.has('gen_ai.input.messages') || a.has('gen_ai.provider.name') || a.has('gen_ai.output.messages') || a.has('gen_ai.system_instructions')
-    || a.has('gen_ai.tool.call.arguments') || a.has('gen_ai.tool.call.result')) return 'otel-genai-current';
+// The keys that mark each convention, as lists that one test rules out (most spans speak one).
+const MARKS = {
+  openinference: keyList(['openinference.span.kind']),
+  vercel: keyList(['ai.operationId']),
+  openllmetry: keyList(['traceloop.span.kind', 'llm.request.type', 'gen_ai.prompt.0.role', 'gen_ai.prompt.0.content',
+    'gen_ai.completion.0.role', 'gen_ai.completion.0.content']),
+  logfire: keyList(['logfire.span_type', 'pydantic_ai.all_messages']),
+  current: keyList(['gen_ai.input.messages', 'gen_ai.provider.name', 'gen_ai.output.messages', 'gen_ai.system_instructions',
+    'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result']),
   // gen_ai.system (before 1.37) or message events mark the older generation; operation and model names are in both.
-  if (a.has('gen_ai.system') || a.has('gen_ai.usage.prompt_tokens')) return 'otel-genai-events';
+  events: keyList(['gen_ai.system', 'gen_ai.usage.prompt_tokens']),
+  either: keyList(['gen_ai.operation.name', 'gen_ai.request.model']),
+};
+
+function anyOf(a: Attrs, keys: readonly string[]): boolean {
+  if (a.noneOf(keys)) return false;
+  for (const k of keys) if (a.has(k)) return true;
+  return false;
+}
+
+function detectSchema(a: Attrs, eventNames: readonly string[], name: string): string | undefined {
+  if (anyOf(a, MARKS.openinference)) return 'openinference';
+  if (anyOf(a, MARKS.vercel) || name.startsWith('ai.')) return 'vercel-ai';
+  if (anyOf(a, MARKS.openllmetry)) return 'openllmetry';
+  if (anyOf(a, MARKS.logfire)) return 'logfire';
+  if (anyOf(a, MARKS.current)) return 'otel-genai-current';
+  if (anyOf(a, MARKS.events)) return 'otel-genai-events';
   for (const e of eventNames) if (e.startsWith('gen_ai.')) return 'otel-genai-events';
-  if (a.has('gen_ai.operation.name') || a.has('gen_ai.request.model')) return 'otel-genai-current';
+  if (anyOf(a, MARKS.either)) return 'otel-genai-current';
   return undefined;
 }
 
@@ -223,7 +246,7 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
     // {"args", "kwargs"} wrapper is unwrapped first.
     if (args !== undefined) view.argsPreview = a.has('traceloop.entity.input') && !a.has('gen_ai.tool.call.arguments') ? oneLine(traceloopArgs(args)) : oneLine(args.slice(0, 400));
   }
-  for (const k of K.finish) {
+  if (!a.noneOf(K.finish)) for (const k of K.finish) {
     const f = getStrList(a, k);
     if (f) { view.finishReasons = f.map(finishReason); break; }
   }
@@ -352,10 +375,13 @@ function readMessages(view: GenAiView, a: Attrs, c: SpanContent, n: Notes): void
   hoistSystem(view);
 }
 
+const SPACE = /\s/;
+
 /** A value on one line, at most 160 characters: what a tree row shows of a tool's arguments. */
 export function oneLine(v: unknown): string {
   let s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
-  s = s.replace(/\s+/g, ' ').trim();
+  // (Most arguments are compact JSON: the replace, a tenth of a tool span's ingest, only when needed.)
+  if (SPACE.test(s)) s = s.replace(/\s+/g, ' ').trim();
   return s.length > 160 ? `${s.slice(0, 159)}…` : s;
 }
 

@@ -27,7 +27,12 @@ export function firstUserText(rec: SpanRecord, scan: SpanScan | null = rec.scan)
   try {
     const input = inputMessagesValue(rec, scan);
     if (input !== undefined) {
-      const user = parseMessages(input, { notes: [] }, 'gen_ai.input.messages')?.filter((m) => m.role === 'user').pop();
+      // Only the last user message is read: that one is made a Message, the rest stay as parsed
+      // (the text is parsed without the depth cut, since none of it is kept).
+      const all: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+      let last: unknown;
+      if (Array.isArray(all)) for (let i = all.length - 1; i >= 0 && last === undefined; i--) if ((all[i] as { role?: unknown } | null)?.role === 'user') last = all[i];
+      const user = last === undefined ? undefined : parseMessages([last], { notes: [] }, 'gen_ai.input.messages')?.[0];
       const text = user?.parts.map((p) => (typeof (p as { content?: unknown }).content === 'string' ? (p as { content: string }).content : '')).join(' ');
       return text ? oneLine(text) : undefined;
     }

@@ -168,23 +168,23 @@ export class PbReader {
 // them up by their bytes is faster than a native utf8Slice call, and the store then holds one copy.
 const INTERN_MAX = 40;
 const INTERN_SLOTS = 4096;
-const internBytes: (Buffer | undefined)[] = new Array(INTERN_SLOTS);
-const internStr: string[] = new Array(INTERN_SLOTS);
+// ASCII strings only, compared with the bytes char by char: a copy of the bytes per miss (ids
+// that never repeat miss every time) cost more than the lookups saved.
+const internStr: (string | undefined)[] = new Array(INTERN_SLOTS);
 
 function intern(buf: Buffer, start: number, end: number, fast: FastSlices): string {
   let h = 2166136261;
   for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 16777619);
   const slot = (h >>> 0) & (INTERN_SLOTS - 1);
-  const cached = internBytes[slot];
+  const cached = internStr[slot];
   const len = end - start;
   if (cached !== undefined && cached.length === len) {
     let same = true;
-    for (let i = 0; i < len; i++) if (cached[i] !== buf[start + i]) { same = false; break; }
-    if (same) return internStr[slot]!;
+    for (let i = 0; i < len; i++) if (cached.charCodeAt(i) !== buf[start + i]) { same = false; break; }
+    if (same) return cached;
   }
   const s = fast.utf8Slice(start, end);
-  internBytes[slot] = Buffer.from(buf.subarray(start, end));
-  internStr[slot] = s;
+  if (s.length === len) internStr[slot] = s; // (a string of as many chars as bytes is ASCII)
   return s;
 }
 

@@ -78,7 +78,7 @@ export class TraceStore {
       // Spans of one trace usually come together in a request.
       if (e === undefined || e.traceId !== rec.traceId) e = this.entry(rec.traceId);
       const scan = rec.scan;
-      const genai = scan ? normalizeSpan({ name: rec.name, status: rec.status, ...scan }) : undefined;
+      const genai = scan ? normalizeSpan({ name: rec.name, status: rec.status, attributes: scan.attributes, eventNames: scan.eventNames }) : undefined;
       const slot = e.add(rec, genai);
       if (slot < 0) { duplicates++; continue; }
       const evaluated = scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
