@@ -115,15 +115,30 @@ export interface DiffStep {
   output?: TextDiff;
   /** Tool arguments: the same or not (compared as JSON). */
   argsEqual?: boolean;
+  /** The prompt or output was too long or too different to diff line by line within its budget: shown whole. */
+  coarse?: boolean;
   /** b minus a. */
   delta: { input: number; output: number; costUsd: number | null; durationMs: number };
 }
 
-/** GET /api/diff?a=&b=: two runs side by side. */
+/** GET /api/diff?a=&b=[&offset=&limit=]: two runs side by side, a page of aligned steps at a time. */
 export interface RunDiff {
   a: TraceSummary;
   b: TraceSummary;
+  /** The aligned steps from `offset` on (at most `limit`, 200 unless asked). */
   steps: DiffStep[];
+  offset: number;
+  /** How many aligned steps there are in all; `next`: the offset of the next page, when there is one. */
+  total: number;
+  next?: number;
+  /** Steps only in A, only in B, and in both (over all steps, not this page). */
+  onlyA: number;
+  onlyB: number;
+  paired: number;
+  /** 'coarse' when the exact alignment ran out of its budget: pairs are still equal steps in order, fewer may be paired. */
+  alignment: 'exact' | 'coarse';
+  /** What was left out or made coarser to answer in time. */
+  notes?: string[];
   /** b minus a, over the runs. */
   delta: { input: number; output: number; costUsd: number | null; durationMs: number; steps: number };
 }

@@ -18,7 +18,7 @@ export interface UiMethods {
   sendFeedback: { params: { traceId: string; spanId?: string; value: 'up' | 'down'; comment?: string; replaces?: string }; result: { feedback: Feedback } };
   getFeedback: { params: { traceId: string }; result: { feedback: Feedback[] } };
   /** Two runs side by side (GET /api/diff?a=&b=). */
-  diffRuns: { params: { a: string; b: string }; result: RunDiff };
+  diffRuns: { params: { a: string; b: string; offset?: number }; result: RunDiff };
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
   deleteTrace: { params: { traceId: string }; result: unknown };
@@ -49,7 +49,7 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'getOrphans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/orphans` };
     case 'sendFeedback': return { method: 'POST', path: '/api/feedback', body: JSON.stringify(params) };
     case 'getFeedback': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/feedback` };
-    case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}` };
+    case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}${params.offset ? `&offset=${enc(params.offset)}` : ''}` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
     case 'listConversations': return { method: 'GET', path: `/api/conversations${creepQuery(params)}` };

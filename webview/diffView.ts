@@ -32,16 +32,38 @@ export class DiffView {
       `${tag} ${visible(runTitle(s))} (${s.traceId.slice(0, 8)}, ${fmtClock(s.startTimeUnixNano)})`);
     // The figures are B minus A: which is the earlier run is said, so that a change reads the right way round.
     const aFirst = cmpNanos(d.a.startTimeUnixNano, d.b.startTimeUnixNano) <= 0;
+    const body = h('tbody', null);
+    const details = h('div', { class: 'diff-details' });
+    const more = h('p', { class: 'diff-more' });
+    // Big runs come a page of steps at a time: the next page is asked for when the person wants it.
+    const show = (page: RunDiff) => {
+      page.steps.forEach((s, k) => {
+        body.append(this.row(s, page.offset + k));
+        const x = this.details(s, page.offset + k);
+        if (x) details.append(x);
+      });
+      const next = page.next;
+      fill(more, next === undefined ? null : h('span', null, `Showing steps 1–${next.toLocaleString('en-US')} of ${page.total.toLocaleString('en-US')} `,
+        h('button', { type: 'button', class: 'chip', onclick: async (ev: Event) => {
+          (ev.currentTarget as HTMLButtonElement).disabled = true;
+          try { show(await this.host.request('diffRuns', { a: this.a, b: this.b, offset: next })); } catch (e) {
+            fill(more, h('span', { class: 'error-text', role: 'alert' }, `Could not load more steps: ${(e as Error).message}`));
+          }
+        } }, 'Show more steps')));
+    };
     fill(this.el, this.toolbar(),
       h('h1', null, 'Compare runs'),
       h('p', null, run(d.a, 'A:'), ' → ', run(d.b, 'B:'), ' ',
         h('span', { class: 'muted diff-order' }, aFirst ? '(A is the earlier run; figures are B − A)' : '(A is the later run; figures are B − A)'), ' ',
         h('button', { type: 'button', class: 'chip swap', title: 'Swap A and B', onclick: () => this.o.compare(this.b, this.a) }, '⇄ Swap')),
       h('p', { class: 'diff-totals' }, `input ${signed(d.delta.input, fmtTokens)} · output ${signed(d.delta.output, fmtTokens)} · cost ${usd(d.delta.costUsd)} · duration ${signed(d.delta.durationMs, fmtMs)} · steps ${signed(d.delta.steps, String)}`),
+      h('p', { class: 'muted diff-counts' }, `${d.paired.toLocaleString('en-US')} steps in both · ${d.onlyA.toLocaleString('en-US')} only in A · ${d.onlyB.toLocaleString('en-US')} only in B`),
+      ...(d.notes ?? []).map((n) => h('p', { class: 'muted diff-note', role: 'note' }, `Note: ${n}.`)),
       h('table', { class: 'runs diff-steps', 'aria-label': 'Steps compared' },
         h('thead', null, h('tr', null, ...['step', 'A', 'B', 'Δ input', 'Δ output', 'Δ cost', 'Δ time'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', null, ...d.steps.map((s, i) => this.row(s, i)))),
-      h('div', { class: 'diff-details' }, ...d.steps.map((s, i) => this.details(s, i)).filter((x): x is HTMLElement => !!x)));
+        body),
+      more, details);
+    show(d);
     this.el.dataset.ready = '1';
   }
 
@@ -69,6 +91,7 @@ export class DiffView {
         : null), textDiffView(s.prompt));
     }
     if (s.output?.some((c) => c.op !== 'same')) parts.push(h('h4', null, 'output'), textDiffView(s.output));
+    if (s.coarse) parts.push(h('p', { class: 'muted' }, 'Too long or too different to compare line by line in time: both sides are shown whole.'));
     if (s.argsEqual === false) parts.push(h('h4', null, 'arguments differ'), h('pre', null, `A: ${JSON.stringify(s.a.args, null, 2)}\nB: ${JSON.stringify(s.b.args, null, 2)}`));
     if (s.a.error !== s.b.error) parts.push(h('p', { class: 'bad' }, s.b.error ? 'failed in B, not in A' : 'failed in A, not in B'));
     return h('section', { class: 'diff-step' }, ...parts);

@@ -5,6 +5,7 @@ import type { LiveFeed } from './liveFeed';
 import { spanResponse, traceJson, treeJson } from '../store/views';
 import { creepRuleOf } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
+import { DIFF_PAGE, DIFF_PAGE_MAX, diffRuns } from './diffApi';
 import { parseFeedback, type FeedbackStore } from './feedback';
 import { writeStream } from './jsonStream';
 import { namedRollups, siteRollups } from '../analysis/sites';
@@ -169,6 +170,19 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     if (req.method === 'DELETE' && !sub) {
       return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
     }
+  }
+  if (p === '/api/diff' && req.method === 'GET') {
+    const ids = ['a', 'b'].map((k) => (url.searchParams.get(k) ?? '').toLowerCase());
+    if (ids.some((x) => !/^[0-9a-f]{32}$/.test(x))) return json(res, 400, { error: 'a and b must be trace ids (32 hexadecimal digits)' });
+    const page = ['offset', 'limit'].map((k) => url.searchParams.get(k));
+    const [offset, limit] = page.map((v, i) => (v === null ? (i === 0 ? 0 : DIFF_PAGE) : Number(v)));
+    if (!Number.isSafeInteger(offset) || offset! < 0) return json(res, 400, { error: 'offset must be a whole number of steps, 0 or more' });
+    if (!Number.isSafeInteger(limit) || limit! < 1 || limit! > DIFF_PAGE_MAX) return json(res, 400, { error: `limit must be a whole number of steps from 1 to ${DIFF_PAGE_MAX}` });
+    const ea = await findRun(ctx, ids[0]!, res);
+    if (!ea) return;
+    const eb = await findRun(ctx, ids[1]!, res);
+    if (!eb) return;
+    return json(res, 200, await diffRuns(ea, eb, offset, limit));
   }
   if (handleInsights(req, url, store, (status, body) => json(res, status, body))) return;
   if (p === '/api/sites' && req.method === 'GET') {

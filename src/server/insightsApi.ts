@@ -7,7 +7,6 @@ import { requestedToolCalls, spanResponse, traceResponse, treeResponse } from '.
 import { conversationResponse, conversationsList, groupConversations } from '../analysis/conversations';
 import { creepRuleOf } from '../analysis/creep';
 import { findOrphans, type RunShape } from '../analysis/orphans';
-import { diffRuns } from '../analysis/diff';
 import { attrMap, getStr } from '../genai/attrs';
 import type { Orphan, TraceTreeResponse } from '../protocol';
 
@@ -71,16 +70,6 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
     return true;
   }
   if (p === '/api/orphans') { reply(200, { orphans: orphansOf(store) }); return true; }
-  if (p === '/api/diff') {
-    const ids = ['a', 'b'].map((k) => (url.searchParams.get(k) ?? '').toLowerCase());
-    const bad = ids.find((x) => !/^[0-9a-f]{32}$/.test(x));
-    if (bad !== undefined) { reply(400, { error: 'a and b must be trace ids (32 hexadecimal digits)' }); return true; }
-    const [ea, eb] = ids.map((x) => store.get(x));
-    if (!ea || ea.summary.spanCount === 0) { reply(404, { error: `no trace ${ids[0]}` }); return true; }
-    if (!eb || eb.summary.spanCount === 0) { reply(404, { error: `no trace ${ids[1]}` }); return true; }
-    reply(200, diffRuns(traceResponse(ea), traceResponse(eb)));
-    return true;
-  }
   const m = /^\/api\/traces\/([0-9a-fA-F]{32})\/(orphans|stitched|stitched\/spans\/([0-9a-fA-F]{16}))$/.exec(p);
   if (!m) return false;
   const id = m[1]!.toLowerCase();

@@ -280,19 +280,35 @@ function toolLinks(e: TraceEntry): ToolLinks {
   return out;
 }
 
+/** A span's view with its tool links, and a tool's content borrowed from the model call that asked for it. */
+function withLinks(e: TraceEntry, span: ApiSpan): ApiSpan {
+  const g: GenAiView | undefined = span.genai;
+  if (g && (g.kind === 'llm' || g.kind === 'tool')) {
+    const t = toolLinks(e);
+    const links = t.links.get(span.spanId);
+    if (links) g.toolCalls = links;
+    if (g.kind === 'tool') borrowToolContent(g, t.content.get(span.spanId));
+  }
+  return span;
+}
+
+/** Spans of a run in full, one at a time: its log records are joined to their spans once for all the spans asked for. */
+export function spanContents(e: TraceEntry, refs = new SharedRefs()): (spanId: string) => ApiSpan | undefined {
+  let joined: Map<string, LogRecordData[]> | undefined;
+  return (spanId) => {
+    const s = e.spans.get(spanId);
+    if (!s) return undefined;
+    joined ??= logsBySpan(e.logs, e);
+    return withLinks(e, toApiSpan(s, refs, e, joined.get(spanId) ?? []));
+  };
+}
+
 /** One span in full: raw fields, the GenAI view with content and tool links, and its log records. */
 export function spanResponse(e: TraceEntry, spanId: string): SpanDetailResponse | undefined {
   const s = e.spans.get(spanId);
   if (!s) return undefined;
   const refs = new SharedRefs();
   const logs = logsBySpan(e.logs, e).get(spanId) ?? [];
-  const span = toApiSpan(s, refs, e, logs);
-  const g: GenAiView | undefined = span.genai;
-  if (g && (g.kind === 'llm' || g.kind === 'tool')) {
-    const t = toolLinks(e);
-    const links = t.links.get(spanId);
-    if (links) g.toolCalls = links;
-    if (g.kind === 'tool') borrowToolContent(g, t.content.get(spanId));
-  }
+  const span = withLinks(e, toApiSpan(s, refs, e, logs));
   return { span, resources: refs.resources, scopes: refs.scopes, logs: logs.map((l) => toApiLog(l, refs)) };
 }
