@@ -75,8 +75,12 @@ interface ActiveBreakpoint {
   condition?: (scope: Record<string, unknown>) => boolean;
   hit?: (n: number) => boolean;
   label(step: Step): string;
-  /** Hits so far, per step index (the condition true), counted from the start of the run. */
+  /**
+   * With a hit condition: hits so far, per step index (the condition true), counted from the start
+   * of the run, for the first `counted` steps (counted on as the cursor needs them, not ahead of it).
+   */
   hits: Int32Array;
+  counted: number;
   reason: StopReason;
 }
 
@@ -217,7 +221,7 @@ export class Replay {
         label = (s) => `exception: ${stepLabel(s)} ended by ${(s.span.genai?.finishReasons ?? []).find((r) => TRUNCATED.has(r.toLowerCase()))}`;
       }
     }
-    const b: ActiveBreakpoint = { state, matches, label, hits: new Int32Array(0), reason };
+    const b: ActiveBreakpoint = { state, matches, label, hits: new Int32Array(0), counted: 0, reason };
     try {
       if (spec.condition?.trim()) {
         b.condition = compileCondition(spec.condition);
@@ -234,22 +238,39 @@ export class Replay {
       if (first) state.line = spec.line;
       else { state.verified = false; state.message = `no step of this run was made at line ${spec.line} of ${spec.path.split(/[/\\]/).pop()}`; }
     }
-    this.count(b);
+    if (b.hit) b.hits = new Int32Array(this.steps.length);
     return b;
   }
 
-  /** Hit counts from the start of the run: a replay is the same every time, so "the third time" is a place. */
-  private count(b: ActiveBreakpoint): void {
-    b.hits = new Int32Array(this.steps.length);
-    let n = 0;
-    for (const s of this.steps) {
+  /**
+   * Hits from the start of the run up to step i: a replay is the same every time, so "the third
+   * time" is a place. Counted on from where the count stopped: a condition runs on a step when the
+   * cursor reaches it or passes it, not on the whole run when the breakpoint is set.
+   */
+  private hitsAt(b: ActiveBreakpoint, i: number): number {
+    let n = b.counted ? b.hits[b.counted - 1]! : 0;
+    for (let k = b.counted; k <= i; k++) {
+      const s = this.steps[k]!;
       if (b.state.verified && b.matches(s) && (!b.condition || this.safeCondition(b, s))) n++;
-      b.hits[s.index] = n;
+      b.hits[k] = n;
     }
+    if (i >= b.counted) b.counted = i + 1;
+    return b.hits[i]!;
   }
 
+  /** Breakpoints turned off since the last call: their condition took too long (the session says so). */
+  readonly disabled: BreakpointState[] = [];
+
   private safeCondition(b: ActiveBreakpoint, s: Step): boolean {
-    try { return b.condition!(this.scope(s)); } catch { return false; }
+    try { return b.condition!(this.scope(s)); } catch (e) {
+      // A condition over its budget would cost as much on every step: the breakpoint is turned off, and says why.
+      if (e instanceof ExprError && e.tooLong && b.state.verified) {
+        b.state.verified = false;
+        b.state.message = `condition: ${e.message} (on step ${s.index + 1}, ${stepLabel(s)}); the breakpoint is off until it is set again`;
+        this.disabled.push(b.state);
+      }
+      return false;
+    }
   }
 
   /** The stop a breakpoint makes at step i, if any. */
@@ -259,7 +280,7 @@ export class Replay {
     for (const b of this.breakpoints) {
       if (!b.state.verified || !b.matches(s)) continue;
       if (b.condition && !this.safeCondition(b, s)) continue;
-      if (b.hit && !b.hit(b.hits[i] ?? 0)) continue;
+      if (b.hit && !b.hit(this.hitsAt(b, i))) continue;
       hit.push(b);
     }
     if (!hit.length) return undefined;

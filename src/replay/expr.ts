@@ -7,10 +7,24 @@
 // step's own fields, member access reads only own properties, and nothing can call code. A
 // library would bring a general language (calls, assignment) that conditions must not have.
 
+import { RE2JS } from 're2js';
+
 export class ExprError extends Error {
-  constructor(message: string, readonly at: number) {
+  /** `tooLong`: the expression ran out of its time budget (not a mistake in it). */
+  constructor(message: string, readonly at: number, readonly tooLong = false) {
     super(message);
   }
+}
+
+/** How long one evaluation may run (a condition on one step, a Watch, a console line). */
+export const EVAL_BUDGET_MS = 250;
+/** The longest pattern `matches` takes. */
+export const MAX_PATTERN = 1000;
+
+// The deadline of the evaluation under way (evaluations do not nest).
+let deadline = Infinity;
+function checkBudget(at: number): void {
+  if (Date.now() > deadline) throw new ExprError(`the expression took too long (over ${EVAL_BUDGET_MS} ms on one step; at ${at + 1}): make it narrower`, at, true);
 }
 
 type Node =
@@ -195,10 +209,36 @@ function compare(op: string, a: unknown, b: unknown): boolean {
   }
 }
 
-const regexCache = new Map<string, RegExp>();
+// Patterns run on RE2 (re2js, pure JavaScript): time linear in the text, whatever the pattern. The
+// language's own RegExp backtracks: "^(a+)+$" over a prompt of 34 "a" and a "!" never ended.
+const regexCache = new Map<string, RE2JS>();
 
-/** Evaluates a parsed expression against the names of `scope` (its own properties). */
+function pattern(src: string, at: number): RE2JS {
+  let re = regexCache.get(src);
+  if (re) return re;
+  if (src.length > MAX_PATTERN) throw new ExprError(`the pattern is ${src.length} characters; at most ${MAX_PATTERN} (at ${at + 1})`, at);
+  try { re = RE2JS.compile(src, RE2JS.CASE_INSENSITIVE); } catch (e) {
+    throw new ExprError(`not a regular expression in RE2 syntax, which has no back-references or look-around: ${(e as Error).message} (at ${at + 1})`, at);
+  }
+  if (regexCache.size > 200) regexCache.clear();
+  regexCache.set(src, re);
+  return re;
+}
+
+/**
+ * Evaluates a parsed expression against the names of `scope` (its own properties), within
+ * EVAL_BUDGET_MS: past it, an ExprError says the expression took too long.
+ */
 export function evaluate(node: Node, scope: Record<string, unknown>): unknown {
+  deadline = Date.now() + EVAL_BUDGET_MS;
+  try {
+    return run(node, scope);
+  } finally {
+    deadline = Infinity;
+  }
+}
+
+function run(node: Node, scope: Record<string, unknown>): unknown {
   switch (node.t) {
     case 'lit': return node.v;
     case 'name':
@@ -206,30 +246,30 @@ export function evaluate(node: Node, scope: Record<string, unknown>): unknown {
         throw new ExprError(`unknown name "${node.name}" (at ${node.at + 1}); a step has ${Object.keys(scope).join(', ')}`, node.at);
       }
       return scope[node.name];
-    case 'member': return member(evaluate(node.obj, scope), evaluate(node.key, scope), node.at);
+    case 'member': return member(run(node.obj, scope), run(node.key, scope), node.at);
     case 'unary': {
-      const v = evaluate(node.arg, scope);
+      const v = run(node.arg, scope);
       if (node.op === '!') return !truthy(v);
       return typeof v === 'number' ? -v : undefined;
     }
     case 'binary': {
-      if (node.op === '&&') { const a = evaluate(node.a, scope); return truthy(a) ? evaluate(node.b, scope) : a; }
-      if (node.op === '||') { const a = evaluate(node.a, scope); return truthy(a) ? a : evaluate(node.b, scope); }
-      const a = evaluate(node.a, scope), b = evaluate(node.b, scope);
+      if (node.op === '&&') { const a = run(node.a, scope); return truthy(a) ? run(node.b, scope) : a; }
+      if (node.op === '||') { const a = run(node.a, scope); return truthy(a) ? a : run(node.b, scope); }
+      const a = run(node.a, scope), b = run(node.b, scope);
+      checkBudget(node.at);
       switch (node.op) {
-        case 'contains':
-          if (typeof a === 'string') return typeof b === 'string' && a.toLowerCase().includes(b.toLowerCase());
-          if (Array.isArray(a)) return a.includes(b);
-          return false;
+        case 'contains': {
+          // (Linear in the text, as is a match: the budget is checked again once it is done.)
+          const v = typeof a === 'string' ? typeof b === 'string' && a.toLowerCase().includes(b.toLowerCase()) : Array.isArray(a) && a.includes(b);
+          checkBudget(node.at);
+          return v;
+        }
         case 'matches': {
           if (typeof b !== 'string') throw new ExprError(`"matches" needs a pattern string on its right (at ${node.at + 1})`, node.at);
-          let re = regexCache.get(b);
-          if (!re) {
-            try { re = new RegExp(b, 'i'); } catch (e) { throw new ExprError(`not a regular expression: ${(e as Error).message} (at ${node.at + 1})`, node.at); }
-            if (regexCache.size > 200) regexCache.clear();
-            regexCache.set(b, re);
-          }
-          return typeof a === 'string' && re.test(a);
+          const re = pattern(b, node.at);
+          const v = typeof a === 'string' && re.matcher(a).find();
+          checkBudget(node.at);
+          return v;
         }
         case '+':
           if (typeof a === 'number' && typeof b === 'number') return a + b;

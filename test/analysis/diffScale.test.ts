@@ -87,7 +87,7 @@ test('text diff: two prompts of 4,000 distinct lines each come back whole within
 
 async function post(port: number, bodies: Buffer[]): Promise<void> {
   for (const body of bodies) {
-    const r = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body });
+    const r = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
     assert.equal(r.status, 200, await r.text());
   }
 }

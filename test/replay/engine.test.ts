@@ -217,3 +217,41 @@ test('the captured framework runs: tools stop where they ran, failures where the
     }
   }
 });
+
+test('patterns run in linear time: a pattern that makes backtracking engines run for ever ends at once over the recorded prompt; RE2 syntax only, said clearly; a condition over its time budget turns its breakpoint off and says why', () => {
+  const r = new Replay(agentRun);
+  const prompt = r.evaluate('input[0].parts[0].content', r.steps[1]!) as string;
+  assert.match(prompt, /^Plan a weekend in Lisbon: /);
+  // JavaScript's RegExp does not finish this over the prompt (the trailing "." fails after every way of splitting its words).
+  const condition = 'input[0].parts[0].content matches "^([\\\\w:]+\\\\s?)*$"';
+  r.setBreakpoints('function', [{ kind: 'function', name: '*', condition }]);
+  assert.equal(r.breakpointStates[0]!.verified, true);
+  assert.equal(r.start(false).reason, 'end', 'no step matches, and the run is walked to its end');
+  assert.equal(r.evaluate('input[0].parts[0].content matches "^([\\\\w:]+\\\\s?)*\\\\.$"', r.steps[1]!), true);
+  assert.throws(() => r.evaluate('input[0].parts[0].content matches "(a)\\\\1"', r.steps[1]!), /not a regular expression in RE2 syntax, which has no back-references or look-around: .*\\1/);
+  assert.throws(() => r.evaluate(`name matches "${'a'.repeat(1001)}"`), /the pattern is 1001 characters; at most 1000/);
+  // The budget: a text of 64 MB that a step could carry, matched on every step; the first evaluation over it turns the breakpoint off.
+  const big = { ...agentRun, spans: agentRun.spans.map((s) => (s.genai?.kind === 'tool' ? { ...s, genai: { ...s.genai, toolResult: 'x'.repeat(64 << 20) } } : s)) };
+  const slow = new Replay(big);
+  slow.setBreakpoints('function', [{ kind: 'function', name: '*', condition: 'result matches "y(a|b)*z"' }]);
+  assert.equal(slow.start(false).reason, 'end');
+  const state = slow.breakpointStates[0]!;
+  assert.equal(state.verified, false);
+  assert.match(state.message!, /^condition: the expression took too long \(over 250 ms on one step; at \d+\): make it narrower \(on step \d+, tool get_weather\); the breakpoint is off/);
+  assert.deepEqual(slow.disabled, [state]);
+});
+
+test('a condition is evaluated when the cursor reaches a step, not on the whole run when it is set; hit counts still count from the start', () => {
+  const r = new Replay(agentRun);
+  r.start(true);
+  const seen: number[] = [];
+  const scope = (r as unknown as { scope(s: unknown): Record<string, unknown> });
+  const original = scope.scope.bind(r);
+  scope.scope = (s: unknown) => { seen.push((s as { index: number }).index); return original(s); };
+  r.setBreakpoints('function', [{ kind: 'function', name: '*', condition: 'kind == "tool"', hitCondition: '2' }]);
+  // Setting it reads the first step's names (to check them), nothing else.
+  assert.deepEqual([...new Set(seen)], [0]);
+  const stop = r.continue();
+  assert.equal(stepLabel(r.steps[stop.index]!), 'tool search_flights', 'the second tool');
+  assert.ok(Math.max(...seen) <= stop.index, `conditions ran up to step ${Math.max(...seen)}, the cursor is at ${stop.index}`);
+});

@@ -234,9 +234,25 @@ test('bad input: an unknown run, a condition that does not parse, a run deleted 
   ({ dc } = await connect());
   try {
     await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
-    await assert.rejects(dc.launchRequest({ traceId: 'latest-one' } as DebugProtocol.LaunchRequestArguments), /"latest-one" is not a trace id/);
+    await assert.rejects(dc.launchRequest({ traceId: 'latest-one' } as DebugProtocol.LaunchRequestArguments), /"traceId" must be a trace id: 32 hexadecimal digits in a string \(got "latest-one"\)/);
   } finally {
     await dc.stop();
+  }
+  // Launch arguments of the wrong type or length: a short message each (a 5 MB trace id is not echoed whole).
+  for (const [args, msg] of [
+    [{ traceId: 12345 }, /"traceId" must be .* \(got number 12345\)$/],
+    [{ traceId: 'a'.repeat(5 << 20) }, /\(got "a{39}… \(5,242,882 characters\)\)$/],
+    [{ run: 'newest' }, /"run" can only be "latest" \(got "newest"\)$/],
+    [{ stopOnEntry: 'yes' }, /"stopOnEntry" must be true or false/],
+    [{ startAt: { span: 1 } }, /"startAt" must be a span id: .*\(got an object\)$/],
+  ] as const) {
+    ({ dc } = await connect());
+    try {
+      await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
+      await assert.rejects(dc.launchRequest(args as unknown as DebugProtocol.LaunchRequestArguments), (e: Error) => msg.test(e.message) && e.message.length < 300);
+    } finally {
+      await dc.stop();
+    }
   }
   // A run of its own, to delete.
   const doomed = await runAgent();

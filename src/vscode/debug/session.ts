@@ -6,7 +6,7 @@
 // attach: follows runs as they arrive and stops (the view, not the app) when a breakpoint matches
 // a step that just came in; from there it steps like a launch.
 import {
-  Breakpoint, DebugSession, Event, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
+  Breakpoint, BreakpointEvent, DebugSession, Event, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent,
   TerminatedEvent, Thread, Variable, ContinuedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -44,6 +44,24 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
 export interface StepEventBody { traceId: string; spanId: string; reason: string; description: string }
 
 const TRACE_ID = /^[0-9a-f]{32}$/i;
+
+/** A value as a launch error shows it: short, whatever it is (a 5 MB trace id is not echoed whole). */
+function shown(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'a list' : 'an object') : String(v);
+  return s.length > 48 ? `${s.slice(0, 40)}… (${s.length.toLocaleString('en-US')} characters)` : s;
+}
+
+/** What is wrong with a launch configuration's arguments (their types and lengths), or undefined. */
+export function launchProblem(args: Partial<Record<keyof LaunchArgs, unknown>>): string | undefined {
+  const { traceId, run, stopOnEntry, startAt } = args;
+  if (traceId !== undefined && (typeof traceId !== 'string' || !TRACE_ID.test(traceId.trim()))) {
+    return `"traceId" must be a trace id: 32 hexadecimal digits in a string (got ${typeof traceId === 'string' ? shown(traceId) : `${typeof traceId} ${shown(traceId)}`})`;
+  }
+  if (run !== undefined && run !== 'latest') return `"run" can only be "latest" (got ${shown(run)})`;
+  if (stopOnEntry !== undefined && typeof stopOnEntry !== 'boolean') return `"stopOnEntry" must be true or false (got ${shown(stopOnEntry)})`;
+  if (startAt !== undefined && (typeof startAt !== 'string' || !/^[0-9a-f]{16}$/i.test(startAt))) return `"startAt" must be a span id: 16 hexadecimal digits in a string (got ${shown(startAt)})`;
+  return undefined;
+}
 const ERR = { launch: 3001, eval: 3002, request: 3003 };
 
 export class ReplaySession extends DebugSession {
@@ -81,6 +99,8 @@ export class ReplaySession extends DebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
     try {
+      const problem = launchProblem(args);
+      if (problem) throw new Error(problem);
       const traceId = args.traceId?.trim() || (args.run === 'latest' || !args.traceId ? await this.source.latest() : undefined);
       if (!traceId) throw new Error('the receiver has no runs yet: run your app, then start the replay again');
       if (!TRACE_ID.test(traceId)) throw new Error(`"${traceId}" is not a trace id (32 hexadecimal digits)`);
@@ -370,6 +390,11 @@ export class ReplaySession extends DebugSession {
 
   private report(stop: Stop): void {
     const r = this.replay!;
+    // Breakpoints whose condition ran out of its time on the way here: off, and said.
+    for (const state of r.disabled.splice(0)) {
+      this.sendEvent(new BreakpointEvent('changed', this.dapBreakpoint(state.spec, state, state.line)));
+      this.output(`Agent Lens: breakpoint ${state.id} ${state.message}\n`, 'important');
+    }
     const step = r.steps[stop.index]!;
     this.stopped = true;
     this.handles = new Handles<unknown>();
