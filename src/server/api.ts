@@ -205,7 +205,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
       version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
       state: h.loading ? 'loading' : 'ready',
       traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),
-      liveClients: live.clientCount, counters: ingest.counters, history: h,
+      liveClients: live.clientCount, live: { clients: live.clientCount, queuedBytes: live.queuedBytes, closedForMemory: live.closedForMemory }, counters: ingest.counters, history: h,
       disk: ctx.segs ? {
         bytes: ctx.segs.bytesOnDisk, cap: ctx.segs.maxTotalBytes, segmentBytes: ctx.segs.segmentLimit,
         dropped: ctx.segs.drops, damaged: { count: ctx.disk.damaged.length, bytes: ctx.disk.damagedBytes, where: ctx.disk.damaged.slice(0, 100) },

@@ -3,7 +3,9 @@
 // Every client has a bounded queue: one that does not read what it was sent is sent nothing more
 // (summaries included) and the ids of what changed meanwhile are kept; when it has caught up it
 // gets a `resync` and those runs' summaries, and reloads what it shows. One that stays behind is
-// disconnected with a close reason. Memory stays flat whatever a client does.
+// disconnected with a close reason. All clients' queues together are bounded too (their share of
+// the memory cap): past it, the client furthest behind is closed first (1013, try again later).
+// Memory stays flat whatever the clients do, and however many there are.
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -29,9 +31,11 @@ export interface FeedLimits {
   maxBehindMs: number;
   /** How often clients that are behind are checked for having caught up. */
   checkMs: number;
+  /** All clients' unsent data together (their share of the memory cap: feedBudgetBytes in server.ts). */
+  maxTotalBufferedBytes: number;
 }
 
-export const FEED_LIMITS: FeedLimits = { maxBufferedBytes: 4 * 1024 * 1024, maxBehindMs: 30_000, checkMs: 200 };
+export const FEED_LIMITS: FeedLimits = { maxBufferedBytes: 4 * 1024 * 1024, maxBehindMs: 30_000, checkMs: 200, maxTotalBufferedBytes: 64 * 1024 * 1024 };
 /** Past this many changed runs a lagging client is told to reload everything. */
 const MAX_STALE = 10_000;
 /** WebSocket close code 1013: try again later. */
@@ -48,6 +52,39 @@ export class LiveFeed implements IngestListener {
   constructor(private readonly serverVersion: string, private readonly limits: FeedLimits = FEED_LIMITS) {}
 
   get clientCount(): number { return this.clients.size; }
+
+  /** Clients closed because all queues together were over their share of the memory cap. */
+  closedForMemory = 0;
+
+  /** Bytes queued for all clients together. */
+  get queuedBytes(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.ws.bufferedAmount;
+    return n;
+  }
+
+  /** Past the feed's share of the memory cap, the clients furthest behind are closed until it is under. */
+  private enforceTotal(): void {
+    let total = this.queuedBytes;
+    const max = this.limits.maxTotalBufferedBytes;
+    if (total <= max) return;
+    const byBehind = [...this.clients].sort((a, b) => b.ws.bufferedAmount - a.ws.bufferedAmount);
+    for (const c of byBehind) {
+      if (total <= max) break;
+      const held = c.ws.bufferedAmount;
+      this.drop(c, `feed over its memory share (${Math.round(total / 1048576)} MiB for ${this.clients.size} clients); furthest behind (${Math.round(held / 1024)} KiB unread): reconnect`);
+      this.closedForMemory++;
+      total -= held;
+    }
+  }
+
+  /** Closes a client with 1013 (try again later) and a reason; one that reads nothing is cut off a second later. */
+  private drop(c: Client, why: string): void {
+    // (A close reason is at most 123 bytes.)
+    c.ws.close(CLOSE_TRY_AGAIN, Buffer.byteLength(why) > 123 ? `${why.slice(0, 118)}…` : why);
+    setTimeout(() => c.ws.terminate(), 1000).unref();
+    this.clients.delete(c);
+  }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -83,11 +120,7 @@ export class LiveFeed implements IngestListener {
       if (changed === 'all' || c.stale === 'all') c.stale = 'all';
       else for (const id of changed) { c.stale!.add(id); if (c.stale!.size > MAX_STALE) { c.stale = 'all'; break; } }
       if (Date.now() - c.behindSince > this.limits.maxBehindMs) {
-        const why = `fell behind: ${Math.round(c.ws.bufferedAmount / 1024)} KiB unread for ${Math.round(this.limits.maxBehindMs / 1000)} s; reconnect and reload`;
-        c.ws.close(CLOSE_TRY_AGAIN, why);
-        // A client that reads nothing would never take the close frame either.
-        setTimeout(() => c.ws.terminate(), 1000).unref();
-        this.clients.delete(c);
+        this.drop(c, `fell behind: ${Math.round(c.ws.bufferedAmount / 1024)} KiB unread for ${Math.round(this.limits.maxBehindMs / 1000)} s; reconnect and reload`);
       }
       return false;
     }
@@ -128,6 +161,7 @@ export class LiveFeed implements IngestListener {
     this.checkTimer = setInterval(() => {
       let behind = 0;
       for (const c of this.clients) if (c.behindSince !== undefined) { this.ready(c, []); if (c.behindSince !== undefined) behind++; }
+      this.enforceTotal();
       if (!behind) { clearInterval(this.checkTimer); this.checkTimer = undefined; }
     }, this.limits.checkMs);
     this.checkTimer.unref();
@@ -224,6 +258,7 @@ export class LiveFeed implements IngestListener {
         }
       }
     }
+    this.enforceTotal();
   }
 
   close(): void {

@@ -43,15 +43,21 @@ export interface ServerOptions {
 // Memory: `maxMemoryBytes` bounds the process (RSS), not only the stored spans. Measured with
 // realistic agent runs flowing in (bench/profile-memory.ts and test/server/memoryCap.test.ts), with
 // the heap growing by HEAP_GROWING_PERCENT: peak RSS ≈ 106 MB + 1.5–1.75 × the store's estimate. The
-// store gets what is left of the cap after PROCESS_BASE_MB, divided by GC_OVERHEAD.
+// live feed's clients get an eighth of the cap for their queues (feedBudgetBytes); the store gets
+// what is left after PROCESS_BASE_MB and that, divided by GC_OVERHEAD.
 export const HEAP_GROWING_PERCENT = 50;
 const PROCESS_BASE_MB = 110;
 const GC_OVERHEAD = 2;
 export const MIN_MEMORY_MB = 128;
 
-/** The store's share of a process memory cap. */
+/** The live feed's share of a process memory cap: what all its clients' queues may hold together. */
+export function feedBudgetBytes(maxMemoryBytes: number): number {
+  return Math.min(64 * 1048576, maxMemoryBytes / 8);
+}
+
+/** The store's share of a process memory cap (after the process itself and the live feed's share). */
 export function storeBudgetBytes(maxMemoryBytes: number): number {
-  return Math.max(8 * 1048576, (maxMemoryBytes - PROCESS_BASE_MB * 1048576) / GC_OVERHEAD);
+  return Math.max(8 * 1048576, (maxMemoryBytes - PROCESS_BASE_MB * 1048576 - feedBudgetBytes(maxMemoryBytes)) / GC_OVERHEAD);
 }
 
 /** A client must have sent its headers within this long… */
@@ -145,7 +151,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const n = feedback.migrate(opts.dataDir, opts.log);
     if (n) opts.log(`moved ${n} feedback records from feedback.jsonl into the log`);
   } catch (e) { opts.log(`error: reading feedback.jsonl failed: ${(e as Error).message}`); }
-  const live = new LiveFeed(SERVER_VERSION, opts.feedLimits);
+  const live = new LiveFeed(SERVER_VERSION, { ...opts.feedLimits, maxTotalBufferedBytes: Math.min(opts.feedLimits.maxTotalBufferedBytes, feedBudgetBytes(opts.maxMemoryBytes)) });
   live.summaryOf = (id) => { const s = store.get(id)?.summary; return s && s.spanCount > 0 ? s : undefined; };
 
   ingest.listen(live);

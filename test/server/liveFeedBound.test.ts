@@ -115,3 +115,37 @@ test('a client that never reads keeps the server flat while 100,000 spans flow, 
   good.close();
   assert.equal(srv.child.exitCode, null);
 });
+
+test('40 clients that never read: all their queues together stay within the feed\'s share of a 256 MB cap (the furthest behind are closed first), RSS stays under the cap, and a reading client sees every run', async () => {
+  const CAP_MB = 256;
+  const srv = await spawnServer(['--no-persist', '--http-port', '0', '--grpc-port', '0', '--max-memory-mb', String(CAP_MB)]);
+  const status = async () => (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/status`, { headers: { Authorization: `Bearer ${srv.ready.token}` } }))
+    .json() as Promise<{ live: { clients: number; queuedBytes: number; closedForMemory: number } }>;
+  const list = bodies('many', 20_000);
+  const seen = new Set<string>();
+  const good = new WebSocket(`ws://127.0.0.1:${srv.ready.httpPort}/ws?token=${srv.ready.token}`);
+  good.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    if (m.type === 'summaries') for (const t of m.traces) seen.add(t.traceId);
+  });
+  await new Promise((r) => good.once('open', r));
+  const stalled = await Promise.all(Array.from({ length: 40 }, () => stalledClient(srv)));
+  let maxQueued = 0;
+  const watch = setInterval(() => { void status().then((s) => { maxQueued = Math.max(maxQueued, s.live.queuedBytes); }, () => {}); }, 100);
+  const peak = await flow(srv, list);
+  clearInterval(watch);
+  const s = await status();
+  // The feed's share of a 256 MB cap is 32 MiB (an eighth); 40 clients at their own bound of 4 MiB would hold 160.
+  const share = CAP_MB * 1048576 / 8;
+  process.stdout.write(`40 stalled clients: peak RSS ${Math.round(peak / 1048576)} MB, queued at most ${Math.round(maxQueued / 1048576)} MiB (seen by /api/status), ${s.live.closedForMemory} closed\n`);
+  assert.ok(s.live.closedForMemory > 0, 'clients were closed for memory');
+  assert.ok(s.live.queuedBytes <= share, `${s.live.queuedBytes} bytes queued after the flow`);
+  // Each request adds at most one flush (a batch of 1,000 spans, ~1.5 MB) per client before the bound is enforced.
+  assert.ok(maxQueued <= share + 40 * 2 * 1048576, `${maxQueued} bytes queued at most`);
+  assert.ok(peak < CAP_MB * 1048576, `peak RSS ${Math.round(peak / 1048576)} MB under the ${CAP_MB} MB cap`);
+  // The reading client was never closed and saw every run (a run is a span here: 20,000).
+  assert.equal(good.readyState, WebSocket.OPEN);
+  assert.equal(seen.size, 20_000);
+  for (const x of stalled) x.destroy();
+  good.close();
+});
