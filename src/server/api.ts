@@ -1,8 +1,9 @@
 // The query API under /api (token and Origin already checked): runs, one run, deletion, status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
-import { spanResponse, traceJson, treeJson } from '../store/views';
+import { spanResponse, toolLinksReady, traceJson, treeJson } from '../store/views';
 import { creepRuleOf } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
 import { DIFF_PAGE, DIFF_PAGE_MAX, diffRuns } from './diffApi';
@@ -44,6 +45,18 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   });
 }
 
+/**
+ * The event loop's delay since the last report (then the count starts again): how long requests
+ * waited behind work the server did on it. Percentiles in milliseconds, at a 10 ms resolution.
+ */
+function loopDelayReport(h: IntervalHistogram | undefined): { p50: number; p99: number; max: number } | null {
+  if (!h || h.count === 0) return null;
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+  const out = { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
+  h.reset();
+  return out;
+}
+
 /** What the data directory's loading found, for /api/status. */
 export interface DiskState { damaged: DamageReport[]; damagedBytes: number }
 
@@ -55,6 +68,8 @@ export interface ApiContext {
   historyLoaded: Promise<void>;
   disk: DiskState;
   segs: SegmentLog | undefined;
+  /** The event loop's delay, reported by /api/status since its last report. */
+  loopDelay?: IntervalHistogram;
 }
 
 /** How long a request for a run waits for the history to load before it answers "not yet" (503). */
@@ -162,9 +177,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
       }
       if (m[3]) {
         const spanId = m[3].toLowerCase();
+        await toolLinksReady(e);
         const out = spanResponse(e, spanId);
         return out ? json(res, 200, out) : json(res, 404, { error: `no span ${spanId} in trace ${id}` });
       }
+      await toolLinksReady(e);
       return writeStream(res, 'application/json', traceJson(e));
     }
     if (req.method === 'DELETE' && !sub) {
@@ -205,6 +222,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
       version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
       state: h.loading ? 'loading' : 'ready',
       traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),
+      eventLoopDelayMs: loopDelayReport(ctx.loopDelay),
       liveClients: live.clientCount, live: { clients: live.clientCount, queuedBytes: live.queuedBytes, closedForMemory: live.closedForMemory }, counters: ingest.counters, history: h,
       disk: ctx.segs ? {
         bytes: ctx.segs.bytesOnDisk, cap: ctx.segs.maxTotalBytes, segmentBytes: ctx.segs.segmentLimit,

@@ -3,7 +3,7 @@
 // time, aligned within a budget (kept for the next page while neither run changes), and only the
 // page asked for gets its content read and its texts diffed, a step at a time, yielding between.
 import type { TraceEntry, StoredSpan } from '../store/traceEntry';
-import { spanContents } from '../store/views';
+import { spanContents, toolLinksReady } from '../store/views';
 import { DIFF_BUDGET_MS, STEP_KINDS, alignKeys, diffStep, messagesText, type Alignment } from '../analysis/diff';
 import type { DiffSide, DiffStep, RunDiff } from '../protocol';
 import { cmpNanos, durationMs } from '../time';
@@ -111,6 +111,9 @@ export async function diffRuns(ea: TraceEntry, eb: TraceEntry, offset = 0, limit
   const { rows, stepsA, stepsB } = al;
   const total = rows.a.length;
   const from = Math.min(offset, total), to = Math.min(total, from + limit);
+  // The tool links (a tool's arguments from the model call that asked for it) are read a slice at a time first.
+  await toolLinksReady(ea);
+  await toolLinksReady(eb);
   const contentA = spanContents(ea), contentB = spanContents(eb);
   const notes: string[] = [];
   if (!rows.exact) notes.push(`the runs differ in too many steps to align exactly within ${DIFF_BUDGET_MS} ms: steps are paired where their kind and name match nearby (within 32 steps)`);

@@ -12,29 +12,64 @@ import type { Orphan, TraceTreeResponse } from '../protocol';
 
 type Reply = (status: number, body: unknown) => void;
 
-/** What the orphan analysis needs of a stored run. */
-export function runShape(e: TraceEntry, now: number): RunShape {
+/** A slice of work runs this long before the event loop gets a turn. */
+const SLICE_MS = 8;
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+// What a run's spans say for the orphan analysis, kept while the run has as many spans: a run that
+// has not changed is not read again, and one being read gives the event loop a turn every slice.
+type Shape = Pick<RunShape, 'roots' | 'agents' | 'missingParents' | 'language'>;
+const shapes = new WeakMap<TraceEntry, { spans: number; shape: Shape }>();
+
+async function spansShape(e: TraceEntry): Promise<Shape> {
+  const hit = shapes.get(e);
+  if (hit?.spans === e.summary.spanCount) return hit.shape;
+  const spans = e.summary.spanCount;
   const roots: RunShape['roots'] = [], agents: RunShape['agents'] = [], missing: RunShape['missingParents'] = [];
   const first = e.spans.values().next().value;
   const language = first ? getStr(attrMap(first.resource.attributes), 'telemetry.sdk.language') : undefined;
+  let t0 = Date.now();
   for (const s of e.spans.values()) {
     const g = s.genai;
     if (!s.parentSpanId) roots.push({ spanId: s.spanId, name: s.name, kind: g?.kind ?? 'span', ...(g?.toolCallId ? { toolCallId: g.toolCallId } : {}), startMs: s.startMs });
     else if (!e.spans.has(s.parentSpanId)) missing.push({ spanId: s.spanId, name: s.name, parentSpanId: s.parentSpanId });
     if (g?.kind === 'agent') agents.push({ spanId: s.spanId, name: s.name, startMs: s.startMs, endMs: s.endMs });
+    // (Spans that arrive during a turn are read or not: the shape is kept only for the count it started at.)
+    if (Date.now() - t0 >= SLICE_MS) { await turn(); t0 = Date.now(); }
   }
+  const shape: Shape = { roots, agents, missingParents: missing, ...(language ? { language } : {}) };
+  if (e.summary.spanCount === spans) shapes.set(e, { spans, shape });
+  return shape;
+}
+
+/** What the orphan analysis needs of a stored run. */
+export async function runShape(e: TraceEntry, now: number): Promise<RunShape> {
+  const shape = await spansShape(e);
   return {
-    traceId: e.traceId, service: e.summary.service, ...(language ? { language } : {}),
+    traceId: e.traceId, service: e.summary.service, ...shape,
     ...(e.summary.conversationId ? { conversationId: e.summary.conversationId } : {}),
-    roots, agents, missingParents: missing, idleMs: now - e.lastActivityMs,
+    idleMs: now - e.lastActivityMs,
     ...(e.summary.orphanOf ? { orphanOf: e.summary.orphanOf } : {}),
     requestedToolCalls: () => requestedToolCalls(e),
   };
 }
 
-/** Orphans among the store's runs; `service`: only that service's runs (a piece and its parent share one: what one run needs). */
-export function orphansOf(store: TraceStore, service?: string, now = Date.now()): Orphan[] {
-  return findOrphans([...store.entries()].filter((e) => e.summary.spanCount > 0 && (service === undefined || e.summary.service === service)).map((e) => runShape(e, now)));
+/** Orphans among the store's runs (or among `runs`: the ones a question concerns). */
+export async function orphansOf(store: TraceStore, runs?: readonly TraceEntry[], now = Date.now()): Promise<Orphan[]> {
+  const list = (runs ?? [...store.entries()]).filter((e) => e.summary.spanCount > 0);
+  const out: RunShape[] = [];
+  for (const e of list) {
+    out.push(await runShape(e, now));
+    if (out.length % 256 === 0) await turn();
+  }
+  // Runs that left meanwhile are left out.
+  return findOrphans(out.filter((r) => store.get(r.traceId)));
+}
+
+/** The runs a run's orphans concern: itself, the runs placed in it, and the run it was placed in. */
+function orphanCircle(store: TraceStore, e: TraceEntry): TraceEntry[] {
+  const parent = e.summary.orphanOf ? store.get(e.summary.orphanOf.traceId) : undefined;
+  return [e, ...store.piecesOf(e), ...(parent ? [parent] : [])];
 }
 
 /** A run's tree with the runs orphaned from it under their likely parent span; the grafted rows are listed. */
@@ -69,14 +104,19 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
     reply(200, conversationResponse(id, runs, (traceId) => { const e = store.get(traceId); return e ? traceResponse(e) : undefined; }, rule));
     return true;
   }
-  if (p === '/api/orphans') { reply(200, { orphans: orphansOf(store) }); return true; }
+  const later = (work: Promise<void>) => { work.catch((err: Error) => reply(500, { error: err.message })); return true; };
+  if (p === '/api/orphans') return later(orphansOf(store).then((orphans) => reply(200, { orphans })));
   const m = /^\/api\/traces\/([0-9a-fA-F]{32})\/(orphans|stitched|stitched\/spans\/([0-9a-fA-F]{16}))$/.exec(p);
   if (!m) return false;
   const id = m[1]!.toLowerCase();
   const e = store.get(id);
   if (!e || e.summary.spanCount === 0) { reply(404, { error: `no trace ${id}` }); return true; }
-  // Opening a run asks this: only its own service's runs are read.
-  const orphans = orphansOf(store, e.summary.service);
+  // Opening a run asks this: only the runs its orphans concern are read.
+  return later(orphansOf(store, orphanCircle(store, e)).then((orphans) => runOrphans(store, e, m, orphans, reply)));
+}
+
+function runOrphans(store: TraceStore, e: TraceEntry, m: RegExpExecArray, orphans: Orphan[], reply: Reply): void {
+  const id = e.traceId;
   if (m[2] === 'orphans') {
     // This run's own orphaned steps, and the orphans that belong to it.
     reply(200, { orphans: orphans.filter((o) => o.traceId === id || o.likely?.traceId === id) });
@@ -89,5 +129,4 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
   } else {
     reply(200, stitchedTree(store, e, orphans));
   }
-  return true;
 }

@@ -12,6 +12,7 @@ import { FEED_LIMITS, LiveFeed, type FeedLimits } from './liveFeed';
 import type { HistoryState } from '../protocol';
 import type { DiskState } from './api';
 import { handleApi } from './api';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FeedbackStore } from './feedback';
 import { denyReason, hostDenyReason, otlpOriginAllowed, type AccessOptions } from './access';
 import { FailureLog, guarded, refuseUpgrade, requestUrl } from './guard';
@@ -156,6 +157,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   ingest.listen(live);
   // History loads once the receiver listens (below): apps that export meanwhile lose nothing.
+  // How long the event loop was held (ms resolution): /api/status reports it, since its last report.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const history: HistoryState = { loading: !!segs, spans: 0, ms: 0, bytesRead: 0, bytesOnDisk: segs?.bytesOnDisk ?? 0 };
   const disk: DiskState = { damaged: [], damagedBytes: 0 };
   live.history = history;
@@ -191,7 +195,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           .end(JSON.stringify({ error: deny }));
         return;
       }
-      return handleApi(req, res, url, { ingest: ingest!, live, feedback, historyLoaded, disk, segs });
+      return handleApi(req, res, url, { ingest: ingest!, live, feedback, historyLoaded, disk, segs, loopDelay });
     }
     if (req.method === 'GET' || req.method === 'HEAD') return serveUi(req, res, url);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
@@ -277,6 +281,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (closed) return;
       closed = true;
       live.close();
+      loopDelay.disable();
       server.closeAllConnections();
       await Promise.all([new Promise((r) => server.close(r)), grpcServer.close()]);
       segs?.close();

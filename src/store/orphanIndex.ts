@@ -87,6 +87,13 @@ export class OrphanIndex {
     this.dropPieces(e, r.pieces);
   }
 
+  /** The runs placed in `e` as its pieces (after the last refresh). */
+  piecesOf(e: TraceEntry): TraceEntry[] {
+    const out = new Set<TraceEntry>();
+    for (const { w } of this.ofRun.get(e)?.windows ?? []) for (const p of w.placed ?? []) out.add(p.entry);
+    return [...out];
+  }
+
   clear(): void {
     this.services.clear();
     this.ofRun.clear();

@@ -172,6 +172,11 @@ export class TraceStore {
     return [...this.orphans.refresh()].filter((e) => this.traces.get(e.traceId) === e);
   }
 
+  /** The runs orphaned from `e` that most likely belong in it (its pieces). */
+  piecesOf(e: TraceEntry): TraceEntry[] {
+    return this.orphans.piecesOf(e).filter((x) => this.traces.get(x.traceId) === x);
+  }
+
   /** Every run, in order of first arrival. */
   entries(): IterableIterator<TraceEntry> {
     return this.traces.values();

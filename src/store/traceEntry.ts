@@ -39,9 +39,9 @@ export class SpanSet {
     return s < 0 ? undefined : this.e.table.view(s, this.e.traceId);
   }
   *values(): IterableIterator<StoredSpan> {
-    if (this.e.removed) return;
     const { table, traceId, slots } = this.e;
-    for (let i = 0; i < slots.length; i++) yield table.view(slots[i]!, traceId);
+    // (Checked at every span: a reader that gives the event loop a turn may find the run gone, its slots reused.)
+    for (let i = 0; i < slots.length && !this.e.removed; i++) yield table.view(slots[i]!, traceId);
   }
   [Symbol.iterator](): IterableIterator<StoredSpan> { return this.values(); }
 }

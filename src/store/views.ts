@@ -240,16 +240,19 @@ export function treeResponse(e: TraceEntry): TraceTreeResponse {
  * a run of any size as it arrives (webview/transport.ts does).
  */
 export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Generator<string> {
-  const snapshot = [...e.spans.values()];
-  const byModel = JSON.stringify(byModelOf(e, snapshot));
+  // Rows as the spans are read (no copy of the run first: at 100,000 spans that held the event loop
+  // for a fifth of a second before the first byte), the per-model rollup of the same spans last.
   const summary = JSON.stringify(e.summary);
   const nd = form === 'ndjson';
   yield nd ? `{"summary":${summary}}\n` : `{"summary":${summary},"rows":[`;
   let sep = nd ? '' : '\n';
-  for (const s of snapshot) {
+  const calls: StoredSpan[] = [];
+  for (const s of e.spans.values()) {
+    if (s.genai?.kind === 'llm') calls.push(s);
     yield sep + JSON.stringify(treeRow(treeSpan(s, e))) + (nd ? '\n' : '');
     if (!nd) sep = ',\n';
   }
+  const byModel = JSON.stringify(byModelOf(e, calls));
   yield nd ? `{"byModel":${byModel}}\n` : `\n],"byModel":${byModel}}`;
 }
 
@@ -260,6 +263,24 @@ const linkCache = new WeakMap<TraceEntry, { version: string } & ToolLinks>();
 
 /** Tool links of a trace, and what each linked model call says of its tool's arguments and result. */
 function toolLinks(e: TraceEntry): ToolLinks {
+  const it = toolLinkSteps(e);
+  for (let r = it.next(); ; r = it.next()) if (r.done) return r.value;
+}
+
+/**
+ * `toolLinks` a slice at a time (it decodes every model call's content: seconds for a run of
+ * 100,000 steps), giving the event loop a turn every few milliseconds; kept for what comes next.
+ * A route that will need them asks this first.
+ */
+export async function toolLinksReady(e: TraceEntry, sliceMs = 8): Promise<void> {
+  const it = toolLinkSteps(e);
+  let t0 = Date.now();
+  for (let r = it.next(); !r.done; r = it.next()) {
+    if (Date.now() - t0 >= sliceMs) { await new Promise((res) => setImmediate(res)); t0 = Date.now(); }
+  }
+}
+
+function* toolLinkSteps(e: TraceEntry): Generator<void, ToolLinks> {
   const version = `${e.spans.size}/${e.logs.length}`;
   const hit = linkCache.get(e);
   if (hit?.version === version) return hit;
@@ -268,10 +289,11 @@ function toolLinks(e: TraceEntry): ToolLinks {
   const spans: ApiSpan[] = [];
   for (const s of e.spans.values()) {
     const k = s.genai?.kind;
-    if (k === 'llm') spans.push(toApiSpan(s, refs, e, joined.get(s.spanId)));
+    if (k === 'llm') { spans.push(toApiSpan(s, refs, e, joined.get(s.spanId))); yield; }
     // A tool span needs only its name and call id, which the stored view has.
     else if (k === 'tool') spans.push({ spanId: s.spanId, startTimeUnixNano: s.startTimeUnixNano, genai: { ...s.genai! } } as ApiSpan);
   }
+  // (Spans that came meanwhile: the links are made for what was read, and kept under the version it started at.)
   linkToolCalls(spans);
   const links = new Map<string, ToolCallLink[]>();
   for (const s of spans) if (s.genai?.toolCalls) links.set(s.spanId, s.genai.toolCalls);
