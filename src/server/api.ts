@@ -173,7 +173,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
       if (sub === '/search') {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         if (!q) return json(res, 400, { error: 'q is required' });
-        return json(res, 200, { spanIds: matchingSpans(e, q) });
+        return json(res, 200, { spanIds: await matchingSpans(e, q) });
       }
       if (m[3]) {
         const spanId = m[3].toLowerCase();

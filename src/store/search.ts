@@ -28,28 +28,47 @@ const TEXT_CACHE_CHARS = 32 * 1024 * 1024;
 const texts = new Map<TraceEntry, RunText>();
 let cachedChars = 0;
 
-function runText(e: TraceEntry): RunText {
+/** How many spans are read between the turns a search gives the event loop. */
+const STEP_SPANS = 64;
+
+/**
+ * The run's text, made or extended a few spans a step (a caller may give the event loop a turn
+ * between steps). What is read is put in the cache at the end, and only if nothing else extended
+ * it meanwhile (two searches of one run at once read it twice, never add it twice).
+ */
+function* runTextSteps(e: TraceEntry): Generator<void, RunText> {
+  const cached = texts.get(e);
+  const from = cached ? { spans: cached.spans, logs: cached.logs } : { spans: 0, logs: 0 };
+  const parts: string[] = [];
+  let chars = 0, spans = 0, i = 0;
+  if (from.spans < e.spans.size || from.logs < e.logs.length) {
+    for (const span of e.spans.values()) {
+      if (i++ < from.spans) continue;
+      const p = `${span.name}\n${spanText(span)}`.toLowerCase();
+      parts.push(p);
+      chars += p.length;
+      spans = i;
+      if (parts.length % STEP_SPANS === 0) yield;
+    }
+    for (const l of e.logs.slice(from.logs)) {
+      const p = logText(l).toLowerCase();
+      parts.push(p);
+      chars += p.length;
+    }
+  }
+  if (e.removed) return { spans: 0, logs: 0, parts, chars };
   let t = texts.get(e);
+  if (t !== cached || (t && (t.spans !== from.spans || t.logs !== from.logs))) {
+    // Something else extended (or dropped) the cache meanwhile: this search uses what it read.
+    return { spans: Math.max(from.spans, spans), logs: e.logs.length, parts: [...(cached?.parts ?? []), ...parts], chars: (cached?.chars ?? 0) + chars };
+  }
   if (t) texts.delete(e); // re-inserted below: most recent last
   else t = { spans: 0, logs: 0, parts: [], chars: 0 };
-  if (t.spans < e.spans.size || t.logs < e.logs.length) {
-    const before = t.chars;
-    let i = 0;
-    for (const span of e.spans.values()) {
-      if (i++ < t.spans) continue;
-      const p = `${span.name}\n${spanText(span)}`.toLowerCase();
-      t.parts.push(p);
-      t.chars += p.length;
-    }
-    for (const l of e.logs.slice(t.logs)) {
-      const p = logText(l).toLowerCase();
-      t.parts.push(p);
-      t.chars += p.length;
-    }
-    t.spans = e.spans.size;
-    t.logs = e.logs.length;
-    cachedChars += t.chars - before;
-  }
+  for (const p of parts) t.parts.push(p);
+  t.chars += chars;
+  cachedChars += chars;
+  t.spans = Math.max(t.spans, spans);
+  t.logs = e.logs.length;
   texts.set(e, t);
   for (const [old, ot] of texts) {
     if (cachedChars <= TEXT_CACHE_CHARS || old === e) break;
@@ -59,12 +78,17 @@ function runText(e: TraceEntry): RunText {
   return t;
 }
 
-/** Whether the run's summary names or any of its spans or log records contain `q` (lower case). */
-export function traceMatches(e: TraceEntry, q: string): boolean {
+/** Whether the run's summary names or any of its spans or log records contain `q` (lower case), a few spans a step. */
+export function* traceMatchesSteps(e: TraceEntry, q: string): Generator<void, boolean> {
   const s = e.summary;
   if (s.traceId.includes(q) || s.rootName.toLowerCase().includes(q) || s.service.toLowerCase().includes(q)
     || s.agentNames.some((a) => a.toLowerCase().includes(q)) || s.models.some((m) => m.toLowerCase().includes(q))) return true;
-  return runText(e).parts.some((p) => p.includes(q));
+  const t = yield* runTextSteps(e);
+  for (let i = 0; i < t.parts.length; i++) {
+    if (t.parts[i]!.includes(q)) return true;
+    if (i % (STEP_SPANS * 16) === 0) yield;
+  }
+  return false;
 }
 
 /** Forgets the cached text of runs that are gone (deleted or evicted). */
@@ -73,10 +97,14 @@ export function forgetText(e: TraceEntry): void {
   if (t) { texts.delete(e); cachedChars -= t.chars; }
 }
 
-/** The ids of the spans of a run whose name or content contains `q`, with their joined logs. */
-export function matchingSpans(e: TraceEntry, q: string): string[] {
+/** The ids of the spans of a run whose name or content contains `q`, with their joined logs; the event loop gets a turn every `sliceMs`. */
+export async function matchingSpans(e: TraceEntry, q: string, sliceMs = 8): Promise<string[]> {
   const out = new Set<string>();
-  for (const span of e.spans.values()) if (spanMatches(span, q)) out.add(span.spanId);
+  let t0 = Date.now();
+  for (const span of e.spans.values()) {
+    if (spanMatches(span, q)) out.add(span.spanId);
+    if (Date.now() - t0 >= sliceMs) { await new Promise((r) => setImmediate(r)); t0 = Date.now(); }
+  }
   for (const l of e.logs) if (l.spanId && logText(l).toLowerCase().includes(q)) out.add(l.spanId);
   return [...out];
 }

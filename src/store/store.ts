@@ -2,7 +2,7 @@
 import type { TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
-import { forgetText, traceMatches } from './search';
+import { forgetText, traceMatchesSteps } from './search';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { SpanTable } from './spanTable';
 import { kvBytes, valueBytes } from './sizes';
@@ -231,7 +231,7 @@ export class TraceStore {
       const s = e.summary;
       if (s.spanCount === 0 || !this.traces.has(e.traceId)) continue;
       if (opts.service && s.service !== opts.service) continue;
-      if (q) { if (!traceMatches(e, q)) { yield; continue; } yield; }
+      if (q) { const hit = yield* traceMatchesSteps(e, q); yield; if (!hit || !this.traces.has(e.traceId)) continue; }
       out.push(e);
     }
     out.sort((a, b) => cmpNanos(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano));
