@@ -345,8 +345,11 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   };
   const contrasts: Record<string, { row: number; json: number }> = {};
   for (const [theme, kind] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast'], ['Light High Contrast', 'vscode-high-contrast-light']] as const) {
-    await setTheme(theme);
-    await wv.locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 30_000 });
+    // The picker can take Enter before its list has settled on the theme typed: chosen again until the webview shows it.
+    for (let attempt = 1; ; attempt++) {
+      await setTheme(theme);
+      try { await wv.locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 15_000 }); break; } catch (e) { if (attempt >= 3) throw e; }
+    }
     await wv.locator('.row.k-tool').first().click();
     const json = wv.locator('.detail[data-loaded] .tool-args .j-str').first();
     await json.waitFor({ timeout: 15_000 });
