@@ -180,7 +180,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 export class PostMessageHost implements Host {
   private readonly api = acquireVsCodeApi();
   private seq = 0;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; rows?: TreeRow[][] }>();
   private readonly feed = new Listeners<[ServerMessage]>();
   private readonly conn = new Listeners<[ConnectionState, string?]>();
   private readonly open = new Listeners<[string, string?]>();
@@ -197,7 +197,13 @@ export class PostMessageHost implements Host {
         const p = this.pending.get(m.seq);
         if (!p) return;
         this.pending.delete(m.seq);
-        if ('error' in m) p.reject(new Error(m.error)); else p.resolve(m.result);
+        if ('error' in m) p.reject(new Error(m.error));
+        // A tree's rows came before it, in batches.
+        else if (p.rows) p.resolve({ ...(m.result as TraceTreeResponse), rows: p.rows.flat() });
+        else p.resolve(m.result);
+      } else if (m.type === 'rows') {
+        const p = this.pending.get(m.seq);
+        if (p) (p.rows ??= []).push(m.rows);
       } else if (m.type === 'feed') this.feed.emit(m.message);
       else if (m.type === 'connection') this.conn.emit(m.state, m.detail);
       else if (m.type === 'open') this.open.emit(m.traceId, m.spanId);

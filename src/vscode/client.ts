@@ -2,7 +2,7 @@
 // server's token. Editor-free. The live feed reconnects by itself; `onClose` tells the owner when
 // it drops so that it can check whether the server is still there.
 import WebSocket from 'ws';
-import { uiRequestRoute, type ServerMessage, type TraceListResponse, type UiMethod, type UiMethods } from '../protocol';
+import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
 import type { ServerState } from '../server/stateFile';
 import { baseUrl } from './discovery';
 
@@ -37,6 +37,48 @@ export class ServerClient {
     if (!route) return Promise.reject(new Error(`${method} is not an API request`));
     return route.body === undefined ? this.request(route.method, route.path)
       : this.request(route.method, route.path, new TextEncoder().encode(route.body) as Uint8Array<ArrayBuffer>, 'application/json', { 'X-Agent-Lens-Source': 'ui' });
+  }
+
+  /**
+   * A run's tree read as NDJSON while it arrives, its rows handed to `onRows` a batch at a time
+   * (about `batchChars` of text each): no one string holds the run, so a run past V8's string
+   * limit opens in the editor too (the webview gets the batches as messages of their own).
+   * Resolves with the rest of the answer (summary, byModel) and no rows.
+   */
+  async treeRows(traceId: string, onRows: (rows: TreeRow[]) => void, batchChars = 16 << 20): Promise<TraceTreeResponse> {
+    const res = await fetch(`${this.base}/api/traces/${encodeURIComponent(traceId)}/tree?stream=ndjson`, { headers: { Authorization: `Bearer ${this.state.token}` }, signal: AbortSignal.timeout(300_000) });
+    if (!res.ok || !res.body) {
+      const body = await res.json().catch(() => ({})) as { error?: string };
+      throw new Error(body.error ?? `HTTP ${res.status}`);
+    }
+    const out = { rows: [] as TreeRow[] } as unknown as TraceTreeResponse;
+    let batch: TreeRow[] = [];
+    let batchLen = 0;
+    const take = (text: string) => {
+      // (A line never holds a raw newline: the complete lines of a chunk are one JSON array.)
+      const values = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as (TreeRow | Partial<TraceTreeResponse>)[];
+      for (const v of values) {
+        if (Array.isArray(v)) batch.push(v);
+        else Object.assign(out, v);
+      }
+      batchLen += text.length;
+      if (batchLen >= batchChars) { onRows(batch); batch = []; batchLen = 0; }
+    };
+    const decoder = new TextDecoder();
+    let rest = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      rest += decoder.decode(chunk, { stream: true });
+      const cut = rest.lastIndexOf('\n');
+      if (cut < 0) continue;
+      if (cut > 0) take(rest.slice(0, cut));
+      rest = rest.slice(cut + 1);
+    }
+    rest += decoder.decode();
+    if (rest.trim()) take(rest.trim());
+    if (batch.length) onRows(batch);
+    if (!out.summary) throw new Error('the server ended the run\'s tree early (no summary); try again');
+    out.rows = [];
+    return out;
   }
 
   listTraces(limit = 500): Promise<TraceListResponse> {

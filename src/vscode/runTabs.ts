@@ -208,7 +208,11 @@ export class RunTabs {
     try {
       const rule = this.opts.creep();
       const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: rule.ratio, creepSteadyRatio: rule.steadyRatio } : m.params;
-      const result = await client.ui(m.method, params as never);
+      // A run's tree goes in batches of rows, then the rest: one message (a JSON string in the
+      // webview's channel) with a big run's rows failed past V8's string limit.
+      const result = m.method === 'getTree'
+        ? await client.treeRows(m.params.traceId, (rows) => tab.post({ type: 'rows', seq: m.seq, rows }))
+        : await client.ui(m.method, params as never);
       tab.post({ type: 'response', seq: m.seq, result });
     } catch (e) {
       tab.post({ type: 'response', seq: m.seq, error: (e as Error).message });

@@ -11,6 +11,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { spawnServer, killServers, type ServerProcess } from '../helpers/server';
 import { browserSkipReason, openBrowser } from '../helpers/browser';
+import { ServerClient } from '../../src/vscode/client';
+import type { ServerState } from '../../src/server/stateFile';
 
 after(() => killServers());
 
@@ -101,6 +103,20 @@ test('a run whose tree exceeds V8\'s string limit opens through the API and the 
   const fullChars = await readLines(await fetch(url(''), { headers }), (line) => { if (line.startsWith('{"traceId"')) spans++; });
   assert.ok(fullChars > treeChars);
   assert.equal(spans, SPANS);
+
+  // As the editor reads it for its webview: batches of rows, never one string (and never one message).
+  const client = new ServerClient({ host: '127.0.0.1', httpPort: srv.ready.httpPort, grpcPort: srv.ready.grpcPort, token: srv.ready.token, pid: srv.ready.pid } as ServerState);
+  const batches: number[] = [];
+  let clientFirst = '';
+  const rest = await client.treeRows(traceId, (batch) => {
+    batches.push(batch.length);
+    for (const r of batch) if (r[2].startsWith('step 000001 ')) clientFirst = r[2];
+  });
+  assert.equal(batches.reduce((a, b) => a + b, 0), SPANS);
+  assert.ok(batches.length > 20, `${batches.length} batches`);
+  assert.equal(clientFirst, names[0]);
+  assert.equal(rest.summary.spanCount, SPANS);
+  assert.deepEqual(rest.rows, []);
 
   if (!browserSkipReason()) {
     const browser = await openBrowser();
