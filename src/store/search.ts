@@ -1,7 +1,10 @@
 // Full-text search over a run: names, then the content of its spans (prompts, outputs, tool
-// arguments and results, every attribute and event) and of its log records.
+// arguments and results, every attribute and event) and of its log records. An ASCII query is
+// matched in the spans' stored bytes (byteQuery.ts: ASCII letters folded, no text made); any
+// other query on their decoded, lower-cased text, cached per run.
 import type { LogRecordData } from '../otlp/records';
 import type { StoredSpan, TraceEntry } from './traceEntry';
+import { ByteQuery } from './byteQuery';
 
 // A protobuf span's bytes hold its strings as UTF-8, so decoding the whole buffer to text and
 // searching that finds any attribute value without decoding the span's structure (~5x cheaper
@@ -78,11 +81,35 @@ function* runTextSteps(e: TraceEntry): Generator<void, RunText> {
   return t;
 }
 
+/** Spans whose bytes are searched between the turns a search gives the event loop. */
+const STEP_BYTE_SPANS = 1024;
+
+/**
+ * The run's spans that contain `bq`, read from their stored bytes a slice at a time (JSON spans,
+ * which keep no bytes, from their text); `stopAtFirst`: whether one is enough.
+ */
+function* byteMatches(e: TraceEntry, bq: ByteQuery, q: string, stopAtFirst: boolean): Generator<void, number[]> {
+  const out: number[] = [];
+  const { table, slots } = e;
+  for (let i = 0; i < slots.length && !e.removed; i++) {
+    const slot = slots[i]!;
+    const hit = table.bytesContain(slot, bq) ?? spanMatches(table.view(slot, e.traceId), q);
+    if (hit) { out.push(slot); if (stopAtFirst) return out; }
+    if (i % STEP_BYTE_SPANS === STEP_BYTE_SPANS - 1) yield;
+  }
+  return out;
+}
+
 /** Whether the run's summary names or any of its spans or log records contain `q` (lower case), a few spans a step. */
 export function* traceMatchesSteps(e: TraceEntry, q: string): Generator<void, boolean> {
   const s = e.summary;
   if (s.traceId.includes(q) || s.rootName.toLowerCase().includes(q) || s.service.toLowerCase().includes(q)
     || s.agentNames.some((a) => a.toLowerCase().includes(q)) || s.models.some((m) => m.toLowerCase().includes(q))) return true;
+  const bq = ByteQuery.of(q);
+  if (bq) {
+    if ((yield* byteMatches(e, bq, q, true)).length) return true;
+    return e.logs.some((l) => logText(l).toLowerCase().includes(q));
+  }
   const t = yield* runTextSteps(e);
   for (let i = 0; i < t.parts.length; i++) {
     if (t.parts[i]!.includes(q)) return true;
@@ -101,9 +128,17 @@ export function forgetText(e: TraceEntry): void {
 export async function matchingSpans(e: TraceEntry, q: string, sliceMs = 8): Promise<string[]> {
   const out = new Set<string>();
   let t0 = Date.now();
-  for (const span of e.spans.values()) {
-    if (spanMatches(span, q)) out.add(span.spanId);
-    if (Date.now() - t0 >= sliceMs) { await new Promise((r) => setImmediate(r)); t0 = Date.now(); }
+  const bq = ByteQuery.of(q);
+  if (bq) {
+    const it = byteMatches(e, bq, q, false);
+    let r = it.next();
+    for (; !r.done; r = it.next()) if (Date.now() - t0 >= sliceMs) { await new Promise((res) => setImmediate(res)); t0 = Date.now(); }
+    for (const slot of r.value) if (!e.removed) out.add(e.table.spanIdOf(slot));
+  } else {
+    for (const span of e.spans.values()) {
+      if (spanMatches(span, q)) out.add(span.spanId);
+      if (Date.now() - t0 >= sliceMs) { await new Promise((r) => setImmediate(r)); t0 = Date.now(); }
+    }
   }
   for (const l of e.logs) if (l.spanId && logText(l).toLowerCase().includes(q)) out.add(l.spanId);
   return [...out];

@@ -8,6 +8,7 @@ import type { SpanDetail, SpanRecord } from '../otlp/records';
 import { Interned, StringTable } from './strings';
 import { detailBytes } from './sizes';
 import { msOfSeconds, splitNanos } from '../time';
+import type { ByteQuery } from './byteQuery';
 
 const KINDS: GenAiKind[] = ['agent', 'llm', 'tool', 'embeddings', 'retrieval', 'workflow', 'other'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i + 1]));
@@ -241,7 +242,7 @@ export class SpanTable {
     if (id) {
       const ab = this.bodies.item(id)!;
       this.bodyLive[id]! -= this.len[slot]!;
-      if (this.bodies.release(id)) this.bytes -= ab.byteLength;
+      if (this.bodies.release(id)) { this.bytes -= ab.byteLength; this.bodyBytes.delete(id); }
     } else this.details.delete(slot);
     this.bytes -= this.accounted[slot]!;
     this.resources.release(this.res[slot]!);
@@ -299,6 +300,21 @@ export class SpanTable {
   bytesOf(slot: number): number { return this.accounted[slot]! + this.len[slot]!; }
 
   /** The span's detail: its protobuf bytes (a view of its body) or its decoded detail. */
+  /**
+   * Whether a protobuf span's bytes contain `q` (ASCII letters folded), without making a string or
+   * a view of them; undefined for a span that came as JSON (its detail is an object).
+   */
+  bytesContain(slot: number, q: ByteQuery): boolean | undefined {
+    const id = this.body[slot]!;
+    if (id === 0) return undefined;
+    let mem = this.bodyBytes.get(id);
+    const ab = this.bodies.item(id)!;
+    if (mem?.buffer !== ab) this.bodyBytes.set(id, (mem = new Uint8Array(ab)));
+    return q.in(mem, this.off[slot]!, this.off[slot]! + this.len[slot]!);
+  }
+  /** Each body's memory as bytes, made once (replaced when a repack moves the body). */
+  private readonly bodyBytes = new Map<number, Uint8Array>();
+
   detailOf(slot: number): Buffer | SpanDetail {
     const id = this.body[slot]!;
     if (id === 0) return this.details.get(slot)!;
