@@ -88,26 +88,33 @@ const STEP_BYTE_SPANS = 1024;
  * The run's spans that contain `bq`, read from their stored bytes a slice at a time (JSON spans,
  * which keep no bytes, from their text); `stopAtFirst`: whether one is enough.
  */
-function* byteMatches(e: TraceEntry, bq: ByteQuery, q: string, stopAtFirst: boolean): Generator<void, number[]> {
+function* byteMatches(e: TraceEntry, bq: ByteQuery, q: string, stopAtFirst: boolean, jsonOnly = false): Generator<void, number[]> {
   const out: number[] = [];
   const { table, slots } = e;
+  if (jsonOnly && !e.hasJsonSpans) return out;
   for (let i = 0; i < slots.length && !e.removed; i++) {
     const slot = slots[i]!;
-    const hit = table.bytesContain(slot, bq) ?? spanMatches(table.view(slot, e.traceId), q);
+    const inBytes = jsonOnly ? (table.isProto(slot) ? false : undefined) : table.bytesContain(slot, bq);
+    const hit = inBytes ?? spanMatches(table.view(slot, e.traceId), q);
     if (hit) { out.push(slot); if (stopAtFirst) return out; }
     if (i % STEP_BYTE_SPANS === STEP_BYTE_SPANS - 1) yield;
   }
   return out;
 }
 
-/** Whether the run's summary names or any of its spans or log records contain `q` (lower case), a few spans a step. */
-export function* traceMatchesSteps(e: TraceEntry, q: string): Generator<void, boolean> {
+/**
+ * Whether the run's summary names or any of its spans or log records contain `q` (lower case), a
+ * few spans a step. `owners`: the runs whose protobuf spans' bytes contain it, found for the whole
+ * store at once (SpanTable.ownersContaining): only the run's JSON spans are read then.
+ */
+export function* traceMatchesSteps(e: TraceEntry, q: string, owners?: ReadonlySet<number>, byteQuery?: ByteQuery): Generator<void, boolean> {
   const s = e.summary;
   if (s.traceId.includes(q) || s.rootName.toLowerCase().includes(q) || s.service.toLowerCase().includes(q)
     || s.agentNames.some((a) => a.toLowerCase().includes(q)) || s.models.some((m) => m.toLowerCase().includes(q))) return true;
-  const bq = ByteQuery.of(q);
+  const bq = byteQuery ?? ByteQuery.of(q);
   if (bq) {
-    if ((yield* byteMatches(e, bq, q, true)).length) return true;
+    if (owners?.has(e.ownerNo)) return true;
+    if ((yield* byteMatches(e, bq, q, true, owners !== undefined)).length) return true;
     return e.logs.some((l) => logText(l).toLowerCase().includes(q));
   }
   const t = yield* runTextSteps(e);

@@ -300,6 +300,9 @@ export class SpanTable {
   bytesOf(slot: number): number { return this.accounted[slot]! + this.len[slot]!; }
 
   /** The span's detail: its protobuf bytes (a view of its body) or its decoded detail. */
+  /** Whether the span came as protobuf (its bytes are kept), not as JSON. */
+  isProto(slot: number): boolean { return this.body[slot] !== 0; }
+
   /**
    * Whether a protobuf span's bytes contain `q` (ASCII letters folded), without making a string or
    * a view of them; undefined for a span that came as JSON (its detail is an object).
@@ -314,6 +317,46 @@ export class SpanTable {
   }
   /** Each body's memory as bytes, made once (replaced when a repack moves the body). */
   private readonly bodyBytes = new Map<number, Uint8Array>();
+
+  /**
+   * The runs (owner numbers) with a protobuf span whose bytes contain `q`, from one pass over the
+   * request bodies the spans lie in: the query's piece is found natively in each body, in every
+   * case, and each find is checked whole and placed in its span (a find in bytes no span holds any
+   * more counts for nothing). Yields between bodies. JSON spans, which keep no bytes, are not read.
+   */
+  *ownersContaining(q: ByteQuery): Generator<void, Set<number>> {
+    // Where each body's live spans lie, by offset.
+    const spans = new Map<number, number[]>();
+    for (let s = 0; s < this.next; s++) {
+      const id = this.body[s]!;
+      if (!this.owner[s] || !id) continue;
+      let l = spans.get(id);
+      if (!l) spans.set(id, (l = []));
+      l.push(s);
+    }
+    const out = new Set<number>();
+    const { at, variants } = q.needles();
+    for (const [id, slots] of spans) {
+      slots.sort((a, b) => this.off[a]! - this.off[b]!);
+      const ab = this.bodies.item(id);
+      if (!ab) continue;
+      const mem = Buffer.from(ab);
+      for (const v of variants) {
+        for (let i = mem.indexOf(v); i >= 0; i = mem.indexOf(v, i + 1)) {
+          const start = i - at;
+          // The span the find lies in: the last that starts at or before it.
+          let lo = 0, hi = slots.length - 1, found = -1;
+          while (lo <= hi) { const mid = (lo + hi) >> 1; if (this.off[slots[mid]!]! <= start) { found = mid; lo = mid + 1; } else hi = mid - 1; }
+          if (found < 0) continue;
+          const slot = slots[found]!, end = this.off[slot]! + this.len[slot]!;
+          // (A slot freed and given to another span during a yield lies in another body: skipped.)
+          if (this.owner[slot] && this.body[slot] === id && !out.has(this.owner[slot]!) && q.startsAt(mem, start, end)) out.add(this.owner[slot]!);
+        }
+      }
+      yield;
+    }
+    return out;
+  }
 
   detailOf(slot: number): Buffer | SpanDetail {
     const id = this.body[slot]!;

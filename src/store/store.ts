@@ -3,6 +3,7 @@ import type { TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { forgetText, traceMatchesSteps } from './search';
+import { ByteQuery } from './byteQuery';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { SpanTable } from './spanTable';
 import { kvBytes, valueBytes } from './sizes';
@@ -227,11 +228,14 @@ export class TraceStore {
   private *listSteps(opts: { service?: string; q?: string; limit?: number }): Generator<void, { traces: TraceSummary[]; total: number }> {
     const q = opts.q?.toLowerCase();
     const out: TraceEntry[] = [];
+    // An ASCII query is looked for in every request body once, natively, for all runs together.
+    const bq = q ? ByteQuery.of(q) : undefined;
+    const owners = bq ? yield* this.table.ownersContaining(bq) : undefined;
     for (const e of [...this.traces.values()]) {
       const s = e.summary;
       if (s.spanCount === 0 || !this.traces.has(e.traceId)) continue;
       if (opts.service && s.service !== opts.service) continue;
-      if (q) { const hit = yield* traceMatchesSteps(e, q); yield; if (!hit || !this.traces.has(e.traceId)) continue; }
+      if (q) { const hit = yield* traceMatchesSteps(e, q, owners, bq); yield; if (!hit || !this.traces.has(e.traceId)) continue; }
       out.push(e);
     }
     out.sort((a, b) => cmpNanos(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano));

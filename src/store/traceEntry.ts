@@ -49,6 +49,8 @@ export class SpanSet {
 export class TraceEntry {
   /** Its spans' slots in the span table, in arrival order. */
   readonly slots: number[] = [];
+  /** Whether any span came as OTLP/JSON (it keeps its decoded detail, not bytes: search reads its text). */
+  hasJsonSpans = false;
   readonly spans: SpanSet;
   readonly logs: LogRecordData[] = [];
   /** Bytes of its log records (its spans' are the table's). */
@@ -202,6 +204,7 @@ export class TraceEntry {
     if (this.slotOf(rec.spanId) >= 0) return -1;
     const slot = this.table.add(this, rec, g);
     this.slots.push(slot);
+    if (!Buffer.isBuffer(rec.detail)) this.hasJsonSpans = true;
     const sum = this.summary;
     sum.spanCount++;
     if (rec.status.code === 2) sum.errorCount++;

@@ -34,3 +34,42 @@ test('byte search agrees with decode + toLowerCase + includes on 3,000 random sp
     }
   }
 });
+
+test('the store-wide search finds the runs whose spans contain the text, in shared request bodies, after runs left them, with JSON spans too', async () => {
+  const { TraceStore } = await import('../../src/store/store');
+  const { Ingest } = await import('../../src/server/ingest');
+  const { agentRunBodies } = await import('../helpers/syntheticRuns');
+  const { tracerProvider } = await import('../helpers/otel');
+  const { JsonTraceSerializer, ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
+  const ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
+  // 6,300 spans of agent runs, 64 runs a request body: every body is shared by many runs.
+  for (const b of agentRunBodies(6300)) ingest.accept('traces', 'proto', Buffer.from(b), false);
+  // Runs whose spans carry markers, as protobuf and as JSON.
+  const { provider, memory, tracer } = tracerProvider('markers', []);
+  const marked = new Map<string, string>();
+  for (const [i, word] of ['Zanzibar-Ferry', 'QUOKKA_42', 'xylophone', 'naïve café'].entries()) {
+    const s = tracer.startSpan(`tool ${i}`, { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'note', 'gen_ai.tool.call.arguments': JSON.stringify({ text: `about ${word} today` }) } });
+    s.end();
+    marked.set(word, s.spanContext().traceId);
+    // A run of its own in the same request body, that stays.
+    tracer.startSpan(`tool ${i} neighbour`, { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'neighbour' } }).end();
+    const spans = memory.getFinishedSpans();
+    if (i % 2 === 0) ingest.accept('traces', 'proto', Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), false);
+    else ingest.accept('traces', 'json', Buffer.from(JsonTraceSerializer.serializeRequest(spans)!), false);
+    memory.reset();
+  }
+  void provider.shutdown();
+  const store = ingest.store;
+  // A marked run that leaves: its bytes stay in the body it shares with its neighbour, but it is not found.
+  const gone = marked.get('xylophone')!;
+  store.remove(gone);
+  const oracle = (q: string) => [...store.entries()].filter((e) => [...e.spans.values()].some((s) =>
+    (s.name + (Buffer.isBuffer(s.detail) ? s.detail.toString('utf8') : JSON.stringify(s.detail))).toLowerCase().includes(q))).map((e) => e.traceId).sort();
+  for (const q of ['zanzibar-ferry', 'quokka_42', 'café', 'naïve', 'xylophone', 'umbrella tomorrow', 'weather-bot', 'no such words']) {
+    const got = (await store.listAsync({ q, limit: 10_000 }, 0)).traces.map((t) => t.traceId).sort();
+    assert.deepEqual(got, oracle(q), q);
+  }
+  assert.deepEqual((await store.listAsync({ q: 'zanzibar-ferry' })).traces.map((t) => t.traceId), [marked.get('Zanzibar-Ferry')]);
+  assert.equal((await store.listAsync({ q: 'xylophone' })).total, 0, 'a run that left is not found in the bytes it left behind');
+  assert.ok((await store.listAsync({ q: 'umbrella tomorrow', limit: 10_000 })).total >= 900, 'every agent run asks about an umbrella');
+});
