@@ -7,24 +7,12 @@ import { spanContents, toolLinksReady } from '../store/views';
 import { DIFF_BUDGET_MS, STEP_KINDS, alignKeys, diffStep, messagesText, type Alignment } from '../analysis/diff';
 import type { DiffSide, DiffStep, RunDiff } from '../protocol';
 import { cmpNanos, durationMs } from '../time';
+import { drive, eachStep, turn } from '../slices';
 
 export const DIFF_PAGE = 200;
 export const DIFF_PAGE_MAX = 1000;
 /** How long one page may spend diffing texts before the rest of it is compared by its figures alone. */
 const PAGE_BUDGET_MS = 5000;
-/** How long a slice of work runs before the event loop gets a turn. */
-const SLICE_MS = 8;
-
-const turn = () => new Promise<void>((r) => setImmediate(r));
-
-/** Runs `step` over `items`, giving the event loop a turn every SLICE_MS. */
-async function sliced<T>(items: Iterable<T>, step: (x: T) => void): Promise<void> {
-  let t0 = Date.now();
-  for (const x of items) {
-    step(x);
-    if (Date.now() - t0 >= SLICE_MS) { await turn(); t0 = Date.now(); }
-  }
-}
 
 /** A step as the alignment and the table need it (no content). */
 interface Step { spanId: string; key: string; side: DiffSide; start: string; startMs: number }
@@ -48,14 +36,14 @@ function labelOf(s: StoredSpan): string {
 /** A run's steps in start order: decisions (each model call once: counted model calls only). */
 async function stepsOf(e: TraceEntry): Promise<Step[]> {
   const out: Step[] = [];
-  await sliced(e.spans.values(), (s) => {
+  await drive(eachStep(e.spans.values(), (s) => {
     const g = s.genai;
     if (!g || !STEP_KINDS.has(g.kind) || (g.kind === 'llm' && !e.countsUsage(s.spanId))) return;
     const side: DiffSide = { spanId: s.spanId, name: labelOf(s), kind: g.kind, durationMs: durationMs(s.startTimeUnixNano, s.endTimeUnixNano), error: s.status.code === 2 };
     if (g.usage) side.usage = g.usage;
     if (g.costUsd !== undefined) side.costUsd = g.costUsd;
     out.push({ spanId: s.spanId, key: keyOf(s), side, start: s.startTimeUnixNano, startMs: s.startMs });
-  });
+  }));
   // (Milliseconds first: comparing numbers sorts 100,000 steps several times faster than the exact strings, which break ties.)
   out.sort((x, y) => x.startMs - y.startMs || cmpNanos(x.start, y.start));
   return out;
@@ -121,13 +109,13 @@ export async function diffRuns(ea: TraceEntry, eb: TraceEntry, offset = 0, limit
   const until = Date.now() + PAGE_BUDGET_MS;
   let skipped = 0;
   const idx = Array.from({ length: to - from }, (_, k) => from + k);
-  await sliced(idx, (k) => {
+  await drive(eachStep(idx, (k) => {
     const i = rows.a[k]!, j = rows.b[k]!;
     const x = i >= 0 ? stepsA[i]!.side : undefined, y = j >= 0 ? stepsB[j]!.side : undefined;
     // Content only for pairs (a step on one side alone is shown by its figures), and while the page's budget lasts.
     if (x && y && Date.now() < until) steps.push(diffStep(withContent(x, contentA), withContent(y, contentB)));
     else { if (x && y) skipped++; steps.push(diffStep(x, y)); }
-  });
+  }));
   if (skipped) notes.push(`${skipped} paired steps of this page were compared by their figures only (the page's ${PAGE_BUDGET_MS / 1000} s for text diffs ran out)`);
   if (steps.some((s) => s.coarse)) notes.push('some prompts or outputs were too long or too different to diff line by line in time: they are shown whole');
   const d: RunDiff = {

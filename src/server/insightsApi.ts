@@ -9,12 +9,10 @@ import { creepRuleOf } from '../analysis/creep';
 import { findOrphans, type RunShape } from '../analysis/orphans';
 import { attrMap, getStr } from '../genai/attrs';
 import type { Orphan, TraceTreeResponse } from '../protocol';
+import { drive, eachStep, turn } from '../slices';
 
 type Reply = (status: number, body: unknown) => void;
 
-/** A slice of work runs this long before the event loop gets a turn. */
-const SLICE_MS = 8;
-const turn = () => new Promise<void>((r) => setImmediate(r));
 
 // What a run's spans say for the orphan analysis, kept while the run has as many spans: a run that
 // has not changed is not read again, and one being read gives the event loop a turn every slice.
@@ -28,15 +26,13 @@ async function spansShape(e: TraceEntry): Promise<Shape> {
   const roots: RunShape['roots'] = [], agents: RunShape['agents'] = [], missing: RunShape['missingParents'] = [];
   const first = e.spans.values().next().value;
   const language = first ? getStr(attrMap(first.resource.attributes), 'telemetry.sdk.language') : undefined;
-  let t0 = Date.now();
-  for (const s of e.spans.values()) {
+  // (Spans that arrive during a turn are read or not: the shape is kept only for the count it started at.)
+  await drive(eachStep(e.spans.values(), (s) => {
     const g = s.genai;
     if (!s.parentSpanId) roots.push({ spanId: s.spanId, name: s.name, kind: g?.kind ?? 'span', ...(g?.toolCallId ? { toolCallId: g.toolCallId } : {}), startMs: s.startMs });
     else if (!e.spans.has(s.parentSpanId)) missing.push({ spanId: s.spanId, name: s.name, parentSpanId: s.parentSpanId });
     if (g?.kind === 'agent') agents.push({ spanId: s.spanId, name: s.name, startMs: s.startMs, endMs: s.endMs });
-    // (Spans that arrive during a turn are read or not: the shape is kept only for the count it started at.)
-    if (Date.now() - t0 >= SLICE_MS) { await turn(); t0 = Date.now(); }
-  }
+  }));
   const shape: Shape = { roots, agents, missingParents: missing, ...(language ? { language } : {}) };
   if (e.summary.spanCount === spans) shapes.set(e, { spans, shape });
   return shape;

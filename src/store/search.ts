@@ -5,6 +5,7 @@
 import type { LogRecordData } from '../otlp/records';
 import type { StoredSpan, TraceEntry } from './traceEntry';
 import { ByteQuery } from './byteQuery';
+import { SLICE_MS, drive, eachStep } from '../slices';
 
 // A protobuf span's bytes hold its strings as UTF-8, so decoding the whole buffer to text and
 // searching that finds any attribute value without decoding the span's structure (~5x cheaper
@@ -132,20 +133,14 @@ export function forgetText(e: TraceEntry): void {
 }
 
 /** The ids of the spans of a run whose name or content contains `q`, with their joined logs; the event loop gets a turn every `sliceMs`. */
-export async function matchingSpans(e: TraceEntry, q: string, sliceMs = 8): Promise<string[]> {
+export async function matchingSpans(e: TraceEntry, q: string, sliceMs = SLICE_MS): Promise<string[]> {
   const out = new Set<string>();
-  let t0 = Date.now();
   const bq = ByteQuery.of(q);
   if (bq) {
-    const it = byteMatches(e, bq, q, false);
-    let r = it.next();
-    for (; !r.done; r = it.next()) if (Date.now() - t0 >= sliceMs) { await new Promise((res) => setImmediate(res)); t0 = Date.now(); }
-    for (const slot of r.value) if (!e.removed) out.add(e.table.spanIdOf(slot));
+    const slots = await drive(byteMatches(e, bq, q, false), sliceMs);
+    for (const slot of slots) if (!e.removed) out.add(e.table.spanIdOf(slot));
   } else {
-    for (const span of e.spans.values()) {
-      if (spanMatches(span, q)) out.add(span.spanId);
-      if (Date.now() - t0 >= sliceMs) { await new Promise((r) => setImmediate(r)); t0 = Date.now(); }
-    }
+    await drive(eachStep(e.spans.values(), (span) => { if (spanMatches(span, q)) out.add(span.spanId); }), sliceMs);
   }
   for (const l of e.logs) if (l.spanId && logText(l).toLowerCase().includes(q)) out.add(l.spanId);
   return [...out];

@@ -4,6 +4,7 @@ import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { forgetText, traceMatchesSteps } from './search';
 import { ByteQuery } from './byteQuery';
+import { SLICE_MS, drive, runNow } from '../slices';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { SpanTable } from './spanTable';
 import { kvBytes, valueBytes } from './sizes';
@@ -210,18 +211,12 @@ export class TraceStore {
    * and model names, and the content of every span and log record (prompts, outputs, tool calls).
    */
   list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number } {
-    const it = this.listSteps(opts);
-    for (let r = it.next(); ; r = it.next()) if (r.done) return r.value;
+    return runNow(this.listSteps(opts));
   }
 
   /** `list`, giving the event loop a turn every few milliseconds of searching (ingest goes on meanwhile). */
-  async listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = 8): Promise<{ traces: TraceSummary[]; total: number }> {
-    const it = this.listSteps(opts);
-    let t0 = Date.now();
-    for (let r = it.next(); ; r = it.next()) {
-      if (r.done) return r.value;
-      if (Date.now() - t0 >= sliceMs) { await new Promise((res) => setImmediate(res)); t0 = Date.now(); }
-    }
+  listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = SLICE_MS): Promise<{ traces: TraceSummary[]; total: number }> {
+    return drive(this.listSteps(opts), sliceMs);
   }
 
   /** The search, one run a step. Runs that arrive or go meanwhile are seen or skipped as they are then. */

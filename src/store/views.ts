@@ -9,6 +9,7 @@ import { EVALUATION_EVENT, evaluationOf, isEvaluationLog } from '../genai/evalua
 import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type CallContent } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, serviceOf } from './traceEntry';
 import { cmpNanos } from '../time';
+import { drive, runNow } from '../slices';
 
 /** Resources and scopes shared by many spans are sent once and referred to by index. */
 export class SharedRefs {
@@ -263,8 +264,7 @@ const linkCache = new WeakMap<TraceEntry, { version: string } & ToolLinks>();
 
 /** Tool links of a trace, and what each linked model call says of its tool's arguments and result. */
 function toolLinks(e: TraceEntry): ToolLinks {
-  const it = toolLinkSteps(e);
-  for (let r = it.next(); ; r = it.next()) if (r.done) return r.value;
+  return runNow(toolLinkSteps(e));
 }
 
 /**
@@ -272,12 +272,8 @@ function toolLinks(e: TraceEntry): ToolLinks {
  * 100,000 steps), giving the event loop a turn every few milliseconds; kept for what comes next.
  * A route that will need them asks this first.
  */
-export async function toolLinksReady(e: TraceEntry, sliceMs = 8): Promise<void> {
-  const it = toolLinkSteps(e);
-  let t0 = Date.now();
-  for (let r = it.next(); !r.done; r = it.next()) {
-    if (Date.now() - t0 >= sliceMs) { await new Promise((res) => setImmediate(res)); t0 = Date.now(); }
-  }
+export async function toolLinksReady(e: TraceEntry): Promise<void> {
+  await drive(toolLinkSteps(e));
 }
 
 function* toolLinkSteps(e: TraceEntry): Generator<void, ToolLinks> {

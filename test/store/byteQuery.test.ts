@@ -6,6 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteQuery } from '../../src/store/byteQuery';
 import { mulberry32 } from '../helpers/random';
+import { TraceStore } from '../../src/store/store';
+import { Ingest } from '../../src/server/ingest';
+import { agentRunBodies } from '../helpers/syntheticRuns';
+import { tracerProvider } from '../helpers/otel';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 
 const ALPHABET = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "{}[]:,._-\\/\'?!', 'é', 'Ü', 'ß', '日本', '😀', '\u00e9t\u00e9'];
 
@@ -36,11 +41,6 @@ test('byte search agrees with decode + toLowerCase + includes on 3,000 random sp
 });
 
 test('the store-wide search finds the runs whose spans contain the text, in shared request bodies, after runs left them, with JSON spans too', async () => {
-  const { TraceStore } = await import('../../src/store/store');
-  const { Ingest } = await import('../../src/server/ingest');
-  const { agentRunBodies } = await import('../helpers/syntheticRuns');
-  const { tracerProvider } = await import('../helpers/otel');
-  const { JsonTraceSerializer, ProtobufTraceSerializer } = await import('@opentelemetry/otlp-transformer');
   const ingest = new Ingest(new TraceStore({ maxBytes: Infinity }), undefined);
   // 6,300 spans of agent runs, 64 runs a request body: every body is shared by many runs.
   for (const b of agentRunBodies(6300)) ingest.accept('traces', 'proto', Buffer.from(b), false);
