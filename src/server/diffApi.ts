@@ -51,9 +51,9 @@ async function stepsOf(e: TraceEntry): Promise<Step[]> {
 
 interface Aligned { stepsA: Step[]; stepsB: Step[]; rows: Alignment; onlyA: number; onlyB: number }
 
-// The last few alignments, so that the next page of the same two runs is not aligned again.
+// The last alignments, so that the next page of the same two runs is not aligned again.
 const cache = new Map<string, Aligned>();
-const CACHE_MAX = 4;
+const CACHE_MAX = 2; // (the steps of two 100k-step runs are tens of MB, outside the store budget: so few are kept)
 const versionOf = (e: TraceEntry) => `${e.traceId}:${e.summary.spanCount}`;
 
 async function aligned(ea: TraceEntry, eb: TraceEntry): Promise<Aligned> {
