@@ -2,7 +2,7 @@
 import type { TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
-import { forgetText, traceMatchesSteps } from './search';
+import { forgetText, summaryMatches, traceMatchesSteps } from './search';
 import { ByteQuery } from './byteQuery';
 import { SLICE_MS, drive, runNow } from '../slices';
 import { TraceEntry, type StoredSpan } from './traceEntry';
@@ -226,15 +226,24 @@ export class TraceStore {
     // An ASCII query is looked for in every request body once, natively, for all runs together.
     const bq = q ? ByteQuery.of(q) : undefined;
     const owners = bq ? yield* this.table.ownersContaining(bq) : undefined;
+    let n = 0;
     for (const e of [...this.traces.values()]) {
       const s = e.summary;
       if (s.spanCount === 0 || !this.traces.has(e.traceId)) continue;
       if (opts.service && s.service !== opts.service) continue;
-      if (q) { const hit = yield* traceMatchesSteps(e, q, owners, bq); yield; if (!hit || !this.traces.has(e.traceId)) continue; }
+      if (q) {
+        // A run of protobuf spans and no log records is answered by the store-wide pass (most runs).
+        const hit = owners && !e.hasJsonSpans && e.logs.length === 0 ? summaryMatches(e, q) || owners.has(e.ownerNo) : yield* traceMatchesSteps(e, q, owners, bq);
+        if (++n % 256 === 0) yield;
+        if (!hit || !this.traces.has(e.traceId)) continue;
+      }
       out.push(e);
     }
-    out.sort((a, b) => cmpNanos(b.summary.startTimeUnixNano, a.summary.startTimeUnixNano));
+    // Newest first: by milliseconds (a number compare), the exact nanoseconds only on a tie. Comparing
+    // the strings alone made listing 140,000 runs take a tenth of a second.
+    const keyed = out.map((e) => ({ s: e.summary, ms: e.startMs }));
+    keyed.sort((a, b) => (b.ms - a.ms) || cmpNanos(b.s.startTimeUnixNano, a.s.startTimeUnixNano));
     const limit = opts.limit ?? 100;
-    return { traces: out.slice(0, limit).map((e) => e.summary), total: out.length };
+    return { traces: keyed.slice(0, limit).map((k) => k.s), total: keyed.length };
   }
 }

@@ -4,7 +4,7 @@
 import type { Evaluation, GenAiView, Nanos, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { getStr, attrMap } from '../genai/attrs';
-import { cmpNanos, durationMs } from '../time';
+import { cmpNanos, durationMs, msOfNanos } from '../time';
 import { hexHalf, type SpanTable } from './spanTable';
 import { addUsage, zeroUsage } from '../usage';
 
@@ -49,6 +49,8 @@ export class SpanSet {
 export class TraceEntry {
   /** Its spans' slots in the span table, in arrival order. */
   readonly slots: number[] = [];
+  /** The run's start in milliseconds (its summary's exact start, as a number: lists sort by it). */
+  startMs = 0;
   /** Whether any span came as OTLP/JSON (it keeps its decoded detail, not bytes: search reads its text). */
   hasJsonSpans = false;
   readonly spans: SpanSet;
@@ -211,6 +213,7 @@ export class TraceEntry {
     let widened = false;
     if (sum.spanCount === 1 || cmpNanos(rec.startTimeUnixNano, sum.startTimeUnixNano) < 0) {
       sum.startTimeUnixNano = rec.startTimeUnixNano;
+      this.startMs = msOfNanos(rec.startTimeUnixNano);
       widened = true;
     }
     if (sum.spanCount === 1 || cmpNanos(rec.endTimeUnixNano, sum.endTimeUnixNano) > 0) {
