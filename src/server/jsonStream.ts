@@ -3,6 +3,7 @@
 // event loop between chunks so that ingest goes on. Never one string for the whole answer: past
 // V8's string limit (~512 MB) that throws, and long before it, it costs its size in memory.
 import type { ServerResponse } from 'node:http';
+import { SLICE_MS, turn } from '../slices';
 
 export interface StreamOptions {
   /** Characters gathered before a write. */
@@ -45,10 +46,16 @@ export async function writeStream(res: ServerResponse, contentType: string, piec
     size = 0;
     if (res.destroyed) return false;
     if (!ok) return drained(res, opts.drainTimeoutMs);
-    await new Promise((r) => setImmediate(r));
+    await turn();
     return !res.destroyed;
   };
+  let t0 = Date.now();
   for (; !next.done; next = it.next()) {
+    // An empty piece: the maker is working between pieces; the event loop gets a turn every slice.
+    if (next.value === '') {
+      if (Date.now() - t0 >= SLICE_MS) { await turn(); t0 = Date.now(); if (res.destroyed) { it.return?.(); return; } }
+      continue;
+    }
     buf.push(next.value);
     size += next.value.length;
     if (size >= opts.chunkChars && !(await flush())) { it.return?.(); return; }
