@@ -192,7 +192,7 @@ test('two runs of 10k steps: the diff pairs what the runs share, pages through e
   server.child.kill();
 });
 
-test('two runs of 100k steps: the diff answers under a 512 MB memory cap with both runs kept, counts as the runs were made', async () => {
+test('two runs of 100k steps: the diff answers under a 512 MB memory cap with both runs kept, counts as the runs were made; a small request is answered while a whole run (over 100 MB) streams', async () => {
   const n = 100_000;
   const remove = new Set([10_001, 50_001, 90_001]);
   const insertAfter = new Set([20_000, 60_000]);
@@ -215,5 +215,16 @@ test('two runs of 100k steps: the diff answers under a 512 MB memory cap with bo
   assert.equal(last.next, undefined);
   const runs = await get<TraceListResponse>('/api/traces');
   assert.deepEqual(runs.traces.map((t) => t.spanCount).sort(), [n + 1 - remove.size + insertAfter.size, n + 1].sort());
+  // A streamed answer of over 100 MB (run A whole, with its content) lets the server answer others
+  // while it is written: a small request made during it is done before it (in the order they end).
+  const order: string[] = [];
+  const auth = { Authorization: `Bearer ${server.ready.token}` };
+  const whole = fetch(`http://127.0.0.1:${server.ready.httpPort}/api/traces/${aId}`, { headers: auth })
+    .then(async (r) => { const bytes = (await r.arrayBuffer()).byteLength; order.push('whole run'); return bytes; });
+  await new Promise((r) => setTimeout(r, 800));
+  const small = fetch(`http://127.0.0.1:${server.ready.httpPort}/api/traces?limit=1`, { headers: auth }).then(async (r) => { await r.arrayBuffer(); order.push('list'); });
+  const [bytes] = await Promise.all([whole, small]);
+  assert.ok(bytes > 100e6, `${bytes} bytes`);
+  assert.deepEqual(order, ['list', 'whole run'], 'the run list was answered while the whole run was streamed');
   server.child.kill();
 });
