@@ -3,12 +3,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { TraceStore } from '../store/store';
 import type { TraceEntry } from '../store/traceEntry';
-import { requestedToolCalls, spanResponse, traceResponse, treeResponse } from '../store/views';
-import { conversationResponse, conversationsList, groupConversations } from '../analysis/conversations';
+import { requestedToolCalls, spanContents, spanResponse, toolLinksReady, treeResponse } from '../store/views';
+import { conversationResponse, conversationSummary, conversationsList, groupConversations } from '../analysis/conversations';
 import { creepRuleOf } from '../analysis/creep';
 import { findOrphans, type RunShape } from '../analysis/orphans';
 import { attrMap, getStr } from '../genai/attrs';
-import type { Orphan, TraceTreeResponse } from '../protocol';
+import type { ApiSpan, Orphan, TraceResponse, TraceTreeResponse } from '../protocol';
 import { drive, eachStep, turn } from '../slices';
 
 type Reply = (status: number, body: unknown) => void;
@@ -62,6 +62,15 @@ export async function orphansOf(store: TraceStore, runs?: readonly TraceEntry[],
   return findOrphans(out.filter((r) => store.get(r.traceId)));
 }
 
+/** A run's model calls with their content (tool links read first, a slice at a time). */
+async function modelCallsOf(e: TraceEntry): Promise<ApiSpan[]> {
+  await toolLinksReady(e);
+  const content = spanContents(e);
+  const out: ApiSpan[] = [];
+  await drive(eachStep(e.spans.values(), (s) => { if (s.genai?.kind === 'llm') { const a = content(s.spanId); if (a) out.push(a); } }));
+  return out;
+}
+
 /** The runs a run's orphans concern: itself, the runs placed in it, and the run it was placed in. */
 function orphanCircle(store: TraceStore, e: TraceEntry): TraceEntry[] {
   const parent = e.summary.orphanOf ? store.get(e.summary.orphanOf.traceId) : undefined;
@@ -97,7 +106,17 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
     try { id = decodeURIComponent(p.slice('/api/conversations/'.length)); } catch { reply(400, { error: 'the conversation id is not valid URL encoding' }); return true; }
     const runs = groupConversations(summaries).get(id);
     if (!runs) { reply(404, { error: `no conversation ${id}` }); return true; }
-    reply(200, conversationResponse(id, runs, (traceId) => { const e = store.get(traceId); return e ? traceResponse(e) : undefined; }, rule));
+    // What grew in a creeping conversation is read from the model calls of two turns (the first and
+    // the peak): only those spans, with their content, a slice at a time (it was each run's whole
+    // JSON, made and parsed at once: seconds for a big run).
+    const summary = conversationSummary(id, runs, rule);
+    const turns = summary.creep ? [runs[0]!, runs[summary.creep.peakTurn - 1]!] : [];
+    const work = (async () => {
+      const calls = new Map<string, TraceResponse>();
+      for (const t of turns) { const e = store.get(t.traceId); if (e) calls.set(t.traceId, { summary: e.summary, spans: await modelCallsOf(e) } as TraceResponse); }
+      reply(200, conversationResponse(id, runs, (traceId) => calls.get(traceId), rule));
+    })();
+    work.catch((err: Error) => reply(500, { error: err.message }));
     return true;
   }
   const later = (work: Promise<void>) => { work.catch((err: Error) => reply(500, { error: err.message })); return true; };
