@@ -2,6 +2,7 @@
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
 import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
+import { readTreeStream } from '../src/treeStream';
 
 /** `unauthorized`: a browser tab opened without the receiver's token (or with an old one): nothing to do but get the address. */
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'unauthorized';
@@ -96,38 +97,16 @@ export class HttpHost implements Host {
     return this.http(route.method, route.path, route.body) as Promise<UiMethods[M]['result']>;
   }
 
-  /**
-   * A run's tree read as NDJSON while it arrives (see treeJson on the server): no one string holds
-   * the whole run, so runs past the browser's string limit (~512 MB) open too. Each chunk's
-   * complete lines are parsed with one JSON.parse (a line never holds a raw newline).
-   */
+  /** A run's tree read as NDJSON while it arrives (src/treeStream.ts). */
   private async tree(path: string): Promise<TraceTreeResponse> {
     const res = await fetch(`${this.base}${path}?stream=ndjson`, { headers: this.headers() });
     if (!res.ok || !res.body) {
       const body = await res.json().catch(() => ({})) as { error?: string };
       throw new Error(body.error ?? `HTTP ${res.status}`);
     }
-    const out = { rows: [] as TreeRow[], byModel: [] } as unknown as TraceTreeResponse;
-    const take = (text: string) => {
-      const values = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as (TreeRow | Partial<TraceTreeResponse>)[];
-      for (const v of values) {
-        if (Array.isArray(v)) out.rows.push(v);
-        else Object.assign(out, v);
-      }
-    };
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let rest = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      rest += value;
-      const cut = rest.lastIndexOf('\n');
-      if (cut < 0) continue;
-      if (cut > 0) take(rest.slice(0, cut));
-      rest = rest.slice(cut + 1);
-    }
-    if (rest.trim()) take(rest.trim());
-    if (!out.summary) throw new Error('the server ended the run\'s tree early (no summary); try again');
+    const rows: TreeRow[] = [];
+    const out = await readTreeStream(res.body, (chunk) => { for (const r of chunk) rows.push(r); });
+    out.rows = rows;
     return out;
   }
 

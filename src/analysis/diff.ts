@@ -119,7 +119,8 @@ export function messagesText(msgs: readonly Message[] | undefined): string {
   }).join('\n')}`).join('\n');
 }
 
-const sub = (x: number | null | undefined, y: number | null | undefined): number | null => (x === null || y === null || x === undefined || y === undefined ? null : y - x);
+/** y - x, or null when either is unknown. */
+export const sub = (x: number | null | undefined, y: number | null | undefined): number | null => (x === null || y === null || x === undefined || y === undefined ? null : y - x);
 
 /**
  * One aligned row: the deltas, and for a pair, whether it changed (the prompt and output diffed

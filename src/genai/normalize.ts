@@ -61,7 +61,7 @@ const TRACELOOP_KIND: Record<string, GenAiKind> = { workflow: 'workflow', task: 
 
 // Key lists, most specific first (constants: no arrays built per span; `keyList` lets a span
 // that has none of a list's keys skip it at once).
-const K = mapValues({
+const K = keyLists({
   provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'],
   requestModel: ['gen_ai.request.model', 'llm.request.model_name', 'llm.model_name', 'ai.model.id'],
   responseModel: ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'],
@@ -95,7 +95,8 @@ const K = mapValues({
   codeFunction: ['code.function.name', 'code.function'],
 } as const);
 
-function mapValues<T extends Record<string, readonly string[]>>(o: T): T {
+/** Each list of `o` made a `keyList`. */
+function keyLists<T extends Record<string, readonly string[]>>(o: T): T {
   for (const k of Object.keys(o)) (o as Record<string, readonly string[]>)[k] = keyList([...o[k]!]);
   return o;
 }

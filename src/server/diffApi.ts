@@ -4,7 +4,7 @@
 // page asked for gets its content read and its texts diffed, a step at a time, yielding between.
 import type { TraceEntry, StoredSpan } from '../store/traceEntry';
 import { spanContents, toolLinksReady } from '../store/views';
-import { DIFF_BUDGET_MS, STEP_KINDS, alignKeys, diffStep, messagesText, type Alignment } from '../analysis/diff';
+import { DIFF_BUDGET_MS, STEP_KINDS, alignKeys, diffStep, messagesText, sub, type Alignment } from '../analysis/diff';
 import type { DiffSide, DiffStep, RunDiff } from '../protocol';
 import { cmpNanos, durationMs } from '../time';
 import { drive, eachStep, turn } from '../slices';
@@ -90,8 +90,6 @@ function withContent(side: DiffSide, content: (spanId: string) => import('../pro
   }
   return out;
 }
-
-const sub = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : y - x);
 
 /** The diff of two runs, the page of aligned steps from `offset` (at most `limit`). */
 export async function diffRuns(ea: TraceEntry, eb: TraceEntry, offset = 0, limit = DIFF_PAGE): Promise<RunDiff> {

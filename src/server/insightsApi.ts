@@ -13,7 +13,6 @@ import { drive, eachStep, turn } from '../slices';
 
 type Reply = (status: number, body: unknown) => void;
 
-
 // What a run's spans say for the orphan analysis, kept while the run has as many spans: a run that
 // has not changed is not read again, and one being read gives the event loop a turn every slice.
 type Shape = Pick<RunShape, 'roots' | 'agents' | 'missingParents' | 'language'>;
@@ -97,6 +96,8 @@ export function stitchedTree(store: TraceStore, e: TraceEntry, orphans: readonly
 export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore, reply: Reply): boolean {
   const p = url.pathname;
   if (req.method !== 'GET') return false;
+  // Routes that read a lot answer when their work is done; a failure there still gets its 500.
+  const later = (work: Promise<void>) => { work.catch((err: Error) => reply(500, { error: err.message })); return true; };
   if (p === '/api/conversations' || p.startsWith('/api/conversations/')) {
     const rule = creepRuleOf((k) => url.searchParams.get(k));
     if ('error' in rule) { reply(400, { error: rule.error }); return true; }
@@ -111,15 +112,12 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
     // JSON, made and parsed at once: seconds for a big run).
     const summary = conversationSummary(id, runs, rule);
     const turns = summary.creep ? [runs[0]!, runs[summary.creep.peakTurn - 1]!] : [];
-    const work = (async () => {
+    return later((async () => {
       const calls = new Map<string, TraceResponse>();
       for (const t of turns) { const e = store.get(t.traceId); if (e) calls.set(t.traceId, { summary: e.summary, spans: await modelCallsOf(e) } as TraceResponse); }
       reply(200, conversationResponse(id, runs, (traceId) => calls.get(traceId), rule));
-    })();
-    work.catch((err: Error) => reply(500, { error: err.message }));
-    return true;
+    })());
   }
-  const later = (work: Promise<void>) => { work.catch((err: Error) => reply(500, { error: err.message })); return true; };
   if (p === '/api/orphans') return later(orphansOf(store).then((orphans) => reply(200, { orphans })));
   const m = /^\/api\/traces\/([0-9a-fA-F]{32})\/(orphans|stitched|stitched\/spans\/([0-9a-fA-F]{16}))$/.exec(p);
   if (!m) return false;

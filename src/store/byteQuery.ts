@@ -70,18 +70,12 @@ export class ByteQuery {
     return true;
   }
 
-  get length(): number { return this.q.length; }
-
   /** Whether bytes[start, end) contain the query. */
   in(bytes: Uint8Array, start: number, end: number): boolean {
-    const q = this.q, n = q.length, at = this.at, lo = this.lower, up = this.upper;
-    for (let i = start + at, last = end - n + at; i <= last; i++) {
+    const at = this.at, lo = this.lower, up = this.upper;
+    for (let i = start + at, last = end - this.q.length + at; i <= last; i++) {
       const b = bytes[i]!;
-      if (b !== lo && b !== up) continue;
-      const s = i - at;
-      let k = 0;
-      while (k < n && FOLD[bytes[s + k]!] === q[k]) k++;
-      if (k === n) return true;
+      if ((b === lo || b === up) && this.startsAt(bytes, i - at, end)) return true;
     }
     return false;
   }

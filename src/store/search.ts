@@ -108,7 +108,7 @@ function* byteMatches(e: TraceEntry, bq: ByteQuery, q: string, stopAtFirst: bool
 const summaryTexts = new WeakMap<TraceEntry, { spans: number; text: string }>();
 
 /** Whether the run's id, root name, service, agents or models contain `q` (lower case). */
-export function summaryMatches(e: TraceEntry, q: string): boolean {
+function summaryMatches(e: TraceEntry, q: string): boolean {
   const s = e.summary;
   let t = summaryTexts.get(e);
   if (t?.spans !== s.spanCount) {
@@ -119,15 +119,28 @@ export function summaryMatches(e: TraceEntry, q: string): boolean {
 }
 
 /**
+ * The answer when it needs no reading of spans: the run's names contain `q`, or the store-wide
+ * pass (`owners`) found it in its bytes, or that pass is the whole answer (protobuf spans only, no
+ * log records: most runs). Undefined when the run's text must be read. A plain function: the list
+ * asks it of every run, and a generator a run cost more than the answer.
+ */
+export function quickMatch(e: TraceEntry, q: string, owners?: ReadonlySet<number>): boolean | undefined {
+  if (summaryMatches(e, q)) return true;
+  if (!owners) return undefined;
+  if (owners.has(e.ownerNo)) return true;
+  return !e.hasJsonSpans && e.logs.length === 0 ? false : undefined;
+}
+
+/**
  * Whether the run's summary names or any of its spans or log records contain `q` (lower case), a
  * few spans a step. `owners`: the runs whose protobuf spans' bytes contain it, found for the whole
  * store at once (SpanTable.ownersContaining): only the run's JSON spans are read then.
  */
 export function* traceMatchesSteps(e: TraceEntry, q: string, owners?: ReadonlySet<number>, byteQuery?: ByteQuery): Generator<void, boolean> {
-  if (summaryMatches(e, q)) return true;
+  const quick = quickMatch(e, q, owners);
+  if (quick !== undefined) return quick;
   const bq = byteQuery ?? ByteQuery.of(q);
   if (bq) {
-    if (owners?.has(e.ownerNo)) return true;
     if ((yield* byteMatches(e, bq, q, true, owners !== undefined)).length) return true;
     return e.logs.some((l) => logText(l).toLowerCase().includes(q));
   }

@@ -310,13 +310,18 @@ export class SpanTable {
   bytesContain(slot: number, q: ByteQuery): boolean | undefined {
     const id = this.body[slot]!;
     if (id === 0) return undefined;
-    let mem = this.bodyBytes.get(id);
-    const ab = this.bodies.item(id)!;
-    if (mem?.buffer !== ab) this.bodyBytes.set(id, (mem = new Uint8Array(ab)));
-    return q.in(mem, this.off[slot]!, this.off[slot]! + this.len[slot]!);
+    return q.in(this.bodyMemory(id)!, this.off[slot]!, this.off[slot]! + this.len[slot]!);
   }
-  /** Each body's memory as bytes, made once (replaced when a repack moves the body). */
-  private readonly bodyBytes = new Map<number, Uint8Array>();
+
+  /** Each body's memory as a Buffer, made once (made again when a repack moves the body). */
+  private readonly bodyBytes = new Map<number, Buffer>();
+  private bodyMemory(id: number): Buffer | undefined {
+    const ab = this.bodies.item(id);
+    if (!ab) return undefined;
+    let mem = this.bodyBytes.get(id);
+    if (mem?.buffer !== ab) this.bodyBytes.set(id, (mem = Buffer.from(ab)));
+    return mem;
+  }
 
   /**
    * The runs (owner numbers) with a protobuf span whose bytes contain `q`, from one pass over the
@@ -338,9 +343,8 @@ export class SpanTable {
     const { at, variants } = q.needles();
     for (const [id, slots] of spans) {
       slots.sort((a, b) => this.off[a]! - this.off[b]!);
-      const ab = this.bodies.item(id);
-      if (!ab) continue;
-      const mem = Buffer.from(ab);
+      const mem = this.bodyMemory(id);
+      if (!mem) continue;
       for (const v of variants) {
         for (let i = mem.indexOf(v); i >= 0; i = mem.indexOf(v, i + 1)) {
           const start = i - at;

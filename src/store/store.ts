@@ -2,7 +2,7 @@
 import type { TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
-import { forgetText, summaryMatches, traceMatchesSteps } from './search';
+import { forgetText, quickMatch, traceMatchesSteps } from './search';
 import { ByteQuery } from './byteQuery';
 import { SLICE_MS, drive, runNow } from '../slices';
 import { TraceEntry, type StoredSpan } from './traceEntry';
@@ -232,8 +232,7 @@ export class TraceStore {
       if (s.spanCount === 0 || !this.traces.has(e.traceId)) continue;
       if (opts.service && s.service !== opts.service) continue;
       if (q) {
-        // A run of protobuf spans and no log records is answered by the store-wide pass (most runs).
-        const hit = owners && !e.hasJsonSpans && e.logs.length === 0 ? summaryMatches(e, q) || owners.has(e.ownerNo) : yield* traceMatchesSteps(e, q, owners, bq);
+        const hit = quickMatch(e, q, owners) ?? (yield* traceMatchesSteps(e, q, owners, bq));
         if (++n % 256 === 0) yield;
         if (!hit || !this.traces.has(e.traceId)) continue;
       }

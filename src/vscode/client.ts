@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
 import type { ServerState } from '../server/stateFile';
 import { baseUrl } from './discovery';
+import { readTreeStream } from '../treeStream';
 
 export class ServerClient {
   readonly base: string;
@@ -51,33 +52,14 @@ export class ServerClient {
       const body = await res.json().catch(() => ({})) as { error?: string };
       throw new Error(body.error ?? `HTTP ${res.status}`);
     }
-    const out = { rows: [] as TreeRow[] } as unknown as TraceTreeResponse;
     let batch: TreeRow[] = [];
     let batchLen = 0;
-    const take = (text: string) => {
-      // (A line never holds a raw newline: the complete lines of a chunk are one JSON array.)
-      const values = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as (TreeRow | Partial<TraceTreeResponse>)[];
-      for (const v of values) {
-        if (Array.isArray(v)) batch.push(v);
-        else Object.assign(out, v);
-      }
-      batchLen += text.length;
+    const out = await readTreeStream(res.body, (rows, chars) => {
+      for (const r of rows) batch.push(r);
+      batchLen += chars;
       if (batchLen >= batchChars) { onRows(batch); batch = []; batchLen = 0; }
-    };
-    const decoder = new TextDecoder();
-    let rest = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      rest += decoder.decode(chunk, { stream: true });
-      const cut = rest.lastIndexOf('\n');
-      if (cut < 0) continue;
-      if (cut > 0) take(rest.slice(0, cut));
-      rest = rest.slice(cut + 1);
-    }
-    rest += decoder.decode();
-    if (rest.trim()) take(rest.trim());
+    });
     if (batch.length) onRows(batch);
-    if (!out.summary) throw new Error('the server ended the run\'s tree early (no summary); try again');
-    out.rows = [];
     return out;
   }
 

@@ -1,0 +1,38 @@
+// A run's tree as it arrives (GET /api/traces/{id}/tree?stream=ndjson: a summary line, a line per
+// row, a rollup line): no one string holds the whole run, so runs past V8's string limit (~512 MB)
+// open too. Read by the browser page and by the editor (which hands its webview the rows in batches).
+import type { TraceTreeResponse, TreeRow } from './protocol';
+
+/**
+ * Reads the tree from a response body: the rows of each chunk go to `onRows` with the characters
+ * they took; resolves with the rest of the answer (summary, byModel) and no rows. Each chunk's
+ * complete lines are parsed with one JSON.parse (a line never holds a raw newline).
+ */
+export async function readTreeStream(body: ReadableStream<Uint8Array>, onRows: (rows: TreeRow[], chars: number) => void): Promise<TraceTreeResponse> {
+  const out = { rows: [] as TreeRow[], byModel: [] } as unknown as TraceTreeResponse;
+  const take = (text: string) => {
+    const rows: TreeRow[] = [];
+    for (const v of JSON.parse(`[${text.replaceAll('\n', ',')}]`) as (TreeRow | Partial<TraceTreeResponse>)[]) {
+      if (Array.isArray(v)) rows.push(v);
+      else Object.assign(out, v);
+    }
+    if (rows.length) onRows(rows, text.length);
+  };
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let rest = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    rest += decoder.decode(value, { stream: true });
+    const cut = rest.lastIndexOf('\n');
+    if (cut < 0) continue;
+    if (cut > 0) take(rest.slice(0, cut));
+    rest = rest.slice(cut + 1);
+  }
+  rest = (rest + decoder.decode()).trim();
+  if (rest) take(rest);
+  if (!out.summary) throw new Error('the server ended the run\'s tree early (no summary); try again');
+  out.rows = [];
+  return out;
+}
