@@ -4,8 +4,13 @@
 // again. Reported: the route's own time, the small request's p99 meanwhile against its p99 with
 // nothing else running (the reference, same run), and the server's event-loop delay while the route
 // ran (monitorEventLoopDelay, from /api/status). The aim is 50 ms at most for both.
+import * as net from 'node:net';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { startServerProcess } from './serverProcess';
 import { longRunBodies } from '../test/helpers/syntheticRuns';
+import { ReplaySession } from '../src/vscode/debug/session';
+import { clientSource } from '../src/vscode/debug/source';
+import { ServerClient } from '../src/vscode/client';
 
 const SIZES = (process.env.BENCH_HEAVY_STEPS ?? '10000,100000').split(',').map(Number);
 
@@ -65,7 +70,35 @@ async function main(): Promise<void> {
       const loop = (await status()).eventLoopDelayMs;
       lines.push(`  ${name.padEnd(22)} ${ms.toFixed(0).padStart(8)} ${p99(small).toFixed(1).padStart(14)} ${(p99(small) / p99(idle)).toFixed(1).padStart(13)}x   ${loop ? `${loop.p99} / ${loop.max}` : 'n/a'}`);
     }
-    await get(`/api/traces/${A.traceId}`).catch(() => '');
+    // The replay debugger: launch → stopped on entry over DAP, against a fetch + JSON.parse of the
+    // run's tree (the least a launch must read) and of the whole run (what a launch read before).
+    const client = new ServerClient({ pid: 0, host: '127.0.0.1', httpPort: srv.ready.httpPort, grpcPort: 0, token: srv.ready.token, version: '', dataDir: '', uiUrl: '', startedAt: 0 } as never);
+    const tcp = net.createServer((socket) => { const x = new ReplaySession(clientSource(client)); x.setRunAsServer(true); x.start(socket, socket); }).listen(0, '127.0.0.1');
+    await new Promise((r) => tcp.once('listening', r));
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const launches: number[] = [], trees: number[] = [], wholes: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const dc = new DebugClient('node', '', 'agent-lens');
+      await dc.start((tcp.address() as net.AddressInfo).port);
+      const t0 = performance.now();
+      await dc.initializeRequest({ adapterID: 'agent-lens', pathFormat: 'path' });
+      const launched = dc.launchRequest({ traceId: A.traceId } as never);
+      await dc.waitForEvent('initialized', 120_000);
+      const stopped = dc.waitForEvent('stopped', 120_000);
+      await dc.configurationDoneRequest();
+      await launched; await stopped;
+      await dc.scopesRequest({ frameId: 1 });
+      launches.push(performance.now() - t0);
+      await dc.stop();
+      let t = performance.now();
+      JSON.parse(await get(`/api/traces/${A.traceId}/tree`));
+      trees.push(performance.now() - t);
+      t = performance.now();
+      JSON.parse(await get(`/api/traces/${A.traceId}`));
+      wholes.push(performance.now() - t);
+    }
+    tcp.close();
+    lines.push(`  debugger launch → stopped on entry, Variables shown: ${med(launches).toFixed(0)} ms (median of 3; aim < 1 s); fetch + JSON.parse of the run's tree ${med(trees).toFixed(0)} ms (ratio ${(med(launches) / med(trees)).toFixed(2)}), of the whole run ${med(wholes).toFixed(0)} ms`);
     await fetch(`${base}/api/traces/${A.traceId}`, { method: 'DELETE', headers: auth });
     await fetch(`${base}/api/traces/${B.traceId}`, { method: 'DELETE', headers: auth });
   }

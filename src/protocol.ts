@@ -359,6 +359,16 @@ export interface SpanDetailResponse {
   logs: ApiLog[];
 }
 
+/** GET /api/traces/{traceId}/spans?ids=a,b,c: spans of a run whole, at most SPANS_PER_REQUEST at a time. */
+export interface SpansResponse {
+  spans: ApiSpan[];
+  resources: Resource[];
+  scopes: Scope[];
+  /** The log records joined to these spans. */
+  logs: ApiLog[];
+}
+export const SPANS_PER_REQUEST = 500;
+
 /** GET /api/traces */
 export interface TraceListResponse {
   traces: TraceSummary[];

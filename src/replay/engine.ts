@@ -10,12 +10,12 @@
 // time: agent invocations, model calls, tool executions, embeddings and retrievals. A framework's
 // own spans (graph nodes, HTTP, chains) are passed over, and "this level" counts only decisions.
 // A run with no GenAI step at all steps through every span.
-import type { ApiSpan, TraceResponse } from '../protocol';
+import type { ApiSpan, TraceResponse, TraceSummary, TreeSpan } from '../protocol';
 import { cmpNanos } from '../time';
-import { stepLabel, stepScope } from './scope';
+import { CONTENT_FIELDS, stepLabel, stepScope } from './scope';
 export { stepLabel, stepScope } from './scope';
 import { mapPath, type PathMapping } from '../source/pathMap';
-import { compileCondition, compileHitCondition, evaluate, ExprError, parseExpr, wildcard } from './expr';
+import { compileCondition, compileHitCondition, evaluate, ExprError, namesIn, parseExpr, wildcard, type Node } from './expr';
 
 export interface Step {
   index: number;
@@ -33,6 +33,43 @@ export interface Step {
   level: number;
   /** The nearest enclosing decision: where step out goes. */
   decisionParent: Step | undefined;
+  /**
+   * Whether `span` has its content (attributes, messages, tool arguments and results). A run opened
+   * light (`Replay.light`) has the tree's fields only; `fill` brings the rest, step by step.
+   */
+  detailed: boolean;
+}
+
+/**
+ * A condition or expression needs the content of step `index`, which the replay has not loaded:
+ * the caller loads it (`Replay.fill`) and asks again. Nothing moved.
+ */
+export class NeedDetail extends Error {
+  constructor(readonly index: number) {
+    super(`step ${index + 1} is not loaded yet`);
+  }
+}
+
+/** Whether an expression reads a step's content (not in a light step). */
+function readsContent(node: Node): boolean {
+  for (const n of namesIn(node)) if (CONTENT_FIELDS.has(n)) return true;
+  return false;
+}
+
+/** A span as the run's tree row has it: no attributes, events, links or content (a light step's). */
+export function lightSpan(t: TreeSpan, traceId: string): ApiSpan {
+  const s: ApiSpan = {
+    traceId, spanId: t.spanId, parentSpanId: t.parentSpanId, traceState: '', flags: 0, name: t.name, kind: t.kind,
+    startTimeUnixNano: t.startTimeUnixNano, endTimeUnixNano: t.endTimeUnixNano, attributes: [], droppedAttributesCount: 0,
+    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: t.status ?? { code: 0, message: '' }, resource: 0, scope: 0,
+  };
+  if (t.genai) s.genai = t.genai;
+  return s;
+}
+
+/** A run as its tree rows give it, for `new Replay(…, { light: true })`. */
+export function lightTrace(summary: TraceSummary, spans: readonly TreeSpan[]): TraceResponse {
+  return { summary, resources: [], scopes: [], spans: spans.map((t) => lightSpan(t, summary.traceId)), logs: [], byModel: [] };
 }
 
 export interface Thread { id: number; name: string; agentSpanId?: string }
@@ -82,6 +119,10 @@ interface ActiveBreakpoint {
   hits: Int32Array;
   counted: number;
   reason: StopReason;
+  /** Its condition reads a step's content: a light step must be filled first. */
+  needsDetail: boolean;
+  /** The condition's answer per step, once known (0 not yet, 1 true, 2 false): a motion that waited for content goes over them again. */
+  results: Uint8Array;
 }
 
 const DECISIONS = new Set(['agent', 'llm', 'tool', 'embeddings', 'retrieval']);
@@ -97,35 +138,66 @@ export class Replay {
   private readonly scopes = new WeakMap<Step, Record<string, unknown>>();
   readonly runStartNs: string;
 
-  constructor(readonly trace: TraceResponse, private readonly opts: { mappings?: PathMapping[] } = {}) {
+  /** Opened from the run's tree rows: steps have their content once filled (`fill`). */
+  readonly light: boolean;
+
+  constructor(readonly trace: TraceResponse, private readonly opts: { mappings?: PathMapping[]; light?: boolean } = {}) {
     if (!trace.spans.length) throw new Error(`run ${trace.summary.traceId} has no spans to step through`);
     this.runStartNs = trace.summary.startTimeUnixNano;
+    this.light = opts.light === true;
     this.build(trace.spans);
     this.cursor = { index: 0, reason: 'entry', description: `start of the run: ${stepLabel(this.steps[0]!)}` };
   }
 
   private build(spans: readonly ApiSpan[]): void {
-    const ids = new Set(spans.map((s) => s.spanId));
-    const parentOf = new Map<string, string | undefined>();
-    for (const s of spans) parentOf.set(s.spanId, s.parentSpanId && s.parentSpanId !== s.spanId && ids.has(s.parentSpanId) ? s.parentSpanId : undefined);
-    // Effective start: never before the parent's (clock skew); spans come parents first.
-    const start = new Map<string, string>();
-    const depth = new Map<string, number>();
-    for (const s of spans) {
-      const p = parentOf.get(s.spanId);
-      const ps = p ? start.get(p) : undefined;
-      start.set(s.spanId, ps && cmpNanos(s.startTimeUnixNano, ps) < 0 ? ps : s.startTimeUnixNano);
-      depth.set(s.spanId, p ? (depth.get(p) ?? 0) + 1 : 0);
+    // Arrays by input position, not maps by id: a 100k-step run is built in a tenth of a second.
+    const n = spans.length;
+    const at = new Map<string, number>();
+    for (let i = 0; i < n; i++) if (!at.has(spans[i]!.spanId)) at.set(spans[i]!.spanId, i);
+    const parent = new Int32Array(n).fill(-1);
+    const kids: number[][] = [];
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = spans[i]!;
+      const p = s.parentSpanId && s.parentSpanId !== s.spanId ? at.get(s.parentSpanId) ?? -1 : -1;
+      if (at.get(s.spanId) !== i) continue; // (a repeated span id: the first one stands)
+      if (p >= 0) { parent[i] = p; (kids[p] ??= []).push(i); } else roots.push(i);
     }
-    const order = spans.map((s, i) => ({ s, i }));
-    order.sort((a, b) => cmpNanos(start.get(a.s.spanId)!, start.get(b.s.spanId)!) || (depth.get(a.s.spanId)! - depth.get(b.s.spanId)!) || a.i - b.i);
-    for (const { s } of order) {
-      const p = parentOf.get(s.spanId);
-      const parent = p ? this.byId.get(p) : undefined;
-      const step: Step = { index: this.steps.length, span: s, parent, children: [], depth: depth.get(s.spanId)!, thread: 0, subtreeEnd: this.steps.length,
-        decision: DECISIONS.has(s.genai?.kind ?? ''), level: 0, decisionParent: undefined };
-      parent?.children.push(step);
+    // Parents before children, whatever order the spans came in (tree rows come in arrival order).
+    // Effective start: never before the parent's (clock skew).
+    const start: string[] = new Array(n);
+    const depth = new Int32Array(n);
+    const order: number[] = [];
+    const seen = new Uint8Array(n);
+    const walk = (from: number) => {
+      for (let k = from; k < order.length; k++) {
+        const i = order[k]!;
+        for (const c of kids[i] ?? []) {
+          if (seen[c]) continue;
+          seen[c] = 1;
+          const cs = spans[c]!.startTimeUnixNano;
+          start[c] = cmpNanos(cs, start[i]!) < 0 ? start[i]! : cs;
+          depth[c] = depth[i]! + 1;
+          order.push(c);
+        }
+      }
+    };
+    const root = (r: number) => { seen[r] = 1; parent[r] = -1; start[r] = spans[r]!.startTimeUnixNano; order.push(r); };
+    for (const r of roots) root(r);
+    walk(0);
+    // Spans in a parent cycle reach no root: the first of each cycle stands as one.
+    for (let i = 0; i < n; i++) if (!seen[i] && at.get(spans[i]!.spanId) === i) { const k = order.length; root(i); walk(k); }
+    order.sort((x, y) => cmpNanos(start[x]!, start[y]!) || (depth[x]! - depth[y]!) || x - y);
+    const stepOf: (Step | undefined)[] = new Array(n);
+    for (const i of order) {
+      const s = spans[i]!;
+      const p = parent[i]!;
+      const par = p >= 0 ? stepOf[p] : undefined;
+      const step: Step = { index: this.steps.length, span: s, parent: par, children: [], depth: depth[i]!, thread: 0, subtreeEnd: this.steps.length,
+        decision: DECISIONS.has(s.genai?.kind ?? ''), level: 0, decisionParent: undefined, detailed: !this.light };
+      par?.children.push(step);
       this.steps.push(step);
+      stepOf[i] = step;
       this.byId.set(s.spanId, step);
     }
     for (let i = this.steps.length - 1; i >= 0; i--) {
@@ -170,9 +242,39 @@ export class Replay {
     return s;
   }
 
-  /** Evaluates an expression on a step (the current one by default); throws ExprError with a clear message. */
+  /**
+   * Evaluates an expression on a step (the current one by default); throws ExprError with a clear
+   * message, or NeedDetail when it reads content the step has not loaded.
+   */
   evaluate(expression: string, step: Step = this.current): unknown {
-    return evaluate(parseExpr(expression), this.scope(step));
+    const node = parseExpr(expression);
+    if (!step.detailed && readsContent(node)) throw new NeedDetail(step.index);
+    return evaluate(node, this.scope(step));
+  }
+
+  /** Gives steps their whole spans (content included): spans of steps not in the run are passed over. */
+  fill(spans: readonly ApiSpan[]): void {
+    for (const sp of spans) {
+      const st = this.byId.get(sp.spanId);
+      if (!st || st.detailed) continue;
+      st.span = sp;
+      st.detailed = true;
+      this.scopes.delete(st);
+    }
+  }
+
+  /**
+   * Steps to load so that motion can go on from step `index` in direction `dir`: that step and the
+   * next ones (up to `count`) that a breakpoint reading content would look at, not loaded yet.
+   */
+  wanted(index: number, count: number, dir: 1 | -1 = 1): Step[] {
+    const out: Step[] = [];
+    const bps = this.breakpoints.filter((b) => b.state.verified && b.needsDetail);
+    for (let i = index; i >= 0 && i < this.steps.length && out.length < count; i += dir) {
+      const s = this.steps[i]!;
+      if (!s.detailed && (i === index || bps.some((b) => b.matches(s)))) out.push(s);
+    }
+    return out;
   }
 
   // ---- breakpoints ----
@@ -221,10 +323,11 @@ export class Replay {
         label = (s) => `exception: ${stepLabel(s)} ended by ${(s.span.genai?.finishReasons ?? []).find((r) => TRUNCATED.has(r.toLowerCase()))}`;
       }
     }
-    const b: ActiveBreakpoint = { state, matches, label, hits: new Int32Array(0), counted: 0, reason };
+    const b: ActiveBreakpoint = { state, matches, label, hits: new Int32Array(0), counted: 0, reason, needsDetail: false, results: new Uint8Array(this.steps.length) };
     try {
       if (spec.condition?.trim()) {
         b.condition = compileCondition(spec.condition);
+        b.needsDetail = readsContent(parseExpr(spec.condition));
         // Every step has the same names: an unknown one shows on the first step, now, not mid-run.
         evaluate(parseExpr(spec.condition), this.scope(this.steps[0]!));
       }
@@ -262,7 +365,14 @@ export class Replay {
   readonly disabled: BreakpointState[] = [];
 
   private safeCondition(b: ActiveBreakpoint, s: Step): boolean {
-    try { return b.condition!(this.scope(s)); } catch (e) {
+    const known = b.results[s.index];
+    if (known) return known === 1;
+    if (b.needsDetail && !s.detailed) throw new NeedDetail(s.index);
+    try {
+      const v = b.condition!(this.scope(s));
+      b.results[s.index] = v ? 1 : 2;
+      return v;
+    } catch (e) {
       // A condition over its budget would cost as much on every step: the breakpoint is turned off, and says why.
       if (e instanceof ExprError && e.tooLong && b.state.verified) {
         b.state.verified = false;

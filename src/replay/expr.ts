@@ -27,7 +27,7 @@ function checkBudget(at: number): void {
   if (Date.now() > deadline) throw new ExprError(`the expression took too long (over ${EVAL_BUDGET_MS} ms on one step; at ${at + 1}): make it narrower`, at, true);
 }
 
-type Node =
+export type Node =
   | { t: 'lit'; v: unknown }
   | { t: 'name'; name: string; at: number }
   | { t: 'member'; obj: Node; key: Node; at: number }
@@ -282,6 +282,17 @@ function run(node: Node, scope: Record<string, unknown>): unknown {
       }
     }
   }
+}
+
+/** The step fields an expression reads (names at its top level: `input` of `input[0].parts`). */
+export function namesIn(node: Node, out = new Set<string>()): Set<string> {
+  switch (node.t) {
+    case 'name': out.add(node.name); break;
+    case 'member': namesIn(node.obj, out); namesIn(node.key, out); break;
+    case 'unary': namesIn(node.arg, out); break;
+    case 'binary': namesIn(node.a, out); namesIn(node.b, out); break;
+  }
+  return out;
 }
 
 /** A condition compiled once, tested on many steps. */

@@ -4,6 +4,9 @@ import { durationMs, msOfNanos } from '../time';
 import { kvObject } from '../genai/attrs';
 import type { Step } from './engine';
 
+/** The fields of a step's scope that come from its content: a light step (engine.ts) has them once filled. */
+export const CONTENT_FIELDS: ReadonlySet<string> = new Set(['system', 'input', 'output', 'args', 'result', 'attributes']);
+
 /** A step's fields as expressions see them (conditions, Watch, the Debug Console). */
 export function stepScope(step: Step, runStartNs: string): Record<string, unknown> {
   const s = step.span;

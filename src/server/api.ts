@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import type { Ingest } from './ingest';
 import type { LiveFeed } from './liveFeed';
-import { spanResponse, toolLinksReady, traceJson, treeJson } from '../store/views';
+import { spanResponse, spansResponse, toolLinksReady, traceJson, treeJson } from '../store/views';
 import { creepRuleOf } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
 import { DIFF_PAGE, DIFF_PAGE_MAX, diffRuns } from './diffApi';
@@ -14,7 +14,7 @@ import { msOfNanos } from '../time';
 import { historyProgress } from '../format';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
-import { PROTOCOL_VERSION, type TraceListResponse } from '../protocol';
+import { PROTOCOL_VERSION, SPANS_PER_REQUEST, type TraceListResponse } from '../protocol';
 import { OtlpRequestError } from '../otlp/decode';
 import type { DamageReport, SegmentLog } from '../store/segments';
 import type { TraceEntry } from '../store/traceEntry';
@@ -26,7 +26,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/search|\/spans\/([0-9a-fA-F]{16}))?$/;
+const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/search|\/spans|\/spans\/([0-9a-fA-F]{16}))?$/;
 
 /** A small JSON body (feedback): at most `limit` bytes. */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -174,6 +174,14 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         if (!q) return json(res, 400, { error: 'q is required' });
         return json(res, 200, { spanIds: await matchingSpans(e, q) });
+      }
+      if (sub === '/spans') {
+        const ids = (url.searchParams.get('ids') ?? '').split(',').filter((x) => x !== '');
+        if (!ids.length || ids.length > SPANS_PER_REQUEST || ids.some((x) => !/^[0-9a-fA-F]{16}$/.test(x))) {
+          return json(res, 400, { error: `ids must be 1 to ${SPANS_PER_REQUEST} span ids (16 hexadecimal digits each), separated by commas` });
+        }
+        await toolLinksReady(e);
+        return json(res, 200, spansResponse(e, ids.map((x) => x.toLowerCase())));
       }
       if (m[3]) {
         const spanId = m[3].toLowerCase();

@@ -1,6 +1,6 @@
 // What queries send: stored spans as API spans (decoded and normalized with content), whole traces,
 // the light tree of a run, and one span in full.
-import { treeRow, type ApiLog, type ApiSpan, type Evaluation, type GenAiView, type ModelRollup, type Resource, type Scope, type SpanDetailResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
+import { treeRow, type ApiLog, type ApiSpan, type Evaluation, type GenAiView, type ModelRollup, type Resource, type Scope, type SpanDetailResponse, type SpansResponse, type ToolCallLink, type TraceResponse, type TraceTreeResponse, type TreeSpan } from '../protocol';
 import { spanDetail } from '../otlp/protoSpan';
 import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
@@ -337,6 +337,22 @@ export function spanContents(e: TraceEntry, refs = new SharedRefs()): (spanId: s
 }
 
 /** One span in full: raw fields, the GenAI view with content and tool links, and its log records. */
+/** Several spans of a run whole (content, links, log records), as a light replay fills its steps; ids it does not hold are left out. */
+export function spansResponse(e: TraceEntry, spanIds: readonly string[]): SpansResponse {
+  const refs = new SharedRefs();
+  const bySpan = logsBySpan(e.logs, e);
+  const spans: ApiSpan[] = [];
+  const logs: ApiLog[] = [];
+  for (const id of spanIds) {
+    const s = e.spans.get(id);
+    if (!s) continue;
+    const mine = bySpan.get(id) ?? [];
+    spans.push(withLinks(e, toApiSpan(s, refs, e, mine)));
+    for (const l of mine) logs.push(toApiLog(l, refs));
+  }
+  return { spans, resources: refs.resources, scopes: refs.scopes, logs };
+}
+
 export function spanResponse(e: TraceEntry, spanId: string): SpanDetailResponse | undefined {
   const s = e.spans.get(spanId);
   if (!s) return undefined;

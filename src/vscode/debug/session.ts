@@ -11,8 +11,8 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
-import type { TraceResponse } from '../../protocol';
-import { Replay, stepLabel, type BreakpointSpec, type BreakpointState, type Step, type Stop } from '../../replay/engine';
+import { SPANS_PER_REQUEST, type ApiSpan, type TraceResponse, type TraceSummary, type TreeSpan } from '../../protocol';
+import { lightTrace, NeedDetail, Replay, stepLabel, type BreakpointSpec, type BreakpointState, type Step, type Stop } from '../../replay/engine';
 import { ExprError } from '../../replay/expr';
 import type { PathMapping } from '../../source/pathMap';
 import { childrenOf, hasChildren, preview, scopesOf, stepDocument } from './variables';
@@ -21,6 +21,13 @@ import { CAPABILITIES } from './capabilities';
 /** Where the session gets runs from (the receiver's API, through the extension's client). */
 export interface ReplaySource {
   trace(traceId: string): Promise<TraceResponse>;
+  /**
+   * A run's tree (no content), and spans of it whole, a few hundred at a time: with both, a launch
+   * opens the run from its tree and loads a step's content when someone looks at it (a 100k-step
+   * run's whole answer is over 100 MB). Without them, the whole run is read at launch.
+   */
+  tree?(traceId: string): Promise<{ summary: TraceSummary; spans: TreeSpan[] }>;
+  spans?(traceId: string, spanIds: string[]): Promise<ApiSpan[]>;
   /** The newest run's trace id, if any. */
   latest(): Promise<string | undefined>;
   /** The local file a telemetry path stands for (path mappings, workspace search), if any. */
@@ -104,9 +111,13 @@ export class ReplaySession extends DebugSession {
       const traceId = args.traceId?.trim() || (args.run === 'latest' || !args.traceId ? await this.source.latest() : undefined);
       if (!traceId) throw new Error('the receiver has no runs yet: run your app, then start the replay again');
       if (!TRACE_ID.test(traceId)) throw new Error(`"${traceId}" is not a trace id (32 hexadecimal digits)`);
+      const id = traceId.toLowerCase();
+      const light = this.source.tree !== undefined && this.source.spans !== undefined;
       let trace: TraceResponse;
-      try { trace = await this.source.trace(traceId.toLowerCase()); } catch (e) { throw new Error(`no run ${traceId} in the receiver (${(e as Error).message})`); }
-      this.replay = new Replay(trace, { mappings: this.source.mappings?.() ?? [] });
+      try {
+        if (light) { const t = await this.source.tree!(id); trace = lightTrace(t.summary, t.spans); } else trace = await this.source.trace(id);
+      } catch (e) { throw new Error(`no run ${traceId} in the receiver (${(e as Error).message})`); }
+      this.replay = new Replay(trace, { mappings: this.source.mappings?.() ?? [], light });
     } catch (e) {
       this.sendErrorResponse(response, { id: ERR.launch, format: `Agent Lens: cannot replay: ${(e as Error).message}`, showUser: true });
       return;
@@ -119,7 +130,8 @@ export class ReplaySession extends DebugSession {
     this.output(`Replaying run ${this.replay.trace.summary.traceId}: ${this.replay.steps.filter((s) => s.decision).length} steps (${this.replay.steps.length} spans), ${this.replay.threads.length} thread${this.replay.threads.length === 1 ? '' : 's'}.\n`);
     const at = args.startAt ? this.replay.step(args.startAt) : undefined;
     if (args.startAt && !at) this.output(`No step ${args.startAt} in this run: starting at its first step.\n`, 'important');
-    this.report(at ? this.replay.goto(at.span.spanId) : this.replay.start(args.stopOnEntry !== false));
+    const r = this.replay;
+    this.report(at ? r.goto(at.span.spanId) : await this.withDetail(r, () => r.start(args.stopOnEntry !== false)));
   }
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse): Promise<void> {
@@ -272,18 +284,60 @@ export class ReplaySession extends DebugSession {
     return frameId ? this.replay.steps[frameId - 1] : this.replay.current;
   }
 
-  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
-    const s = this.replay?.steps[(args.source?.sourceReference ?? args.sourceReference) - 1];
-    if (!s) return this.sendErrorResponse(response, { id: ERR.request, format: 'this step is not in the run being replayed', showUser: false });
-    response.body = { content: stepDocument(s, this.replay!.scope(s)), mimeType: 'text/markdown' };
+  protected override async sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): Promise<void> {
+    const r = this.replay;
+    const s = r?.steps[(args.source?.sourceReference ?? args.sourceReference) - 1];
+    if (!r || !s) return this.sendErrorResponse(response, { id: ERR.request, format: 'this step is not in the run being replayed', showUser: false });
+    await this.load(r, [s]);
+    response.body = { content: stepDocument(s, r.scope(s)), mimeType: 'text/markdown' };
     this.sendResponse(response);
   }
 
-  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+  protected override async scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): Promise<void> {
+    const r = this.replay;
     const s = this.stepOfFrame(args.frameId);
-    if (!s) { response.body = { scopes: [] }; return this.sendResponse(response); }
-    response.body = { scopes: scopesOf(s, this.replay!.scope(s)).map((sc) => new Scope(sc.name, this.handles.create(sc.value), sc.expensive ?? false)) };
+    if (!r || !s) { response.body = { scopes: [] }; return this.sendResponse(response); }
+    await this.load(r, [s]);
+    response.body = { scopes: scopesOf(s, r.scope(s)).map((sc) => new Scope(sc.name, this.handles.create(sc.value), sc.expensive ?? false)) };
     this.sendResponse(response);
+  }
+
+  /**
+   * Gives steps of a light replay their content, SPANS_PER_REQUEST at a time, a few requests at
+   * once. A step the receiver no longer has (its run deleted) stays without content, said once.
+   */
+  private async load(r: Replay, steps: Step[]): Promise<void> {
+    const todo = steps.filter((s) => !s.detailed);
+    if (!todo.length || !this.source.spans) { for (const s of todo) s.detailed = true; return; }
+    const traceId = r.trace.summary.traceId;
+    const chunks: string[][] = [];
+    for (let i = 0; i < todo.length; i += SPANS_PER_REQUEST) chunks.push(todo.slice(i, i + SPANS_PER_REQUEST).map((s) => s.span.spanId));
+    for (let i = 0; i < chunks.length; i += 4) {
+      const got = await Promise.all(chunks.slice(i, i + 4).map((ids) => this.source.spans!(traceId, ids).catch((e: Error) => {
+        if (!this.loadFailed) this.output(`Agent Lens: could not load steps of the run from the receiver (${e.message}); they show without their content.\n`, 'important');
+        this.loadFailed = true;
+        return [] as ApiSpan[];
+      })));
+      for (const spans of got) r.fill(spans);
+    }
+    for (const s of todo) s.detailed = true;
+  }
+  private loadFailed = false;
+
+  /**
+   * Runs `f` on a light replay, loading what it needs as it asks (NeedDetail), in growing batches
+   * from the step it asked for in the direction of motion. Conditions already answered are not
+   * evaluated again, so going over the way again costs little.
+   */
+  private async withDetail<T>(r: Replay, f: () => T, dir: 1 | -1 = 1): Promise<T> {
+    let batch = 64;
+    for (;;) {
+      try { return f(); } catch (e) {
+        if (!(e instanceof NeedDetail)) throw e;
+        await this.load(r, r.wanted(e.index, batch, dir));
+        batch = Math.min(batch * 2, 4 * SPANS_PER_REQUEST);
+      }
+    }
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
@@ -300,12 +354,12 @@ export class ReplaySession extends DebugSession {
     return out;
   }
 
-  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     const r = this.replay;
     const s = this.stepOfFrame(args.frameId);
     if (!r || !s) return this.sendErrorResponse(response, { id: ERR.eval, format: 'no step to evaluate on: the replay is not stopped', showUser: false });
     try {
-      const v = r.evaluate(args.expression, s);
+      const v = await this.withDetail(r, () => r.evaluate(args.expression, s));
       response.body = { result: preview(v), variablesReference: hasChildren(v) ? this.handles.create(v) : 0 };
       this.sendResponse(response);
     } catch (e) {
@@ -317,34 +371,38 @@ export class ReplaySession extends DebugSession {
 
   // ---- motion ----
 
-  private move(response: DebugProtocol.Response, f: (r: Replay) => Stop): void {
+  private async move(response: DebugProtocol.Response, f: (r: Replay) => Stop, dir: 1 | -1 = 1): Promise<void> {
     const r = this.replay;
     if (!r) return this.sendErrorResponse(response, { id: ERR.request, format: 'no run is being replayed yet', showUser: false });
+    let stop: Stop;
+    try { stop = await this.withDetail(r, () => f(r), dir); } catch (e) {
+      return this.sendErrorResponse(response, { id: ERR.request, format: String((e as Error).message).replace(/[{}]/g, ''), showUser: true });
+    }
     this.sendResponse(response);
-    this.report(f(r));
+    this.report(stop);
   }
 
-  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+  protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
     response.body = { allThreadsContinued: true };
     const r = this.replay;
     if (this.following && r) {
       // Following: stop at a breakpoint among the steps already here, else wait for new ones.
-      const next = r.continueToBreakpoint();
+      const next = await this.withDetail(r, () => r.continueToBreakpoint());
       this.sendResponse(response);
       if (next) this.report(next);
       else { this.stopped = false; this.sendEvent(new ContinuedEvent(r.current.thread, true)); }
       return;
     }
-    this.move(response, (x) => x.continue());
+    await this.move(response, (x) => x.continue());
   }
-  protected override nextRequest(response: DebugProtocol.NextResponse): void { this.move(response, (r) => r.stepOver()); }
-  protected override stepInRequest(response: DebugProtocol.StepInResponse): void { this.move(response, (r) => r.stepIn()); }
-  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void { this.move(response, (r) => r.stepOut()); }
-  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void { this.move(response, (r) => r.stepBack()); }
-  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void { this.move(response, (r) => r.reverseContinue()); }
+  protected override nextRequest(response: DebugProtocol.NextResponse): void { void this.move(response, (r) => r.stepOver()); }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void { void this.move(response, (r) => r.stepIn()); }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void { void this.move(response, (r) => r.stepOut()); }
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void { void this.move(response, (r) => r.stepBack(), -1); }
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void { void this.move(response, (r) => r.reverseContinue(), -1); }
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     // A replay is always paused between requests; following, it stops where it is.
-    this.move(response, (r) => ({ ...r.position, reason: 'step', description: `paused at ${stepLabel(r.current)}` }));
+    void this.move(response, (r) => ({ ...r.position, reason: 'step', description: `paused at ${stepLabel(r.current)}` }));
   }
 
   protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
@@ -359,7 +417,7 @@ export class ReplaySession extends DebugSession {
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
     const s = this.replay?.steps[args.targetId - 1];
     if (!s) return this.sendErrorResponse(response, { id: ERR.request, format: 'no such step in this run', showUser: true });
-    this.move(response, (r) => r.goto(s.span.spanId));
+    void this.move(response, (r) => r.goto(s.span.spanId));
   }
 
   /** `runToStep` {spanId}: the run view's "Run to Step". */
@@ -368,7 +426,7 @@ export class ReplaySession extends DebugSession {
     const r = this.replay;
     const s = args?.spanId ? r?.step(args.spanId) : undefined;
     if (!r || !s) return this.sendErrorResponse(response, { id: ERR.request, format: `no step ${args?.spanId ?? '(none given)'} in the run being replayed`, showUser: true });
-    this.move(response, (x) => x.goto(s.span.spanId));
+    void this.move(response, (x) => x.goto(s.span.spanId));
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
