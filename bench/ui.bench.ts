@@ -72,7 +72,9 @@ async function main(): Promise<void> {
   page.on('pageerror', (e) => console.error('pageerror', e.message));
   console.log(`UI bench: Chromium ${context_.browser()?.version() ?? ''}, server pid process, ${new Date().toISOString()}`);
 
-  for (const size of [10_000, 100_000]) {
+  // BENCH_UI_SIZES picks the run sizes to open ("" for none: the live figure alone).
+  const sizes = (process.env.BENCH_UI_SIZES ?? '10000,100000').split(',').filter(Boolean).map(Number);
+  for (const size of sizes) {
     const { traceId, bodies } = makeRun(size);
     for (const body of bodies) {
       const res = await fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
@@ -134,6 +136,22 @@ async function main(): Promise<void> {
   const warm = tracer.startSpan('warm-up', {}, pctx); warm.end();
   await provider.forceFlush();
   const traceId = parent.spanContext().traceId;
+  // When each span's message reached the page (its own WebSocket), to tell the page's work from the wire.
+  await page.addInitScript(() => {
+    const got: Record<string, number> = {};
+    (window as unknown as { got: Record<string, number> }).got = got;
+    const Base = window.WebSocket;
+    window.WebSocket = class extends Base {
+      constructor(url: string | URL, p?: string | string[]) {
+        super(url, p);
+        this.addEventListener('message', (ev) => {
+          const now = Date.now();
+          const m = JSON.parse(String(ev.data)) as { type: string; rows?: [string][] };
+          if (m.type === 'rows') for (const r of m.rows!) got[r[0]] ??= now;
+        });
+      }
+    };
+  });
   await page.goto(`${base}/?token=${server.token}#/run/${traceId}`);
   await page.waitForSelector('.run-view[data-ready]');
   await page.evaluate(() => {
@@ -143,6 +161,13 @@ async function main(): Promise<void> {
       const now = Date.now();
       for (const r of recs) for (const n of r.addedNodes) { const id = (n as HTMLElement).dataset?.id; if (id && !(id in seen)) seen[id] = now; }
     }).observe(document.querySelector('.rows-layer')!, { childList: true });
+  });
+  if (process.env.BENCH_UI_RENDER_TIMES) await page.evaluate(() => {
+    const v = (window as unknown as { agentLensRun: { renderNow(): void } }).agentLensRun;
+    const orig = v.renderNow.bind(v);
+    const times: number[] = [];
+    (window as unknown as { renderTimes: number[] }).renderTimes = times;
+    v.renderNow = () => { const t = performance.now(); orig(); times.push(performance.now() - t); };
   });
   const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
   const wsSeen: Record<string, number> = {};
@@ -163,12 +188,17 @@ async function main(): Promise<void> {
   await provider.forceFlush();
   await new Promise((r) => setTimeout(r, 500));
   const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, number> }).seen);
+  const got = await page.evaluate(() => (window as unknown as { got: Record<string, number> }).got);
+  if (process.env.BENCH_UI_RENDER_TIMES) console.log('render ms', (await page.evaluate(() => (window as unknown as { renderTimes: number[] }).renderTimes)).map((x) => x.toFixed(1)).join(' '));
+  const inPage = Object.keys(sent).map((id) => (seen[id] ?? NaN) - (got[id] ?? NaN));
+  const toPage = Object.entries(sent).map(([id, t]) => (got[id] ?? NaN) - t);
   const screen = Object.entries(sent).map(([id, t]) => (seen[id] ?? NaN) - t);
   const wire = Object.entries(sent).map(([id, t]) => (wsSeen[id] ?? NaN) - t);
   const missing = screen.filter((x) => Number.isNaN(x)).length;
   console.log(`\nexporter → screen, ${screen.length} spans one at a time (SDK SimpleSpanProcessor, OTLP/protobuf, server process, Chromium):`);
   console.log(`  row in the DOM: p50 ${f(median(screen))} ms, p95 ${f(pct(screen, 95))} ms${missing ? ` (${missing} never shown)` : ''}`);
-  console.log(`  reference, same spans at a bare WebSocket client: p50 ${f(median(wire))} ms, p95 ${f(pct(wire, 95))} ms`);
+  console.log(`  reference, same spans at a bare WebSocket client: p50 ${f(median(wire))} ms, p95 ${f(pct(wire, 95))} ms; ratio of p95s ${(pct(screen, 95) / pct(wire, 95)).toFixed(1)} (goal ≤ 2)`);
+  console.log(`  of which: exporter → the page's WebSocket p50 ${f(median(toPage))} ms, p95 ${f(pct(toPage, 95))} ms; message → row in the page p50 ${f(median(inPage))} ms, p95 ${f(pct(inPage, 95))} ms`);
   ws.close();
   await provider.shutdown();
   await context_.close();

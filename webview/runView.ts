@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
+import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse, type TreeSpan } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
@@ -16,6 +16,8 @@ import { detailView, pendingParentView } from './detail';
 import { h, fill, highlightText } from './dom';
 import { definitionTarget } from './format';
 
+/** Drawing time a frame may spend on changes as they come; past it they wait for the next frame. */
+const FRAME_DRAW_MS = 6;
 const BUFFER_ROWS = 8;
 
 export interface RunViewOptions {
@@ -348,19 +350,45 @@ export class RunView {
 
   // ---- drawing ----
 
+  /**
+   * Draws a change: at once while this frame's draws so far took under FRAME_DRAW_MS (a live run's
+   * new row is in the page when its message is, not a frame later), else once at the next frame
+   * (a burst of messages costs a few milliseconds of drawing a frame, whatever its size).
+   */
   private queueRender(): void {
     if (this.renderQueued) return;
-    this.renderQueued = true;
-    requestAnimationFrame(() => { this.renderQueued = false; this.renderNow(); });
+    if (this.frameDrawMs >= FRAME_DRAW_MS) {
+      this.renderQueued = true;
+      return;
+    }
+    if (!this.frameWatched) {
+      this.frameWatched = true;
+      requestAnimationFrame(() => {
+        this.frameWatched = false;
+        this.frameDrawMs = 0;
+        // The header and the overview strip of what was drawn at once, then anything that waited.
+        if (this.renderQueued || this.decorLate) { this.renderQueued = false; this.decorLate = false; this.renderNow(); }
+      });
+    }
+    const t = performance.now();
+    this.renderNow(false);
+    this.decorLate = true;
+    this.frameDrawMs += performance.now() - t;
   }
+  private decorLate = false;
+  private frameDrawMs = 0;
+  private frameWatched = false;
 
   private lastRows: RunNode[] | undefined;
   private headerFor: TraceSummary | undefined;
   private axisKey = '';
   private rowEls = new Map<string, HTMLElement>();
+  /** The span each row element was painted from (a span that changed is a new object). */
+  private readonly painted = new WeakMap<HTMLElement, TreeSpan | undefined>();
   private readonly painter = new RowPainter();
 
-  renderNow(): void {
+  /** `decor`: the header and the overview strip too (drawn at once, they are left to the next frame). */
+  renderNow(decor = true): void {
     if (!this.loaded) return;
     // Keep the first row in sight where it is when rows are added above it (a live run growing):
     // the rows of the previous render say which row that was.
@@ -376,7 +404,7 @@ export class RunView {
       if (j >= 0) this.scroller.scrollTop = j * ROW_H + (st % ROW_H);
     }
     this.lastRows = rows;
-    if (this.summary !== this.headerFor) { this.headerFor = this.summary; this.renderHeader(); }
+    if (decor && this.summary !== this.headerFor) { this.headerFor = this.summary; this.renderHeader(); }
     const width = this.scroller.clientWidth || 800;
     this.treeW = this.userTreeW !== undefined ? Math.round(Math.min(Math.max(160, width - 140), Math.max(160, this.userTreeW)))
       : Math.round(Math.min(520, Math.max(240, width * 0.45)));
@@ -395,31 +423,43 @@ export class RunView {
       showCritical: this.showCritical, treeW: this.treeW, canOpenSource: !!this.host.openSource, isStitched: (id) => this.stitchedIds.has(id),
     };
     const tv: TimeView = { x, runStart, d0, d1 };
-    // Rows already on screen are kept when nothing they show changed (scrolling moves them only).
+    // Rows already on screen are kept when nothing they show changed: scrolling, or a live run
+    // gaining a row, moves them or renumbers them only (a live message repainted every row in sight).
     const keep = new Map<string, HTMLElement>();
-    const stateKey = `${this.model.version}:${this.showCritical}:${this.matchVersion}:${this.treeW}:${rows.length}`;
+    const count = rows.length;
     for (let i = from; i < to; i++) {
       const n = rows[i]!;
-      const key = `${stateKey}:${n.id === this.selected}:${this.model.isCollapsed(n.id)}:${n.depth}:${i}`;
+      const key = `${this.showCritical && n.critical}:${this.matchSet.has(n.id)}:${this.stitchedIds.has(n.id)}:${this.treeW}:${n.id === this.selected}:`
+        + `${this.model.isCollapsed(n.id)}:${n.depth}:${n.children.length}:${n.descendants}:${n.errorsBelow}:${n.startMs}:${n.endMs}`;
       let el = this.rowEls.get(n.id);
-      if (!el || el.dataset.key !== key) {
-        el = this.painter.row(n, i, rows.length, rowState, tv);
+      if (!el || el.dataset.key !== key || this.painted.get(el) !== n.span) {
+        el = this.painter.row(n, i, count, rowState, tv);
         el.dataset.key = key;
         el.dataset.axis = axisKey;
-      } else if (el.dataset.axis !== axisKey) {
-        this.painter.placeBar(el, n, this.treeW, tv);
-        el.dataset.axis = axisKey;
+        el.dataset.i = String(i);
+        el.dataset.n = String(count);
+        this.painted.set(el, n.span);
+      } else {
+        if (el.dataset.axis !== axisKey) { this.painter.placeBar(el, n, this.treeW, tv); el.dataset.axis = axisKey; }
+        if (el.dataset.i !== String(i)) { el.style.top = `${i * ROW_H}px`; el.setAttribute('aria-posinset', String(i + 1)); el.dataset.i = String(i); }
+        if (el.dataset.n !== String(count)) { el.setAttribute('aria-setsize', String(count)); el.dataset.n = String(count); }
       }
       keep.set(n.id, el);
     }
     for (const [id, el] of this.rowEls) if (keep.get(id) !== el) el.remove();
-    for (const el of keep.values()) if (el.parentNode !== this.layer) this.layer.appendChild(el);
+    // In the DOM in row order (what assistive technology and find read), moving only what is out of place.
+    let prev: Element | null = null;
+    for (const el of keep.values()) {
+      const want: Element | null = prev ? prev.nextElementSibling : this.layer.firstElementChild;
+      if (want !== el) this.layer.insertBefore(el, want);
+      prev = el;
+    }
     this.rowEls = keep;
     const rowCount = rows.length;
     this.scroller.setAttribute('aria-rowcount', String(rowCount));
     if (this.selected) this.scroller.setAttribute('aria-activedescendant', `row-${this.selected}`);
     else this.scroller.removeAttribute('aria-activedescendant');
-    this.overview.draw(rows, runStart, dur, `${this.model.version}:${rowCount}`, [d0, d1],
+    if (decor) this.overview.draw(rows, runStart, dur, `${this.model.version}:${rowCount}`, [d0, d1],
       [top / Math.max(1, rowCount * ROW_H), Math.min(1, (top + hgt) / Math.max(1, rowCount * ROW_H))]);
   }
 

@@ -246,7 +246,7 @@ export class LiveFeed implements IngestListener {
     const ids = [...touched].map((e) => e.traceId);
     for (const c of this.clients) {
       if (!this.ready(c, ids)) continue;
-      if (summaryMsg) c.ws.send(summaryMsg);
+      // The spans first: they are what a view of the run waits for (its header and the list follow).
       for (const e of touched) {
         if (c.traces !== '*' && !c.traces.has(e.traceId)) continue;
         try {
@@ -257,6 +257,7 @@ export class LiveFeed implements IngestListener {
           c.ws.send(batches.get(e)!);
         }
       }
+      if (summaryMsg) c.ws.send(summaryMsg);
     }
     this.enforceTotal();
   }

@@ -370,3 +370,55 @@ test('one title everywhere (the list, the run\'s header, the conversation: the u
   await waitFor('the automatic detail', async () => Math.abs((await page.locator('.detail').boundingBox())!.width - detailBefore) <= 2 || undefined);
   await waitFor('the automatic width', async () => Math.abs(await treeW() - before) <= 2 || undefined);
 });
+
+test('a live run gaining steps: each new step is added on its own, the rows already in sight stay as they are (renumbered, not redrawn), in row order in the DOM; a burst of 300 steps lands whole', { skip }, async () => {
+  const { page, errors } = browser;
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'live-rows' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` }) })] });
+  const tracer = provider.getTracer('live-rows');
+  const root = tracer.startSpan('invoke_agent live-rows', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-rows' } });
+  const ctx = trace.setSpan(otelContext.active(), root);
+  const step = (i: number) => tracer.startSpan(`execute_tool lookup_${i}`, { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': `lookup_${i}` } }, ctx);
+  step(0).end();
+  await provider.forceFlush();
+  const traceId = root.spanContext().traceId;
+  await page.goto(`${url()}#/run/${traceId}`);
+  await page.waitForSelector('.run-view[data-ready]');
+  await page.waitForFunction(() => document.querySelectorAll('.row').length === 2); // the root is a placeholder until it ends
+  const rowsNow = () => page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.rows-layer .row')].map((r) => ({
+    id: r.dataset.id!, pos: Number(r.getAttribute('aria-posinset')), size: Number(r.getAttribute('aria-setsize')), top: parseFloat(r.style.top),
+    kept: (r as unknown as { kept?: boolean }).kept === true,
+  })));
+  for (let i = 1; i <= 12; i++) {
+    // Mark every row element in the page, then add one step.
+    await page.evaluate(() => { for (const r of document.querySelectorAll('.rows-layer .row')) (r as unknown as { kept: boolean }).kept = true; });
+    const s = step(i);
+    const id = s.spanContext().spanId;
+    s.end();
+    await provider.forceFlush();
+    await page.waitForSelector(`.row[data-id="${id}"]`);
+    const rows = await rowsNow();
+    assert.equal(rows.length, i + 2);
+    // The new step's row is new, and its parent's (a placeholder until the root ends: it counts the
+    // steps below it); every other step's row element is the one that was there.
+    const rootId = root.spanContext().spanId;
+    assert.deepEqual(rows.filter((r) => !r.kept && r.id !== rootId).map((r) => r.id), [id]);
+    // Numbered and placed for the new count, and in the DOM in row order.
+    assert.deepEqual(rows.map((r) => r.pos), rows.map((_, k) => k + 1));
+    assert.ok(rows.every((r) => r.size === rows.length && r.top === (r.pos - 1) * 24), JSON.stringify(rows.slice(0, 3)));
+  }
+  // A burst in one request: all of it, once.
+  const burst = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'live-rows' }),
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` }), maxExportBatchSize: 1000, maxQueueSize: 2000, scheduledDelayMillis: 60_000 })] });
+  const bt = burst.getTracer('live-rows');
+  for (let i = 0; i < 300; i++) bt.startSpan(`execute_tool burst_${i}`, { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'burst' } }, ctx).end();
+  await burst.forceFlush();
+  await page.waitForFunction(() => Number(document.querySelector('.rows-layer .row')?.getAttribute('aria-setsize')) === 314);
+  const after = await rowsNow();
+  assert.ok(after.every((r) => r.size === 314));
+  assert.deepEqual(after.map((r) => r.pos), after.map((_, k) => k + 1));
+  root.end();
+  await provider.shutdown();
+  await burst.shutdown();
+  assert.deepEqual(errors, []);
+});
