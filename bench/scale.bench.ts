@@ -43,11 +43,23 @@ async function main(): Promise<void> {
   }
   const headers = { Authorization: `Bearer ${srv.ready.token}` };
   const status = await (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/status`, { headers })).json() as { spans: number };
-  // Full-text search over every run of the store (text no span has, so every byte is read), 20
-  // times: p50 and p95 (goal: p95 under 100 ms at 1M spans).
+  // Full-text search over every run of the store (text no span has), at once after ingest (no skip
+  // index yet: every byte is read), then 20 times once the index has been made in the background:
+  // p50 and p95 (goal: p95 under 100 ms at 1M spans).
+  const ingestEnd = performance.now();
+  let t = performance.now();
+  await (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/traces?q=no-such-text-cold`, { headers })).arrayBuffer();
+  const cold = performance.now() - t;
+  let index: { indexedBodies: number; waitingBodies: number; bytes: number };
+  for (;;) {
+    index = (await (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/status`, { headers })).json() as { search: typeof index }).search;
+    if (index.waitingBodies === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const indexedAfter = performance.now() - ingestEnd;
   const searches: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const t = performance.now();
+    t = performance.now();
     await (await fetch(`http://127.0.0.1:${srv.ready.httpPort}/api/traces?q=no-such-text-${i}`, { headers })).arrayBuffer();
     searches.push(performance.now() - t);
   }
@@ -65,7 +77,7 @@ async function main(): Promise<void> {
     `  last ${f(last.spans)} spans    ${f(rate(last))} spans/s   ratio ${(rate(last) / rate(first)).toFixed(2)} of the first (goal ≥ 0.90)`,
     ...rss.map((r) => `  RSS at ${f(r.spans)} spans: ${f(r.mb)} MB for ${f(r.heldMb)} MB of OTLP held: ${(r.mb / r.heldMb).toFixed(2)} x (goal ≤ 1.5); above the idle server's ${f(idleMb)} MB: ${((r.mb - idleMb) / r.heldMb).toFixed(2)} x`),
     `  spans the server holds at the end: ${f(status.spans)}`,
-    `  full-text search over every run (20 queries): p50 ${f(searches[10]!)} ms, p95 ${f(searches[18]!)} ms (goal: p95 under 100 ms)`,
+    `  full-text search over every run: right after ingest (no skip index yet, every byte read) ${f(cold)} ms; the index complete ${f(indexedAfter)} ms after ingest (${f(index.indexedBodies)} bodies, ${(index.bytes / 1048576).toFixed(1)} MB); then 20 queries: p50 ${f(searches[10]!)} ms, p95 ${f(searches[18]!)} ms (goal: p95 under 100 ms)`,
     '',
   ].join('\n'));
 }

@@ -231,7 +231,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
       state: h.loading ? 'loading' : 'ready',
       traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),
       eventLoopDelayMs: loopDelayReport(ctx.loopDelay),
-      liveClients: live.clientCount, live: { clients: live.clientCount, queuedBytes: live.queuedBytes, closedForMemory: live.closedForMemory }, counters: ingest.counters, history: h,
+      search: store.searchIndex, liveClients: live.clientCount, live: { clients: live.clientCount, queuedBytes: live.queuedBytes, closedForMemory: live.closedForMemory }, counters: ingest.counters, history: h,
       disk: ctx.segs ? {
         bytes: ctx.segs.bytesOnDisk, cap: ctx.segs.maxTotalBytes, segmentBytes: ctx.segs.segmentLimit,
         dropped: ctx.segs.drops, damaged: { count: ctx.disk.damaged.length, bytes: ctx.disk.damagedBytes, where: ctx.disk.damaged.slice(0, 100) },

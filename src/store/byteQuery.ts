@@ -5,7 +5,7 @@
 // spans take 3 s. A query with other characters is matched on decoded text (store/search.ts).
 
 /** Lower case for ASCII letters, every other byte as it is. */
-const FOLD = new Uint8Array(256).map((_, i) => (i >= 65 && i <= 90 ? i + 32 : i));
+export const FOLD = new Uint8Array(256).map((_, i) => (i >= 65 && i <= 90 ? i + 32 : i));
 
 // How common a byte is in telemetry text, roughly (JSON punctuation and common letters high): the
 // query is looked for by its rarest byte first.
@@ -21,6 +21,8 @@ export class ByteQuery {
   private readonly at: number;
   private readonly lower: number;
   private readonly upper: number;
+  /** The query's 3-byte sequences, folded (none under 3 characters): what the bodies' skip index knows (ngramFilter.ts). */
+  readonly trigrams: number[];
 
   /** `query` must be ASCII (see `ByteQuery.of`); it is matched case-insensitively. */
   private constructor(query: string) {
@@ -30,6 +32,9 @@ export class ByteQuery {
     this.at = at;
     this.lower = this.q[at]!;
     this.upper = this.lower >= 97 && this.lower <= 122 ? this.lower - 32 : this.lower;
+    const tri = new Set<number>();
+    for (let i = 2; i < this.q.length; i++) tri.add((this.q[i - 2]! << 16) | (this.q[i - 1]! << 8) | this.q[i]!);
+    this.trigrams = [...tri];
   }
 
   /** A query for the byte search, or undefined when it is empty or not ASCII. */

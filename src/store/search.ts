@@ -109,13 +109,61 @@ const summaryTexts = new WeakMap<TraceEntry, { spans: number; text: string }>();
 
 /** Whether the run's id, root name, service, agents or models contain `q` (lower case). */
 function summaryMatches(e: TraceEntry, q: string): boolean {
+  return summaryText(e).includes(q);
+}
+
+/**
+ * Every run's names as one lower-case text, for a search over all runs: one native `indexOf` loop
+ * finds the runs whose names hold the query (asking each of 140,000 runs was most of a search once
+ * the bodies' skip index had ruled out the bytes). Made again when the store has changed since.
+ */
+export class SummaryIndex {
+  private text = '';
+  private runs: TraceEntry[] = [];
+  private ends: number[] = [];
+  private madeAt = -1;
+
+  /** The runs (of `entries`, the store's at `version`) whose names contain `q` (lower case, no NUL). */
+  *hits(entries: () => Iterable<TraceEntry>, version: number, q: string): Generator<void, Set<TraceEntry>> {
+    if (this.madeAt !== version) {
+      const parts: string[] = [], runs: TraceEntry[] = [], ends: number[] = [];
+      let at = 0, n = 0;
+      for (const e of entries()) {
+        if (e.summary.spanCount === 0) continue;
+        const t = summaryText(e);
+        parts.push(t);
+        at += t.length + 1;
+        runs.push(e);
+        ends.push(at);
+        if (++n % 4096 === 0) yield;
+      }
+      this.text = parts.join('\u0000');
+      this.runs = runs;
+      this.ends = ends;
+      this.madeAt = version;
+    }
+    const out = new Set<TraceEntry>();
+    const { text, ends, runs } = this;
+    for (let i = text.indexOf(q); i >= 0; i = text.indexOf(q, i + 1)) {
+      // The run whose text holds position i: the first whose end is past it.
+      let lo = 0, hi = ends.length - 1;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (ends[mid]! > i) hi = mid; else lo = mid + 1; }
+      out.add(runs[lo]!);
+      i = ends[lo]! - 1; // (on to the next run)
+    }
+    return out;
+  }
+}
+
+/** A run's names, lower case, one per line (cached until the run grows). */
+function summaryText(e: TraceEntry): string {
   const s = e.summary;
   let t = summaryTexts.get(e);
   if (t?.spans !== s.spanCount) {
     t = { spans: s.spanCount, text: [s.traceId, s.rootName, s.service, ...s.agentNames, ...s.models].join('\n').toLowerCase() };
     summaryTexts.set(e, t);
   }
-  return t.text.includes(q);
+  return t.text;
 }
 
 /**

@@ -9,6 +9,7 @@ import { Interned, StringTable } from './strings';
 import { detailBytes } from './sizes';
 import { msOfSeconds, splitNanos } from '../time';
 import type { ByteQuery } from './byteQuery';
+import { NgramFilters } from './ngramFilter';
 
 const KINDS: GenAiKind[] = ['agent', 'llm', 'tool', 'embeddings', 'retrieval', 'workflow', 'other'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i + 1]));
@@ -181,7 +182,7 @@ export class SpanTable {
       // body memory of its own), found by that memory.
       const ab = d.buffer;
       const id = this.bodies.add(ab);
-      if (this.bodies.refsOf(id) === 1) { this.bodyLive[id] = 0; this.bytes += ab.byteLength; }
+      if (this.bodies.refsOf(id) === 1) { this.bodyLive[id] = 0; this.bytes += ab.byteLength; this.filters.added(id); }
       this.bodyLive[id]! += d.length;
       this.body[slot] = id;
       this.off[slot] = d.byteOffset;
@@ -242,7 +243,7 @@ export class SpanTable {
     if (id) {
       const ab = this.bodies.item(id)!;
       this.bodyLive[id]! -= this.len[slot]!;
-      if (this.bodies.release(id)) { this.bytes -= ab.byteLength; this.bodyBytes.delete(id); }
+      if (this.bodies.release(id)) { this.bytes -= ab.byteLength; this.bodyBytes.delete(id); this.filters.forget(id); }
     } else this.details.delete(slot);
     this.bytes -= this.accounted[slot]!;
     this.resources.release(this.res[slot]!);
@@ -278,6 +279,7 @@ export class SpanTable {
       }
       this.bytes -= old.length - fresh.length;
       this.bodies.replace(id, fresh.buffer);
+      this.filters.forget(id); // (made again for the new memory when a search reads it)
     }
   }
 
@@ -313,6 +315,9 @@ export class SpanTable {
     return q.in(this.bodyMemory(id)!, this.off[slot]!, this.off[slot]! + this.len[slot]!);
   }
 
+  /** The bodies' skip index for full-text search, made after searches read them (ngramFilter.ts); counted in `bytes`. */
+  readonly filters = new NgramFilters((id) => this.bodyMemory(id), (delta) => { this.bytes += delta; });
+
   /** Each body's memory as a Buffer, made once (made again when a repack moves the body). */
   private readonly bodyBytes = new Map<number, Buffer>();
   private bodyMemory(id: number): Buffer | undefined {
@@ -330,16 +335,26 @@ export class SpanTable {
    * more counts for nothing). Yields between bodies. JSON spans, which keep no bytes, are not read.
    */
   *ownersContaining(q: ByteQuery): Generator<void, Set<number>> {
-    // Where each body's live spans lie, by offset.
+    // The bodies to read: those whose skip index does not rule the query out, or that have none yet.
+    const read = new Set<number>();
+    let n = 0;
+    for (const [id] of this.bodies.entries()) {
+      const mem = this.bodyMemory(id);
+      if (mem && (q.trigrams.length === 0 || this.filters.mayContain(id, mem, q.trigrams) !== false)) read.add(id);
+      if (++n % 4096 === 0) yield;
+    }
+    this.filters.buildSoon();
+    const out = new Set<number>();
+    if (!read.size) return out;
+    // Where each such body's live spans lie, by offset.
     const spans = new Map<number, number[]>();
     for (let s = 0; s < this.next; s++) {
       const id = this.body[s]!;
-      if (!this.owner[s] || !id) continue;
+      if (!this.owner[s] || !id || !read.has(id)) continue;
       let l = spans.get(id);
       if (!l) spans.set(id, (l = []));
       l.push(s);
     }
-    const out = new Set<number>();
     const { at, variants } = q.needles();
     for (const [id, slots] of spans) {
       slots.sort((a, b) => this.off[a]! - this.off[b]!);

@@ -2,7 +2,7 @@
 import type { TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
-import { forgetText, quickMatch, traceMatchesSteps } from './search';
+import { SummaryIndex, forgetText, quickMatch, traceMatchesSteps } from './search';
 import { ByteQuery } from './byteQuery';
 import { SLICE_MS, drive, runNow } from '../slices';
 import { TraceEntry, type StoredSpan } from './traceEntry';
@@ -44,6 +44,14 @@ export class TraceStore {
   /** Bytes of log records held (the spans' are the table's). */
   private logBytes = 0;
 
+  /** Runs by their number in the span table (for the store-wide search's finds). */
+  private readonly byOwner = new Map<number, TraceEntry>();
+  /** Runs a search must read beyond their bytes: with OTLP/JSON spans (no bytes kept) or log records. */
+  private readonly deep = new Set<TraceEntry>();
+  /** Changes to the runs or their summaries, counted (the search's summary index follows it). */
+  private version = 0;
+  private readonly summaries = new SummaryIndex();
+
   private readonly now: () => number;
   /** Runs that are pieces of others (orphaned steps), marked on their summaries. */
   private readonly orphans = new OrphanIndex(requestedToolCalls);
@@ -63,6 +71,7 @@ export class TraceStore {
     if (!e) {
       e = new TraceEntry(traceId, this.table);
       this.traces.set(traceId, e);
+      this.byOwner.set(e.ownerNo, e);
     }
     return e;
   }
@@ -83,6 +92,7 @@ export class TraceStore {
       const genai = scan ? normalizeSpan({ name: rec.name, status: rec.status, attributes: scan.attributes, eventNames: scan.eventNames }) : undefined;
       const slot = e.add(rec, genai);
       if (slot < 0) { duplicates++; continue; }
+      if (e.hasJsonSpans) this.deep.add(e);
       const evaluated = scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
       rec.scan = null;
       rec.genai = genai;
@@ -99,6 +109,7 @@ export class TraceStore {
       if (!list) added.set(e, (list = []));
       list.push(rec);
     }
+    this.version++;
     return { added, duplicates, evicted: this.evict(new Set(added.keys())) };
   }
 
@@ -122,6 +133,8 @@ export class TraceStore {
       if (!l.traceId) continue; // not part of a run; acknowledged and counted, not kept
       const e = this.entry(l.traceId);
       e.logs.push(l);
+      this.deep.add(e);
+      this.version++;
       if (evaluation) e.noteEvaluation(evaluation);
       // One model call's user messages, oldest first: the last of the first call that has them is this turn's question.
       if (logEventName(l) === 'gen_ai.user.message' && l.spanId && (e.titleSpan === undefined || e.titleSpan === l.spanId)) {
@@ -180,6 +193,12 @@ export class TraceStore {
   }
 
   /** Every run, in order of first arrival. */
+  /** The full-text search's skip index (store/ngramFilter.ts): bodies with a filter, bodies waiting for one, its bytes. */
+  get searchIndex(): { indexedBodies: number; waitingBodies: number; bytes: number } {
+    const f = this.table.filters;
+    return { indexedBodies: f.size, waitingBodies: f.waiting, bytes: f.bytes };
+  }
+
   entries(): IterableIterator<TraceEntry> {
     return this.traces.values();
   }
@@ -192,6 +211,9 @@ export class TraceStore {
     const e = this.traces.get(traceId);
     if (!e) return false;
     this.traces.delete(traceId);
+    this.byOwner.delete(e.ownerNo);
+    this.deep.delete(e);
+    this.version++;
     this.orphans.remove(e);
     forgetText(e);
     this.logBytes -= e.logBytes;
@@ -202,6 +224,9 @@ export class TraceStore {
   clear(): void {
     for (const e of this.traces.values()) { forgetText(e); e.release(); }
     this.traces.clear();
+    this.byOwner.clear();
+    this.deep.clear();
+    this.version++;
     this.orphans.clear();
     this.logBytes = 0;
   }
@@ -226,8 +251,17 @@ export class TraceStore {
     // An ASCII query is looked for in every request body once, natively, for all runs together.
     const bq = q ? ByteQuery.of(q) : undefined;
     const owners = bq ? yield* this.table.ownersContaining(bq) : undefined;
+    // With the store-wide pass done, the runs that can match are few: those whose names hold the
+    // query, those the pass found, and those with more to read than bytes. Only they are looked at.
+    let runs: Iterable<TraceEntry> = [...this.traces.values()];
+    if (q && owners && !q.includes('\u0000')) {
+      const cands = yield* this.summaries.hits(() => this.traces.values(), this.version, q);
+      for (const o of owners) { const e = this.byOwner.get(o); if (e) cands.add(e); }
+      for (const e of this.deep) cands.add(e);
+      runs = cands;
+    }
     let n = 0;
-    for (const e of [...this.traces.values()]) {
+    for (const e of runs) {
       const s = e.summary;
       if (s.spanCount === 0 || !this.traces.has(e.traceId)) continue;
       if (opts.service && s.service !== opts.service) continue;
