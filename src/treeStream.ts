@@ -1,14 +1,14 @@
 // A run's tree as it arrives (GET /api/traces/{id}/tree?stream=ndjson: a summary line, a line per
 // row, a rollup line): no one string holds the whole run, so runs past V8's string limit (~512 MB)
 // open too. Read by the browser page and by the editor (which hands its webview the rows in batches).
-import type { TraceTreeResponse, TreeRow } from './protocol';
+import type { TraceSummary, TraceTreeResponse, TreeRow } from './protocol';
 
 /**
  * Reads the tree from a response body: the rows of each chunk go to `onRows` with the characters
- * they took; resolves with the rest of the answer (summary, byModel) and no rows. Each chunk's
+ * they took and the run's summary (its first line); resolves with the rest of the answer (summary, byModel) and no rows. Each chunk's
  * complete lines are parsed with one JSON.parse (a line never holds a raw newline).
  */
-export async function readTreeStream(body: ReadableStream<Uint8Array>, onRows: (rows: TreeRow[], chars: number) => void): Promise<TraceTreeResponse> {
+export async function readTreeStream(body: ReadableStream<Uint8Array>, onRows: (rows: TreeRow[], chars: number, summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
   const out = { rows: [] as TreeRow[], byModel: [] } as unknown as TraceTreeResponse;
   const take = (text: string) => {
     const rows: TreeRow[] = [];
@@ -16,7 +16,7 @@ export async function readTreeStream(body: ReadableStream<Uint8Array>, onRows: (
       if (Array.isArray(v)) rows.push(v);
       else Object.assign(out, v);
     }
-    if (rows.length) onRows(rows, text.length);
+    if (rows.length) onRows(rows, text.length, out.summary);
   };
   const reader = body.getReader();
   const decoder = new TextDecoder();

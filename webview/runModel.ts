@@ -61,6 +61,11 @@ export class RunModel {
   private rowsCache: { key: string; rows: RunNode[] } | undefined;
   private analyzed = -1;
 
+  /** Nodes this deep or deeper are collapsed when they get their first child (a big run built as it arrives). */
+  autoCollapseFrom: number | undefined;
+  /** While a run is still arriving: `analyze` waits (it walks the whole tree each time). */
+  deferAnalysis = false;
+
   get spanCount(): number { return this.nodes.size - this.pendingCount; }
   pendingCount = 0;
 
@@ -108,7 +113,7 @@ export class RunModel {
   }
 
   private attach(n: RunNode, parentId: string): void {
-    if (!parentId || parentId === n.id) { n.parent = undefined; this.appendTo(this.rootList, n); return; }
+    if (!parentId || parentId === n.id) { n.parent = undefined; n.depth = 0; this.appendTo(this.rootList, n); return; }
     let p = this.nodes.get(parentId);
     if (!p) {
       p = newNode(parentId, undefined);
@@ -122,7 +127,11 @@ export class RunModel {
       n.parent = undefined; this.appendTo(this.rootList, n); return;
     }
     n.parent = p;
-    if (p.children === NO_CHILDREN) p.children = [];
+    n.depth = p.depth + 1;
+    if (p.children === NO_CHILDREN) {
+      p.children = [];
+      if (this.autoCollapseFrom !== undefined && p.depth >= this.autoCollapseFrom) { this.collapsedSet.add(p.id); this.collapsedVersion++; }
+    }
     this.appendTo(p.children, n);
     // A placeholder spans its children's times.
     for (let q: RunNode | undefined = p; q && !q.span; q = q.parent) {
@@ -206,7 +215,7 @@ export class RunModel {
    * counts descendants and errors below each node. Runs once per version.
    */
   analyze(): void {
-    if (this.analyzed === this.version) return;
+    if (this.analyzed === this.version || this.deferAnalysis) return;
     this.analyzed = this.version;
     const order: RunNode[] = [];
     const stack = this.roots.slice();

@@ -128,25 +128,68 @@ export class RunView {
     fill(this.detail, h('p', { class: 'muted pad' }, 'Select a step to see its conversation, tool calls, tokens and raw attributes.'));
   }
 
-  /** Fetches the run and subscribes to its live spans. */
+  /**
+   * Fetches the run and subscribes to its live spans. A run's tree is drawn as it arrives: its rows
+   * come in tree order, the first batch is drawn at once (the top of the run is on screen while the
+   * rest is on its way), later ones are added a few times a second, and the analysis (critical
+   * path, counts below) waits for the last.
+   */
   async load(): Promise<void> {
     this.status.textContent = 'loading…';
     await this.host.request('subscribe', { traceIds: [this.traceId] });
     let tree: TraceTreeResponse;
+    const t0 = performance.now();
+    let modelMs = 0;
     try {
-      tree = this.opts.stitched ? await this.host.request('getStitchedTree', { traceId: this.traceId }) : await this.host.request('getTree', { traceId: this.traceId });
+      if (this.opts.stitched) tree = await this.host.request('getStitchedTree', { traceId: this.traceId });
+      else {
+        let pending: TreeSpan[] = [];
+        let applied = 0;
+        const apply = () => {
+          const m0 = performance.now();
+          this.model.add(pending);
+          pending = [];
+          modelMs += performance.now() - m0;
+          applied = performance.now();
+          this.status.textContent = this.summary ? `loading… ${this.model.spanCount.toLocaleString('en-US')} of ${this.summary.spanCount.toLocaleString('en-US')} spans` : 'loading…';
+          this.queueRender();
+        };
+        this.streaming = true;
+        tree = await this.host.treeRows(this.traceId, (rows, summary) => {
+          for (const t of treeSpansOfRows(rows)) pending.push(t);
+          if (this.loaded) { if (performance.now() - applied >= 150) apply(); return; }
+          // The first rows: drawn now.
+          this.marks.fetched = performance.now();
+          if (summary) this.summary = summary;
+          // Big runs open at the agent steps (collapsed below them as they come); small ones open fully.
+          if ((summary?.spanCount ?? 0) > 2000) this.model.autoCollapseFrom = 2;
+          this.model.deferAnalysis = true;
+          this.loaded = true;
+          apply();
+          this.marks.firstRows = performance.now();
+        });
+        if (pending.length || !this.loaded) apply();
+        this.model.deferAnalysis = false;
+        this.streaming = false;
+      }
     } catch (e) {
+      this.streaming = false;
+      this.model.deferAnalysis = false;
       this.status.textContent = '';
       fill(this.header, h('p', { class: 'error-text', role: 'alert' }, `Could not load run ${this.traceId}: ${(e as Error).message}`));
       return;
     }
-    this.marks.fetched = performance.now();
+    const t1 = performance.now();
+    this.marks.fetched ??= t1;
     this.summary = tree.summary;
-    if ('stitched' in tree) this.stitchedIds = new Set((tree as { stitched: string[] }).stitched);
-    this.model.add(treeSpans(tree));
-    // Big runs open at the agent steps; small ones open fully.
-    if (this.model.nodes.size > 2000) this.model.collapseBelow(2);
-    this.marks.modelMs = performance.now() - this.marks.fetched;
+    if ('stitched' in tree) {
+      this.stitchedIds = new Set((tree as { stitched: string[] }).stitched);
+      this.model.add(treeSpans(tree));
+      if (this.model.nodes.size > 2000) this.model.collapseBelow(2);
+      modelMs += performance.now() - t1;
+    }
+    this.marks.modelMs = modelMs;
+    this.marks.dataMs = t1 - t0;
     this.loaded = true;
     for (const m of this.early.splice(0)) this.onFeed(m);
     this.status.textContent = '';
@@ -376,6 +419,9 @@ export class RunView {
     this.frameDrawMs += performance.now() - t;
   }
   private decorLate = false;
+  /** The run's tree is still arriving; when the overview strip was last drawn. */
+  private streaming = false;
+  private overviewAt = 0;
   private frameDrawMs = 0;
   private frameWatched = false;
 
@@ -459,6 +505,9 @@ export class RunView {
     this.scroller.setAttribute('aria-rowcount', String(rowCount));
     if (this.selected) this.scroller.setAttribute('aria-activedescendant', `row-${this.selected}`);
     else this.scroller.removeAttribute('aria-activedescendant');
+    // While a big run streams in, the overview strip (a pass over every row) is drawn once a second.
+    if (decor && this.streaming && performance.now() - this.overviewAt < 1000) decor = false;
+    if (decor) this.overviewAt = performance.now();
     if (decor) this.overview.draw(rows, runStart, dur, `${this.model.version}:${rowCount}`, [d0, d1],
       [top / Math.max(1, rowCount * ROW_H), Math.min(1, (top + hgt) / Math.max(1, rowCount * ROW_H))]);
   }

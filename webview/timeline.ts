@@ -131,22 +131,26 @@ export class Overview {
       const g = img.getContext('2d')!;
       const x = (ms: number) => ((ms - runStart) / durMs) * img.width;
       const rowH = img.height / Math.max(rows.length, 1);
-      // One fill style per kind, rectangles batched per style (speedscope's habit).
+      // One fill style per kind, rectangles batched per style (speedscope's habit). More rows than
+      // pixels down: each pixel row draws, per kind, the span from its rows' earliest start to their
+      // latest end (a rectangle a row was 250,000 rectangles of less than a pixel for a big run).
       const byKind = new Map<string, number[]>();
+      const band = rowH < 1;
       for (let i = 0; i < rows.length; i++) {
         const n = rows[i]!;
         const k = n.span?.status?.code === 2 ? 'error' : kindOf(n);
         let list = byKind.get(k);
         if (!list) byKind.set(k, (list = []));
-        list.push(i);
+        const x0 = x(n.startMs), x1 = Math.max(x0 + 1, x(n.endMs));
+        if (!band) { list.push(i * rowH, x0, x1); continue; }
+        const y = Math.floor(i * rowH);
+        const last = list.length - 3;
+        if (last >= 0 && list[last] === y) { if (x0 < list[last + 1]!) list[last + 1] = x0; if (x1 > list[last + 2]!) list[last + 2] = x1; }
+        else list.push(y, x0, x1);
       }
-      for (const [k, idx] of byKind) {
+      for (const [k, rects] of byKind) {
         g.fillStyle = KIND_COLORS[k] ?? KIND_COLORS.span!;
-        for (const i of idx) {
-          const n = rows[i]!;
-          const x0 = x(n.startMs);
-          g.fillRect(x0, i * rowH, Math.max(1, x(n.endMs) - x0), Math.max(1, rowH));
-        }
+        for (let j = 0; j < rects.length; j += 3) g.fillRect(rects[j + 1]!, rects[j]!, rects[j + 2]! - rects[j + 1]!, Math.max(1, rowH));
       }
       this.cache = { key: fullKey, img };
     }

@@ -1,7 +1,7 @@
 // How the UI reaches the trace server. In a browser tab: HTTP for requests and a WebSocket for the
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
-import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
+import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
 import { readTreeStream } from '../src/treeStream';
 
 /** `unauthorized`: a browser tab opened without the receiver's token (or with an old one): nothing to do but get the address. */
@@ -9,6 +9,11 @@ export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'una
 
 export interface Host {
   request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']>;
+  /**
+   * A run's tree as it arrives (`getTree`, streamed): its rows in tree order, a batch at a time,
+   * with its summary; resolves with the rest (summary, byModel) and no rows.
+   */
+  treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse>;
   onFeed(cb: (m: ServerMessage) => void): void;
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void;
   /** The editor asks to show a run (webview only). */
@@ -97,17 +102,26 @@ export class HttpHost implements Host {
     return this.http(route.method, route.path, route.body) as Promise<UiMethods[M]['result']>;
   }
 
-  /** A run's tree read as NDJSON while it arrives (src/treeStream.ts). */
+  /** A run's tree read as NDJSON while it arrives (src/treeStream.ts), all of it. */
   private async tree(path: string): Promise<TraceTreeResponse> {
+    const rows: TreeRow[] = [];
+    const out = await this.treeAt(path, (chunk) => { for (const r of chunk) rows.push(r); });
+    out.rows = rows;
+    return out;
+  }
+
+  treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
+    return this.treeAt(uiRequestRoute('getTree', { traceId })!.path, onRows);
+  }
+
+  private async treeAt(path: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
     const res = await fetch(`${this.base}${path}?stream=ndjson`, { headers: this.headers() });
+    if (res.status === 401) this.unauthorized();
     if (!res.ok || !res.body) {
       const body = await res.json().catch(() => ({})) as { error?: string };
       throw new Error(body.error ?? `HTTP ${res.status}`);
     }
-    const rows: TreeRow[] = [];
-    const out = await readTreeStream(res.body, (chunk) => { for (const r of chunk) rows.push(r); });
-    out.rows = rows;
-    return out;
+    return readTreeStream(res.body, (chunk, _chars, summary) => onRows(chunk, summary));
   }
 
   private sendSubscribe(): void {
@@ -159,7 +173,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 export class PostMessageHost implements Host {
   private readonly api = acquireVsCodeApi();
   private seq = 0;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; rows?: TreeRow[][] }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; rows?: TreeRow[][]; onRows?: (rows: TreeRow[], summary: TraceSummary | undefined) => void }>();
   private readonly feed = new Listeners<[ServerMessage]>();
   private readonly conn = new Listeners<[ConnectionState, string?]>();
   private readonly open = new Listeners<[string, string?]>();
@@ -182,7 +196,8 @@ export class PostMessageHost implements Host {
         else p.resolve(m.result);
       } else if (m.type === 'rows') {
         const p = this.pending.get(m.seq);
-        if (p) (p.rows ??= []).push(m.rows);
+        if (p?.onRows) p.onRows(m.rows, m.summary);
+        else if (p) (p.rows ??= []).push(m.rows);
       } else if (m.type === 'feed') this.feed.emit(m.message);
       else if (m.type === 'connection') this.conn.emit(m.state, m.detail);
       else if (m.type === 'open') this.open.emit(m.traceId, m.spanId);
@@ -197,6 +212,14 @@ export class PostMessageHost implements Host {
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
       this.post({ type: 'request', seq, method, params } as UiToHost);
+    });
+  }
+
+  treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject, onRows });
+      this.post({ type: 'request', seq, method: 'getTree', params: { traceId } } as UiToHost);
     });
   }
 

@@ -290,6 +290,8 @@ export class SpanTable {
   parentHalves(slot: number): [number, number] { return [this.pHi[slot]!, this.pLo[slot]!]; }
   nameOf(slot: number): string { return this.strings.get(this.name[slot]!); }
   startNanos(slot: number): Nanos { return nanosOf(this.sSec[slot]!, this.sNs[slot]!); }
+  /** Compares two spans' starts, exactly (seconds, then nanoseconds). */
+  cmpStart(a: number, b: number): number { return (this.sSec[a]! - this.sSec[b]!) || (this.sNs[a]! - this.sNs[b]!); }
   endNanos(slot: number): Nanos { return nanosOf(this.eSec[slot]!, this.eNs[slot]!); }
   statusOf(slot: number): SpanStatus {
     const code = this.statusCode[slot]!, message = this.statusMsg.get(slot) ?? '';

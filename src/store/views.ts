@@ -10,6 +10,7 @@ import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type 
 import { type TraceEntry, type StoredSpan, serviceOf } from './traceEntry';
 import { cmpNanos } from '../time';
 import { drive, runNow } from '../slices';
+import { treeOrderSteps } from './treeOrder';
 
 /** Resources and scopes shared by many spans are sent once and referred to by index. */
 export class SharedRefs {
@@ -235,6 +236,11 @@ function openInferencePreview(s: StoredSpan): string {
   return p;
 }
 
+/** Spans made from the columns, in the order of these slots (while the run is not taken out). */
+function* viewsOf(e: TraceEntry, slots: Int32Array): Generator<StoredSpan> {
+  for (let i = 0; i < slots.length && !e.removed; i++) yield e.table.view(slots[i]!, e.traceId);
+}
+
 /** A stepwise computation inside a generator of text: each step an empty piece. */
 function* stepsAsPieces<T>(steps: Generator<void, T>): Generator<string, T> {
   for (let r = steps.next(); ; r = steps.next()) { if (r.done) return r.value; yield ''; }
@@ -256,14 +262,17 @@ export function treeResponse(e: TraceEntry): TraceTreeResponse {
  * a run of any size as it arrives (webview/transport.ts does).
  */
 export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Generator<string> {
-  // Rows as the spans are read (no copy of the run first: at 100,000 spans that held the event loop
-  // for a fifth of a second before the first byte), the per-model rollup of the same spans last.
-  const summary = JSON.stringify(e.summary);
+  // `json`: rows as the spans are read, in arrival order (no copy of the run first). `ndjson`: in
+  // tree order (store/treeOrder.ts, made a slice at a time before the first row), so that a
+  // client draws the top of the run from its first rows. The per-model rollup of the same spans last.
   const nd = form === 'ndjson';
+  const order = nd ? yield* stepsAsPieces(treeOrderSteps(e)) : undefined;
+  const summary = JSON.stringify(e.summary);
   yield nd ? `{"summary":${summary}}\n` : `{"summary":${summary},"rows":[`;
   let sep = nd ? '' : '\n';
   const calls: StoredSpan[] = [];
-  for (const s of e.spans.values()) {
+  const spans = order ? viewsOf(e, order) : e.spans.values();
+  for (const s of spans) {
     if (s.genai?.kind === 'llm') calls.push(s);
     yield sep + JSON.stringify(treeRow(treeSpan(s, e))) + (nd ? '\n' : '');
     if (!nd) sep = ',\n';

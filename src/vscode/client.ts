@@ -2,7 +2,7 @@
 // server's token. Editor-free. The live feed reconnects by itself; `onClose` tells the owner when
 // it drops so that it can check whether the server is still there.
 import WebSocket from 'ws';
-import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
+import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
 import type { ServerState } from '../server/stateFile';
 import { baseUrl } from './discovery';
 import { readTreeStream } from '../treeStream';
@@ -46,7 +46,7 @@ export class ServerClient {
    * limit opens in the editor too (the webview gets the batches as messages of their own).
    * Resolves with the rest of the answer (summary, byModel) and no rows.
    */
-  async treeRows(traceId: string, onRows: (rows: TreeRow[]) => void, batchChars = 16 << 20): Promise<TraceTreeResponse> {
+  async treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void, batchChars = 16 << 20): Promise<TraceTreeResponse> {
     const res = await fetch(`${this.base}/api/traces/${encodeURIComponent(traceId)}/tree?stream=ndjson`, { headers: { Authorization: `Bearer ${this.state.token}` }, signal: AbortSignal.timeout(300_000) });
     if (!res.ok || !res.body) {
       const body = await res.json().catch(() => ({})) as { error?: string };
@@ -54,12 +54,16 @@ export class ServerClient {
     }
     let batch: TreeRow[] = [];
     let batchLen = 0;
-    const out = await readTreeStream(res.body, (rows, chars) => {
+    // The first batches are small, so that a view draws the top of a big run early; they double up to `batchChars`.
+    let limit = Math.min(batchChars, 256 << 10);
+    let summary: TraceSummary | undefined;
+    const out = await readTreeStream(res.body, (rows, chars, s) => {
+      summary = s;
       for (const r of rows) batch.push(r);
       batchLen += chars;
-      if (batchLen >= batchChars) { onRows(batch); batch = []; batchLen = 0; }
+      if (batchLen >= limit) { onRows(batch, s); batch = []; batchLen = 0; limit = Math.min(batchChars, limit * 2); }
     });
-    if (batch.length) onRows(batch);
+    if (batch.length) onRows(batch, summary);
     return out;
   }
 

@@ -211,7 +211,7 @@ export class RunTabs {
       // A run's tree goes in batches of rows, then the rest: one message (a JSON string in the
       // webview's channel) with a big run's rows failed past V8's string limit.
       const result = m.method === 'getTree'
-        ? await client.treeRows(m.params.traceId, (rows) => tab.post({ type: 'rows', seq: m.seq, rows }))
+        ? await client.treeRows(m.params.traceId, (rows, summary) => tab.post({ type: 'rows', seq: m.seq, rows, ...(summary ? { summary } : {}) }))
         : await client.ui(m.method, params as never);
       tab.post({ type: 'response', seq: m.seq, result });
     } catch (e) {
