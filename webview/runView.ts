@@ -144,20 +144,23 @@ export class RunView {
       if (this.opts.stitched) tree = await this.host.request('getStitchedTree', { traceId: this.traceId });
       else {
         let pending: TreeSpan[] = [];
-        let applied = 0;
+        // Batches are added at most every `gap` ms, and at least 4 times as far apart as adding and
+        // drawing one took (drawing walks the rows in sight's list, which grows with the run).
+        let applied = 0, gap = 150;
         const apply = () => {
           const m0 = performance.now();
           this.model.add(pending);
           pending = [];
           modelMs += performance.now() - m0;
-          applied = performance.now();
           this.status.textContent = this.summary ? `loading… ${this.model.spanCount.toLocaleString('en-US')} of ${this.summary.spanCount.toLocaleString('en-US')} spans` : 'loading…';
           this.queueRender();
+          applied = performance.now();
+          gap = Math.max(150, 4 * (applied - m0));
         };
         this.streaming = true;
         tree = await this.host.treeRows(this.traceId, (rows, summary) => {
           for (const t of treeSpansOfRows(rows)) pending.push(t);
-          if (this.loaded) { if (performance.now() - applied >= 150) apply(); return; }
+          if (this.loaded) { if (performance.now() - applied >= gap) apply(); return; }
           // The first rows: drawn now.
           this.marks.fetched = performance.now();
           if (summary) this.summary = summary;
