@@ -75,6 +75,12 @@ export class NgramFilters {
   private idleTimer: NodeJS.Timeout | undefined;
   /** Bytes the filters hold. */
   bytes = 0;
+  /**
+   * Whether the store has room for this many more bytes (the store sets it): a filter is made only
+   * in room the runs leave under the memory cap. Data goes before an index of it: a store at its cap
+   * has filters only for what fit, and a search reads the other bodies.
+   */
+  room: (bytes: number) => boolean = () => true;
 
   /**
    * @param memoryOf a body's memory, by its number (undefined once the body is gone)
@@ -151,6 +157,7 @@ export class NgramFilters {
       if (!mem || this.filters.get(id)?.of === mem.buffer) continue;
       let words = MIN_WORDS;
       while (words < MAX_WORDS && words * 32 < mem.length / 2) words *= 2;
+      if (!this.room(words * 4)) continue; // (made again when a search reads the body and there is room)
       const of = mem.buffer;
       const bits = new Uint32Array(words), mask = words * 32 - 1;
       for (let at = 0; at < mem.length; at += CHUNK) {
@@ -161,6 +168,7 @@ export class NgramFilters {
       }
       if (this.memoryOf(id)?.buffer !== of) continue;
       const small = folded(bits);
+      if (!this.room(small.byteLength)) continue;
       const f: Filter = { of, bits: small, mask: small.length * 32 - 1 };
       const old = this.filters.get(id);
       this.filters.set(id, f);

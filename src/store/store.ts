@@ -58,6 +58,8 @@ export class TraceStore {
 
   constructor(private readonly opts: StoreOptions) {
     this.now = opts.now ?? Date.now;
+    // The search's skip index lives in the room the runs leave under the cap (it never evicts one).
+    this.table.filters.room = (bytes) => this.approxBytes + bytes <= this.opts.maxBytes;
   }
 
   get traceCount(): number { return this.traces.size; }
