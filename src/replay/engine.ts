@@ -10,69 +10,19 @@
 // time: agent invocations, model calls, tool executions, embeddings and retrievals. A framework's
 // own spans (graph nodes, HTTP, chains) are passed over, and "this level" counts only decisions.
 // A run with no GenAI step at all steps through every span.
-import type { ApiSpan, TraceResponse, TraceSummary, TreeSpan } from '../protocol';
-import { cmpNanos } from '../time';
+import type { ApiSpan, TraceResponse } from '../protocol';
 import { CONTENT_FIELDS, stepLabel, stepScope } from './scope';
+import { buildSteps, NeedDetail, type Step, type Thread } from './steps';
+export { lightSpan, lightTrace, NeedDetail, type Step, type Thread } from './steps';
 export { stepLabel, stepScope } from './scope';
 import { mapPath, type PathMapping } from '../source/pathMap';
 import { compileCondition, compileHitCondition, evaluate, ExprError, namesIn, parseExpr, wildcard, type Node } from './expr';
-
-export interface Step {
-  index: number;
-  span: ApiSpan;
-  parent: Step | undefined;
-  children: Step[];
-  depth: number;
-  /** The thread (agent) the step belongs to. */
-  thread: number;
-  /** The last step, in order, of this step's subtree (itself when it has none). */
-  subtreeEnd: number;
-  /** A decision (agent, model call, tool, embeddings, retrieval): where stepping stops. */
-  decision: boolean;
-  /** How many decisions enclose it: the "level" of step over and step back. */
-  level: number;
-  /** The nearest enclosing decision: where step out goes. */
-  decisionParent: Step | undefined;
-  /**
-   * Whether `span` has its content (attributes, messages, tool arguments and results). A run opened
-   * light (`Replay.light`) has the tree's fields only; `fill` brings the rest, step by step.
-   */
-  detailed: boolean;
-}
-
-/**
- * A condition or expression needs the content of step `index`, which the replay has not loaded:
- * the caller loads it (`Replay.fill`) and asks again. Nothing moved.
- */
-export class NeedDetail extends Error {
-  constructor(readonly index: number) {
-    super(`step ${index + 1} is not loaded yet`);
-  }
-}
 
 /** Whether an expression reads a step's content (not in a light step). */
 function readsContent(node: Node): boolean {
   for (const n of namesIn(node)) if (CONTENT_FIELDS.has(n)) return true;
   return false;
 }
-
-/** A span as the run's tree row has it: no attributes, events, links or content (a light step's). */
-export function lightSpan(t: TreeSpan, traceId: string): ApiSpan {
-  const s: ApiSpan = {
-    traceId, spanId: t.spanId, parentSpanId: t.parentSpanId, traceState: '', flags: 0, name: t.name, kind: t.kind,
-    startTimeUnixNano: t.startTimeUnixNano, endTimeUnixNano: t.endTimeUnixNano, attributes: [], droppedAttributesCount: 0,
-    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: t.status ?? { code: 0, message: '' }, resource: 0, scope: 0,
-  };
-  if (t.genai) s.genai = t.genai;
-  return s;
-}
-
-/** A run as its tree rows give it, for `new Replay(…, { light: true })`. */
-export function lightTrace(summary: TraceSummary, spans: readonly TreeSpan[]): TraceResponse {
-  return { summary, resources: [], scopes: [], spans: spans.map((t) => lightSpan(t, summary.traceId)), logs: [], byModel: [] };
-}
-
-export interface Thread { id: number; name: string; agentSpanId?: string }
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'exception' | 'goto' | 'end';
 
@@ -125,13 +75,12 @@ interface ActiveBreakpoint {
   results: Uint8Array;
 }
 
-const DECISIONS = new Set(['agent', 'llm', 'tool', 'embeddings', 'retrieval']);
 const TRUNCATED = new Set(['length', 'max_tokens', 'max_output_tokens', 'content_filter', 'content-filter', 'safety', 'recitation', 'model_length']);
 
 export class Replay {
-  readonly steps: Step[] = [];
-  readonly threads: Thread[] = [];
-  private readonly byId = new Map<string, Step>();
+  readonly steps: Step[];
+  readonly threads: Thread[];
+  private readonly byId: Map<string, Step>;
   private breakpoints: ActiveBreakpoint[] = [];
   private nextBpId = 1;
   private cursor: Stop;
@@ -145,91 +94,11 @@ export class Replay {
     if (!trace.spans.length) throw new Error(`run ${trace.summary.traceId} has no spans to step through`);
     this.runStartNs = trace.summary.startTimeUnixNano;
     this.light = opts.light === true;
-    this.build(trace.spans);
+    const built = buildSteps(trace.spans, this.light, trace.summary.rootName);
+    this.steps = built.steps;
+    this.threads = built.threads;
+    this.byId = built.byId;
     this.cursor = { index: 0, reason: 'entry', description: `start of the run: ${stepLabel(this.steps[0]!)}` };
-  }
-
-  private build(spans: readonly ApiSpan[]): void {
-    // Arrays by input position, not maps by id: a 100k-step run is built in a tenth of a second.
-    const n = spans.length;
-    const at = new Map<string, number>();
-    for (let i = 0; i < n; i++) if (!at.has(spans[i]!.spanId)) at.set(spans[i]!.spanId, i);
-    const parent = new Int32Array(n).fill(-1);
-    const kids: number[][] = [];
-    const roots: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const s = spans[i]!;
-      const p = s.parentSpanId && s.parentSpanId !== s.spanId ? at.get(s.parentSpanId) ?? -1 : -1;
-      if (at.get(s.spanId) !== i) continue; // (a repeated span id: the first one stands)
-      if (p >= 0) { parent[i] = p; (kids[p] ??= []).push(i); } else roots.push(i);
-    }
-    // Parents before children, whatever order the spans came in (tree rows come in arrival order).
-    // Effective start: never before the parent's (clock skew).
-    const start: string[] = new Array(n);
-    const depth = new Int32Array(n);
-    const order: number[] = [];
-    const seen = new Uint8Array(n);
-    const walk = (from: number) => {
-      for (let k = from; k < order.length; k++) {
-        const i = order[k]!;
-        for (const c of kids[i] ?? []) {
-          if (seen[c]) continue;
-          seen[c] = 1;
-          const cs = spans[c]!.startTimeUnixNano;
-          start[c] = cmpNanos(cs, start[i]!) < 0 ? start[i]! : cs;
-          depth[c] = depth[i]! + 1;
-          order.push(c);
-        }
-      }
-    };
-    const root = (r: number) => { seen[r] = 1; parent[r] = -1; start[r] = spans[r]!.startTimeUnixNano; order.push(r); };
-    for (const r of roots) root(r);
-    walk(0);
-    // Spans in a parent cycle reach no root: the first of each cycle stands as one.
-    for (let i = 0; i < n; i++) if (!seen[i] && at.get(spans[i]!.spanId) === i) { const k = order.length; root(i); walk(k); }
-    order.sort((x, y) => cmpNanos(start[x]!, start[y]!) || (depth[x]! - depth[y]!) || x - y);
-    const stepOf: (Step | undefined)[] = new Array(n);
-    for (const i of order) {
-      const s = spans[i]!;
-      const p = parent[i]!;
-      const par = p >= 0 ? stepOf[p] : undefined;
-      const step: Step = { index: this.steps.length, span: s, parent: par, children: [], depth: depth[i]!, thread: 0, subtreeEnd: this.steps.length,
-        decision: DECISIONS.has(s.genai?.kind ?? ''), level: 0, decisionParent: undefined, detailed: !this.light };
-      par?.children.push(step);
-      this.steps.push(step);
-      stepOf[i] = step;
-      this.byId.set(s.spanId, step);
-    }
-    for (let i = this.steps.length - 1; i >= 0; i--) {
-      const st = this.steps[i]!;
-      if (st.parent && st.parent.subtreeEnd < st.subtreeEnd) st.parent.subtreeEnd = st.subtreeEnd;
-    }
-    if (!this.steps.some((st) => st.decision)) for (const st of this.steps) st.decision = true;
-    for (const st of this.steps) {
-      const p = st.parent;
-      st.decisionParent = p ? (p.decision ? p : p.decisionParent) : undefined;
-      st.level = st.decisionParent ? st.decisionParent.level + 1 : 0;
-    }
-    // Threads: one per agent (its steps and those under it, down to the next agent), and one for
-    // the run when steps lie outside every agent (or there is no agent).
-    const agentThread = new Map<Step, number>();
-    let runThread: number | undefined;
-    for (const st of this.steps) {
-      let a: Step | undefined = st;
-      while (a && a.span.genai?.kind !== 'agent') a = a.parent;
-      if (a) {
-        let id = agentThread.get(a);
-        if (id === undefined) {
-          id = this.threads.length + 1;
-          agentThread.set(a, id);
-          this.threads.push({ id, name: stepLabel(a), agentSpanId: a.span.spanId });
-        }
-        st.thread = id;
-      } else {
-        if (runThread === undefined) { runThread = this.threads.length + 1; this.threads.push({ id: runThread, name: `run ${this.trace.summary.rootName || this.steps[0]!.span.name}` }); }
-        st.thread = runThread;
-      }
-    }
   }
 
   get position(): Stop { return this.cursor; }

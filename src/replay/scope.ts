@@ -2,7 +2,7 @@
 // Console read them, and its label in the Call Stack, stop reasons and pickers.
 import { durationMs, msOfNanos } from '../time';
 import { kvObject } from '../genai/attrs';
-import type { Step } from './engine';
+import type { Step } from './steps';
 
 /** The fields of a step's scope that come from its content: a light step (engine.ts) has them once filled. */
 export const CONTENT_FIELDS: ReadonlySet<string> = new Set(['system', 'input', 'output', 'args', 'result', 'attributes']);

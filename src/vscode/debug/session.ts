@@ -11,12 +11,15 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
-import { SPANS_PER_REQUEST, type ApiSpan, type TraceResponse, type TraceSummary, type TreeSpan } from '../../protocol';
-import { lightTrace, NeedDetail, Replay, stepLabel, type BreakpointSpec, type BreakpointState, type Step, type Stop } from '../../replay/engine';
+import type { ApiSpan, TraceResponse, TraceSummary, TreeSpan } from '../../protocol';
+import { lightTrace, Replay, stepLabel, type BreakpointSpec, type BreakpointState, type Step, type Stop } from '../../replay/engine';
 import { ExprError } from '../../replay/expr';
 import type { PathMapping } from '../../source/pathMap';
 import { childrenOf, hasChildren, preview, scopesOf, stepDocument } from './variables';
 import { CAPABILITIES } from './capabilities';
+import { StepContent } from './content';
+import { launchProblem, TRACE_ID, type LaunchArgs, type StepEventBody } from './launchArgs';
+export { launchProblem, type LaunchArgs, type StepEventBody } from './launchArgs';
 
 /** Where the session gets runs from (the receiver's API, through the extension's client). */
 export interface ReplaySource {
@@ -37,38 +40,6 @@ export interface ReplaySource {
   mappings?(): PathMapping[];
 }
 
-export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
-  /** The run to replay; or `run: "latest"`. */
-  traceId?: string;
-  run?: 'latest';
-  /** Pause at the run's first step (default true); otherwise run to the first breakpoint. */
-  stopOnEntry?: boolean;
-  /** Start paused at this step (span id) instead: the run view's "Run to Step" with no replay running. */
-  startAt?: string;
-}
-
-/** The custom event the run view follows: the step the debugger stopped at. */
-export interface StepEventBody { traceId: string; spanId: string; reason: string; description: string }
-
-const TRACE_ID = /^[0-9a-f]{32}$/i;
-
-/** A value as a launch error shows it: short, whatever it is (a 5 MB trace id is not echoed whole). */
-function shown(v: unknown): string {
-  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'a list' : 'an object') : String(v);
-  return s.length > 48 ? `${s.slice(0, 40)}… (${s.length.toLocaleString('en-US')} characters)` : s;
-}
-
-/** What is wrong with a launch configuration's arguments (their types and lengths), or undefined. */
-export function launchProblem(args: Partial<Record<keyof LaunchArgs, unknown>>): string | undefined {
-  const { traceId, run, stopOnEntry, startAt } = args;
-  if (traceId !== undefined && (typeof traceId !== 'string' || !TRACE_ID.test(traceId.trim()))) {
-    return `"traceId" must be a trace id: 32 hexadecimal digits in a string (got ${typeof traceId === 'string' ? shown(traceId) : `${typeof traceId} ${shown(traceId)}`})`;
-  }
-  if (run !== undefined && run !== 'latest') return `"run" can only be "latest" (got ${shown(run)})`;
-  if (stopOnEntry !== undefined && typeof stopOnEntry !== 'boolean') return `"stopOnEntry" must be true or false (got ${shown(stopOnEntry)})`;
-  if (startAt !== undefined && (typeof startAt !== 'string' || !/^[0-9a-f]{16}$/i.test(startAt))) return `"startAt" must be a span id: 16 hexadecimal digits in a string (got ${shown(startAt)})`;
-  return undefined;
-}
 const ERR = { launch: 3001, eval: 3002, request: 3003 };
 
 export class ReplaySession extends DebugSession {
@@ -88,8 +59,12 @@ export class ReplaySession extends DebugSession {
   private readonly pending = new Set<string>();
   private arrivalTimer: NodeJS.Timeout | undefined;
 
+  /** Loads the content of a light replay's steps as they are looked at. */
+  private readonly content: StepContent;
+
   constructor(private readonly source: ReplaySource) {
     super();
+    this.content = new StepContent(source, (text) => this.output(text, 'important'));
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
   }
@@ -131,7 +106,7 @@ export class ReplaySession extends DebugSession {
     const at = args.startAt ? this.replay.step(args.startAt) : undefined;
     if (args.startAt && !at) this.output(`No step ${args.startAt} in this run: starting at its first step.\n`, 'important');
     const r = this.replay;
-    this.report(at ? r.goto(at.span.spanId) : await this.withDetail(r, () => r.start(args.stopOnEntry !== false)));
+    this.report(at ? r.goto(at.span.spanId) : await this.content.withDetail(r, () => r.start(args.stopOnEntry !== false)));
   }
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse): Promise<void> {
@@ -288,7 +263,7 @@ export class ReplaySession extends DebugSession {
     const r = this.replay;
     const s = r?.steps[(args.source?.sourceReference ?? args.sourceReference) - 1];
     if (!r || !s) return this.sendErrorResponse(response, { id: ERR.request, format: 'this step is not in the run being replayed', showUser: false });
-    await this.load(r, [s]);
+    await this.content.load(r, [s]);
     response.body = { content: stepDocument(s, r.scope(s)), mimeType: 'text/markdown' };
     this.sendResponse(response);
   }
@@ -297,47 +272,9 @@ export class ReplaySession extends DebugSession {
     const r = this.replay;
     const s = this.stepOfFrame(args.frameId);
     if (!r || !s) { response.body = { scopes: [] }; return this.sendResponse(response); }
-    await this.load(r, [s]);
+    await this.content.load(r, [s]);
     response.body = { scopes: scopesOf(s, r.scope(s)).map((sc) => new Scope(sc.name, this.handles.create(sc.value), sc.expensive ?? false)) };
     this.sendResponse(response);
-  }
-
-  /**
-   * Gives steps of a light replay their content, SPANS_PER_REQUEST at a time, a few requests at
-   * once. A step the receiver no longer has (its run deleted) stays without content, said once.
-   */
-  private async load(r: Replay, steps: Step[]): Promise<void> {
-    const todo = steps.filter((s) => !s.detailed);
-    if (!todo.length || !this.source.spans) { for (const s of todo) s.detailed = true; return; }
-    const traceId = r.trace.summary.traceId;
-    const chunks: string[][] = [];
-    for (let i = 0; i < todo.length; i += SPANS_PER_REQUEST) chunks.push(todo.slice(i, i + SPANS_PER_REQUEST).map((s) => s.span.spanId));
-    for (let i = 0; i < chunks.length; i += 4) {
-      const got = await Promise.all(chunks.slice(i, i + 4).map((ids) => this.source.spans!(traceId, ids).catch((e: Error) => {
-        if (!this.loadFailed) this.output(`Agent Lens: could not load steps of the run from the receiver (${e.message}); they show without their content.\n`, 'important');
-        this.loadFailed = true;
-        return [] as ApiSpan[];
-      })));
-      for (const spans of got) r.fill(spans);
-    }
-    for (const s of todo) s.detailed = true;
-  }
-  private loadFailed = false;
-
-  /**
-   * Runs `f` on a light replay, loading what it needs as it asks (NeedDetail), in growing batches
-   * from the step it asked for in the direction of motion. Conditions already answered are not
-   * evaluated again, so going over the way again costs little.
-   */
-  private async withDetail<T>(r: Replay, f: () => T, dir: 1 | -1 = 1): Promise<T> {
-    let batch = 64;
-    for (;;) {
-      try { return f(); } catch (e) {
-        if (!(e instanceof NeedDetail)) throw e;
-        await this.load(r, r.wanted(e.index, batch, dir));
-        batch = Math.min(batch * 2, 4 * SPANS_PER_REQUEST);
-      }
-    }
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
@@ -359,7 +296,7 @@ export class ReplaySession extends DebugSession {
     const s = this.stepOfFrame(args.frameId);
     if (!r || !s) return this.sendErrorResponse(response, { id: ERR.eval, format: 'no step to evaluate on: the replay is not stopped', showUser: false });
     try {
-      const v = await this.withDetail(r, () => r.evaluate(args.expression, s));
+      const v = await this.content.withDetail(r, () => r.evaluate(args.expression, s));
       response.body = { result: preview(v), variablesReference: hasChildren(v) ? this.handles.create(v) : 0 };
       this.sendResponse(response);
     } catch (e) {
@@ -375,7 +312,7 @@ export class ReplaySession extends DebugSession {
     const r = this.replay;
     if (!r) return this.sendErrorResponse(response, { id: ERR.request, format: 'no run is being replayed yet', showUser: false });
     let stop: Stop;
-    try { stop = await this.withDetail(r, () => f(r), dir); } catch (e) {
+    try { stop = await this.content.withDetail(r, () => f(r), dir); } catch (e) {
       return this.sendErrorResponse(response, { id: ERR.request, format: String((e as Error).message).replace(/[{}]/g, ''), showUser: true });
     }
     this.sendResponse(response);
@@ -387,7 +324,7 @@ export class ReplaySession extends DebugSession {
     const r = this.replay;
     if (this.following && r) {
       // Following: stop at a breakpoint among the steps already here, else wait for new ones.
-      const next = await this.withDetail(r, () => r.continueToBreakpoint());
+      const next = await this.content.withDetail(r, () => r.continueToBreakpoint());
       this.sendResponse(response);
       if (next) this.report(next);
       else { this.stopped = false; this.sendEvent(new ContinuedEvent(r.current.thread, true)); }
