@@ -3,10 +3,13 @@
 import type { ApiSpan, GenAiView, ModelRollup, ToolCallLink } from '../protocol';
 import { msOfNanos } from '../time';
 import { addUsage, zeroUsage } from '../usage';
+import { runNow } from '../slices';
 
 interface Call { llmSpanId: string; id?: string; name: string; llmStartMs: number; taken: boolean }
 
 const ms = msOfNanos;
+/** Spans between steps of the stepwise forms. */
+const EVERY = 2048;
 
 /**
  * Links each tool span to the tool call in an LLM span's output that it ran: by call id when both
@@ -14,9 +17,16 @@ const ms = msOfNanos;
  * the latest LLM span that started before the tool span. Both spans get the link in `toolCalls`.
  */
 export function linkToolCalls(spans: readonly ApiSpan[]): void {
+  runNow(linkToolCallsSteps(spans));
+}
+
+/** `linkToolCalls` as a stepwise computation (src/slices.ts): a step every few thousand spans. */
+export function* linkToolCallsSteps(spans: readonly ApiSpan[]): Generator<void, void> {
   const calls: Call[] = [];
   const llmById = new Map<string, ApiSpan>();
+  let n = 0;
   for (const s of spans) {
+    if (++n % EVERY === 0) yield;
     const g = s.genai;
     if (g?.kind !== 'llm' || !g.outputMessages) continue;
     llmById.set(s.spanId, s);
@@ -40,12 +50,15 @@ export function linkToolCalls(spans: readonly ApiSpan[]): void {
     (llmById.get(c.llmSpanId)!.genai!.toolCalls ??= []).push(l);
   };
   const pending: ApiSpan[] = [];
+  yield;
   for (const t of tools) {
+    if (++n % EVERY === 0) yield;
     const c = t.genai!.toolCallId ? byId.get(t.genai!.toolCallId) : undefined;
     if (c && !c.taken) link(t, c, 'call_id');
     else pending.push(t);
   }
   for (const t of pending) {
+    if (++n % EVERY === 0) yield;
     const start = ms(t.startTimeUnixNano);
     const name = t.genai!.toolName;
     let best: Call | undefined;
@@ -85,9 +98,17 @@ export interface CallContent { arguments?: unknown; response?: unknown; from: st
  * id). Spans as linkToolCalls left them.
  */
 export function toolCallContent(spans: readonly ApiSpan[]): Map<string, CallContent> {
-  const byId = new Map(spans.map((s) => [s.spanId, s] as const));
+  return runNow(toolCallContentSteps(spans));
+}
+
+/** `toolCallContent` as a stepwise computation: a step every few thousand spans. */
+export function* toolCallContentSteps(spans: readonly ApiSpan[]): Generator<void, Map<string, CallContent>> {
+  const byId = new Map<string, ApiSpan>();
+  let n = 0;
+  for (const s of spans) { byId.set(s.spanId, s); if (++n % EVERY === 0) yield; }
   const responses = new Map<string, unknown>();
   for (const s of spans) {
+    if (++n % EVERY === 0) yield;
     for (const m of s.genai?.kind === 'llm' ? s.genai.inputMessages ?? [] : []) {
       for (const p of m.parts) {
         const id = (p as { id?: string }).id;
@@ -97,6 +118,7 @@ export function toolCallContent(spans: readonly ApiSpan[]): Map<string, CallCont
   }
   const out = new Map<string, CallContent>();
   for (const s of spans) {
+    if (++n % EVERY === 0) yield;
     if (s.genai?.kind !== 'tool') continue;
     const link = s.genai.toolCalls?.[0];
     const llm = link && byId.get(link.llmSpanId);

@@ -15,7 +15,7 @@ export const DIFF_PAGE_MAX = 1000;
 const PAGE_BUDGET_MS = 5000;
 
 /** A step as the alignment and the table need it (no content). */
-interface Step { spanId: string; key: string; side: DiffSide; start: string; startMs: number }
+interface Step { spanId: string; /** Its kind and name, as a number shared by both runs' steps. */ key: number; side: DiffSide; start: string; startMs: number }
 
 function keyOf(s: StoredSpan): string {
   const g = s.genai;
@@ -34,7 +34,7 @@ function labelOf(s: StoredSpan): string {
 }
 
 /** A run's steps in start order: decisions (each model call once: counted model calls only). */
-async function stepsOf(e: TraceEntry): Promise<Step[]> {
+async function stepsOf(e: TraceEntry, keys: Map<string, number>): Promise<Step[]> {
   const out: Step[] = [];
   await drive(eachStep(e.spans.values(), (s) => {
     const g = s.genai;
@@ -42,7 +42,10 @@ async function stepsOf(e: TraceEntry): Promise<Step[]> {
     const side: DiffSide = { spanId: s.spanId, name: labelOf(s), kind: g.kind, durationMs: durationMs(s.startTimeUnixNano, s.endTimeUnixNano), error: s.status.code === 2 };
     if (g.usage) side.usage = g.usage;
     if (g.costUsd !== undefined) side.costUsd = g.costUsd;
-    out.push({ spanId: s.spanId, key: keyOf(s), side, start: s.startTimeUnixNano, startMs: s.startMs });
+    const key = keyOf(s);
+    let k = keys.get(key);
+    if (k === undefined) keys.set(key, (k = keys.size));
+    out.push({ spanId: s.spanId, key: k, side, start: s.startTimeUnixNano, startMs: s.startMs });
   }));
   // (Milliseconds first: comparing numbers sorts 100,000 steps several times faster than the exact strings, which break ties.)
   out.sort((x, y) => x.startMs - y.startMs || cmpNanos(x.start, y.start));
@@ -60,11 +63,12 @@ async function aligned(ea: TraceEntry, eb: TraceEntry): Promise<Aligned> {
   const key = `${versionOf(ea)}/${versionOf(eb)}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const stepsA = await stepsOf(ea);
-  const stepsB = await stepsOf(eb);
-  const ids = new Map<string, number>();
-  const num = (s: Step) => { let v = ids.get(s.key); if (v === undefined) ids.set(s.key, (v = ids.size)); return v; };
-  const ka = Int32Array.from(stepsA, num), kb = Int32Array.from(stepsB, num);
+  const keys = new Map<string, number>();
+  const stepsA = await stepsOf(ea, keys);
+  const stepsB = await stepsOf(eb, keys);
+  const ka = new Int32Array(stepsA.length), kb = new Int32Array(stepsB.length);
+  for (let i = 0; i < ka.length; i++) ka[i] = stepsA[i]!.key;
+  for (let i = 0; i < kb.length; i++) kb[i] = stepsB[i]!.key;
   await turn();
   const rows = alignKeys(ka, kb, DIFF_BUDGET_MS);
   let onlyA = 0, onlyB = 0;

@@ -6,7 +6,7 @@ import type { LogRecordData } from '../otlp/records';
 import { normalizeSpanContent, oneLine } from '../genai/normalize';
 import { sourceLocations } from '../source/locate';
 import { EVALUATION_EVENT, evaluationOf, isEvaluationLog } from '../genai/evaluations';
-import { borrowToolContent, linkToolCalls, rollupByModel, toolCallContent, type CallContent } from '../genai/trace';
+import { borrowToolContent, linkToolCallsSteps, rollupByModel, toolCallContentSteps, type CallContent } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, serviceOf } from './traceEntry';
 import { cmpNanos } from '../time';
 import { drive, runNow } from '../slices';
@@ -309,15 +309,17 @@ function* toolLinkSteps(e: TraceEntry): Generator<void, ToolLinks> {
   const spans: ApiSpan[] = [];
   for (const s of e.spans.values()) {
     const k = s.genai?.kind;
-    if (k === 'llm') { spans.push(toApiSpan(s, refs, e, joined.get(s.spanId))); yield; }
+    if (k === 'llm') spans.push(toApiSpan(s, refs, e, joined.get(s.spanId)));
     // A tool span needs only its name and call id, which the stored view has.
     else if (k === 'tool') spans.push({ spanId: s.spanId, startTimeUnixNano: s.startTimeUnixNano, genai: { ...s.genai! } } as ApiSpan);
+    yield;
   }
   // (Spans that came meanwhile: the links are made for what was read, and kept under the version it started at.)
-  linkToolCalls(spans);
+  yield* linkToolCallsSteps(spans);
   const links = new Map<string, ToolCallLink[]>();
   for (const s of spans) if (s.genai?.toolCalls) links.set(s.spanId, s.genai.toolCalls);
-  const out = { links, content: toolCallContent(spans) };
+  yield;
+  const out = { links, content: yield* toolCallContentSteps(spans) };
   linkCache.set(e, { version, ...out });
   return out;
 }
@@ -345,7 +347,6 @@ export function spanContents(e: TraceEntry, refs = new SharedRefs()): (spanId: s
   };
 }
 
-/** One span in full: raw fields, the GenAI view with content and tool links, and its log records. */
 /** Several spans of a run whole (content, links, log records), as a light replay fills its steps; ids it does not hold are left out. */
 export function spansResponse(e: TraceEntry, spanIds: readonly string[]): SpansResponse {
   const refs = new SharedRefs();
@@ -362,6 +363,7 @@ export function spansResponse(e: TraceEntry, spanIds: readonly string[]): SpansR
   return { spans, resources: refs.resources, scopes: refs.scopes, logs };
 }
 
+/** One span in full: raw fields, the GenAI view with content and tool links, and its log records. */
 export function spanResponse(e: TraceEntry, spanId: string): SpanDetailResponse | undefined {
   const s = e.spans.get(spanId);
   if (!s) return undefined;
