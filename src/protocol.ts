@@ -376,7 +376,16 @@ export interface TraceListResponse {
   total: number;
   /** The history is still loading: runs from before the restart are missing yet. */
   partial?: boolean;
+  /** With `q`: where the search found each run listed, by trace id. */
+  hits?: Record<string, SearchHit>;
 }
+
+/**
+ * Where a search found a run: in a span (its id and name: the first found, in the order the store
+ * reads them, not necessarily the earliest in the run), a log record of the run, or the run's names
+ * (id, root, service, agents, models).
+ */
+export interface SearchHit { in: 'span' | 'log' | 'names'; spanId?: string; name?: string }
 
 /** GET /api/sites: what the model calls, tools and agents made at one line of code did, over recent runs. */
 export interface SiteRollup {

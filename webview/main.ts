@@ -25,7 +25,7 @@ class App {
   private isLocked = false;
 
   constructor(private readonly host: Host, root: HTMLElement) {
-    this.list = new RunList(host, (id) => this.navigate(`#/run/${id}`), (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`),
+    this.list = new RunList(host, (id, spanId) => this.navigate(`#/run/${id}${spanId ? `/${spanId}` : ''}`), (id) => this.navigate(`#/conversation/${encodeURIComponent(id)}`),
       (a, b) => this.navigate(`#/diff/${a}/${b}`));
     this.history.hidden = true;
     fill(root, this.head, this.main);

@@ -1,7 +1,7 @@
 // The runs list: newest first, live (runs that start or grow update in place), filtered by
 // service, agent, model and status, and searched in full text by the server (prompts, outputs,
 // tool arguments). Rows are a table with arrow-key navigation; Enter opens a run.
-import type { ConversationSummary, ServerMessage, TraceSummary } from '../src/protocol';
+import type { ConversationSummary, SearchHit, ServerMessage, TraceSummary } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
 import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
@@ -32,7 +32,10 @@ export class RunList {
   private conversations = new Map<string, ConversationSummary>();
   private convTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly host: Host, private readonly open: (traceId: string) => void, private readonly openConversation: (id: string) => void = () => undefined, private readonly compare: (a: string, b: string) => void = () => undefined) {
+  /** Where the search found each run listed (with a query). */
+  private hits: Record<string, SearchHit> = {};
+
+  constructor(private readonly host: Host, private readonly open: (traceId: string, spanId?: string) => void, private readonly openConversation: (id: string) => void = () => undefined, private readonly compare: (a: string, b: string) => void = () => undefined) {
     this.search = h('input', { type: 'search', class: 'search', placeholder: 'Search runs: prompts, outputs, tool arguments, names  ( / )', 'aria-label': 'Search runs' });
     let t: ReturnType<typeof setTimeout> | undefined;
     this.search.addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => { this.query = this.search.value.trim(); void this.refetch(); }, 250); });
@@ -57,7 +60,7 @@ export class RunList {
       const orphan = (ev.target as HTMLElement).closest('.orphan-chip') as HTMLElement | null;
       if (orphan?.dataset.run) { ev.stopPropagation(); this.open(orphan.dataset.run); return; }
       const tr = (ev.target as HTMLElement).closest('tr[data-id]') as HTMLElement | null;
-      if (tr?.dataset.id) this.open(tr.dataset.id);
+      if (tr?.dataset.id) this.open(tr.dataset.id, this.hitSpan(tr.dataset.id));
     });
     table.addEventListener('keydown', (ev) => this.onKey(ev));
     this.el = h('div', { class: 'run-list' },
@@ -74,6 +77,7 @@ export class RunList {
       if (q !== this.query) return;
       this.runs.clear();
       for (const s of res.traces) this.runs.set(s.traceId, s);
+      this.hits = res.hits ?? {};
       this.total = res.total;
       this.renderNow();
       void this.refetchConversations();
@@ -182,7 +186,7 @@ export class RunList {
         h('td', { class: 'run-name', title: `${visible(name || '(root pending)')} · ${s.traceId}` }, h('div', { class: 'run-name-line' },
           h('input', { type: 'checkbox', class: 'pick', 'data-id': s.traceId, 'aria-label': `compare run ${s.rootName}`, checked: this.picked.includes(s.traceId) ? true : null, tabindex: '-1' }),
           h('span', { class: 'run-title' }, visible(s.title ?? (name || '(root pending)')), s.title ? h('span', { class: 'muted' }, ` · ${visible(name)}`) : null), s.rootPending ? h('span', { class: 'pending-tag' }, ' live') : null, this.convChip(s),
-          this.orphanChip(s),
+          this.orphanChip(s), this.hitChip(s),
           s.feedback?.down ? h('span', { class: 'quality bad', title: `${s.feedback.down} thumbs down` }, ' ', icon('thumb-down', 'thumbs down'), ` ${s.feedback.down}`) : null,
           s.evaluations?.failed ? h('span', { class: 'quality bad', title: `${s.evaluations.failed} of ${s.evaluations.count} evaluations failed` }, ` ✗ ${s.evaluations.failed} eval`) : null)),
         h('td', null, visible(s.service)),
@@ -208,7 +212,7 @@ export class RunList {
     else if (ev.key === 'ArrowUp') next = tr.previousElementSibling;
     else if (ev.key === 'Home') next = this.body.firstElementChild;
     else if (ev.key === 'End') next = this.body.lastElementChild;
-    else if (ev.key === 'Enter') { this.open(tr.dataset.id!); ev.preventDefault(); return; }
+    else if (ev.key === 'Enter') { this.open(tr.dataset.id!, this.hitSpan(tr.dataset.id!)); ev.preventDefault(); return; }
     else return;
     ev.preventDefault();
     if (next instanceof HTMLElement) {
@@ -217,6 +221,19 @@ export class RunList {
       next.focus();
       this.focusedId = next.dataset.id;
     }
+  }
+
+  /** The span a search found the run in (the run opens there), while the search is on. */
+  private hitSpan(traceId: string): string | undefined {
+    return this.query ? this.hits[traceId]?.spanId : undefined;
+  }
+
+  /** "found in …": where the search found the run. */
+  private hitChip(s: TraceSummary): HTMLElement | null {
+    const hit = this.query ? this.hits[s.traceId] : undefined;
+    if (!hit || hit.in === 'names') return null;
+    const what = hit.in === 'log' ? 'a log record' : visible(hit.name ?? 'a span');
+    return h('span', { class: 'search-hit muted', title: `"${visible(this.query)}" is in ${what}; the run opens there` }, ` · found in ${what}`);
   }
 
   focusRows(): void {

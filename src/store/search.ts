@@ -4,6 +4,7 @@
 // other query on their decoded, lower-cased text, cached per run.
 import type { LogRecordData } from '../otlp/records';
 import type { StoredSpan, TraceEntry } from './traceEntry';
+import type { SearchHit } from '../protocol';
 import { ByteQuery } from './byteQuery';
 import { SLICE_MS, drive, eachStep } from '../slices';
 
@@ -172,7 +173,7 @@ function summaryText(e: TraceEntry): string {
  * log records: most runs). Undefined when the run's text must be read. A plain function: the list
  * asks it of every run, and a generator a run cost more than the answer.
  */
-export function quickMatch(e: TraceEntry, q: string, owners?: ReadonlySet<number>): boolean | undefined {
+export function quickMatch(e: TraceEntry, q: string, owners?: ReadonlyMap<number, number>): boolean | undefined {
   if (summaryMatches(e, q)) return true;
   if (!owners) return undefined;
   if (owners.has(e.ownerNo)) return true;
@@ -184,7 +185,7 @@ export function quickMatch(e: TraceEntry, q: string, owners?: ReadonlySet<number
  * few spans a step. `owners`: the runs whose protobuf spans' bytes contain it, found for the whole
  * store at once (SpanTable.ownersContaining): only the run's JSON spans are read then.
  */
-export function* traceMatchesSteps(e: TraceEntry, q: string, owners?: ReadonlySet<number>, byteQuery?: ByteQuery): Generator<void, boolean> {
+export function* traceMatchesSteps(e: TraceEntry, q: string, owners?: ReadonlyMap<number, number>, byteQuery?: ByteQuery): Generator<void, boolean> {
   const quick = quickMatch(e, q, owners);
   if (quick !== undefined) return quick;
   const bq = byteQuery ?? ByteQuery.of(q);
@@ -198,6 +199,28 @@ export function* traceMatchesSteps(e: TraceEntry, q: string, owners?: ReadonlySe
     if (i % (STEP_SPANS * 16) === 0) yield;
   }
   return false;
+}
+
+/**
+ * Where `q` is in a run the search listed: the span the store-wide pass found it in (`owners`), the
+ * run's names, or else the first span (read a slice at a time) or log record that holds it.
+ */
+export function* hitSteps(e: TraceEntry, q: string, owners?: ReadonlyMap<number, number>, bq?: ByteQuery): Generator<void, SearchHit | undefined> {
+  const { table } = e;
+  const at = owners?.get(e.ownerNo);
+  const inSpan = (slot: number): SearchHit => ({ in: 'span', spanId: table.spanIdOf(slot), name: table.nameOf(slot) });
+  if (at !== undefined && !e.removed) return inSpan(at);
+  if (summaryMatches(e, q)) return { in: 'names' };
+  if (bq) {
+    const [slot] = yield* byteMatches(e, bq, q, true, owners !== undefined);
+    if (slot !== undefined) return inSpan(slot);
+  } else {
+    for (let i = 0; i < e.slots.length && !e.removed; i++) {
+      if (spanMatches(table.view(e.slots[i]!, e.traceId), q)) return inSpan(e.slots[i]!);
+      if (i % STEP_SPANS === STEP_SPANS - 1) yield;
+    }
+  }
+  return e.logs.some((l) => logText(l).toLowerCase().includes(q)) ? { in: 'log' } : undefined;
 }
 
 /** Forgets the cached text of runs that are gone (deleted or evicted). */

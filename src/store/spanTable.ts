@@ -335,8 +335,9 @@ export class SpanTable {
    * request bodies the spans lie in: the query's piece is found natively in each body, in every
    * case, and each find is checked whole and placed in its span (a find in bytes no span holds any
    * more counts for nothing). Yields between bodies. JSON spans, which keep no bytes, are not read.
+   * Each run's number maps to the slot of the first span found in it.
    */
-  *ownersContaining(q: ByteQuery): Generator<void, Set<number>> {
+  *ownersContaining(q: ByteQuery): Generator<void, Map<number, number>> {
     // The bodies to read: those whose skip index does not rule the query out, or that have none yet.
     const read = new Set<number>();
     let n = 0;
@@ -346,7 +347,7 @@ export class SpanTable {
       if (++n % 4096 === 0) yield;
     }
     this.filters.buildSoon();
-    const out = new Set<number>();
+    const out = new Map<number, number>();
     if (!read.size) return out;
     // Where each such body's live spans lie, by offset.
     const spans = new Map<number, number[]>();
@@ -371,7 +372,7 @@ export class SpanTable {
           if (found < 0) continue;
           const slot = slots[found]!, end = this.off[slot]! + this.len[slot]!;
           // (A slot freed and given to another span during a yield lies in another body: skipped.)
-          if (this.owner[slot] && this.body[slot] === id && !out.has(this.owner[slot]!) && q.startsAt(mem, start, end)) out.add(this.owner[slot]!);
+          if (this.owner[slot] && this.body[slot] === id && !out.has(this.owner[slot]!) && q.startsAt(mem, start, end)) out.set(this.owner[slot]!, slot);
         }
       }
       yield;

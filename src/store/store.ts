@@ -1,8 +1,8 @@
 // The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
-import type { TraceSummary } from '../protocol';
+import type { SearchHit, TraceSummary } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
-import { SummaryIndex, forgetText, quickMatch, traceMatchesSteps } from './search';
+import { SummaryIndex, forgetText, hitSteps, quickMatch, traceMatchesSteps } from './search';
 import { ByteQuery } from './byteQuery';
 import { SLICE_MS, drive, runNow } from '../slices';
 import { TraceEntry, type StoredSpan } from './traceEntry';
@@ -237,17 +237,17 @@ export class TraceStore {
    * Run summaries, newest first. `q` is a full-text search: trace id, root name, service, agent
    * and model names, and the content of every span and log record (prompts, outputs, tool calls).
    */
-  list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number } {
+  list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number; hits?: Record<string, SearchHit> } {
     return runNow(this.listSteps(opts));
   }
 
   /** `list`, giving the event loop a turn every few milliseconds of searching (ingest goes on meanwhile). */
-  listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = SLICE_MS): Promise<{ traces: TraceSummary[]; total: number }> {
+  listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = SLICE_MS): Promise<{ traces: TraceSummary[]; total: number; hits?: Record<string, SearchHit> }> {
     return drive(this.listSteps(opts), sliceMs);
   }
 
   /** The search, one run a step. Runs that arrive or go meanwhile are seen or skipped as they are then. */
-  private *listSteps(opts: { service?: string; q?: string; limit?: number }): Generator<void, { traces: TraceSummary[]; total: number }> {
+  private *listSteps(opts: { service?: string; q?: string; limit?: number }): Generator<void, { traces: TraceSummary[]; total: number; hits?: Record<string, SearchHit> }> {
     const q = opts.q?.toLowerCase();
     const out: TraceEntry[] = [];
     // An ASCII query is looked for in every request body once, natively, for all runs together.
@@ -258,7 +258,7 @@ export class TraceStore {
     let runs: Iterable<TraceEntry> = [...this.traces.values()];
     if (q && owners && !q.includes('\u0000')) {
       const cands = yield* this.summaries.hits(() => this.traces.values(), this.version, q);
-      for (const o of owners) { const e = this.byOwner.get(o); if (e) cands.add(e); }
+      for (const o of owners.keys()) { const e = this.byOwner.get(o); if (e) cands.add(e); }
       for (const e of this.deep) cands.add(e);
       runs = cands;
     }
@@ -279,6 +279,15 @@ export class TraceStore {
     const keyed = out.map((e) => ({ s: e.summary, ms: e.startMs }));
     keyed.sort((a, b) => (b.ms - a.ms) || cmpNanos(b.s.startTimeUnixNano, a.s.startTimeUnixNano));
     const limit = opts.limit ?? 100;
-    return { traces: keyed.slice(0, limit).map((k) => k.s), total: keyed.length };
+    const traces = keyed.slice(0, limit).map((k) => k.s);
+    if (!q) return { traces, total: keyed.length };
+    // Where each run listed was found.
+    const hits: Record<string, SearchHit> = {};
+    for (const s of traces) {
+      const e = this.traces.get(s.traceId);
+      const hit = e && (yield* hitSteps(e, q, owners, bq));
+      if (hit) hits[s.traceId] = hit;
+    }
+    return { traces, total: keyed.length, hits };
   }
 }

@@ -18,7 +18,7 @@ import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser
 import { startMockModel, type MockModel, TOOL_ARGS } from '../../src/demo/mockModel';
 import { AGENT } from '../helpers/agentRun';
 import type { RunningServer } from '../../src/server/server';
-import { treeSpans, type TraceTreeResponse } from '../../src/protocol';
+import { treeSpans, type TraceResponse, type TraceTreeResponse } from '../../src/protocol';
 import { costOf } from '../../src/genai/pricing';
 import { calcPrice } from '@pydantic/genai-prices';
 
@@ -155,6 +155,23 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   await page.keyboard.press('/');
   await page.keyboard.type('2026-12-04');
   await page.waitForFunction((id) => document.querySelectorAll('tr[data-id]').length === 1 && !!document.querySelector(`tr[data-id="${id}"]`), traceId);
+  // It says where it found it, and opens there: a span whose content holds the text (the test's
+  // own scan of the run's raw attributes says which do).
+  const full = await api(server)<TraceResponse>(`/api/traces/${traceId}`);
+  const raw = (id: string) => JSON.stringify(full.spans.find((s) => s.spanId === id)!.attributes) + JSON.stringify(full.spans.find((s) => s.spanId === id)!.events)
+    + JSON.stringify(full.logs.filter((l) => l.spanId === id));
+  const holders = new Map(full.spans.filter((s) => raw(s.spanId).includes('2026-12-04')).map((s) => [s.spanId, s.name]));
+  assert.equal(holders.size, 3);
+  const chip = await page.textContent(`tr[data-id="${traceId}"] .search-hit`);
+  assert.ok([...holders.values()].some((n) => chip === ` · found in ${n}`), `${chip} names one of ${[...holders.values()].join(', ')}`);
+  await page.click(`tr[data-id="${traceId}"] .run-title`);
+  await page.waitForSelector('.run-view[data-ready] .row.selected');
+  const opened = await page.getAttribute('.row.selected', 'data-id');
+  assert.ok(holders.has(opened!), `opened at ${opened}`);
+  assert.equal(` · found in ${holders.get(opened!)}`, chip);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Backspace');
+  await page.waitForSelector('table.runs');
   await page.fill('input.search', 'no-such-words-anywhere');
   await page.waitForFunction(() => document.querySelectorAll('tr[data-id]').length === 0);
   assert.match(await page.textContent('.list-info') ?? '', /No run matches/);

@@ -96,6 +96,15 @@ test('the store searches the same with and without the index (runs of the real S
   const idx = store.searchIndex;
   assert.ok(idx.indexedBodies > 0 && idx.waitingBodies === 0 && idx.bytes > 0, JSON.stringify(idx));
   assert.deepEqual(await ask(), truth, 'with the index');
+  // Where each was found: the model call the word was planted in, or the run's names.
+  for (const [word, traceId] of planted) {
+    const r = runs.find((x) => x.traceId === traceId)!;
+    const step = r.steps.find((x) => x.prompt?.includes(word))!;
+    const { hits } = await store.listAsync({ q: word.toLowerCase() });
+    assert.deepEqual(hits?.[traceId], { in: 'span', spanId: step.spanId, name: 'chat gpt-4o-mini' }, word);
+  }
+  const byName = await store.listAsync({ q: 'long-agent', limit: 10 });
+  assert.ok(byName.traces.length > 0 && byName.traces.every((t) => byName.hits?.[t.traceId]?.in === 'names'));
   // Its bytes are the store's: deleting every run lets go of every filter.
   const before = store.approxBytes;
   assert.ok(before > idx.bytes);
