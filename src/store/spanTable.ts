@@ -411,12 +411,13 @@ export class SpanTable {
   }
 
   /** The stored span as an object (what queries and views read), made from the columns. */
-  view(slot: number, traceId: string): SpanRecord {
+  /** A span made from the columns; `detail` false: without its bytes (an empty detail), for what needs only the columns. */
+  view(slot: number, traceId: string, detail = true): SpanRecord {
     const start = this.startNanos(slot), end = this.endNanos(slot);
     return {
       traceId, spanId: this.spanIdOf(slot), parentSpanId: this.parentIdOf(slot), name: this.nameOf(slot), kind: this.otlpKind[slot]!,
       startTimeUnixNano: start, endTimeUnixNano: end, status: this.statusOf(slot), resource: this.resourceOf(slot), scope: this.scopes.item(this.scope[slot]!)!,
-      startMs: msOfSeconds(this.sSec[slot]!, this.sNs[slot]!), endMs: msOfSeconds(this.eSec[slot]!, this.eNs[slot]!), detail: this.detailOf(slot), scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
+      startMs: msOfSeconds(this.sSec[slot]!, this.sNs[slot]!), endMs: msOfSeconds(this.eSec[slot]!, this.eNs[slot]!), detail: detail ? this.detailOf(slot) : NO_DETAIL, scan: null, genai: this.genaiOf(slot), bytes: this.bytesOf(slot),
     };
   }
 }
@@ -446,6 +447,8 @@ for (let i = 0; i < 10; i++) HEXVAL[48 + i] = i;
 for (let i = 0; i < 6; i++) { HEXVAL[97 + i] = 10 + i; HEXVAL[65 + i] = 10 + i; }
 
 /** The 32-bit half of a 16-digit hex id that starts at `at` (0 or 8). */
+const NO_DETAIL = Buffer.alloc(0);
+
 export function hexHalf(hex: string, at: number): number {
   let v = 0;
   for (let i = at; i < at + 8; i++) v = (v << 4) | HEXVAL[hex.charCodeAt(i) & 127]!;

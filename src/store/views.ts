@@ -216,7 +216,7 @@ export function treeSpan(s: StoredSpan, e: TraceEntry): TreeSpan {
   const g = s.genai;
   if (g) {
     t.genai = g.kind === 'llm' ? { ...g, countsUsage: e.countsUsage(s.spanId) } : g;
-    if (g.kind === 'tool' && g.argsPreview === undefined && g.schema === 'openinference') t.genai = { ...g, argsPreview: openInferencePreview(s) };
+    if (g.kind === 'tool' && g.argsPreview === undefined && g.schema === 'openinference') t.genai = { ...g, argsPreview: openInferencePreview(e.spans.get(s.spanId) ?? s) };
   }
   return t;
 }
@@ -236,9 +236,9 @@ function openInferencePreview(s: StoredSpan): string {
   return p;
 }
 
-/** Spans made from the columns, in the order of these slots (while the run is not taken out). */
-function* viewsOf(e: TraceEntry, slots: Int32Array): Generator<StoredSpan> {
-  for (let i = 0; i < slots.length && !e.removed; i++) yield e.table.view(slots[i]!, e.traceId);
+/** Spans made from the columns without their bytes (a tree row needs none), in the order of these slots (while the run is not taken out). */
+function* viewsOf(e: TraceEntry, slots: ArrayLike<number>): Generator<StoredSpan> {
+  for (let i = 0; i < slots.length && !e.removed; i++) yield e.table.view(slots[i]!, e.traceId, false);
 }
 
 /** A stepwise computation inside a generator of text: each step an empty piece. */
@@ -271,7 +271,7 @@ export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Gene
   yield nd ? `{"summary":${summary}}\n` : `{"summary":${summary},"rows":[`;
   let sep = nd ? '' : '\n';
   const calls: StoredSpan[] = [];
-  const spans = order ? viewsOf(e, order) : e.spans.values();
+  const spans = viewsOf(e, order ?? e.slots);
   for (const s of spans) {
     if (s.genai?.kind === 'llm') calls.push(s);
     yield sep + JSON.stringify(treeRow(treeSpan(s, e))) + (nd ? '\n' : '');
