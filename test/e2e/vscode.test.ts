@@ -15,6 +15,7 @@ import { browserSkipReason, openBrowser, type Browser } from '../helpers/browser
 import { contrast, renderedColors } from '../helpers/contrast';
 import { codeServerSkipReason, installExtension, openWorkbench, runCommand, startCodeServer, webviewFrame, type CodeServer } from '../helpers/codeServer';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
+import { longRunBodies } from '../helpers/syntheticRuns';
 
 const ROOT = path.join(__dirname, '..', '..');
 const skip = browserSkipReason() || codeServerSkipReason() || false;
@@ -41,7 +42,7 @@ function killReceivers(run: string, httpPort: number): void {
   }
 }
 
-test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s terminal in the tree and the webview, then the extension-host suite', { skip, timeout: 400_000 }, async () => {
+test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s terminal in the tree and the webview, then the extension-host suite', { skip, timeout: 900_000 }, async () => {
   const run = tmpDir('al-vscode-');
   const stateDir = path.join(run, 'state');
   const extra = { AGENT_LENS_STATE_DIR: stateDir, E2E_TEST_RESULTS: path.join(run, 'suite.json') };
@@ -66,6 +67,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   httpPort = await freePort();
   const cs: CodeServer = await startCodeServer(run, await freePort(), {
     'agentLens.server.httpPort': httpPort, 'agentLens.server.grpcPort': await freePort(), 'agentLens.server.persist': false,
+    // Room for the 1,000,000-span run opened at the end.
+    'agentLens.server.maxMemoryMb': 4096,
     // The terminal's text in the page (the DOM renderer), to read what the sample agent said.
     'terminal.integrated.gpuAcceleration': 'off',
   }, extra);
@@ -414,6 +417,34 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     }
   }
   await runRow.waitFor({ state: 'detached', timeout: 15_000 });
+
+  // A run of 1,000,000 spans (the real SDK) opens in the webview: drawn as its rows arrive (the
+  // extension hands them over in batches, no one message or string holds the run), and its last
+  // step can be reached. The times are printed, a measurement, not checked.
+  const big = longRunBodies(999_999, {}, 20_000);
+  for (const body of big.bodies) {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+    assert.equal(res.status, 200);
+  }
+  big.bodies.length = 0;
+  await runCommand(page, 'View: Close All Editors');
+  const bigRow = page.locator('.monaco-list-row', { hasText: "Step 0: find the customer's last order" }).first();
+  await bigRow.waitFor({ timeout: 60_000 });
+  const clicked = Date.now();
+  await bigRow.click();
+  await wv.locator('.rows-layer .row').first().waitFor({ timeout: 120_000 });
+  const firstRows = Date.now() - clicked;
+  await wv.locator('.run-view[data-ready]').waitFor({ timeout: 600_000 });
+  const allRows = Date.now() - clicked;
+  assert.equal(Number(await wv.locator('.rows-layer .row').first().getAttribute('aria-setsize')), 1_000_000);
+  const last = big.steps[big.steps.length - 1]!.spanId;
+  await wv.locator('.rows').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await wv.locator(`.row[data-id="${last}"]`).waitFor({ timeout: 30_000 });
+  assert.equal(await wv.locator(`.row[data-id="${last}"]`).getAttribute('aria-posinset'), '1000000');
+  console.log(`code-server webview, a 1,000,000-span run: first rows ${firstRows} ms after the click, every row in ${allRows} ms`);
+  await runCommand(page, 'View: Close All Editors');
+  // (Gone again before the extension-host suite, whose runs are its own.)
+  assert.equal((await fetch(`http://127.0.0.1:${httpPort}/api/traces/${big.traceId}`, { method: 'DELETE', headers: { Authorization: `Bearer ${state.token}` } })).status, 200);
 
   // The extension-host suite, in the same editor (the repository's build as the development extension).
   const authority = `127.0.0.1:${cs.port}`;
