@@ -1,7 +1,7 @@
 // The UI and its host: the methods the run view asks for (answered over HTTP in a browser tab,
 // relayed by the extension in a VS Code webview) and the webview's postMessage messages both ways.
 // Re-exported by protocol.ts.
-import type { ServerMessage, SourceLocation, SpanDetailResponse, TraceListResponse, TraceSummary, TraceTreeResponse, TreeRow } from './protocol';
+import type { ServerMessage, SourceLocation, SpanDetailResponse, TraceListResponse, TraceTreeResponse } from './protocol';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insightsProtocol';
 
 
@@ -94,7 +94,8 @@ export type UiToHost =
 export type HostToUi =
   | { type: 'response'; seq: number; result: unknown }
   /** Rows of a run's tree (getTree), a batch at a time before its response: no one message holds a big run. */
-  | { type: 'rows'; seq: number; rows: TreeRow[]; summary?: TraceSummary }
+  /** Lines of a run's tree (GET …/tree?stream=ndjson), before the answer to its `getTree` request (null). */
+  | { type: 'treeText'; seq: number; text: string }
   | { type: 'response'; seq: number; error: string }
   /** A live-feed message, relayed as the server sent it. */
   | { type: 'feed'; message: ServerMessage }

@@ -2,7 +2,7 @@
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
 import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
-import { readTreeStream } from '../src/treeStream';
+import { parseTreeLines, readTreeStream } from '../src/treeStream';
 
 /** `unauthorized`: a browser tab opened without the receiver's token (or with an old one): nothing to do but get the address. */
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'unauthorized';
@@ -173,7 +173,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 export class PostMessageHost implements Host {
   private readonly api = acquireVsCodeApi();
   private seq = 0;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; rows?: TreeRow[][]; onRows?: (rows: TreeRow[], summary: TraceSummary | undefined) => void }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; tree?: Partial<TraceTreeResponse>; rows?: TreeRow[][]; onRows?: (rows: TreeRow[], summary: TraceSummary | undefined) => void }>();
   private readonly feed = new Listeners<[ServerMessage]>();
   private readonly conn = new Listeners<[ConnectionState, string?]>();
   private readonly open = new Listeners<[string, string?]>();
@@ -191,13 +191,17 @@ export class PostMessageHost implements Host {
         if (!p) return;
         this.pending.delete(m.seq);
         if ('error' in m) p.reject(new Error(m.error));
-        // A tree's rows came before it, in batches.
-        else if (p.rows) p.resolve({ ...(m.result as TraceTreeResponse), rows: p.rows.flat() });
-        else p.resolve(m.result);
-      } else if (m.type === 'rows') {
+        // A tree came before its answer, as text in batches of lines.
+        else if (p.tree) {
+          if (!p.tree.summary) p.reject(new Error('the run\'s tree ended early (no summary); try again'));
+          else p.resolve({ byModel: [], ...p.tree, rows: p.onRows ? [] : (p.rows ?? []).flat() });
+        } else p.resolve(m.result);
+      } else if (m.type === 'treeText') {
         const p = this.pending.get(m.seq);
-        if (p?.onRows) p.onRows(m.rows, m.summary);
-        else if (p) (p.rows ??= []).push(m.rows);
+        if (!p) return;
+        const rows = parseTreeLines(m.text, (p.tree ??= {}));
+        if (p.onRows) p.onRows(rows, p.tree.summary);
+        else (p.rows ??= []).push(rows);
       } else if (m.type === 'feed') this.feed.emit(m.message);
       else if (m.type === 'connection') this.conn.emit(m.state, m.detail);
       else if (m.type === 'open') this.open.emit(m.traceId, m.spanId);

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
 import type { ServerState } from '../server/stateFile';
 import { baseUrl } from './discovery';
-import { readTreeStream } from '../treeStream';
+import { readTreeStream, readTreeText } from '../treeStream';
 
 export class ServerClient {
   readonly base: string;
@@ -65,6 +65,27 @@ export class ServerClient {
     });
     if (batch.length) onRows(batch, summary);
     return out;
+  }
+
+  /**
+   * A run's tree as NDJSON text, complete lines in batches of about `batchChars` (the first ones
+   * smaller, doubling): what the webview gets, parsed there and nowhere else.
+   */
+  async treeText(traceId: string, onText: (text: string) => void, batchChars = 16 << 20): Promise<void> {
+    const res = await fetch(`${this.base}/api/traces/${encodeURIComponent(traceId)}/tree?stream=ndjson`, { headers: { Authorization: `Bearer ${this.state.token}` }, signal: AbortSignal.timeout(300_000) });
+    if (!res.ok || !res.body) {
+      const body = await res.json().catch(() => ({})) as { error?: string };
+      throw new Error(body.error ?? `HTTP ${res.status}`);
+    }
+    let batch: string[] = [];
+    let len = 0;
+    let limit = Math.min(batchChars, 256 << 10);
+    await readTreeText(res.body, (text) => {
+      batch.push(text);
+      len += text.length;
+      if (len >= limit) { onText(batch.join('\n')); batch = []; len = 0; limit = Math.min(batchChars, limit * 2); }
+    });
+    if (batch.length) onText(batch.join('\n'));
   }
 
   listTraces(limit = 500): Promise<TraceListResponse> {

@@ -208,10 +208,11 @@ export class RunTabs {
     try {
       const rule = this.opts.creep();
       const params = m.method === 'listConversations' || m.method === 'getConversation' ? { ...m.params, creepRatio: rule.ratio, creepSteadyRatio: rule.steadyRatio } : m.params;
-      // A run's tree goes in batches of rows, then the rest: one message (a JSON string in the
-      // webview's channel) with a big run's rows failed past V8's string limit.
+      // A run's tree goes as its NDJSON text, in batches of lines, then an empty answer: one message
+      // with a big run's rows failed past V8's string limit, and rows parsed here and sent as
+      // objects cost the channel several times the text (the webview parses it, once).
       const result = m.method === 'getTree'
-        ? await client.treeRows(m.params.traceId, (rows, summary) => tab.post({ type: 'rows', seq: m.seq, rows, ...(summary ? { summary } : {}) }))
+        ? (await client.treeText(m.params.traceId, (text) => tab.post({ type: 'treeText', seq: m.seq, text })), null)
         : await client.ui(m.method, params as never);
       tab.post({ type: 'response', seq: m.seq, result });
     } catch (e) {

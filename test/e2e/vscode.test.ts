@@ -423,7 +423,11 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   // step can be reached. The times are printed, a measurement, not checked.
   const big = longRunBodies(999_999, {}, 20_000);
   for (const body of big.bodies) {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+    // (Sent again once on a network error, as an exporter would: a kept-alive socket can be closed as it is reused.)
+    const post = () => fetch(`http://127.0.0.1:${httpPort}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+    const res = await post().catch(() => post()).catch((e: Error) => {
+      throw new Error(`posting the big run: ${e.message} (${String((e.cause as Error | undefined)?.message ?? e.cause)}); receivers on the port: ${receiverPids(httpPort).join(', ') || 'none'}`);
+    });
     assert.equal(res.status, 200);
   }
   big.bodies.length = 0;
