@@ -443,7 +443,9 @@ export class RunView {
     // the rows of the previous render say which row that was.
     const prevRows = this.lastRows;
     const st = this.scroller.scrollTop;
-    this.model.analyze();
+    // The analysis (critical path, counts below) walks the whole run: a change drawn at once leaves
+    // it to the draw a frame later, which repaints the rows whose marks it changed.
+    if (decor) this.model.analyze();
     const rows = this.model.rows();
     // The new height first: a scrollTop past the old one would be clamped.
     this.sizer.style.height = `${rows.length * ROW_H}px`;

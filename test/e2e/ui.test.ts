@@ -407,7 +407,9 @@ test('a live run gaining steps: each new step is added on its own, the rows alre
     kept: (r as unknown as { kept?: boolean }).kept === true,
   })));
   for (let i = 1; i <= 12; i++) {
-    // Mark every row element in the page, then add one step.
+    // Once the view has settled (a row drawn at once gets its critical-path mark a frame later),
+    // mark every row element in the page, then add one step.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.evaluate(() => { for (const r of document.querySelectorAll('.rows-layer .row')) (r as unknown as { kept: boolean }).kept = true; });
     const s = step(i);
     const id = s.spanContext().spanId;
@@ -424,6 +426,9 @@ test('a live run gaining steps: each new step is added on its own, the rows alre
     assert.deepEqual(rows.map((r) => r.pos), rows.map((_, k) => k + 1));
     assert.ok(rows.every((r) => r.size === rows.length && r.top === (r.pos - 1) * 24), JSON.stringify(rows.slice(0, 3)));
   }
+  // The analysis a frame later marks the critical path through the new steps too: they ran one
+  // after another, each ending before the next began, so the run waited on every one of them.
+  await page.waitForFunction(() => [...document.querySelectorAll('.rows-layer .row.k-tool')].every((r) => r.classList.contains('critical')));
   // A burst in one request: all of it, once.
   const burst = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'live-rows' }),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` }), maxExportBatchSize: 1000, maxQueueSize: 2000, scheduledDelayMillis: 60_000 })] });
