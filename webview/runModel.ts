@@ -58,7 +58,9 @@ export class RunModel {
   version = 0;
   startMs = Infinity;
   endMs = -Infinity;
-  private rowsCache: { key: string; rows: RunNode[] } | undefined;
+  private rowsCache: { key: string; rows: RunNode[]; collapsedVersion: number } | undefined;
+  /** The nodes in the rows listed last. */
+  private shown = new WeakSet<RunNode>();
   private analyzed = -1;
 
   /** Nodes this deep or deeper are collapsed when they get their first child (a big run built as it arrives). */
@@ -71,6 +73,8 @@ export class RunModel {
 
   add(spans: readonly TreeSpan[]): void {
     for (const s of spans) this.addOne(s);
+    if (this.leftRoots.size) this.appendOnly = false;
+    if (this.unsorted.size) this.appendOnly = false;
     if (this.leftRoots.size) {
       // A node re-rooted in this batch (a cycle) is in the list twice: keep one.
       const seen = new Set<RunNode>();
@@ -90,9 +94,26 @@ export class RunModel {
   private readonly unsorted = new Set<RunNode[]>();
   private seq = 0;
 
+  // Rows listed last, and whether every change since only appended nodes in depth-first order (a
+  // run streamed in tree order): then the next list is that one with the new visible nodes at its
+  // end, not a walk of the whole tree (which, for each batch of a 1,000,000-span run, was most of
+  // what drawing it as it arrived cost).
+  private appendOnly = false;
+  private appended: RunNode[] = [];
+  private lastAdded: RunNode | undefined;
+
+  /** Whether a new node under `parent` comes after every node so far in depth-first order. */
+  private inOrder(parent: RunNode | undefined): boolean {
+    if (!parent) return true; // a new root goes last (its list stays sorted, checked in add)
+    let q = this.lastAdded;
+    for (let k = 0; q && k < 64; k++, q = q.parent) if (q === parent) return true;
+    return false;
+  }
+
   private addOne(s: TreeSpan): void {
     let n = this.nodes.get(s.spanId);
     if (n?.span) return; // a duplicate: the store keeps the first copy too
+    if (n) this.appendOnly = false;
     if (n) {
       // A placeholder's span arrived: it leaves the roots for its own parent.
       n.span = s;
@@ -109,7 +130,13 @@ export class RunModel {
     }
     if (n.startMs < this.startMs) this.startMs = n.startMs;
     if (n.endMs > this.endMs) this.endMs = n.endMs;
+    const known = this.nodes.size;
+    const parent = s.parentSpanId && s.parentSpanId !== n.id ? this.nodes.get(s.parentSpanId) : undefined;
+    if (this.appendOnly && (!this.inOrder(parent) || (s.parentSpanId && s.parentSpanId !== n.id && !parent))) this.appendOnly = false;
     this.attach(n, s.parentSpanId);
+    if (this.nodes.size !== known || n.parent !== parent) this.appendOnly = false; // (a placeholder made, or a cycle)
+    if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
+    this.lastAdded = n;
   }
 
   private attach(n: RunNode, parentId: string): void {
@@ -130,7 +157,8 @@ export class RunModel {
     n.depth = p.depth + 1;
     if (p.children === NO_CHILDREN) {
       p.children = [];
-      if (this.autoCollapseFrom !== undefined && p.depth >= this.autoCollapseFrom) { this.collapsedSet.add(p.id); this.collapsedVersion++; }
+      // (No rows change: it had no children to hide. The version that follows the add redraws it.)
+      if (this.autoCollapseFrom !== undefined && p.depth >= this.autoCollapseFrom) this.collapsedSet.add(p.id);
     }
     this.appendTo(p.children, n);
     // A placeholder spans its children's times.
@@ -183,17 +211,39 @@ export class RunModel {
   rows(): RunNode[] {
     const key = `${this.version}:${this.collapsedVersion}`;
     if (this.rowsCache?.key === key) return this.rowsCache.rows;
+    const cache = this.rowsCache;
+    const added = this.appended;
+    this.appended = [];
+    if (cache && this.appendOnly && cache.collapsedVersion === this.collapsedVersion) {
+      // Only appends in depth-first order since: the new nodes whose ancestors are all open go at the end.
+      const out = cache.rows.slice();
+      for (const n of added) {
+        const p = n.parent;
+        if (p && (this.collapsedSet.has(p.id) || !this.shown.has(p))) continue;
+        n.depth = p ? p.depth + 1 : 0;
+        this.shown.add(n);
+        out.push(n);
+      }
+      this.rowsCache = { key, rows: out, collapsedVersion: this.collapsedVersion };
+      return out;
+    }
+    // From here on, appends can extend this list if the last node added is the last in depth-first order.
+    let last = this.roots[this.roots.length - 1];
+    while (last && last.children.length) last = last.children[last.children.length - 1];
+    this.appendOnly = last !== undefined && last === this.lastAdded;
+    this.shown = new WeakSet();
     const out: RunNode[] = [];
     const stack: RunNode[] = [];
     for (let i = this.roots.length - 1; i >= 0; i--) { this.roots[i]!.depth = 0; stack.push(this.roots[i]!); }
     while (stack.length) {
       const n = stack.pop()!;
       out.push(n);
+      this.shown.add(n);
       if (this.collapsedSet.has(n.id)) continue;
       const kids = n.children;
       for (let i = kids.length - 1; i >= 0; i--) { kids[i]!.depth = n.depth + 1; stack.push(kids[i]!); }
     }
-    this.rowsCache = { key, rows: out };
+    this.rowsCache = { key, rows: out, collapsedVersion: this.collapsedVersion };
     return out;
   }
 

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RunModel } from '../../webview/runModel';
 import type { Nanos, TreeSpan } from '../../src/protocol';
+import { mulberry32 } from '../helpers/random';
 
 const T0 = 1_700_000_000_000n * 1_000_000n;
 function sp(id: string, parent: string, startMs: number, endMs: number, over: Partial<TreeSpan> = {}): TreeSpan {
@@ -115,4 +116,71 @@ test('100,000 spans in random order build and flatten', () => {
   assert.equal(m.rows().length, 100_000);
   m.analyze();
   assert.equal(m.nodes.get('s0')!.descendants, 99_999);
+});
+
+test('rows listed while a run streams in, in tree order or not, in batches, with folds opened and closed between: always the tree walked depth first (400 seeded runs)', () => {
+  for (let seed = 1; seed <= 400; seed++) {
+    const rnd = mulberry32(seed);
+    // A random tree: parents first, children starting after them (ties now and then).
+    const spans: TreeSpan[] = [sp('n0', '', 0, 10_000)];
+    const depthOf = new Map([['n0', 0]]);
+    const n = 5 + Math.floor(rnd() * 120);
+    for (let i = 1; i < n; i++) {
+      const p = spans[Math.floor(rnd() * spans.length)]!;
+      if ((depthOf.get(p.spanId) ?? 0) > 6) { i--; continue; }
+      const start = Number((BigInt(p.startTimeUnixNano) - T0) / 1_000_000n) + Math.floor(rnd() * 3) * 5;
+      spans.push(sp(`n${i}`, p.spanId, start, start + 5));
+      depthOf.set(`n${i}`, depthOf.get(p.spanId)! + 1);
+    }
+    // The order they come in: tree order (depth first, siblings by start, then as made), or shuffled now and then.
+    const kids = new Map<string, TreeSpan[]>();
+    for (const s of spans.slice(1)) { const l = kids.get(s.parentSpanId) ?? []; l.push(s); kids.set(s.parentSpanId, l); }
+    const startOf = (s: TreeSpan) => BigInt(s.startTimeUnixNano);
+    const sorted = (l: TreeSpan[]) => l.slice().sort((a, b) => (startOf(a) < startOf(b) ? -1 : startOf(a) > startOf(b) ? 1 : spans.indexOf(a) - spans.indexOf(b)));
+    const treeOrder: TreeSpan[] = [];
+    const walk = (s: TreeSpan) => { treeOrder.push(s); for (const c of sorted(kids.get(s.spanId) ?? [])) walk(c); };
+    walk(spans[0]!);
+    // Tree order; or shuffled; or tree order with a few leaves coming late (their parents in, but
+    // not in depth-first order any more).
+    const order = seed % 4 === 0 ? treeOrder.slice().sort(() => rnd() - 0.5) : treeOrder.slice();
+    if (seed % 4 === 1) {
+      for (let k = 0; k < 3; k++) {
+        const leaves = order.map((s, i) => [s, i] as const).filter(([s]) => !kids.has(s.spanId) && s.parentSpanId);
+        const [leaf, i] = leaves[Math.floor(rnd() * leaves.length)]!;
+        order.splice(i, 1);
+        order.splice(i + Math.floor(rnd() * (order.length - i + 1)), 0, leaf);
+      }
+    }
+    const m = new RunModel();
+    const folded = new Set<string>();
+    const arrivedAt = new Map<string, number>();
+    let at = 0;
+    while (at < order.length) {
+      const batch = order.slice(at, at + 1 + Math.floor(rnd() * 10));
+      for (const s of batch) arrivedAt.set(s.spanId, arrivedAt.size);
+      at += batch.length;
+      m.add(batch);
+      if (rnd() < 0.2) {
+        const id = batch[0]!.spanId;
+        m.toggle(id);
+        if (folded.has(id)) folded.delete(id); else folded.add(id);
+      }
+      // What the rows must be: the spans in so far, depth first, children by start then arrival, none under a fold.
+      const here = order.slice(0, at);
+      const inKids = new Map<string, TreeSpan[]>();
+      const ids = new Set(here.map((s) => s.spanId));
+      const roots: TreeSpan[] = [];
+      for (const s of here) {
+        if (s.parentSpanId && ids.has(s.parentSpanId)) { const l = inKids.get(s.parentSpanId) ?? []; l.push(s); inKids.set(s.parentSpanId, l); } else if (!s.parentSpanId) roots.push(s);
+      }
+      const bySeq = (l: TreeSpan[]) => l.slice().sort((a, b) => (startOf(a) < startOf(b) ? -1 : startOf(a) > startOf(b) ? 1 : arrivedAt.get(a.spanId)! - arrivedAt.get(b.spanId)!));
+      const want: string[] = [];
+      const visit = (s: TreeSpan, d: number) => { want.push(`${d}:${s.spanId}`); if (!folded.has(s.spanId)) for (const c of bySeq(inKids.get(s.spanId) ?? [])) visit(c, d + 1); };
+      for (const r of bySeq(roots)) visit(r, 0);
+      // (Spans whose parent is not in yet sit under placeholders: compared once every parent is in.)
+      if (here.every((s) => !s.parentSpanId || ids.has(s.parentSpanId))) {
+        assert.deepEqual(m.rows().map((r) => `${r.depth}:${r.id}`), want, `seed ${seed}, after ${at} of ${order.length}`);
+      } else m.rows();
+    }
+  }
 });
