@@ -16,6 +16,8 @@ export interface RunNode {
   depth: number;
   /** Arrival order (a placeholder's is its span's when it comes). */
   seq: number;
+  /** The rows listing it is in (see RunModel.rows): a number, checked cheaply. */
+  listed: number;
   /** Set by `analyze()`. */
   critical: boolean;
   descendants: number;
@@ -27,7 +29,7 @@ export interface RunNode {
 const NO_CHILDREN: RunNode[] = Object.freeze([]) as unknown as RunNode[];
 
 function newNode(id: string, span: TreeSpan | undefined): RunNode {
-  const n: RunNode = { id, span, parent: undefined, children: NO_CHILDREN, startMs: Infinity, endMs: -Infinity, depth: 0, seq: 0, critical: false, descendants: 0, errorsBelow: 0 };
+  const n: RunNode = { id, span, parent: undefined, children: NO_CHILDREN, startMs: Infinity, endMs: -Infinity, depth: 0, seq: 0, listed: 0, critical: false, descendants: 0, errorsBelow: 0 };
   if (span) setTimes(n, span);
   return n;
 }
@@ -59,8 +61,8 @@ export class RunModel {
   startMs = Infinity;
   endMs = -Infinity;
   private rowsCache: { key: string; rows: RunNode[]; collapsedVersion: number } | undefined;
-  /** The nodes in the rows listed last. */
-  private shown = new WeakSet<RunNode>();
+  /** The rows listing under way: nodes in it carry its number in `listed`. */
+  private listing = 0;
   private analyzed = -1;
 
   /** Nodes this deep or deeper are collapsed when they get their first child (a big run built as it arrives). */
@@ -219,9 +221,9 @@ export class RunModel {
       const out = cache.rows.slice();
       for (const n of added) {
         const p = n.parent;
-        if (p && (this.collapsedSet.has(p.id) || !this.shown.has(p))) continue;
+        if (p && (this.collapsedSet.has(p.id) || p.listed !== this.listing)) continue;
         n.depth = p ? p.depth + 1 : 0;
-        this.shown.add(n);
+        n.listed = this.listing;
         out.push(n);
       }
       this.rowsCache = { key, rows: out, collapsedVersion: this.collapsedVersion };
@@ -231,14 +233,14 @@ export class RunModel {
     let last = this.roots[this.roots.length - 1];
     while (last && last.children.length) last = last.children[last.children.length - 1];
     this.appendOnly = last !== undefined && last === this.lastAdded;
-    this.shown = new WeakSet();
+    const listing = ++this.listing;
     const out: RunNode[] = [];
     const stack: RunNode[] = [];
     for (let i = this.roots.length - 1; i >= 0; i--) { this.roots[i]!.depth = 0; stack.push(this.roots[i]!); }
     while (stack.length) {
       const n = stack.pop()!;
       out.push(n);
-      this.shown.add(n);
+      n.listed = listing;
       if (this.collapsedSet.has(n.id)) continue;
       const kids = n.children;
       for (let i = kids.length - 1; i >= 0; i--) { kids[i]!.depth = n.depth + 1; stack.push(kids[i]!); }
