@@ -73,20 +73,30 @@ export function* linkToolCallsSteps(spans: readonly ApiSpan[]): Generator<void, 
 
 /** Usage and cost per model over the calls that count (each model call once). */
 export function rollupByModel(spans: readonly { genai?: GenAiView | undefined }[]): ModelRollup[] {
-  const by = new Map<string, ModelRollup>();
-  for (const s of spans) {
-    const g = s.genai;
-    if (!g?.countsUsage || !g.usage) continue;
+  const r = new ModelRollups();
+  for (const s of spans) r.add(s.genai);
+  return r.result();
+}
+
+/** `rollupByModel` a call at a time (a run's tree adds each model call as its row is written). */
+export class ModelRollups {
+  private readonly by = new Map<string, ModelRollup>();
+
+  add(g: GenAiView | undefined): void {
+    if (!g?.countsUsage || !g.usage) return;
     const model = g.responseModel ?? g.requestModel ?? '(unknown model)';
     const key = `${g.provider ?? ''}\u0000${model}`;
-    let r = by.get(key);
-    if (!r) by.set(key, (r = { provider: g.provider ?? '', model, calls: 0, usage: zeroUsage(), costUsd: null, unpricedCalls: 0 }));
+    let r = this.by.get(key);
+    if (!r) this.by.set(key, (r = { provider: g.provider ?? '', model, calls: 0, usage: zeroUsage(), costUsd: null, unpricedCalls: 0 }));
     r.calls++;
     addUsage(r.usage, g.usage);
     if (g.costUsd === null || g.costUsd === undefined) r.unpricedCalls++;
     else r.costUsd = (r.costUsd ?? 0) + g.costUsd;
   }
-  return [...by.values()].sort((a, b) => (b.costUsd ?? 0) - (a.costUsd ?? 0) || b.calls - a.calls);
+
+  result(): ModelRollup[] {
+    return [...this.by.values()].sort((a, b) => (b.costUsd ?? 0) - (a.costUsd ?? 0) || b.calls - a.calls);
+  }
 }
 
 /** What a linked model call says about one tool execution: the arguments it asked with, the response it got back. */
