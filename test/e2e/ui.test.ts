@@ -153,7 +153,10 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   await page.keyboard.press('Backspace');
   await page.waitForSelector('table.runs');
   await page.keyboard.press('/');
+  // (Typed once the search box has the focus '/' gives it: a key typed before would go elsewhere.)
+  await page.waitForFunction(() => document.activeElement?.matches('input.search') === true);
   await page.keyboard.type('2026-12-04');
+  assert.equal(await page.inputValue('input.search'), '2026-12-04');
   await page.waitForFunction((id) => document.querySelectorAll('tr[data-id]').length === 1 && !!document.querySelector(`tr[data-id="${id}"]`), traceId);
   // It says where it found it, and opens there: a span whose content holds the text (the test's
   // own scan of the run's raw attributes says which do).
