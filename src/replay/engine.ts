@@ -121,8 +121,12 @@ export class Replay {
     return evaluate(node, this.scope(step));
   }
 
-  /** Gives steps their whole spans (content included): spans of steps not in the run are passed over. */
-  fill(spans: readonly ApiSpan[]): void {
+  /**
+   * Gives steps their whole spans (content included): spans of steps not in the run are passed over.
+   * `asked`: the steps these were asked for; those the receiver did not send (their run deleted)
+   * count as loaded too, without content, so that nothing asks for them again.
+   */
+  fill(spans: readonly ApiSpan[], asked: readonly Step[] = []): void {
     for (const sp of spans) {
       const st = this.byId.get(sp.spanId);
       if (!st || st.detailed) continue;
@@ -130,6 +134,7 @@ export class Replay {
       st.detailed = true;
       this.scopes.delete(st);
     }
+    for (const st of asked) st.detailed = true;
   }
 
   /**
@@ -195,10 +200,11 @@ export class Replay {
     const b: ActiveBreakpoint = { state, matches, label, hits: new Int32Array(0), counted: 0, reason, needsDetail: false, results: new Uint8Array(this.steps.length) };
     try {
       if (spec.condition?.trim()) {
-        b.condition = compileCondition(spec.condition);
-        b.needsDetail = readsContent(parseExpr(spec.condition));
+        const node = parseExpr(spec.condition);
+        b.condition = compileCondition(node);
+        b.needsDetail = readsContent(node);
         // Every step has the same names: an unknown one shows on the first step, now, not mid-run.
-        evaluate(parseExpr(spec.condition), this.scope(this.steps[0]!));
+        evaluate(node, this.scope(this.steps[0]!));
       }
       if ('hitCondition' in spec && spec.hitCondition?.trim()) b.hit = compileHitCondition(spec.hitCondition);
     } catch (e) {

@@ -296,8 +296,8 @@ export function namesIn(node: Node, out = new Set<string>()): Set<string> {
 }
 
 /** A condition compiled once, tested on many steps. */
-export function compileCondition(src: string): (scope: Record<string, unknown>) => boolean {
-  const node = parseExpr(src);
+export function compileCondition(src: string | Node): (scope: Record<string, unknown>) => boolean {
+  const node = typeof src === 'string' ? parseExpr(src) : src;
   return (scope) => truthy(evaluate(node, scope));
 }
 

@@ -75,7 +75,7 @@ export function buildSteps(spans: readonly ApiSpan[], light: boolean, rootName: 
     if (at.get(s.spanId) !== i) continue; // (a repeated span id: the first one stands)
     if (p >= 0) { parent[i] = p; (kids[p] ??= []).push(i); } else roots.push(i);
   }
-  // Parents before children, whatever order the spans came in (tree rows come in arrival order).
+  // Parents before children, whatever order the spans came in.
   // Effective start: never before the parent's (clock skew).
   const start: string[] = new Array(n);
   const depth = new Int32Array(n);

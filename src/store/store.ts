@@ -1,5 +1,5 @@
 // The trace store: traces by id, bounded memory by evicting whole oldest traces, queries.
-import type { SearchHit, TraceSummary } from '../protocol';
+import type { SearchHit, TraceListResponse } from '../protocol';
 import type { LogRecordData, SpanRecord } from '../otlp/records';
 import { normalizeSpan } from '../genai/normalize';
 import { SummaryIndex, forgetText, hitSteps, quickMatch, traceMatchesSteps } from './search';
@@ -194,13 +194,13 @@ export class TraceStore {
     return this.orphans.piecesOf(e).filter((x) => this.traces.get(x.traceId) === x);
   }
 
-  /** Every run, in order of first arrival. */
   /** The full-text search's skip index (store/ngramFilter.ts): bodies with a filter, bodies waiting for one, its bytes. */
   get searchIndex(): { indexedBodies: number; waitingBodies: number; bytes: number } {
     const f = this.table.filters;
     return { indexedBodies: f.size, waitingBodies: f.waiting, bytes: f.bytes };
   }
 
+  /** Every run, in order of first arrival. */
   entries(): IterableIterator<TraceEntry> {
     return this.traces.values();
   }
@@ -237,17 +237,17 @@ export class TraceStore {
    * Run summaries, newest first. `q` is a full-text search: trace id, root name, service, agent
    * and model names, and the content of every span and log record (prompts, outputs, tool calls).
    */
-  list(opts: { service?: string; q?: string; limit?: number } = {}): { traces: TraceSummary[]; total: number; hits?: Record<string, SearchHit> } {
+  list(opts: { service?: string; q?: string; limit?: number } = {}): TraceListResponse {
     return runNow(this.listSteps(opts));
   }
 
   /** `list`, giving the event loop a turn every few milliseconds of searching (ingest goes on meanwhile). */
-  listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = SLICE_MS): Promise<{ traces: TraceSummary[]; total: number; hits?: Record<string, SearchHit> }> {
+  listAsync(opts: { service?: string; q?: string; limit?: number } = {}, sliceMs = SLICE_MS): Promise<TraceListResponse> {
     return drive(this.listSteps(opts), sliceMs);
   }
 
   /** The search, one run a step. Runs that arrive or go meanwhile are seen or skipped as they are then. */
-  private *listSteps(opts: { service?: string; q?: string; limit?: number }): Generator<void, { traces: TraceSummary[]; total: number; hits?: Record<string, SearchHit> }> {
+  private *listSteps(opts: { service?: string; q?: string; limit?: number }): Generator<void, TraceListResponse> {
     const q = opts.q?.toLowerCase();
     const out: TraceEntry[] = [];
     // An ASCII query is looked for in every request body once, natively, for all runs together.

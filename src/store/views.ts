@@ -8,7 +8,6 @@ import { sourceLocations } from '../source/locate';
 import { EVALUATION_EVENT, evaluationOf, isEvaluationLog } from '../genai/evaluations';
 import { ModelRollups, borrowToolContent, linkToolCallsSteps, rollupByModel, toolCallContentSteps, type CallContent } from '../genai/trace';
 import { type TraceEntry, type StoredSpan, serviceOf } from './traceEntry';
-import { cmpNanos } from '../time';
 import { drive, runNow } from '../slices';
 import { treeOrderSteps } from './treeOrder';
 
@@ -70,52 +69,6 @@ export function toApiLog(l: LogRecordData, refs: SharedRefs): ApiLog {
   return { ...data, resource: refs.resource(resource), scope: refs.scope(scope) };
 }
 
-/** Parents before children, siblings by start time; spans whose parent is missing come as roots. */
-export function orderParentsFirst(spans: Iterable<StoredSpan>): StoredSpan[] {
-  return runNow(orderParentsFirstSteps(spans));
-}
-
-/** `orderParentsFirst` a few thousand spans a step (a run of 1,000,000 spans takes seconds to order). */
-export function* orderParentsFirstSteps(spans: Iterable<StoredSpan>): Generator<void, StoredSpan[]> {
-  const children = new Map<string, StoredSpan[]>();
-  const roots: StoredSpan[] = [];
-  const list: StoredSpan[] = [];
-  for (const s of spans) { list.push(s); if (list.length % 4096 === 0) yield; }
-  const ids = new Set(list.map((s) => s.spanId));
-  let n = 0;
-  for (const s of list) {
-    const p = s.parentSpanId;
-    if (p && p !== s.spanId && ids.has(p)) {
-      let list = children.get(p);
-      if (!list) children.set(p, (list = []));
-      list.push(s);
-    } else roots.push(s);
-    if (++n % 4096 === 0) yield;
-  }
-  // Milliseconds first (a number compare), the exact nanoseconds only to break a tie; equal starts
-  // keep arrival order (the sort is stable), as the UI does.
-  const byStart = (a: StoredSpan, b: StoredSpan) => (a.startMs - b.startMs) || cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
-  roots.sort(byStart);
-  const out: StoredSpan[] = [];
-  const stack = roots.reverse();
-  const seen = new Set<string>();
-  while (stack.length) {
-    const s = stack.pop()!;
-    if (seen.has(s.spanId)) continue;
-    seen.add(s.spanId);
-    out.push(s);
-    if (out.length % 4096 === 0) yield;
-    const kids = children.get(s.spanId);
-    if (kids) {
-      kids.sort(byStart);
-      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-    }
-  }
-  // Spans in a parent cycle are reachable from no root; they still belong in the answer.
-  if (out.length < list.length) for (const s of list) if (!seen.has(s.spanId)) out.push(s);
-  return out;
-}
-
 export function logsBySpan(logs: readonly LogRecordData[], e?: TraceEntry): Map<string, LogRecordData[]> {
   const by = new Map<string, LogRecordData[]>();
   let byResponse: Map<string, string> | undefined;
@@ -151,13 +104,15 @@ export function* traceJson(e: TraceEntry): Generator<string> {
   const refs = new SharedRefs();
   const joined = logsBySpan(e.logs, e);
   const { links, content } = toolLinks(e);
-  // Ordered a step at a time: an empty piece is a turn for the event loop (see writeStream).
-  const order = yield* stepsAsPieces(orderParentsFirstSteps(e.spans.values()));
+  // In tree order (store/treeOrder.ts, a slice at a time: an empty piece is a turn for the event
+  // loop, see writeStream), each span made from the columns as it is written.
+  const order = yield* stepsAsPieces(treeOrderSteps(e));
   const logs = e.logs.slice();
-  const byModel = JSON.stringify(byModelOf(e, order));
+  const byModel = new ModelRollups();
   yield `{"summary":${JSON.stringify(e.summary)},"spans":[`;
   let sep = '\n';
-  for (const s of order) {
+  for (const s of viewsOf(e, order, true)) {
+    if (s.genai?.kind === 'llm') byModel.add({ ...s.genai, countsUsage: e.countsUsage(s.spanId) });
     const a = toApiSpan(s, refs, e, joined.get(s.spanId));
     const l = a.genai && links.get(s.spanId);
     if (l) a.genai!.toolCalls = l;
@@ -171,7 +126,7 @@ export function* traceJson(e: TraceEntry): Generator<string> {
     yield sep + JSON.stringify(toApiLog(l, refs));
     sep = ',\n';
   }
-  yield `\n],"resources":${JSON.stringify(refs.resources)},"scopes":${JSON.stringify(refs.scopes)},"byModel":${byModel}}`;
+  yield `\n],"resources":${JSON.stringify(refs.resources)},"scopes":${JSON.stringify(refs.scopes)},"byModel":${JSON.stringify(byModel.result())}}`;
 }
 
 const requested = new WeakMap<TraceEntry, { version: number; ids: Set<string> }>();
@@ -236,9 +191,9 @@ function openInferencePreview(s: StoredSpan): string {
   return p;
 }
 
-/** Spans made from the columns without their bytes (a tree row needs none), in the order of these slots (while the run is not taken out). */
-function* viewsOf(e: TraceEntry, slots: ArrayLike<number>): Generator<StoredSpan> {
-  for (let i = 0; i < slots.length && !e.removed; i++) yield e.table.view(slots[i]!, e.traceId, false);
+/** Spans made from the columns, in the order of these slots (while the run is not taken out); `detail` false: without their bytes (a tree row needs none). */
+function* viewsOf(e: TraceEntry, slots: ArrayLike<number>, detail = false): Generator<StoredSpan> {
+  for (let i = 0; i < slots.length && !e.removed; i++) yield e.table.view(slots[i]!, e.traceId, detail);
 }
 
 /** A stepwise computation inside a generator of text: each step an empty piece. */

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
 import type { ServerState } from '../server/stateFile';
 import { baseUrl } from './discovery';
-import { readTreeStream, readTreeText } from '../treeStream';
+import { parseTreeLines, readTreeText } from '../treeStream';
 
 export class ServerClient {
   readonly base: string;
@@ -47,23 +47,13 @@ export class ServerClient {
    * Resolves with the rest of the answer (summary, byModel) and no rows.
    */
   async treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void, batchChars = 16 << 20): Promise<TraceTreeResponse> {
-    const res = await fetch(`${this.base}/api/traces/${encodeURIComponent(traceId)}/tree?stream=ndjson`, { headers: { Authorization: `Bearer ${this.state.token}` }, signal: AbortSignal.timeout(300_000) });
-    if (!res.ok || !res.body) {
-      const body = await res.json().catch(() => ({})) as { error?: string };
-      throw new Error(body.error ?? `HTTP ${res.status}`);
-    }
-    let batch: TreeRow[] = [];
-    let batchLen = 0;
-    // The first batches are small, so that a view draws the top of a big run early; they double up to `batchChars`.
-    let limit = Math.min(batchChars, 256 << 10);
-    let summary: TraceSummary | undefined;
-    const out = await readTreeStream(res.body, (rows, chars, s) => {
-      summary = s;
-      for (const r of rows) batch.push(r);
-      batchLen += chars;
-      if (batchLen >= limit) { onRows(batch, s); batch = []; batchLen = 0; limit = Math.min(batchChars, limit * 2); }
-    });
-    if (batch.length) onRows(batch, summary);
+    const out = { rows: [] as TreeRow[], byModel: [] } as unknown as TraceTreeResponse;
+    await this.treeText(traceId, (text) => {
+      const rows = parseTreeLines(text, out);
+      if (rows.length) onRows(rows, out.summary);
+    }, batchChars);
+    if (!out.summary) throw new Error('the server ended the run\'s tree early (no summary); try again');
+    out.rows = [];
     return out;
   }
 

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TraceStore } from '../../src/store/store';
-import { orderParentsFirst, traceResponse } from '../../src/store/views';
+import { traceResponse } from '../../src/store/views';
+import { treeOrderSteps } from '../../src/store/treeOrder';
+import { runNow } from '../../src/slices';
 import { span, traceId } from '../helpers/builders';
 import { trace as otelTrace, context as otelContext } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -51,10 +53,12 @@ test('orphans and cycles still come out, each span once', () => {
   const a = span({ spanId: 'aaaaaaaaaaaaaaaa', parentSpanId: 'bbbbbbbbbbbbbbbb' });
   const b = span({ spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: 'aaaaaaaaaaaaaaaa' });
   const orphan = span({ parentSpanId: 'cccccccccccccccc' });
-  const stored = [a, b, orphan];
-  const out = orderParentsFirst(stored);
+  const store = new TraceStore({ maxBytes: 1e9 });
+  store.addSpans([a, b, orphan]);
+  const e = store.get(orphan.traceId)!;
+  const out = [...runNow(treeOrderSteps(e))].map((slot) => e.table.spanIdOf(slot));
   assert.equal(out.length, 3);
-  assert.equal(out[0], orphan);
+  assert.equal(out[0], orphan.spanId);
 });
 
 test('memory is bounded by evicting whole oldest traces', () => {

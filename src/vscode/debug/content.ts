@@ -13,7 +13,7 @@ export class StepContent {
    */
   async load(r: Replay, steps: Step[]): Promise<void> {
     const todo = steps.filter((s) => !s.detailed);
-    if (!todo.length || !this.source.spans) { for (const s of todo) s.detailed = true; return; }
+    if (!todo.length || !this.source.spans) { r.fill([], todo); return; }
     const traceId = r.trace.summary.traceId;
     const chunks: string[][] = [];
     for (let i = 0; i < todo.length; i += SPANS_PER_REQUEST) chunks.push(todo.slice(i, i + SPANS_PER_REQUEST).map((s) => s.span.spanId));
@@ -25,7 +25,7 @@ export class StepContent {
       })));
       for (const spans of got) r.fill(spans);
     }
-    for (const s of todo) s.detailed = true;
+    r.fill([], todo);
   }
   private loadFailed = false;
 
