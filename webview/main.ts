@@ -142,7 +142,9 @@ class App {
     this.run?.dispose();
     this.run = undefined;
     fill(this.main, this.list.el);
-    void this.list.refetch().then(() => this.list.focusRows());
+    // The rows take the focus once listed, unless the user has gone to a control meanwhile ('/'
+    // and typing a search while the list loads: moving the focus then would send the keys elsewhere).
+    void this.list.refetch().then(() => { if (!this.list.el.contains(document.activeElement) || document.activeElement?.matches('tr[data-id]')) this.list.focusRows(); });
   }
 
   /** The receiver is loading its data directory (it already takes new runs). */

@@ -149,13 +149,25 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   assert.ok((await page.locator('.detail mark.find-hit').allTextContents()).every((t) => t === '2026-12-04'));
 
   // The run list's full-text search finds the run by the same argument, and not by nonsense.
+  // The list's load is held until the search is typed: once listed, its rows must not take the
+  // focus (and the keys after it) from the search box the user went to meanwhile.
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  const listUrl = (u: URL) => u.pathname === '/api/traces';
+  await page.route(listUrl, async (r) => { await held; await r.continue(); });
   await page.keyboard.press('Escape');
   await page.keyboard.press('Backspace');
   await page.waitForSelector('table.runs');
   await page.keyboard.press('/');
   // (Typed once the search box has the focus '/' gives it: a key typed before would go elsewhere.)
   await page.waitForFunction(() => document.activeElement?.matches('input.search') === true);
-  await page.keyboard.type('2026-12-04');
+  await page.keyboard.type('2026-12');
+  const answered = page.waitForResponse((r) => listUrl(new URL(r.url())));
+  release();
+  await answered;
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await page.unroute(listUrl, { behavior: 'wait' });
+  await page.keyboard.type('-04');
   assert.equal(await page.inputValue('input.search'), '2026-12-04');
   await page.waitForFunction((id) => document.querySelectorAll('tr[data-id]').length === 1 && !!document.querySelector(`tr[data-id="${id}"]`), traceId);
   // It says where it found it, and opens there: a span whose content holds the text (the test's
