@@ -318,8 +318,10 @@ export interface TreeSpan {
  * One tree row on the wire, by position (no key names: at 100,000 spans they were a quarter of
  * the bytes): [spanId, parentSpanId, name, kind, startTimeUnixNano, endTimeUnixNano, status, service, genai],
  * with 0 for an absent status, service or genai. `treeSpans()` turns rows back into TreeSpans.
+ * In the tree's NDJSON stream (tree order) a tenth element says where the row's parent is among the
+ * rows before it (-1: none there, look it up by id).
  */
-export type TreeRow = [string, string, string, number, Nanos, Nanos, SpanStatus | 0, string | 0, GenAiView | 0];
+export type TreeRow = [string, string, string, number, Nanos, Nanos, SpanStatus | 0, string | 0, GenAiView | 0, number?];
 
 /** GET /api/traces/{traceId}/tree: the whole run, light enough for 100,000 spans. */
 export interface TraceTreeResponse {

@@ -2,7 +2,7 @@
 // parents that have not arrived, the visible rows for a collapsed set, and the critical path.
 // Pure (no DOM), so it is tested in Node and stays fast at 100,000 spans.
 import { msOfNanos } from '../src/time';
-import type { TreeSpan } from '../src/protocol';
+import { treeSpansOfRows, type TreeRow, type TreeSpan } from '../src/protocol';
 
 export interface RunNode {
   id: string;
@@ -49,7 +49,36 @@ function byStart(a: RunNode, b: RunNode): number {
 }
 
 export class RunModel {
-  readonly nodes = new Map<string, RunNode>();
+  private readonly byId = new Map<string, RunNode>();
+  /**
+   * Nodes a tree stream added that are not in `byId` yet. Rows in tree order carry their parent's
+   * place, so a run of 1,000,000 spans is built without looking an id up; putting a million ids in
+   * a Map took longer than building the rest. It is filled when first asked, or a slice at a time
+   * when the run is in (`indexSome`).
+   */
+  private unindexed: RunNode[] = [];
+  /** Every node by span id (placeholders too). */
+  get nodes(): Map<string, RunNode> {
+    if (this.unindexed.length) this.indexSome(Infinity);
+    return this.byId;
+  }
+  /** Puts nodes in the id index until `deadline` (performance.now()); whether it is complete. */
+  indexSome(deadline: number): boolean {
+    const list = this.unindexed;
+    let i = this.indexed;
+    for (; i < list.length; i++) {
+      this.byId.set(list[i]!.id, list[i]!);
+      if ((i & 4095) === 4095 && performance.now() > deadline) { this.indexed = i + 1; return false; }
+    }
+    this.unindexed = [];
+    this.indexed = 0;
+    return true;
+  }
+  private indexed = 0;
+  /** The nodes of the tree stream being read, in its order (rows say where their parent is in it). */
+  private stream: RunNode[] | undefined;
+  /** Something other than the stream added nodes while it was read: its rows are then looked up by id. */
+  private streamMixed = false;
   private rootList: RunNode[] = [];
   /** Placeholders that got their span in this batch and leave the roots (removed once per batch). */
   private leftRoots = new Set<RunNode>();
@@ -70,11 +99,67 @@ export class RunModel {
   /** While a run is still arriving: `analyze` waits (it walks the whole tree each time). */
   deferAnalysis = false;
 
-  get spanCount(): number { return this.nodes.size - this.pendingCount; }
+  get spanCount(): number { return this.nodeCount - this.pendingCount; }
   pendingCount = 0;
 
   add(spans: readonly TreeSpan[]): void {
+    if (this.stream) this.streamMixed = true;
+    this.preorder = undefined;
     for (const s of spans) this.addOne(s);
+    this.endBatch();
+  }
+
+  /**
+   * Rows of the run's tree stream, in its order (GET …/tree?stream=ndjson, whose rows say where
+   * their parent is among the rows before): appended to their parent without an id lookup while
+   * only the stream adds nodes; a row without that place goes the usual way. `endStream` when done.
+   */
+  addTreeRows(rows: readonly TreeRow[]): void {
+    const order = this.stream ??= [];
+    // (A stream into a model that holds nodes already is read by id.)
+    if (order.length === 0) this.streamMixed = this.byId.size > 0 || this.unindexed.length > 0;
+    if (order.length === 0) this.streamFast = true;
+    const spans = treeSpansOfRows(rows);
+    for (let i = 0; i < rows.length; i++) {
+      const at = rows[i]![9];
+      const s = spans[i]!;
+      // (A row whose id a placeholder holds fills it: only rows out of tree order make placeholders.)
+      const ok = !this.streamMixed && at !== undefined && at < order.length && (at >= 0 || !s.parentSpanId || s.parentSpanId === s.spanId)
+        && (this.pendingCount === 0 || !this.byId.has(s.spanId));
+      if (!ok) this.streamFast = false;
+      order.push(ok ? this.appendStreamed(s, at >= 0 ? order[at] : undefined) : this.addOne(s));
+    }
+    this.endBatch();
+  }
+
+  /**
+   * The stream is read: ids are looked up again for what comes next. When every node came in it,
+   * each after its parent, its order is kept for the analysis (a walk of the whole tree less).
+   */
+  endStream(): void {
+    if (this.stream && this.streamFast && !this.streamMixed && this.stream.length === this.nodeCount) this.preorder = this.stream;
+    this.stream = undefined;
+  }
+  /** Every node, each after its parent (a finished tree stream's order) while nothing else was added. */
+  private preorder: RunNode[] | undefined;
+  private streamFast = false;
+  private get nodeCount(): number { return this.byId.size + this.unindexed.length - this.indexed; }
+
+  /** A stream's row whose parent (a node with its span, or none) is known: no lookup, no placeholder. */
+  private appendStreamed(s: TreeSpan, parent: RunNode | undefined): RunNode {
+    const n = newNode(s.spanId, s);
+    n.seq = this.seq++;
+    this.unindexed.push(n);
+    if (n.startMs < this.startMs) this.startMs = n.startMs;
+    if (n.endMs > this.endMs) this.endMs = n.endMs;
+    if (this.appendOnly && !this.inOrder(parent)) this.appendOnly = false;
+    if (parent) this.attachTo(n, parent); else { n.parent = undefined; n.depth = 0; this.appendTo(this.rootList, n); }
+    if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
+    this.lastAdded = n;
+    return n;
+  }
+
+  private endBatch(): void {
     if (this.leftRoots.size) this.appendOnly = false;
     if (this.unsorted.size) this.appendOnly = false;
     if (this.leftRoots.size) {
@@ -112,9 +197,9 @@ export class RunModel {
     return false;
   }
 
-  private addOne(s: TreeSpan): void {
+  private addOne(s: TreeSpan): RunNode {
     let n = this.nodes.get(s.spanId);
-    if (n?.span) return; // a duplicate: the store keeps the first copy too
+    if (n?.span) return n; // a duplicate: the store keeps the first copy too
     if (n) this.appendOnly = false;
     if (n) {
       // A placeholder's span arrived: it leaves the roots for its own parent.
@@ -128,7 +213,7 @@ export class RunModel {
     } else {
       n = newNode(s.spanId, s);
       n.seq = this.seq++;
-      this.nodes.set(s.spanId, n);
+      this.byId.set(s.spanId, n);
     }
     if (n.startMs < this.startMs) this.startMs = n.startMs;
     if (n.endMs > this.endMs) this.endMs = n.endMs;
@@ -139,6 +224,7 @@ export class RunModel {
     if (this.nodes.size !== known || n.parent !== parent) this.appendOnly = false; // (a placeholder made, or a cycle)
     if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
     this.lastAdded = n;
+    return n;
   }
 
   private attach(n: RunNode, parentId: string): void {
@@ -146,15 +232,25 @@ export class RunModel {
     let p = this.nodes.get(parentId);
     if (!p) {
       p = newNode(parentId, undefined);
-      this.nodes.set(parentId, p);
+      this.byId.set(parentId, p);
       this.pendingCount++;
       p.startMs = n.startMs;
       p.endMs = n.endMs;
       this.appendTo(this.rootList, p);
-    } else if (this.isAncestor(n, p)) {
+    } else if (n.children !== NO_CHILDREN && this.isAncestor(n, p)) {
+      // (Only a node with children, a placeholder that got its span, can be its parent's ancestor.)
       // A parent cycle: the span still shows, as a root, rather than vanish into a loop.
       n.parent = undefined; this.appendTo(this.rootList, n); return;
     }
+    this.attachTo(n, p);
+    // A placeholder spans its children's times.
+    for (let q: RunNode | undefined = p; q && !q.span; q = q.parent) {
+      if (n.startMs < q.startMs) q.startMs = n.startMs;
+      if (n.endMs > q.endMs) q.endMs = n.endMs;
+    }
+  }
+
+  private attachTo(n: RunNode, p: RunNode): void {
     n.parent = p;
     n.depth = p.depth + 1;
     if (p.children === NO_CHILDREN) {
@@ -163,11 +259,6 @@ export class RunModel {
       if (this.autoCollapseFrom !== undefined && p.depth >= this.autoCollapseFrom) this.collapsedSet.add(p.id);
     }
     this.appendTo(p.children, n);
-    // A placeholder spans its children's times.
-    for (let q: RunNode | undefined = p; q && !q.span; q = q.parent) {
-      if (n.startMs < q.startMs) q.startMs = n.startMs;
-      if (n.endMs > q.endMs) q.endMs = n.endMs;
-    }
   }
 
   private appendTo(list: RunNode[], n: RunNode): void {
@@ -217,8 +308,9 @@ export class RunModel {
     const added = this.appended;
     this.appended = [];
     if (cache && this.appendOnly && cache.collapsedVersion === this.collapsedVersion) {
-      // Only appends in depth-first order since: the new nodes whose ancestors are all open go at the end.
-      const out = cache.rows.slice();
+      // Only appends in depth-first order since: the new nodes whose ancestors are all open go at
+      // the end, of the same list (a copy per batch of a 1M-row list cost more than the batch).
+      const out = cache.rows;
       for (const n of added) {
         const p = n.parent;
         if (p && (this.collapsedSet.has(p.id) || p.listed !== this.listing)) continue;
@@ -269,20 +361,22 @@ export class RunModel {
   analyze(): void {
     if (this.analyzed === this.version || this.deferAnalysis) return;
     this.analyzed = this.version;
-    const order: RunNode[] = [];
-    const stack = this.roots.slice();
-    while (stack.length) {
-      const n = stack.pop()!;
-      n.critical = false;
-      order.push(n);
-      for (const c of n.children) stack.push(c);
+    // Parents before children: a finished stream's order as it came, else a walk from the roots.
+    let order = this.preorder;
+    if (!order || order.length !== this.nodeCount) {
+      order = [];
+      const stack = this.roots.slice();
+      while (stack.length) {
+        const n = stack.pop()!;
+        order.push(n);
+        for (const c of n.children) stack.push(c);
+      }
     }
+    for (const n of order) { n.critical = false; n.descendants = 0; n.errorsBelow = 0; }
+    // Children before parents: each adds itself and what is below it to its parent.
     for (let i = order.length - 1; i >= 0; i--) {
-      const n = order[i]!;
-      let d = 0, e = 0;
-      for (const c of n.children) { d += 1 + c.descendants; e += c.errorsBelow + (c.span?.status?.code === 2 ? 1 : 0); }
-      n.descendants = d;
-      n.errorsBelow = e;
+      const n = order[i]!, p = n.parent;
+      if (p) { p.descendants += 1 + n.descendants; p.errorsBelow += n.errorsBelow + (n.span?.status?.code === 2 ? 1 : 0); }
     }
     // Start times are often stamped in whole milliseconds (the JS SDK), so a span can seem to
     // start up to 1 ms before its predecessor ended: chains are matched within that much.

@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse, type TreeSpan } from '../src/protocol';
+import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type TreeSpan } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
@@ -47,6 +47,8 @@ export class RunView {
   private matchVersion = 0;
   private detailSeq = 0;
   private detailTimer: ReturnType<typeof setTimeout> | undefined;
+  private indexTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
   private readonly axis = new TimeAxis(() => this.queueRender());
   private readonly overview = new Overview();
   private readonly ro: ResizeObserver;
@@ -143,13 +145,13 @@ export class RunView {
     try {
       if (this.opts.stitched) tree = await this.host.request('getStitchedTree', { traceId: this.traceId });
       else {
-        let pending: TreeSpan[] = [];
+        let pending: TreeRow[] = [];
         // Batches are added at most every `gap` ms, and at least 4 times as far apart as adding and
         // drawing one took (drawing walks the rows in sight's list, which grows with the run).
         let applied = 0, gap = 150;
         const apply = () => {
           const m0 = performance.now();
-          this.model.add(pending);
+          this.model.addTreeRows(pending);
           pending = [];
           modelMs += performance.now() - m0;
           this.status.textContent = this.summary ? `loading… ${this.model.spanCount.toLocaleString('en-US')} of ${this.summary.spanCount.toLocaleString('en-US')} spans` : 'loading…';
@@ -159,7 +161,7 @@ export class RunView {
         };
         this.streaming = true;
         tree = await this.host.treeRows(this.traceId, (rows, summary) => {
-          for (const t of treeSpansOfRows(rows)) pending.push(t);
+          for (const r of rows) pending.push(r);
           if (this.loaded) { if (performance.now() - applied >= gap) apply(); return; }
           // The first rows: drawn now.
           this.marks.fetched = performance.now();
@@ -172,11 +174,13 @@ export class RunView {
           this.marks.firstRows = performance.now();
         });
         if (pending.length || !this.loaded) apply();
+        this.model.endStream();
         this.model.deferAnalysis = false;
         this.streaming = false;
       }
     } catch (e) {
       this.streaming = false;
+      this.model.endStream();
       this.model.deferAnalysis = false;
       this.status.textContent = '';
       fill(this.header, h('p', { class: 'error-text', role: 'alert' }, `Could not load run ${this.traceId}: ${(e as Error).message}`));
@@ -203,6 +207,10 @@ export class RunView {
     this.marks.rendered = performance.now();
     this.marks.renderMs = this.marks.rendered - r0;
     requestAnimationFrame(() => { this.marks.painted = performance.now(); this.el.dataset.ready = 'true'; });
+    // A streamed run's id index is filled a slice at a time once it is drawn (a lookup by id before
+    // then fills it at once).
+    const index = () => { if (!this.disposed && !this.model.indexSome(performance.now() + 8)) this.indexTimer = setTimeout(index, 0); };
+    this.indexTimer = setTimeout(index, 0);
     const fb = this.summary.feedback;
     this.header.after(h('details', { class: 'run-feedback' }, h('summary', null, 'Feedback on this run', ...(fb ? [' (', icon('thumb-up', 'thumbs up'), ` ${fb.up} · `, icon('thumb-down', 'thumbs down'), ` ${fb.down})`] : [])), feedbackView(this.host, this.traceId)));
     const openRun = this.opts.openRun;
@@ -231,8 +239,10 @@ export class RunView {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.ro.disconnect();
     clearTimeout(this.detailTimer);
+    clearTimeout(this.indexTimer);
     void this.host.request('subscribe', { traceIds: [] }).catch(() => undefined);
   }
 
@@ -510,12 +520,17 @@ export class RunView {
     this.scroller.setAttribute('aria-rowcount', String(rowCount));
     if (this.selected) this.scroller.setAttribute('aria-activedescendant', `row-${this.selected}`);
     else this.scroller.removeAttribute('aria-activedescendant');
-    // While a big run streams in, the overview strip (a pass over every row) is drawn once a second.
-    if (decor && this.streaming && performance.now() - this.overviewAt < 1000) decor = false;
-    if (decor) this.overviewAt = performance.now();
-    if (decor) this.overview.draw(rows, runStart, dur, `${this.model.version}:${rowCount}`, [d0, d1],
+    // While a big run streams in, the overview strip (a pass over every row) is drawn once a second,
+    // or less often as it grows: at most a twenty-fifth of the time goes to it.
+    if (decor && this.streaming && performance.now() - this.overviewAt < Math.max(1000, 25 * this.overviewMs)) decor = false;
+    if (!decor) return;
+    const o0 = performance.now();
+    this.overview.draw(rows, runStart, dur, `${this.model.version}:${rowCount}`, [d0, d1],
       [top / Math.max(1, rowCount * ROW_H), Math.min(1, (top + hgt) / Math.max(1, rowCount * ROW_H))]);
+    this.overviewAt = performance.now();
+    this.overviewMs = this.overviewAt - o0;
   }
+  private overviewMs = 0;
 
   private renderHeader(): void {
     if (this.summary) fill(this.header, ...runHeader(this.summary, this.opts.openConversation));

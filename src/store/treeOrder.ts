@@ -8,8 +8,13 @@ import type { TraceEntry } from './traceEntry';
 
 const STEP = 16_384;
 
-/** The run's slots in tree order; spans in a parent cycle (reachable from no root) come last. */
-export function* treeOrderSteps(e: TraceEntry): Generator<void, Int32Array> {
+/**
+ * The run's slots in tree order; spans in a parent cycle (reachable from no root) come last. With
+ * `parents`, its `at` gets each position's parent as a position in the same order (-1: a root, a
+ * parent not in the run, or a span of a cycle): a client reading the rows in order finds each
+ * parent without looking its id up (webview/runModel.ts addTreeRows).
+ */
+export function* treeOrderSteps(e: TraceEntry, parents?: { at?: Int32Array }): Generator<void, Int32Array> {
   const t = e.table;
   const slots = Int32Array.from(e.slots);
   const n = slots.length;
@@ -48,6 +53,9 @@ export function* treeOrderSteps(e: TraceEntry): Generator<void, Int32Array> {
   // Depth first, with a stack of positions (runs can be thousands of levels deep).
   const out = new Int32Array(n);
   const seen = new Uint8Array(n);
+  // Where each position went in `out`, and each output's parent there (a parent comes out before its children).
+  const at = parents ? new Int32Array(n).fill(-1) : undefined;
+  const placed = parents ? new Int32Array(n) : undefined;
   let o = 0;
   const stack: number[] = [];
   for (let r = rootList.length - 1; r >= 0; r--) stack.push(rootList[r]!);
@@ -55,11 +63,13 @@ export function* treeOrderSteps(e: TraceEntry): Generator<void, Int32Array> {
     const i = stack.pop()!;
     if (seen[i]) continue;
     seen[i] = 1;
+    if (at) { placed![i] = o; if (parent[i]! >= 0) at[o] = placed![parent[i]!]!; }
     out[o++] = slots[i]!;
     for (let c = start[i]! + kids[i]! - 1; c >= start[i]!; c--) stack.push(child[c]!);
     if (o % STEP === 0) yield;
   }
   // Spans in a parent cycle are reachable from no root; they still belong in the answer.
   for (let i = 0; i < n && o < n; i++) if (!seen[i]) out[o++] = slots[i]!;
+  if (parents) parents.at = at;
   return out;
 }

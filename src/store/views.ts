@@ -221,7 +221,8 @@ export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Gene
   // tree order (store/treeOrder.ts, made a slice at a time before the first row), so that a
   // client draws the top of the run from its first rows. The per-model rollup of the same spans last.
   const nd = form === 'ndjson';
-  const order = nd ? yield* stepsAsPieces(treeOrderSteps(e)) : undefined;
+  const parents: { at?: Int32Array } = {};
+  const order = nd ? yield* stepsAsPieces(treeOrderSteps(e, parents)) : undefined;
   const summary = JSON.stringify(e.summary);
   yield nd ? `{"summary":${summary}}\n` : `{"summary":${summary},"rows":[`;
   let sep = nd ? '' : '\n';
@@ -229,10 +230,14 @@ export function* treeJson(e: TraceEntry, form: 'json' | 'ndjson' = 'json'): Gene
   // loop for 20-30 ms at 100,000 spans): the row's view already says whether its usage counts.
   const byModelSoFar = new ModelRollups();
   const spans = viewsOf(e, order ?? e.slots);
+  let i = 0;
   for (const s of spans) {
     const t = treeSpan(s, e);
     if (t.genai?.kind === 'llm') byModelSoFar.add(t.genai);
-    yield sep + JSON.stringify(treeRow(t)) + (nd ? '\n' : '');
+    const row = treeRow(t);
+    // In tree order, each row also says where its parent is among the rows before it.
+    if (parents.at) row[9] = parents.at[i++]!;
+    yield sep + JSON.stringify(row) + (nd ? '\n' : '');
     if (!nd) sep = ',\n';
   }
   const byModel = JSON.stringify(byModelSoFar.result());

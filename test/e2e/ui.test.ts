@@ -154,7 +154,7 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   let release!: () => void;
   const held = new Promise<void>((r) => { release = r; });
   const listUrl = (u: URL) => u.pathname === '/api/traces';
-  await page.route(listUrl, async (r) => { await held; await r.continue(); });
+  await page.route(listUrl, async (r) => { await held; await r.continue().catch(() => undefined); });
   await page.keyboard.press('Escape');
   await page.keyboard.press('Backspace');
   await page.waitForSelector('table.runs');
@@ -166,7 +166,7 @@ test('a live agent run: appears, opens, walks by keyboard, shows transcript, too
   release();
   await answered;
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
-  await page.unroute(listUrl, { behavior: 'wait' });
+  await page.unroute(listUrl);
   await page.keyboard.type('-04');
   assert.equal(await page.inputValue('input.search'), '2026-12-04');
   await page.waitForFunction((id) => document.querySelectorAll('tr[data-id]').length === 1 && !!document.querySelector(`tr[data-id="${id}"]`), traceId);

@@ -88,4 +88,14 @@ test('NDJSON tree rows come parents first, depth first, siblings by exact start 
   const got = lines.slice(1, -1).map((r) => (r as string[])[0]);
   assert.equal(got.length, sent.length);
   assert.deepEqual(got, [...want, ...cycle]);
+  // Each row says where its parent is among the rows before it: -1 for a root, a parent the run
+  // does not hold, and the spans of the cycle (reachable from no root).
+  const rows = lines.slice(1, -1) as unknown[][];
+  const sentParent = new Map(sent.map((s) => [s.id, s.parent]));
+  rows.forEach((r, i) => {
+    const parent = sentParent.get(r[0] as string) ?? '';
+    const where = got.indexOf(parent);
+    assert.equal(r[9], cycle.includes(r[0] as string) || where < 0 ? -1 : where, `row ${i} (${String(r[0])})`);
+    if (where >= 0 && !cycle.includes(r[0] as string)) assert.ok(where < i);
+  });
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RunModel } from '../../webview/runModel';
-import type { Nanos, TreeSpan } from '../../src/protocol';
+import { treeRow, type Nanos, type TreeSpan } from '../../src/protocol';
 import { mulberry32 } from '../helpers/random';
 
 const T0 = 1_700_000_000_000n * 1_000_000n;
@@ -118,7 +118,7 @@ test('100,000 spans in random order build and flatten', () => {
   assert.equal(m.nodes.get('s0')!.descendants, 99_999);
 });
 
-test('rows listed while a run streams in, in tree order or not, in batches, with folds opened and closed between: always the tree walked depth first (400 seeded runs)', () => {
+test('rows listed while a run streams in, in tree order or not, as spans or as the tree stream\'s rows with their parent\'s place, in batches, with live spans coming first and folds opened and closed between: always the tree walked depth first (400 seeded runs)', () => {
   for (let seed = 1; seed <= 400; seed++) {
     const rnd = mulberry32(seed);
     // A random tree: parents first, children starting after them (ties now and then).
@@ -129,7 +129,7 @@ test('rows listed while a run streams in, in tree order or not, in batches, with
       const p = spans[Math.floor(rnd() * spans.length)]!;
       if ((depthOf.get(p.spanId) ?? 0) > 6) { i--; continue; }
       const start = Number((BigInt(p.startTimeUnixNano) - T0) / 1_000_000n) + Math.floor(rnd() * 3) * 5;
-      spans.push(sp(`n${i}`, p.spanId, start, start + 5));
+      spans.push(sp(`n${i}`, p.spanId, start, start + 5, i % 9 === 4 ? { status: { code: 2, message: 'failed' } } : {}));
       depthOf.set(`n${i}`, depthOf.get(p.spanId)! + 1);
     }
     // The order they come in: tree order (depth first, siblings by start, then as made), or shuffled now and then.
@@ -154,19 +154,38 @@ test('rows listed while a run streams in, in tree order or not, in batches, with
     const m = new RunModel();
     const folded = new Set<string>();
     const arrivedAt = new Map<string, number>();
+    // Two seeds in three read the run as the tree stream's rows do (each with its parent's place among the
+    // rows before it, -1 when it is not there), and now and then a span of the stream comes first
+    // from the live feed, as for a run still running (then in the stream again, a duplicate).
+    const asRows = seed % 3 !== 0;
+    const placeOf = new Map(order.map((s, i) => [s.spanId, i]));
+    const fromFeed = new Set<string>();
     let at = 0;
     while (at < order.length) {
       const batch = order.slice(at, at + 1 + Math.floor(rnd() * 10));
-      for (const s of batch) arrivedAt.set(s.spanId, arrivedAt.size);
+      for (const s of batch) if (!arrivedAt.has(s.spanId)) arrivedAt.set(s.spanId, arrivedAt.size);
+      if (asRows) {
+        m.addTreeRows(batch.map((s, i) => {
+          const p = placeOf.get(s.parentSpanId);
+          const row = treeRow(s);
+          row[9] = p !== undefined && p < at + i ? p : -1;
+          return row;
+        }));
+        if (seed % 5 === 0 && rnd() < 0.3 && at + batch.length < order.length) {
+          const early = order[at + batch.length + Math.floor(rnd() * (order.length - at - batch.length))]!;
+          if (!arrivedAt.has(early.spanId)) arrivedAt.set(early.spanId, arrivedAt.size);
+          fromFeed.add(early.spanId);
+          m.add([early]);
+        }
+      } else m.add(batch);
       at += batch.length;
-      m.add(batch);
       if (rnd() < 0.2) {
         const id = batch[0]!.spanId;
         m.toggle(id);
         if (folded.has(id)) folded.delete(id); else folded.add(id);
       }
       // What the rows must be: the spans in so far, depth first, children by start then arrival, none under a fold.
-      const here = order.slice(0, at);
+      const here = order.slice(0, at).concat(order.slice(at).filter((s) => fromFeed.has(s.spanId)));
       const inKids = new Map<string, TreeSpan[]>();
       const ids = new Set(here.map((s) => s.spanId));
       const roots: TreeSpan[] = [];
@@ -181,6 +200,19 @@ test('rows listed while a run streams in, in tree order or not, in batches, with
       if (here.every((s) => !s.parentSpanId || ids.has(s.parentSpanId))) {
         assert.deepEqual(m.rows().map((r) => `${r.depth}:${r.id}`), want, `seed ${seed}, after ${at} of ${order.length}`);
       } else m.rows();
+      assert.equal(m.spanCount, here.length, `seed ${seed}: spans counted`);
+    }
+    if (asRows) m.endStream();
+    // Every span is found by its id, once, under its parent.
+    assert.equal(m.nodes.size, spans.length);
+    for (const s of spans) assert.equal(m.nodes.get(s.spanId)?.parent?.id ?? '', s.parentSpanId, `seed ${seed}: ${s.spanId}'s parent`);
+    // What is below each span, counted by the test from the spans it made.
+    m.analyze();
+    const below = (s: TreeSpan): TreeSpan[] => (kids.get(s.spanId) ?? []).flatMap((c) => [c, ...below(c)]);
+    for (const s of spans) {
+      const b = below(s);
+      assert.equal(m.nodes.get(s.spanId)!.descendants, b.length, `seed ${seed}: below ${s.spanId}`);
+      assert.equal(m.nodes.get(s.spanId)!.errorsBelow, b.filter((c) => c.status?.code === 2).length, `seed ${seed}: errors below ${s.spanId}`);
     }
   }
 });
