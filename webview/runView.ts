@@ -175,8 +175,7 @@ export class RunView {
         });
         if (pending.length || !this.loaded) apply();
         this.model.endStream();
-        this.model.deferAnalysis = false;
-        this.streaming = false;
+        // (The analysis and the overview strip stay deferred until the rows are painted, below.)
       }
     } catch (e) {
       this.streaming = false;
@@ -202,11 +201,25 @@ export class RunView {
     this.status.textContent = '';
     if (this.selected && this.model.nodes.has(this.selected)) { this.model.reveal(this.selected); this.select(this.selected, true); }
     else this.selected = undefined;
+    // The rows first: the analysis (critical path, counts below) and the overview strip each walk
+    // the whole run (200–300 ms at 1M spans), so they follow once the rows are painted, as a live
+    // change's do. `data-ready` says all of it is drawn.
     const r0 = performance.now();
-    this.renderNow();
+    this.renderNow(false);
     this.marks.rendered = performance.now();
     this.marks.renderMs = this.marks.rendered - r0;
-    requestAnimationFrame(() => { this.marks.painted = performance.now(); this.el.dataset.ready = 'true'; });
+    requestAnimationFrame(() => {
+      this.marks.painted = performance.now();
+      setTimeout(() => {
+        if (this.disposed) return;
+        this.model.deferAnalysis = false;
+        this.streaming = false;
+        const d0 = performance.now();
+        this.renderNow();
+        this.marks.decorMs = performance.now() - d0;
+        requestAnimationFrame(() => { this.marks.decorated = performance.now(); this.el.dataset.ready = 'true'; });
+      }, 0);
+    });
     // A streamed run's id index is filled a slice at a time once it is drawn (a lookup by id before
     // then fills it at once).
     const index = () => { if (!this.disposed && !this.model.indexSome(performance.now() + 8)) this.indexTimer = setTimeout(index, 0); };
