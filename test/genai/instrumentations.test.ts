@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { startTestServer, api, waitFor } from '../helpers/server';
 import { startMockModel, TOOL_ARGS, type MockModel } from '../../src/demo/mockModel';
 import { AGENT, type Flavour } from '../helpers/agentRun';
-import { costOf } from '../../src/genai/pricing';
+import { calcPrice } from '@pydantic/genai-prices';
 import type { ApiSpan, Message, TraceResponse } from '../../src/protocol';
 import type { RunningServer } from '../../src/server/server';
 
@@ -111,7 +111,8 @@ for (const flavour of Object.keys(EXPECT) as Flavour[]) {
 
     // Tokens equal the mock server's usage; each call once, so Vercel's outer span is not added again.
     assert.deepEqual(pick(llm1.genai!.usage), { input: usages[0]!.prompt_tokens, output: usages[0]!.completion_tokens });
-    const priced1 = costOf(llm1.genai!.usage!, 'gpt-4o-mini', 'openai').usd!;
+    // Prices from the price library itself, called here (not the project's pricing).
+    const priced1 = calcPrice({ input_tokens: usages[0]!.prompt_tokens, output_tokens: usages[0]!.completion_tokens }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
     assert.ok(Math.abs(llm1.genai!.costUsd! - priced1) < 1e-12, 'cost of call 1');
     assert.equal(llm1.genai!.cost?.source.startsWith('genai-prices'), true);
     assert.equal(llm1.genai!.cost?.model, 'gpt-4o-mini');
@@ -127,7 +128,7 @@ for (const flavour of Object.keys(EXPECT) as Flavour[]) {
     }
     assert.equal(trace.summary.llmCalls, 2);
     assert.deepEqual(pick(trace.summary.usage), total, 'run totals count each model call once');
-    const expectedCost = costOf({ ...total, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, 'gpt-4o-mini', 'openai').usd!;
+    const expectedCost = calcPrice({ input_tokens: total.input, output_tokens: total.output }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
     assert.ok(Math.abs(trace.summary.costUsd! - expectedCost) < 1e-12, `run cost ${trace.summary.costUsd} = ${expectedCost}`);
     assert.equal(trace.byModel.length, 1);
     assert.deepEqual(pick(trace.byModel[0]!.usage), total);
