@@ -1,7 +1,7 @@
 // Decodes OTLP/JSON request bodies (as the OTLP spec has them: lowerCamelCase keys, hex ids,
 // 64-bit integers as strings or numbers, enums as numbers) into the same records as protobuf.
 // Also takes the proto field names (snake_case), enum names and base64 ids that some senders use.
-import { cmpNanos, MAX_NANOS, type Ms } from '../time';
+import { cmpNanos, MAX_NANOS, msOfNanos } from '../time';
 import type { AnyValue, KeyValue, Nanos, Resource, Scope, SpanEvent, SpanLink } from '../protocol';
 import {
   OtlpDecodeError, addReason, emptyResource, emptyScope, spanProblem,
@@ -232,8 +232,8 @@ export function decodeTracesJson(body: unknown): DecodedTraces {
       status: st ? { code: enumValue(st.code, p + '.status.code', STATUS_CODES), message: str(st.message, p + '.status.message') } : { code: 0, message: '' },
       resource: res,
       scope: sc,
-      startMs: 0 as Ms,
-      endMs: 0 as Ms,
+      startMs: msOfNanos(start.exact),
+      endMs: msOfNanos(endT.exact),
       detail: {
         traceState: str(field(o, 'traceState', 'trace_state'), p + '.traceState'),
         flags: uint(o.flags, p + '.flags'),

@@ -1,7 +1,7 @@
 // Spans and their parts on the protobuf wire (trace.proto, common.proto): the full decoder for the
 // query path, and the ingest scan that decodes only what the store indexes, checks the rest exactly
 // as the full decoder would read it, and keeps the span's bytes.
-import type { Ms } from '../time';
+import { msOfNanos, type Ms } from '../time';
 import type { AnyValue, KeyValue, Resource, Scope, SpanData, SpanEvent, SpanLink, SpanStatus, Nanos } from '../protocol';
 import { KeyMatcher, PbReader, type KeyMatch, WT_I32, WT_I64, WT_LEN, WT_VARINT } from './pbReader';
 import type { ScanKeys, SpanDetail, SpanRecord, SpanScan } from './records';
@@ -251,7 +251,7 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
   const scan: SpanScan = { attributes: [], eventNames: [] };
   const s: SpanRecord = {
     traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, startTimeUnixNano: ZERO, endTimeUnixNano: ZERO,
-    status: OK, resource: res, scope: sc, startMs: 0 as Ms, endMs: 0 as Ms, detail: EMPTY, scan, genai: undefined, bytes: 0,
+    status: OK, resource: res, scope: sc, startMs: NaN as Ms, endMs: NaN as Ms, detail: EMPTY, scan, genai: undefined, bytes: 0,
   };
   while (r.pos < stop) {
     const tag = r.varint32();
@@ -283,6 +283,8 @@ export function scanSpan(r: PbReader, stop: number, res: Resource, sc: Scope, ke
     }
   }
   if (scan.ranges) for (const x of scan.ranges) { x.start -= begin; x.end -= begin; }
+  s.startMs = msOfNanos(s.startTimeUnixNano);
+  s.endMs = msOfNanos(s.endTimeUnixNano);
   // A view of the request body, not a copy: the store keeps the body once for all its spans (and
   // copies down what is left of it when most of its runs are gone).
   s.detail = r.buf.subarray(begin, stop);

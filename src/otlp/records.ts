@@ -46,7 +46,7 @@ export interface SpanRecord {
   scope: Scope;
   /**
    * Milliseconds since the epoch (for ordering and drawing; the exact values are the strings):
-   * set by the store from the exact nanoseconds (src/time.ts), 0 until then.
+   * the decoder's reading of the exact nanoseconds (src/time.ts).
    */
   startMs: Ms;
   endMs: Ms;

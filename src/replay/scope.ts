@@ -1,6 +1,6 @@
 // What a step is to expressions and to people: its fields as conditions, Watch and the Debug
 // Console read them, and its label in the Call Stack, stop reasons and pickers.
-import { durationMs, msOfNanos } from '../time';
+import { durationMs } from '../time';
 import { kvObject } from '../genai/attrs';
 import type { Step } from './steps';
 
@@ -29,7 +29,7 @@ export function stepScope(step: Step, runStartNs: string): Record<string, unknow
     usage,
     costUsd: g?.costUsd ?? undefined,
     durationMs: durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
-    startMs: Math.max(0, msOfNanos(s.startTimeUnixNano) - msOfNanos(runStartNs)),
+    startMs: Math.max(0, durationMs(runStartNs, s.startTimeUnixNano)),
     system: g?.systemInstructions,
     input: g?.inputMessages,
     output: g?.outputMessages,

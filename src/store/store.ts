@@ -8,7 +8,7 @@ import { SLICE_MS, drive, runNow } from '../slices';
 import { TraceEntry, type StoredSpan } from './traceEntry';
 import { SpanTable } from './spanTable';
 import { kvBytes, valueBytes } from './sizes';
-import { cmpNanos, msOfNanos } from '../time';
+import { cmpNanos } from '../time';
 import { spanDetail } from '../otlp/protoSpan';
 import { EVALUATION_EVENT, evaluationOf, isEvaluationLog, logEventName } from '../genai/evaluations';
 import { firstUserText, titleOfLog } from '../genai/title';
@@ -98,8 +98,6 @@ export class TraceStore {
       const evaluated = scan?.eventNames.includes(EVALUATION_EVENT) ?? false;
       rec.scan = null;
       rec.genai = genai;
-      rec.startMs = msOfNanos(rec.startTimeUnixNano);
-      rec.endMs = msOfNanos(rec.endTimeUnixNano);
       rec.bytes = this.table.bytesOf(slot);
       this.orphans.note(e, rec);
       if (genai?.responseId) this.rememberResponse(genai.responseId, rec.traceId);

@@ -1,7 +1,7 @@
 // Builders for store tests: a span record with sensible defaults (style: builders over literals).
 import type { SpanRecord } from '../../src/otlp/records';
 import type { KeyValue, Nanos } from '../../src/protocol';
-import type { Ms } from '../../src/time';
+import { msOfNanos } from '../../src/time';
 
 let n = 0;
 const hex = (v: number, len: number) => v.toString(16).padStart(len, '0');
@@ -23,9 +23,9 @@ export function span(over: Partial<SpanRecord> & { attrs?: Record<string, string
     status: { code: 0, message: '' },
     resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }], droppedAttributesCount: 0, schemaUrl: '' },
     scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
-    // The store sets these from the exact times, as it does for decoded spans.
-    startMs: 0 as Ms, endMs: 0 as Ms,
     ...rest,
+    // From the exact times, as the decoders read them.
+    startMs: msOfNanos(rest.startTimeUnixNano ?? start.toString()), endMs: msOfNanos(rest.endTimeUnixNano ?? (start + 5_000_000n).toString()),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Step } from '../../replay/engine';
 import { stepLabel } from '../../replay/engine';
 import { fmtMs, fmtUsd } from '../../format';
+import { msOfNanos } from '../../time';
 
 /** A value the Variables view can open: its children come from `children`. */
 export interface Container { value: unknown }
@@ -79,7 +80,7 @@ export function scopesOf(step: Step, scope: Record<string, unknown>): { name: st
   if (g?.cost) tokens.cost = g.cost;
   if (Object.keys(tokens).length) out.push({ name: 'Tokens and cost', value: tokens });
   out.push({ name: 'Timing', value: {
-    start: new Date(Number(BigInt(step.span.startTimeUnixNano) / 1_000_000n)).toISOString(),
+    start: new Date(msOfNanos(step.span.startTimeUnixNano)).toISOString(),
     startMs: scope.startMs, durationMs: scope.durationMs,
     startTimeUnixNano: step.span.startTimeUnixNano, endTimeUnixNano: step.span.endTimeUnixNano,
   } });
