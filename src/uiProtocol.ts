@@ -1,7 +1,7 @@
 // The UI and its host: the methods the run view asks for (answered over HTTP in a browser tab,
 // relayed by the extension in a VS Code webview) and the webview's postMessage messages both ways.
 // Re-exported by protocol.ts.
-import type { ServerMessage, SourceLocation, SpanDetailResponse, TraceListResponse, TraceTreeResponse } from './protocol';
+import type { ServerMessage, SiteRollup, SourceLocation, SpanDetailResponse, SpansResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './protocol';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insightsProtocol';
 
 
@@ -9,6 +9,18 @@ import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDi
 export interface UiMethods {
   listTraces: { params: { service?: string; q?: string; limit?: number }; result: TraceListResponse };
   getTree: { params: { traceId: string }; result: TraceTreeResponse };
+  /** A run's summary alone: whether the receiver has it (404 if not), and its figures. */
+  getSummary: { params: { traceId: string }; result: { summary: TraceSummary } };
+  /** A run whole: every span with its content, resources and scopes (the replay, the exporter's language). */
+  getTrace: { params: { traceId: string }; result: TraceResponse };
+  /** Spans of a run whole, at most SPANS_PER_REQUEST at a time. */
+  getSpans: { params: { traceId: string; ids: string[] }; result: SpansResponse };
+  /**
+   * Rollups of the model calls, tools and agents by where they ran (the editor's cost lenses): of
+   * runs started at or after `since` (epoch ms); by code location in `file`, or by tool and agent
+   * name (`by: 'name'`).
+   */
+  getSites: { params: { since: number; file?: string; by?: 'name'; creepRatio?: number; creepSteadyRatio?: number }; result: { sites: SiteRollup[] } };
   /** `stitched`: the span may be one of a run stitched into this one (GET /api/traces/{id}/stitched/spans/{spanId}). */
   getSpan: { params: { traceId: string; spanId: string; stitched?: boolean }; result: SpanDetailResponse };
   /** The run with the runs orphaned from it under their likely parent (a view). */
@@ -44,6 +56,14 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
       return { method: 'GET', path: `/api/traces?${qs}` };
     }
     case 'getTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/tree` };
+    case 'getSummary': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/summary` };
+    case 'getTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}` };
+    case 'getSpans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/spans?ids=${(params.ids as string[]).map(enc).join(',')}` };
+    case 'getSites': {
+      const q = new URLSearchParams();
+      for (const k of ['file', 'since', 'by', 'creepRatio', 'creepSteadyRatio']) if (params[k] !== undefined) q.set(k, String(params[k]));
+      return { method: 'GET', path: `/api/sites?${q}` };
+    }
     case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}${params.stitched ? '/stitched' : ''}/spans/${enc(params.spanId)}` };
     case 'getStitchedTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/stitched` };
     case 'getOrphans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/orphans` };

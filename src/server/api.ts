@@ -26,7 +26,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/search|\/spans|\/spans\/([0-9a-fA-F]{16}))?$/;
+const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/summary|\/search|\/spans|\/spans\/([0-9a-fA-F]{16}))?$/;
 
 /** A small JSON body (feedback): at most `limit` bytes. */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -170,6 +170,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
           ? writeStream(res, 'application/x-ndjson', treeJson(e, 'ndjson'))
           : writeStream(res, 'application/json', treeJson(e, 'json'));
       }
+      if (sub === '/summary') return json(res, 200, { summary: e.summary });
       if (sub === '/search') {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         if (!q) return json(res, 400, { error: 'q is required' });

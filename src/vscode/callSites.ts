@@ -53,7 +53,7 @@ export class CallSites implements vscode.CodeLensProvider, vscode.HoverProvider,
       // Asked by file name (a mapped path shares no tail with this one); the mapping decides below.
       const name = file.split(/[/\\]/).pop()!;
       const rule = this.o.creep();
-      p = !client ? Promise.resolve([]) : client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?file=${encodeURIComponent(name)}&since=${since}&creepRatio=${rule.ratio}&creepSteadyRatio=${rule.steadyRatio}`)
+      p = !client ? Promise.resolve([]) : client.ui('getSites', { file: name, since, creepRatio: rule.ratio, creepSteadyRatio: rule.steadyRatio })
         .then((r) => r.sites.filter((s) => mapPath(s.path, { files: [file], mappings: this.o.mappings() }) === file.replace(/\\/g, '/') || s.path === file))
         .catch((e: Error) => { this.o.log(`call sites for ${file}: ${e.message}`); return []; });
       this.cache.set(file, p);
@@ -67,7 +67,7 @@ export class CallSites implements vscode.CodeLensProvider, vscode.HoverProvider,
     if (!client) return [];
     if (!this.named) {
       const since = Date.now() - this.o.windowMinutes() * 60_000;
-      this.named = client.request<{ sites: SiteRollup[] }>('GET', `/api/sites?by=name&since=${since}`).then((r) => r.sites)
+      this.named = client.ui('getSites', { by: 'name', since }).then((r) => r.sites)
         .catch((e: Error) => { this.o.log(`tool and agent rollups: ${e.message}`); return []; });
     }
     const named = await this.named;

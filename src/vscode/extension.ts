@@ -18,12 +18,13 @@ import { RunsTree } from './runsTree';
 import { LateRuns, type LateNotice } from './lateRuns';
 import { SETUP_GUIDES, SHORT_DELAY_ANY, guideForSdkLanguage } from './setupGuide';
 import { RunTabs } from './runTabs';
+import { runPickItems, type RunPickItem } from './runPicker';
 import { StatusBar } from './statusBar';
 import { Scope } from './disposables';
-import { treeSpans, type TraceResponse, type TraceSummary, type TraceTreeResponse, type UiPrefs } from '../protocol';
+import { treeSpans, type TraceSummary, type UiPrefs } from '../protocol';
 import { runSource } from '../source/locate';
 import { cmpNanos } from '../time';
-import { fmtClock, historyProgress, runTitle } from '../format';
+import { historyProgress, runTitle } from '../format';
 
 /** What the extension exposes to its tests (and to other extensions). */
 export interface AgentLensApi {
@@ -153,7 +154,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
   const tellLate = async (n: LateNotice, c: ServerClient) => {
     let language: string | undefined;
     try {
-      const t = await c.request<TraceResponse>('GET', `/api/traces/${n.traceId}`);
+      const t = await c.ui('getTrace', { traceId: n.traceId });
       const v = t.resources[0]?.attributes.find((a) => a.key === 'telemetry.sdk.language')?.value;
       language = typeof v === 'string' ? v : undefined;
     } catch { /* said without the language */ }
@@ -267,7 +268,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       const v = raw.trim().toLowerCase();
       // A whole id: the tree may not list every run the receiver has (it shows the newest), so ask it.
       const known = TRACE_ID.test(v) && (runs.has(v)
-        || await connection.client?.request('GET', `/api/traces/${v}/search?q=%20`).then(() => true, () => false));
+        || await connection.client?.ui('getSummary', { traceId: v }).then(() => true, () => false));
       if (known) { panel.show(v); return true; }
       const matches = /^[0-9a-f]+$/.test(v) ? runs.all.filter((r) => r.traceId.startsWith(v)) : [];
       if (matches.length === 1) { panel.show(matches[0]!.traceId); return true; }
@@ -275,15 +276,14 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
       return false;
     };
     if (typeof given === 'string') return open(given);
-    const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { traceId?: string }>();
+    const qp = vscode.window.createQuickPick<RunPickItem>();
     qp.placeholder = 'Trace id or its first digits, or search recent runs';
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
-    qp.items = runs.all.slice().sort((a, b) => cmpNanos(b.startTimeUnixNano, a.startTimeUnixNano)).slice(0, 200)
-      .map((r) => ({ label: runTitle(r), description: `${fmtClock(r.startTimeUnixNano)} · ${r.service}`, detail: r.traceId, traceId: r.traceId }));
+    qp.items = runPickItems(runs.all);
     return new Promise<boolean>((resolve) => {
       let accepted = false;
-      qp.onDidAccept(async () => { accepted = true; const item = qp.selectedItems[0]; qp.hide(); resolve(item?.traceId ? (panel.show(item.traceId), true) : await open(qp.value)); });
+      qp.onDidAccept(async () => { accepted = true; const item = qp.selectedItems[0]; qp.hide(); resolve(item ? (panel.show(item.run.traceId), true) : await open(qp.value)); });
       qp.onDidHide(() => { qp.dispose(); if (!accepted) resolve(false); });
       qp.show();
     });
@@ -310,7 +310,7 @@ function activateInner(context: vscode.ExtensionContext, log: vscode.LogOutputCh
     const c = connection.client;
     if (!id || !c) return false;
     try {
-      const loc = runSource(treeSpans(await c.request<TraceTreeResponse>('GET', `/api/traces/${id}/tree`)));
+      const loc = runSource(treeSpans(await c.ui('getTree', { traceId: id })));
       if (loc) return await openSource({ path: loc.path, line: loc.line, ...(loc.column ? { column: loc.column } : {}) });
       void vscode.window.showInformationMessage('Agent Lens: this run recorded no source location. Run the app from a VS Code terminal or debug session (the call-site helper records where each model call was made), or set code.file.path and code.line.number on its spans.');
     } catch (e) { void vscode.window.showErrorMessage(`Agent Lens: ${(e as Error).message}`); }

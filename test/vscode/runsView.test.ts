@@ -10,6 +10,7 @@ import { startTestServer, waitFor } from '../helpers/server';
 import { ServerClient } from '../../src/vscode/client';
 import { placeRuns, type TreeNode } from '../../src/vscode/runOrder';
 import { LateRuns, LATE_MS } from '../../src/vscode/lateRuns';
+import { runPickItems } from '../../src/vscode/runPicker';
 import type { RunningServer } from '../../src/server/server';
 import type { ServerMessage, TraceSummary } from '../../src/protocol';
 
@@ -183,4 +184,32 @@ test('runs sent with a short delay are not noticed', { timeout: 60_000 }, async 
   t.diagnostic(`first seen after the run ended (negative: while it ran), 200 ms delay: ${lateness.map(Math.round).join(', ')} ms`);
   assert.ok(lateness.every((l) => l < LATE_MS), `lateness ${lateness.map(Math.round).join(', ')} ms`);
   assert.deepEqual(notices, []);
+});
+
+test('the run pickers offer runs newest first by their exact start, and the client asks for one run by its typed methods', async () => {
+  const { srv, client } = await receiver();
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'picker' }), spanProcessors: [new SimpleSpanProcessor({ exporter: exporterTo(srv) })] });
+  const tracer = provider.getTracer('picker');
+  // Starts a nanosecond apart: milliseconds since the epoch, as doubles, cannot tell them apart.
+  const sec = Math.floor(Date.now() / 1000) - 60;
+  const ids: Record<string, string> = {};
+  for (const [name, ns] of [['older', 5], ['newer', 6], ['oldest', 4]] as const) {
+    const s = tracer.startSpan(name, { startTime: [sec, ns] });
+    s.end([sec + 2, 0]);
+    ids[name] = s.spanContext().traceId;
+  }
+  await provider.forceFlush();
+  await waitFor('three runs', async () => ((await client.listTraces(10)).traces.length === 3 ? true : undefined));
+  const items = runPickItems((await client.listTraces(10)).traces);
+  assert.deepEqual(items.map((i) => [i.label, i.run.traceId]), [['newer', ids.newer], ['older', ids.older], ['oldest', ids.oldest]]);
+  assert.match(items[0]!.description!, /· picker · 1 steps$/);
+  assert.equal(items[0]!.detail, ids.newer);
+
+  const one = await client.ui('getSummary', { traceId: ids.newer! });
+  assert.equal(one.summary.startTimeUnixNano, String(BigInt(sec) * 1_000_000_000n + 6n));
+  assert.equal(one.summary.spanCount, 1);
+  await assert.rejects(client.ui('getSummary', { traceId: 'f'.repeat(32) }), /no trace f{32}/);
+  const spans = await client.ui('getSpans', { traceId: ids.older!, ids: [Object.values((await client.ui('getTrace', { traceId: ids.older! })).spans)[0]!.spanId] });
+  assert.equal(spans.spans[0]!.name, 'older');
+  await provider.shutdown();
 });

@@ -10,7 +10,7 @@ import type { Scope } from '../disposables';
 import { ReplaySession, type StepEventBody } from './session';
 import { clientSource } from './source';
 import { pathMappings, resolveSource } from '../openSource';
-import { runTitle } from '../../format';
+import { runPickItems } from '../runPicker';
 
 export const DEBUG_TYPE = 'agent-lens';
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -29,12 +29,7 @@ async function pickRun(runs: TraceSummary[]): Promise<TraceSummary | undefined> 
     void vscode.window.showInformationMessage('Agent Lens: no runs to replay yet. Run your app (from a terminal here, it is captured with no setup), then try again.');
     return undefined;
   }
-  const items = runs.slice().sort((a, b) => (BigInt(b.startTimeUnixNano) > BigInt(a.startTimeUnixNano) ? 1 : -1)).slice(0, 200).map((r) => ({
-    label: runTitle(r),
-    description: `${r.service} · ${new Date(Number(BigInt(r.startTimeUnixNano) / 1_000_000n)).toLocaleTimeString()} · ${r.spanCount} spans${r.errorCount ? ` · ${r.errorCount} errors` : ''}`,
-    detail: r.traceId, run: r,
-  }));
-  return (await vscode.window.showQuickPick(items, { title: 'Replay which run?', matchOnDescription: true, matchOnDetail: true }))?.run;
+  return (await vscode.window.showQuickPick(runPickItems(runs), { title: 'Replay which run?', matchOnDescription: true, matchOnDetail: true }))?.run;
 }
 
 function launchConfig(run: { traceId: string; rootName?: string; title?: string }, extra: Record<string, unknown> = {}): vscode.DebugConfiguration {
