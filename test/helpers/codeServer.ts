@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { reap } from './reaper';
 import type { Page } from 'playwright-core';
 
 export const CODE_SERVER = process.env.AGENT_LENS_CODE_SERVER
@@ -53,13 +54,15 @@ export async function startCodeServer(run: string, port: number, settings: Recor
   const child = spawn(CODE_SERVER, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext'), workspace],
   { detached: true, stdio: ['ignore', log, log], env: e });
+  const forget = reap(child.pid, true);
   const stop = async () => {
-    try { process.kill(-child.pid!, 'SIGTERM'); } catch { return; }
+    try { process.kill(-child.pid!, 'SIGTERM'); } catch { forget(); return; }
     for (let i = 0; i < 40; i++) {
-      try { process.kill(-child.pid!, 0); } catch { return; }
+      try { process.kill(-child.pid!, 0); } catch { forget(); return; }
       await new Promise((r) => setTimeout(r, 250));
     }
     try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    forget();
   };
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`code-server exited: ${fs.readFileSync(path.join(run, 'code-server.log'), 'utf8').slice(-2000)}`);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { reap } from './reaper';
 import { startServer, defaultOptions, type RunningServer, type ServerOptions } from '../../src/server/server';
 
 export function tmpDir(prefix = 'al-test-'): string {
@@ -56,6 +57,8 @@ export function killServers(): void {
 export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   spawned.add(child);
+  const forget = reap(child.pid);
+  child.once('exit', forget);
   let out = '', err = '';
   child.stderr!.on('data', (d) => { err += d; });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
