@@ -33,7 +33,9 @@ export interface UiMethods {
   diffRuns: { params: { a: string; b: string; offset?: number }; result: RunDiff };
   /** Spans of the run whose name or content contains `q`. */
   searchTrace: { params: { traceId: string; q: string }; result: { spanIds: string[] } };
-  deleteTrace: { params: { traceId: string }; result: unknown };
+  deleteTrace: { params: { traceId: string }; result: { deleted: string } };
+  /** Deletes every run the receiver holds. */
+  clearTraces: { params: Record<string, never>; result: { cleared: true } };
   listConversations: { params: { creepRatio?: number; creepSteadyRatio?: number }; result: { conversations: ConversationSummary[] } };
   getConversation: { params: { id: string; creepRatio?: number; creepSteadyRatio?: number }; result: ConversationResponse };
   /** Which traces the live feed should stream span batches for. */
@@ -72,6 +74,7 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}${params.offset ? `&offset=${enc(params.offset)}` : ''}` };
     case 'searchTrace': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/search?q=${enc(params.q)}` };
     case 'deleteTrace': return { method: 'DELETE', path: `/api/traces/${enc(params.traceId)}` };
+    case 'clearTraces': return { method: 'DELETE', path: '/api/traces' };
     case 'listConversations': return { method: 'GET', path: `/api/conversations${creepQuery(params)}` };
     case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${creepQuery(params)}` };
     case 'subscribe': return undefined; // a live-feed message, not a request

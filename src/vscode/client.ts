@@ -79,7 +79,7 @@ export class ServerClient {
   }
 
   listTraces(limit = 500): Promise<TraceListResponse> {
-    return this.request('GET', `/api/traces?limit=${limit}`);
+    return this.ui('listTraces', { limit });
   }
 
   onFeed(cb: (m: ServerMessage) => void): () => void { this.feedListeners.add(cb); return () => this.feedListeners.delete(cb); }

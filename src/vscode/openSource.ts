@@ -5,10 +5,11 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mapPath, type PathMapping } from '../source/pathMap';
-import { findDefinitions, type DefinitionKind } from '../source/definitions';
+import { findDefinitions } from '../source/definitions';
 import type { SourceLocation } from '../protocol';
 
-export interface SourceArg { path: string; line: number; column?: number }
+import type { DefinitionArg, SourceArg } from './commands';
+export type { DefinitionArg, SourceArg };
 
 /** The path mappings of the setting agentLens.source.pathMappings, ${workspaceFolder} filled in. */
 export function pathMappings(): PathMapping[] {
@@ -67,7 +68,6 @@ function columnFor(uri: vscode.Uri): vscode.ViewColumn {
   return other?.viewColumn ?? panel.viewColumn + 1;
 }
 
-export interface DefinitionArg { kind: DefinitionKind; name: string }
 
 const SOURCE_GLOB = '**/*.{py,ts,tsx,js,jsx,mjs,cjs,java,kt,go,cs,rb,md,txt,prompt,yaml,yml,json,jinja,j2}';
 const SKIP_GLOB = '**/{node_modules,.git,dist,out,build,.venv,venv,__pycache__,site-packages,target,bin,obj}/**';

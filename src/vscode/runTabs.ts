@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type CreepRule, type HostToUi, type ServerMessage, type SourceLocation, type UiPrefKey, type UiPrefs, type UiToHost } from '../protocol';
 import type { ServerClient } from './client';
 import { Scope } from './disposables';
+import { runCommand, setContext } from './commandHost';
 
 /** Text for an HTML attribute value in double quotes. */
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -111,7 +112,7 @@ export class RunTabs {
 
   /** Whether the tab in front is the preview (its title bar offers Keep Run Open). */
   private previewContext(tab: RunTab): void {
-    void vscode.commands.executeCommand('setContext', 'agentLens.activeRunPreview', !tab.kept);
+    setContext('agentLens.activeRunPreview', !tab.kept);
   }
 
   private find(pred: (t: RunTab) => boolean): RunTab | undefined {
@@ -183,11 +184,11 @@ export class RunTabs {
       case 'showing': this.showIn(tab, m.traceId); return;
       case 'keep': this.markKept(tab); return;
       case 'setPref': if (m.key === 'treeWidth' || m.key === 'detailWidth') this.opts.setPref(m.key, typeof m.value === 'number' ? m.value : null); return;
-      case 'openDefinition': void vscode.commands.executeCommand('agentLens.openDefinition', { kind: m.kind, name: m.name }); return;
-      case 'debugRun': void vscode.commands.executeCommand('agentLens.debugRun', m.traceId); return;
-      case 'openTextDiff': void vscode.commands.executeCommand('agentLens.openTextDiff', m.title, m.left, m.right); return;
-      case 'runToStep': void vscode.commands.executeCommand('agentLens.runToStep', m.traceId, m.spanId); return;
-      case 'openSource': void vscode.commands.executeCommand('agentLens.openSource', { path: m.path, line: m.line, ...(m.column ? { column: m.column } : {}) }); return;
+      case 'openDefinition': void runCommand('agentLens.openDefinition', { kind: m.kind, name: m.name }); return;
+      case 'debugRun': void runCommand('agentLens.debugRun', m.traceId); return;
+      case 'openTextDiff': void runCommand('agentLens.openTextDiff', m.title, m.left, m.right); return;
+      case 'runToStep': void runCommand('agentLens.runToStep', m.traceId, m.spanId); return;
+      case 'openSource': void runCommand('agentLens.openSource', { path: m.path, line: m.line, ...(m.column ? { column: m.column } : {}) }); return;
       case 'request': break;
       default: return;
     }

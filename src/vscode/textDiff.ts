@@ -2,6 +2,7 @@
 // documents served from memory under the agentlens-diff scheme.
 import * as vscode from 'vscode';
 import type { Scope } from './disposables';
+import { registerCommand } from './commandHost';
 
 export const DIFF_SCHEME = 'agentlens-diff';
 
@@ -9,7 +10,7 @@ export function registerTextDiff(life: Scope): void {
   const texts = new Map<string, string>();
   let n = 0;
   life.register(vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, { provideTextDocumentContent: (uri) => texts.get(uri.path) ?? '' }));
-  life.register(vscode.commands.registerCommand('agentLens.openTextDiff', async (title: unknown, left: unknown, right: unknown) => {
+  registerCommand(life, 'agentLens.openTextDiff', async (title, left, right) => {
     if (typeof title !== 'string' || typeof left !== 'string' || typeof right !== 'string') return false;
     const id = ++n;
     // Kept for the window's life: a few prompts, reopened from the editor's history.
@@ -19,5 +20,5 @@ export function registerTextDiff(life: Scope): void {
     texts.set(b, right);
     await vscode.commands.executeCommand('vscode.diff', vscode.Uri.from({ scheme: DIFF_SCHEME, path: a }), vscode.Uri.from({ scheme: DIFF_SCHEME, path: b }), title, { preview: true });
     return true;
-  }));
+  });
 }

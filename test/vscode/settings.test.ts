@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { SETTINGS, readSettings, effectOf, portInUseText, type SettingKey } from '../../src/vscode/settings';
 import { capturePlan, withCaptureEnv, CAPTURE_VARIABLES } from '../../src/vscode/captureEnv';
 import { serveArgs } from '../../src/vscode/discovery';
+import { COMMAND_IDS, CONTEXT_KEYS } from '../../src/vscode/commands';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
 
@@ -28,6 +29,24 @@ test('package.json: every command is in the Agent Lens category, and every menu 
   assert.deepEqual(Object.keys(dbg.configurationAttributes).sort(), ['attach', 'launch']);
   assert.ok(dbg.initialConfigurations.every((c) => c.type === 'agent-lens'));
   assert.deepEqual(manifest.extensionKind, ['workspace']);
+});
+
+test('package.json declares exactly the commands the extension types (commands.ts), and reads only the context keys it sets', () => {
+  assert.deepEqual((manifest.contributes.commands as { command: string }[]).map((c) => c.command).sort(), [...COMMAND_IDS].sort());
+  // Context keys of ours in when clauses and the walkthrough's completion events (a view's id, the
+  // run view's panel id and config.* settings are not context keys the extension sets).
+  const read = new Set<string>();
+  const walk = (v: unknown, key = ''): void => {
+    if (typeof v === 'string') {
+      if (key === 'when') for (const m of v.matchAll(/(?<![.\w])(agentLens\.[A-Za-z]+)\b/g)) read.add(m[1]!);
+      if (v.startsWith('onContext:')) read.add(v.slice('onContext:'.length));
+    } else if (Array.isArray(v)) for (const x of v) walk(x, key);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(manifest.contributes);
+  for (const k of ['agentLens.runs', 'agentLens.run']) read.delete(k);
+  for (const k of read) assert.ok((CONTEXT_KEYS as readonly string[]).includes(k), `${k} is read in package.json but never set`);
+  for (const k of ['agentLens.hasRuns', 'agentLens.runArrived', 'agentLens.runsFiltered', 'agentLens.activeRunPreview']) assert.ok(read.has(k), `${k} is read`);
 });
 
 test('bad setting values fall back to the default, each with a message that says what is expected', () => {

@@ -11,6 +11,7 @@ import { ReplaySession, type StepEventBody } from './session';
 import { clientSource } from './source';
 import { pathMappings, resolveSource } from '../openSource';
 import { runPickItems } from '../runPicker';
+import { registerCommand } from '../commandHost';
 
 export const DEBUG_TYPE = 'agent-lens';
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -94,14 +95,14 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     const n = arg as { kind?: string; run?: TraceSummary } | undefined;
     return n?.kind === 'run' ? n.run!.traceId : undefined;
   };
-  life.register(vscode.commands.registerCommand('agentLens.debugRun', async (arg?: unknown) => {
+  registerCommand(life, 'agentLens.debugRun', async (arg) => {
     let id = traceIdOf(arg);
     if (!id) id = (await pickRun(d.runs()))?.traceId;
     if (!id) return false;
     const run = d.runs().find((r) => r.traceId === id) ?? { traceId: id };
     return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run));
-  }));
-  life.register(vscode.commands.registerCommand('agentLens.runToStep', async (traceId: string, spanId: string) => {
+  });
+  registerCommand(life, 'agentLens.runToStep', async (traceId, spanId) => {
     const id = traceIdOf(traceId);
     if (!id || typeof spanId !== 'string') return false;
     const session = [...sessions.values()].find((x) => x.traceId === id)?.session;
@@ -116,6 +117,6 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     }
     const run = d.runs().find((r) => r.traceId === id) ?? { traceId: id };
     return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run, { startAt: spanId }));
-  }));
+  });
 
 }
