@@ -24,6 +24,11 @@ export function fmtMs(ms: number): string {
   return `${Math.floor(totalM / 60)} h ${String(totalM % 60).padStart(2, '0')} m`;
 }
 
+/** Token creep in a few words, the same in the run list, the conversation, the lenses and their hovers. */
+export function creepLabel(c: { ratio: number; peakTurn?: number }): string {
+  return `input ×${c.ratio.toFixed(1)}${c.peakTurn !== undefined ? ` by turn ${c.peakTurn}` : ''}`;
+}
+
 export function fmtTokens(n: number): string {
   if (n < 1000) return String(n);
   if (n < 1_000_000) {

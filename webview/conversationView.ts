@@ -5,7 +5,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
 import type { ConversationResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtClock, fmtMs, fmtTokens, fmtUsd, runTitle } from './format';
+import { creepLabel, fmtClock, fmtMs, fmtTokens, fmtUsd, runTitle } from './format';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -41,7 +41,7 @@ export class ConversationView {
         stat('cost', s.costUsd === null ? '–' : fmtUsd(s.costUsd)), stat('errors', String(s.errorCount), s.errorCount ? 'bad' : '')),
       creep
         ? h('div', { class: 'creep-banner', role: 'status' },
-          h('strong', null, `Token creep: input ×${creep.ratio.toFixed(1)}`),
+          h('strong', null, `Token creep: ${creepLabel({ ratio: creep.ratio })}`),
           ` from ${fmtTokens(creep.baseline)} tokens at turn 1 to ${fmtTokens(creep.peak)} at turn ${creep.peakTurn}${creep.steady ? ', growing at every turn' : ''}. `,
           c.calls ? h('span', { class: 'calls-grew' }, `Turn ${creep.peakTurn} made ${c.calls.to} model calls, turn 1 ${c.calls.from}. `) : null,
           c.growth?.length

@@ -2,7 +2,7 @@
 // src/format.ts (the Runs tree reads the same), times through src/time.ts.
 import type { GenAiKind, GenAiView } from '../src/protocol';
 
-export { fmtMs, fmtTokens, fmtUsd, fmtUsdExact, fmtClock, fmtAgo, fmtDate, runRecovered, runTitle, historyProgress, isPositive } from '../src/format';
+export { fmtMs, fmtTokens, fmtUsd, fmtUsdExact, fmtClock, fmtAgo, fmtDate, runRecovered, runTitle, historyProgress, isPositive, creepLabel } from '../src/format';
 export { msOfNanos, durationMs } from '../src/time';
 
 export const KIND_LABEL: Record<GenAiKind | 'span' | 'pending', string> = {

@@ -4,7 +4,7 @@
 import type { ConversationSummary, SearchHit, ServerMessage, TraceSummary } from '../src/protocol';
 import type { Host } from './transport';
 import { h, fill, visible } from './dom';
-import { fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
+import { creepLabel, fmtAgo, fmtDate, fmtMs, fmtTokens, fmtUsd, runRecovered } from './format';
 import { icon } from './icons';
 import { cmpNanos } from '../src/time';
 
@@ -133,7 +133,7 @@ export class RunList {
     const c = this.conversations.get(s.conversationId);
     const label = c ? `${visible(s.conversationId)} · ${c.turns} turn${c.turns === 1 ? '' : 's'}` : visible(s.conversationId);
     return h('button', { type: 'button', class: `conv-chip${c?.creep ? ' creep' : ''}`, 'data-conv': s.conversationId, tabindex: '-1',
-      title: c?.creep ? `Token creep: input ×${c.creep.ratio.toFixed(1)} by turn ${c.creep.peakTurn}. Open the conversation.` : 'Open the conversation' },
+      title: c?.creep ? `Token creep: ${creepLabel(c.creep)}. Open the conversation.` : 'Open the conversation' },
     label, c?.creep ? h('span', { class: 'creep-flag' }, ` ⚠ ×${c.creep.ratio.toFixed(1)}`) : null);
   }
 

@@ -1,7 +1,7 @@
 // What a call site's CodeLens and hover say, from its rollup (GET /api/sites). Editor-free: the
 // figures are formatted by src/format.ts, as the run view formats them.
 import type { SiteRollup } from '../protocol';
-import { fmtMs, fmtTokens, fmtUsd } from '../format';
+import { creepLabel, fmtMs, fmtTokens, fmtUsd } from '../format';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 /** Text from telemetry (model names, paths) as literal Markdown: no link or markup can come from it. */
@@ -24,7 +24,7 @@ export function lensTitle(s: SiteRollup): string {
   }
   parts.push(`p50 ${fmtMs(s.p50Ms)}`, `p95 ${fmtMs(s.p95Ms)}`);
   if (s.errors) parts.push(`$(error) ${plural(s.errors, 'error')}`);
-  if (s.creep) parts.push(`$(warning) input ×${s.creep.ratio.toFixed(1)} by turn ${s.creep.peakTurn}`);
+  if (s.creep) parts.push(`$(warning) ${creepLabel(s.creep)}`);
   return parts.join(' · ');
 }
 

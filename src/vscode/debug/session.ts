@@ -367,18 +367,21 @@ export class ReplaySession extends DebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
-    clearTimeout(this.arrivalTimer);
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.stopFollowing();
     this.sendResponse(response);
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.stopFollowing();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  /** The session ends: no more waiting for the run's spans, no more live feed. */
+  private stopFollowing(): void {
     clearTimeout(this.arrivalTimer);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.sendResponse(response);
-    this.sendEvent(new TerminatedEvent());
   }
 
   // ---- reporting ----
