@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import { defaultOptions, startServer, PortInUseError, SERVER_VERSION, HEAP_GROWING_PERCENT, MIN_MEMORY_MB, type ServerOptions } from './server/server';
-import { readState, removeState, writeState, defaultDataDir } from './server/stateFile';
+import { readState, removeState, writeState, defaultDataDir } from './stateFile';
 import { importFiles } from './server/importer';
 import { parsePriceOverrides, setPriceOverrides } from './genai/pricing';
 import { FailureLog } from './server/guard';

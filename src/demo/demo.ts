@@ -11,7 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startMockModel } from './mockModel';
 import * as fs from 'node:fs';
-import { readState } from '../server/stateFile';
+import { readState } from '../stateFile';
 
 type Msg = { role: string; content?: string | null; tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[]; tool_call_id?: string };
 

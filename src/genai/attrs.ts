@@ -1,5 +1,5 @@
 // Reading attribute values by key, and typed getters over OTLP AnyValues.
-import type { AnyValue, KeyValue } from '../protocol';
+import { toJs, type AnyValue, type KeyValue } from '../protocol';
 import { parseJsonText } from './json';
 
 /**
@@ -149,29 +149,3 @@ export function getStrList(a: Attrs, key: string): string[] | undefined {
   return undefined;
 }
 
-/** An AnyValue as plain JavaScript (kvlists become objects, int64 stays a string past 2^53). */
-export function toJs(v: AnyValue | undefined): unknown {
-  if (!v) return undefined;
-  if ('stringValue' in v) return v.stringValue;
-  if ('boolValue' in v) return v.boolValue;
-  if ('intValue' in v) {
-    const n = Number(v.intValue);
-    return Number.isSafeInteger(n) ? n : v.intValue;
-  }
-  if ('doubleValue' in v) return v.doubleValue;
-  if ('arrayValue' in v) return v.arrayValue.values.map(toJs);
-  if ('kvlistValue' in v) {
-    const o: Record<string, unknown> = {};
-    for (const kv of v.kvlistValue.values) o[kv.key] = toJs(kv.value);
-    return o;
-  }
-  if ('bytesValue' in v) return v.bytesValue;
-  return undefined;
-}
-
-/** Attributes as a plain object (for event and log attributes, which are few). */
-export function kvObject(kvs: readonly KeyValue[]): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const kv of kvs) o[kv.key] = toJs(kv.value);
-  return o;
-}

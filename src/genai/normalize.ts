@@ -5,9 +5,9 @@
 // Two depths: at ingest only the scalar fields (`scanKeys` lists every attribute they read, and the
 // protobuf decoder decodes only those); for a query, `content` adds messages, tool arguments and
 // results, the cost's provenance, notes on what is missing and the keys nobody read.
-import type { GenAiKind, GenAiView, KeyValue, LogData, Message, MessagePart, SpanEvent, SpanStatus, Usage } from '../protocol';
+import { kvObject, toJs, type GenAiKind, type GenAiView, type KeyValue, type LogData, type Message, type MessagePart, type SpanEvent, type SpanStatus, type Usage } from '../protocol';
 import type { ScanKeys } from '../otlp/records';
-import { Attrs, firstNum, firstStr, getStr, getStrList, keyList, kvObject, toJs } from './attrs';
+import { Attrs, firstNum, firstStr, getStr, getStrList, keyList } from './attrs';
 import { unmapped } from './unmapped';
 import { readTool, toolContentFromMessages, traceloopArgs } from './tools';
 import { costOf, costUsd, priceProviderId } from './pricing';

@@ -7,7 +7,7 @@ import { anyValue, spanDetail } from '../otlp/protoSpan';
 import { PbReader } from '../otlp/pbReader';
 import { parseMessages } from './messages';
 import { normalizeSpanContent } from './normalize';
-import { toJs } from './attrs';
+import { toJs } from '../protocol';
 
 const MAX = 100;
 

@@ -11,10 +11,10 @@
 // own spans (graph nodes, HTTP, chains) are passed over, and "this level" counts only decisions.
 // A run with no GenAI step at all steps through every span.
 import type { ApiSpan, TraceResponse } from '../protocol';
-import { CONTENT_FIELDS, stepLabel, stepScope } from './scope';
-import { buildSteps, NeedDetail, type Step, type Thread } from './steps';
-export { lightSpan, lightTrace, NeedDetail, type Step, type Thread } from './steps';
-export { stepLabel, stepScope } from './scope';
+import { CONTENT_FIELDS, stepScope } from './scope';
+import { buildSteps, NeedDetail, stepLabel, type Step, type Thread } from './steps';
+export { lightSpan, lightTrace, NeedDetail, stepLabel, type Step, type Thread } from './steps';
+export { stepScope } from './scope';
 import { mapPath, type PathMapping } from '../source/pathMap';
 import { compileCondition, compileHitCondition, evaluate, ExprError, namesIn, parseExpr, wildcard, type Node } from './expr';
 

@@ -1,7 +1,7 @@
 // What a step is to expressions and to people: its fields as conditions, Watch and the Debug
 // Console read them, and its label in the Call Stack, stop reasons and pickers.
 import { durationMs } from '../time';
-import { kvObject } from '../genai/attrs';
+import { kvObject } from '../protocol';
 import type { Step } from './steps';
 
 /** The fields of a step's scope that come from its content: a light step (engine.ts) has them once filled. */
@@ -48,12 +48,4 @@ function agentOf(step: Step): string | undefined {
   return undefined;
 }
 
-/** What a step is called in the Call Stack, stop reasons and the picker: "tool get_weather", "LLM gpt-4o". */
-export function stepLabel(step: Step): string {
-  const g = step.span.genai;
-  if (g?.kind === 'tool' && g.toolName) return `tool ${g.toolName}`;
-  if (g?.kind === 'agent' && g.agentName) return `agent ${g.agentName}`;
-  if (g?.kind === 'llm') return `LLM ${g.responseModel ?? g.requestModel ?? step.span.name}`;
-  return step.span.name;
-}
 

@@ -4,7 +4,6 @@
 // A run may be opened light, from its tree rows: its steps get their content when it is loaded.
 import type { ApiSpan, TraceResponse, TraceSummary, TreeSpan } from '../protocol';
 import { cmpNanos } from '../time';
-import { stepLabel } from './scope';
 
 export interface Step {
   index: number;
@@ -143,4 +142,13 @@ export function buildSteps(spans: readonly ApiSpan[], light: boolean, rootName: 
     }
   }
   return { steps, threads, byId };
+}
+
+/** What a step is called in the Call Stack, stop reasons and the picker: "tool get_weather", "LLM gpt-4o". */
+export function stepLabel(step: Step): string {
+  const g = step.span.genai;
+  if (g?.kind === 'tool' && g.toolName) return `tool ${g.toolName}`;
+  if (g?.kind === 'agent' && g.agentName) return `agent ${g.agentName}`;
+  if (g?.kind === 'llm') return `LLM ${g.responseModel ?? g.requestModel ?? step.span.name}`;
+  return step.span.name;
 }

@@ -8,7 +8,7 @@ import { decodeBody, type Format } from '../otlp/decode';
 import { scanKeys } from '../genai/normalize';
 import type { Signal } from '../otlp/responses';
 import { SegmentLog, RecordFormat, RecordType } from '../store/segments';
-import { readState, defaultDataDir } from './stateFile';
+import { readState, defaultDataDir } from '../stateFile';
 
 export interface ImportRequest {
   signal: Signal;

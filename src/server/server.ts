@@ -19,7 +19,7 @@ import { FailureLog, guarded, refuseUpgrade, requestUrl } from './guard';
 import { serveUi } from './ui';
 import { handleOtlpPost, handleOtlpPreflight, otlpSignalOf, type ReceiverLimits } from '../otlp/httpReceiver';
 import { startGrpcReceiver, type GrpcReceiver } from '../otlp/grpcReceiver';
-import { defaultDataDir } from './stateFile';
+import { defaultDataDir } from '../stateFile';
 
 import { SERVER_VERSION } from './version';
 export { SERVER_VERSION };

@@ -3,7 +3,7 @@
 // it drops so that it can check whether the server is still there.
 import WebSocket from 'ws';
 import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
-import type { ServerState } from '../server/stateFile';
+import type { ServerState } from '../stateFile';
 import { baseUrl } from './discovery';
 import { parseTreeLines, readTreeText } from '../treeStream';
 

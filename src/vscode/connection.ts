@@ -1,7 +1,7 @@
 // The extension's link to the trace server, editor-free: join the server this user already runs,
 // or start one; when the live feed drops, rejoin it, join whichever server another window started
 // meanwhile, or start a new one (with backoff). Unit-tested in Node with real server processes.
-import { isAlive, type ServerState } from '../server/stateFile';
+import { isAlive, type ServerState } from '../stateFile';
 import { ServerClient } from './client';
 import { findRunning, probe, serveArgs, startServer } from './discovery';
 import type { Settings } from './settings';

@@ -3,7 +3,7 @@
 // child (so it outlives a window reload and serves every window) with the editor's own Node.
 import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
-import { readState, type ServerState } from '../server/stateFile';
+import { readState, type ServerState } from '../stateFile';
 import type { Settings } from './settings';
 
 export function baseUrl(s: ServerState): string {

@@ -1,5 +1,5 @@
 // The run view in editor tabs: each a webview with the UI bundle (dist/ui.js) under a strict CSP,
-// talking to the extension by postMessage (HostToUi / UiToHost in protocol.ts), which answers
+// talking to the extension by postMessage (HostToUi / UiToHost in protocol/ui.ts), which answers
 // from the server's API and relays the live feed. One tab per run, titled after it, like files:
 // opening a run reuses the preview tab (the one not kept), a double-click or a change made in it
 // (feedback) keeps it, so two runs can sit side by side.

@@ -2,7 +2,7 @@
 // looked at: the Variables of a stop, a Watch, a condition that reads prompts. Editor-free.
 import { SPANS_PER_REQUEST, type ApiSpan } from '../../protocol';
 import { NeedDetail, type Replay, type Step } from '../../replay/engine';
-import type { ReplaySource } from './session';
+import type { ReplaySource } from './source';
 
 export class StepContent {
   constructor(private readonly source: ReplaySource, private readonly say: (text: string) => void) {}

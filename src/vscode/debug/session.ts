@@ -11,34 +11,17 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
-import type { ApiSpan, TraceResponse, TraceSummary, TreeSpan } from '../../protocol';
+import type { TraceResponse } from '../../protocol';
 import { lightTrace, Replay, stepLabel, type BreakpointSpec, type BreakpointState, type Step, type Stop } from '../../replay/engine';
 import { ExprError } from '../../replay/expr';
-import type { PathMapping } from '../../source/pathMap';
 import { childrenOf, hasChildren, preview, scopesOf, stepDocument } from './variables';
 import { CAPABILITIES } from './capabilities';
 import { StepContent } from './content';
+import type { ReplaySource } from './source';
 import { launchProblem, TRACE_ID, type LaunchArgs, type StepEventBody } from './launchArgs';
 export { launchProblem, type LaunchArgs, type StepEventBody } from './launchArgs';
 
-/** Where the session gets runs from (the receiver's API, through the extension's client). */
-export interface ReplaySource {
-  trace(traceId: string): Promise<TraceResponse>;
-  /**
-   * A run's tree (no content), and spans of it whole, a few hundred at a time: with both, a launch
-   * opens the run from its tree and loads a step's content when someone looks at it (a 100k-step
-   * run's whole answer is over 100 MB). Without them, the whole run is read at launch.
-   */
-  tree?(traceId: string): Promise<{ summary: TraceSummary; spans: TreeSpan[] }>;
-  spans?(traceId: string, spanIds: string[]): Promise<ApiSpan[]>;
-  /** The newest run's trace id, if any. */
-  latest(): Promise<string | undefined>;
-  /** The local file a telemetry path stands for (path mappings, workspace search), if any. */
-  resolvePath?(reported: string): Promise<string | undefined>;
-  /** Runs that changed (new spans) and runs that were removed: for attach, and to say a replayed run was deleted. */
-  onRuns?(cb: (changed: string[], removed: string[] | 'all') => void): () => void;
-  mappings?(): PathMapping[];
-}
+export type { ReplaySource } from './source';
 
 const ERR = { launch: 3001, eval: 3002, request: 3003 };
 

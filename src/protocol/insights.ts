@@ -1,24 +1,9 @@
 // The insights' types that cross a boundary (API JSON, UI methods): conversations and token
-// creep, orphaned steps, evaluations and feedback, run diff. Re-exported by protocol.ts.
-import type { GenAiKind, Nanos, TraceSummary, Usage } from './protocol';
+// creep, orphaned steps, evaluations and feedback, run diff.
+import type { Nanos } from './otlp';
+import type { Creep, GenAiKind, Usage } from './genai';
+import type { TraceSummary } from './runs';
 
-/**
- * Token creep: the input tokens of a conversation's turns (a turn: a user message and the run it
- * caused; at a line of code, its model calls' input per call in each turn) reach `creepRatio` times
- * the first turn's, or grow at every turn over three turns or more up to `creepSteadyRatio` times it.
- */
-export interface Creep {
-  /** Input tokens of the first turn: the baseline. */
-  baseline: number;
-  /** The largest later turn's input tokens, and which turn it is (1-based). */
-  peak: number;
-  peakTurn: number;
-  /** peak / baseline. */
-  ratio: number;
-  turns: number;
-  /** Input grew at every turn. */
-  steady: boolean;
-}
 
 /** How creep is judged (the settings agentLens.insights.creepRatio and .creepSteadyRatio; query parameters of the same names). */
 export interface CreepRule {
@@ -159,15 +144,3 @@ export interface Feedback {
   timeUnixMs: number;
 }
 
-/** One gen_ai.evaluation.result: a check of a step's output by an evaluator. */
-export interface Evaluation {
-  name: string;
-  scoreValue?: number;
-  scoreLabel?: string;
-  explanation?: string;
-  responseId?: string;
-  /** The label says it failed (fail, incorrect, toxic, …) or the evaluator reported an error. */
-  failed: boolean;
-  /** A span event on the step, or a log record joined to it. */
-  carrier: 'event' | 'log';
-}

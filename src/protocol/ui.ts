@@ -1,8 +1,8 @@
 // The UI and its host: the methods the run view asks for (answered over HTTP in a browser tab,
 // relayed by the extension in a VS Code webview) and the webview's postMessage messages both ways.
-// Re-exported by protocol.ts.
-import type { ServerMessage, SiteRollup, SourceLocation, SpanDetailResponse, SpansResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './protocol';
-import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insightsProtocol';
+import type { SourceLocation } from './genai';
+import type { ServerMessage, SiteRollup, SpanDetailResponse, SpansResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './runs';
+import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insights';
 
 
 /** What the UI asks of its host, by method, with the answer each gets. */

@@ -1,22 +1,13 @@
-// The discovery file through which clients (the extension in any window, `agent-lens import`)
-// find a running server: ports, pid and token, readable by this user only.
+// The discovery file through which clients (the extension in any window, `agent-lens import`, the
+// demo) find a running server: ports, pid and token, readable by this user only. Written by the
+// server, read by the clients; its shape is the protocol's (protocol/stateFile.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ServerState } from './protocol';
 
-export interface ServerState {
-  pid: number;
-  host: string;
-  httpPort: number;
-  grpcPort: number;
-  token: string;
-  version: string;
-  dataDir: string;
-  uiUrl: string;
-  /** The receiver exits after this many minutes with no live clients and no data (0: never). */
-  idleExitMinutes?: number;
-  startedAt: string;
-}
+export type { ServerState };
+
 
 export function stateDir(): string {
   if (process.env.AGENT_LENS_STATE_DIR) return process.env.AGENT_LENS_STATE_DIR;
