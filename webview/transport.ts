@@ -1,6 +1,6 @@
 // How the UI reaches the trace server. In a browser tab: HTTP for requests and a WebSocket for the
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
-// which relays (see HostToUi / UiToHost in protocol.ts). The views see only the `Host` interface.
+// which relays (see HostToUi / UiToHost in protocol/ui.ts). The views see only the `Host` interface.
 import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
 import { parseTreeLines, readTreeStream } from '../src/treeStream';
 
@@ -154,7 +154,7 @@ export class HttpHost implements Host {
     ws.onclose = () => {
       if (this.ws !== ws) return;
       // Refused before it opened: a token the receiver does not know (it restarted with a new one)?
-      if (!opened) void this.http('GET', '/api/status').catch(() => undefined);
+      if (!opened) void this.request('getStatus', {}).catch(() => undefined);
       this.tell('disconnected', `reconnecting in ${Math.round(this.retryMs / 100) / 10} s`);
       setTimeout(() => { if (this.ws === ws) this.connect(); }, this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 5000);

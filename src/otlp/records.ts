@@ -1,7 +1,9 @@
 // The internal records that both wire decoders (protobuf, JSON) produce: the protocol's data types
 // plus references to their resource and scope and millisecond times for drawing and sorting.
 import type { Ms } from '../time';
-import type { GenAiView, KeyValue, LogData, Resource, Scope, SpanData } from '../protocol';
+import type { GenAiView, KeyValue, LogData, MetricPoint, Resource, Scope, SpanData } from '../protocol';
+
+export type { MetricPoint };
 
 /** The parts of a span that only a query needs: kept as the span's own protobuf bytes when it came as protobuf. */
 export type SpanDetail = Pick<SpanData, 'traceState' | 'flags' | 'attributes' | 'droppedAttributesCount' | 'events'
@@ -63,15 +65,6 @@ export interface LogRecordData extends LogData {
   scope: Scope;
 }
 
-/** A GenAI metric data point (token usage, operation duration), kept because it is cheap. */
-export interface MetricPoint {
-  name: string;
-  unit: string;
-  timeUnixNano: string;
-  attributes: import('../protocol').KeyValue[];
-  count: number;
-  sum: number;
-}
 
 export interface DecodedTraces {
   spans: SpanRecord[];

@@ -92,6 +92,16 @@ export interface LogData {
   eventName: string;
 }
 
+/** A GenAI metric data point (token usage, operation duration), kept because it is cheap. */
+export interface MetricPoint {
+  name: string;
+  unit: string;
+  timeUnixNano: string;
+  attributes: KeyValue[];
+  count: number;
+  sum: number;
+}
+
 /** An AnyValue as plain JavaScript (kvlists become objects, int64 stays a string past 2^53). */
 export function toJs(v: AnyValue | undefined): unknown {
   if (!v) return undefined;

@@ -220,6 +220,34 @@ export interface HistoryState {
   bytesOnDisk?: number;
 }
 
+/** GET /api/status: the receiver's state, its counts and budgets, for the editor's probe, the UI and operators. */
+export interface StatusResponse {
+  version: string;
+  protocolVersion: number;
+  pid: number;
+  state: 'loading' | 'ready';
+  traces: number;
+  spans: number;
+  /** The store's estimate of what it holds, and its budget, in bytes. */
+  approxBytes: number;
+  storeBudgetBytes: number;
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** The event loop's delay since the last status (null: too soon to say). */
+  eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+  search: { indexedBodies: number; waitingBodies: number; bytes: number };
+  liveClients: number;
+  live: { clients: number; queuedBytes: number; closedForMemory: number };
+  counters: { spans: number; logs: number; metricPoints: number; rejected: number; duplicates: number; requests: number; badRequests: number; storageErrors: number };
+  history: HistoryState;
+  /** The data directory (null: not kept on disk). */
+  disk: {
+    bytes: number; cap: number; segmentBytes: number;
+    dropped: { segments: number; bytes: number; runs: number };
+    damaged: { count: number; bytes: number; where: { file: string; offset: number; bytes: number; why: string }[] };
+    error?: string;
+  } | null;
+}
+
 export type ServerMessage =
   | { type: 'hello'; protocolVersion: number; serverVersion: string }
   | { type: 'summaries'; traces: TraceSummary[] }

@@ -1,7 +1,8 @@
 // The UI and its host: the methods the run view asks for (answered over HTTP in a browser tab,
 // relayed by the extension in a VS Code webview) and the webview's postMessage messages both ways.
 import type { SourceLocation } from './genai';
-import type { ServerMessage, SiteRollup, SpanDetailResponse, SpansResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './runs';
+import type { MetricPoint } from './otlp';
+import type { ServerMessage, SiteRollup, SpanDetailResponse, SpansResponse, StatusResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './runs';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insights';
 
 
@@ -26,9 +27,14 @@ export interface UiMethods {
   /** The run with the runs orphaned from it under their likely parent (a view). */
   getStitchedTree: { params: { traceId: string }; result: TraceTreeResponse & { stitched: string[] } };
   getOrphans: { params: { traceId: string }; result: { orphans: Orphan[] } };
+  /** Every orphaned step the receiver holds. */
+  listOrphans: { params: Record<string, never>; result: { orphans: Orphan[] } };
+  getStatus: { params: Record<string, never>; result: StatusResponse };
+  /** The GenAI metric points kept (token usage, operation duration). */
+  getMetrics: { params: Record<string, never>; result: { points: MetricPoint[] } };
   /** `replaces`: the id of this user's earlier verdict on the same run or step (a comment added to a thumb given before). */
   sendFeedback: { params: { traceId: string; spanId?: string; value: 'up' | 'down'; comment?: string; replaces?: string }; result: { feedback: Feedback } };
-  getFeedback: { params: { traceId: string }; result: { feedback: Feedback[] } };
+  getFeedback: { params: { traceId: string }; result: { feedback: Feedback[]; total: number } };
   /** Two runs side by side (GET /api/diff?a=&b=). */
   diffRuns: { params: { a: string; b: string; offset?: number }; result: RunDiff };
   /** Spans of the run whose name or content contains `q`. */
@@ -47,6 +53,13 @@ export interface UiMethods {
   findDefinition: { params: { kind: 'tool' | 'agent'; name: string; near?: string[] }; result: { location: SourceLocation | null } };
 }
 export type UiMethod = keyof UiMethods;
+
+/** Every method, each once (the compiler checks the list against UiMethods); the host answers `subscribe` and `findDefinition` itself, the receiver all the others. */
+export const UI_METHODS = Object.keys({
+  listTraces: 1, getTree: 1, getSummary: 1, getTrace: 1, getSpans: 1, getSites: 1, getSpan: 1, getStitchedTree: 1, getOrphans: 1, listOrphans: 1,
+  getStatus: 1, getMetrics: 1, sendFeedback: 1, getFeedback: 1, diffRuns: 1, searchTrace: 1, deleteTrace: 1, clearTraces: 1, listConversations: 1,
+  getConversation: 1, subscribe: 1, findDefinition: 1,
+} satisfies Record<UiMethod, 1>) as UiMethod[];
 
 /** The HTTP request that answers a UI method (both hosts use it: the browser page and the extension). */
 export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>): { method: 'GET' | 'DELETE' | 'POST'; path: string; body?: string } | undefined {
@@ -69,6 +82,9 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'getSpan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}${params.stitched ? '/stitched' : ''}/spans/${enc(params.spanId)}` };
     case 'getStitchedTree': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/stitched` };
     case 'getOrphans': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/orphans` };
+    case 'listOrphans': return { method: 'GET', path: '/api/orphans' };
+    case 'getStatus': return { method: 'GET', path: '/api/status' };
+    case 'getMetrics': return { method: 'GET', path: '/api/metrics' };
     case 'sendFeedback': return { method: 'POST', path: '/api/feedback', body: JSON.stringify(params) };
     case 'getFeedback': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/feedback` };
     case 'diffRuns': return { method: 'GET', path: `/api/diff?a=${enc(params.a)}&b=${enc(params.b)}${params.offset ? `&offset=${enc(params.offset)}` : ''}` };

@@ -14,7 +14,7 @@ import { msOfNanos } from '../time';
 import { historyProgress } from '../format';
 import { matchingSpans } from '../store/search';
 import { SERVER_VERSION } from './version';
-import { PROTOCOL_VERSION, SPANS_PER_REQUEST, type TraceListResponse } from '../protocol';
+import { PROTOCOL_VERSION, SPANS_PER_REQUEST, type TraceListResponse, type UiMethod, type UiMethods } from '../protocol';
 import { OtlpRequestError } from '../otlp/decode';
 import type { DamageReport, SegmentLog } from '../store/segments';
 import type { TraceEntry } from '../store/traceEntry';
@@ -24,6 +24,15 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
   res.end(text);
+}
+
+/**
+ * A 200 answer to an API method: its body must be what the route table (protocol/ui.ts, which the
+ * page, the extension and the webview relay call through) says the method returns, so a change on
+ * either side is a type error on the other. (A run's tree and whole JSON are streamed as text.)
+ */
+function answer<M extends UiMethod>(res: ServerResponse, _method: M, body: UiMethods[M]['result']): void {
+  json(res, 200, body);
 }
 
 const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/summary|\/search|\/spans|\/spans\/([0-9a-fA-F]{16}))?$/;
@@ -134,7 +143,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     const e = store.get(r.ok.traceId)!;
     e.summary.feedback = feedback.counts(e.traceId);
     live.changed(e);
-    return json(res, 200, { feedback: r.ok });
+    return answer(res, 'sendFeedback', { feedback: r.ok });
   }
   const fm = /^\/api\/traces\/([0-9a-fA-F]{32})\/feedback$/.exec(p);
   if (fm && req.method === 'GET') {
@@ -144,7 +153,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     const limitRaw = url.searchParams.get('limit');
     const limit = limitRaw ? Number(limitRaw) : 100;
     if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
-    return json(res, 200, { feedback: feedback.of(id, Math.min(limit, 1000)), total: feedback.total(id) });
+    return answer(res, 'getFeedback', { feedback: feedback.of(id, Math.min(limit, 1000)), total: feedback.total(id) });
   }
   if (p === '/api/traces' && req.method === 'GET') {
     const limitRaw = url.searchParams.get('limit');
@@ -152,11 +161,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
     const out: TraceListResponse = await store.listAsync({ service: url.searchParams.get('service') ?? undefined, q: url.searchParams.get('q') ?? undefined, limit: Math.min(limit, 10_000) });
     if (live.history.loading) out.partial = true;
-    return json(res, 200, out);
+    return answer(res, 'listTraces', out);
   }
   if (p === '/api/traces' && req.method === 'DELETE') {
     ingest.clear();
-    return json(res, 200, { cleared: true });
+    return answer(res, 'clearTraces', { cleared: true });
   }
   const m = TRACE_RE.exec(p);
   if (m) {
@@ -170,11 +179,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
           ? writeStream(res, 'application/x-ndjson', treeJson(e, 'ndjson'))
           : writeStream(res, 'application/json', treeJson(e, 'json'));
       }
-      if (sub === '/summary') return json(res, 200, { summary: e.summary });
+      if (sub === '/summary') return answer(res, 'getSummary', { summary: e.summary });
       if (sub === '/search') {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         if (!q) return json(res, 400, { error: 'q is required' });
-        return json(res, 200, { spanIds: await matchingSpans(e, q) });
+        return answer(res, 'searchTrace', { spanIds: await matchingSpans(e, q) });
       }
       if (sub === '/spans') {
         const ids = (url.searchParams.get('ids') ?? '').split(',').filter((x) => x !== '');
@@ -182,19 +191,19 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
           return json(res, 400, { error: `ids must be 1 to ${SPANS_PER_REQUEST} span ids (16 hexadecimal digits each), separated by commas` });
         }
         await toolLinksReady(e);
-        return json(res, 200, spansResponse(e, ids.map((x) => x.toLowerCase())));
+        return answer(res, 'getSpans', spansResponse(e, ids.map((x) => x.toLowerCase())));
       }
       if (m[3]) {
         const spanId = m[3].toLowerCase();
         await toolLinksReady(e);
         const out = spanResponse(e, spanId);
-        return out ? json(res, 200, out) : json(res, 404, { error: `no span ${spanId} in trace ${id}` });
+        return out ? answer(res, 'getSpan', out) : json(res, 404, { error: `no span ${spanId} in trace ${id}` });
       }
       await toolLinksReady(e);
       return writeStream(res, 'application/json', traceJson(e));
     }
     if (req.method === 'DELETE' && !sub) {
-      return ingest.deleteTrace(id) ? json(res, 200, { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
+      return ingest.deleteTrace(id) ? answer(res, 'deleteTrace', { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
     }
   }
   if (p === '/api/diff' && req.method === 'GET') {
@@ -208,7 +217,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     if (!ea) return;
     const eb = await findRun(ctx, ids[1]!, res);
     if (!eb) return;
-    return json(res, 200, await diffRuns(ea, eb, offset, limit));
+    return answer(res, 'diffRuns', await diffRuns(ea, eb, offset, limit));
   }
   if (handleInsights(req, url, store, (status, body) => json(res, status, body))) return;
   if (p === '/api/sites' && req.method === 'GET') {
@@ -219,15 +228,15 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     const runs = [...store.entries()].filter((e) => e.summary.spanCount > 0 && msOfNanos(e.summary.startTimeUnixNano) >= since)
       .map((e) => ({ summary: e.summary, spans: e.spans.values(), countsUsage: (id: string) => e.countsUsage(id), isModelCall: (id: string) => e.isModelCall(id) }));
     // by=name: per tool and agent name, for the lenses over their definitions.
-    if (url.searchParams.get('by') === 'name') return json(res, 200, { sites: namedRollups(runs) });
+    if (url.searchParams.get('by') === 'name') return answer(res, 'getSites', { sites: namedRollups(runs) });
     const creep = creepRuleOf((k) => url.searchParams.get(k));
     if ('error' in creep) return json(res, 400, { error: creep.error });
-    return json(res, 200, { sites: siteRollups(runs, { file: url.searchParams.get('file') ?? undefined, creep }) });
+    return answer(res, 'getSites', { sites: siteRollups(runs, { file: url.searchParams.get('file') ?? undefined, creep }) });
   }
-  if (p === '/api/metrics' && req.method === 'GET') return json(res, 200, { points: ingest.metrics });
+  if (p === '/api/metrics' && req.method === 'GET') return answer(res, 'getMetrics', { points: ingest.metrics });
   if (p === '/api/status' && req.method === 'GET') {
     const h = live.history;
-    return json(res, 200, {
+    return answer(res, 'getStatus', {
       version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, pid: process.pid,
       state: h.loading ? 'loading' : 'ready',
       traces: store.traceCount, spans: store.spanCount, approxBytes: store.approxBytes, storeBudgetBytes: store.maxBytes, memory: process.memoryUsage(),

@@ -8,7 +8,7 @@ import { conversationResponse, conversationSummary, conversationsList, groupConv
 import { creepRuleOf } from '../analysis/creep';
 import { findOrphans, type RunShape } from '../analysis/orphans';
 import { attrMap, getStr } from '../genai/attrs';
-import type { ApiSpan, Orphan, TraceResponse, TraceTreeResponse } from '../protocol';
+import type { ApiSpan, Orphan, TraceResponse, TraceTreeResponse, UiMethod, UiMethods } from '../protocol';
 import { drive, eachStep, turn } from '../slices';
 
 type Reply = (status: number, body: unknown) => void;
@@ -96,13 +96,15 @@ export function stitchedTree(store: TraceStore, e: TraceEntry, orphans: readonly
 export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore, reply: Reply): boolean {
   const p = url.pathname;
   if (req.method !== 'GET') return false;
+  // A 200 answer: its body is what the route table says the method returns (see api.ts's answer).
+  const ok = <M extends UiMethod>(_method: M, body: UiMethods[M]['result']) => reply(200, body);
   // Routes that read a lot answer when their work is done; a failure there still gets its 500.
   const later = (work: Promise<void>) => { work.catch((err: Error) => reply(500, { error: err.message })); return true; };
   if (p === '/api/conversations' || p.startsWith('/api/conversations/')) {
     const rule = creepRuleOf((k) => url.searchParams.get(k));
     if ('error' in rule) { reply(400, { error: rule.error }); return true; }
     const summaries = [...store.entries()].map((e) => e.summary);
-    if (p === '/api/conversations') { reply(200, { conversations: conversationsList(summaries, rule) }); return true; }
+    if (p === '/api/conversations') { ok('listConversations', { conversations: conversationsList(summaries, rule) }); return true; }
     let id: string;
     try { id = decodeURIComponent(p.slice('/api/conversations/'.length)); } catch { reply(400, { error: 'the conversation id is not valid URL encoding' }); return true; }
     const runs = groupConversations(summaries).get(id);
@@ -115,31 +117,31 @@ export function handleInsights(req: IncomingMessage, url: URL, store: TraceStore
     return later((async () => {
       const calls = new Map<string, TraceResponse>();
       for (const t of turns) { const e = store.get(t.traceId); if (e) calls.set(t.traceId, { summary: e.summary, spans: await modelCallsOf(e) } as TraceResponse); }
-      reply(200, conversationResponse(id, runs, (traceId) => calls.get(traceId), rule));
+      ok('getConversation', conversationResponse(id, runs, (traceId) => calls.get(traceId), rule));
     })());
   }
-  if (p === '/api/orphans') return later(orphansOf(store).then((orphans) => reply(200, { orphans })));
+  if (p === '/api/orphans') return later(orphansOf(store).then((orphans) => ok('listOrphans', { orphans })));
   const m = /^\/api\/traces\/([0-9a-fA-F]{32})\/(orphans|stitched|stitched\/spans\/([0-9a-fA-F]{16}))$/.exec(p);
   if (!m) return false;
   const id = m[1]!.toLowerCase();
   const e = store.get(id);
   if (!e || e.summary.spanCount === 0) { reply(404, { error: `no trace ${id}` }); return true; }
   // Opening a run asks this: only the runs its orphans concern are read.
-  return later(orphansOf(store, orphanCircle(store, e)).then((orphans) => runOrphans(store, e, m, orphans, reply)));
+  return later(orphansOf(store, orphanCircle(store, e)).then((orphans) => runOrphans(store, e, m, orphans, reply, ok)));
 }
 
-function runOrphans(store: TraceStore, e: TraceEntry, m: RegExpExecArray, orphans: Orphan[], reply: Reply): void {
+function runOrphans(store: TraceStore, e: TraceEntry, m: RegExpExecArray, orphans: Orphan[], reply: Reply, ok: <M extends UiMethod>(method: M, body: UiMethods[M]['result']) => void): void {
   const id = e.traceId;
   if (m[2] === 'orphans') {
     // This run's own orphaned steps, and the orphans that belong to it.
-    reply(200, { orphans: orphans.filter((o) => o.traceId === id || o.likely?.traceId === id) });
+    ok('getOrphans', { orphans: orphans.filter((o) => o.traceId === id || o.likely?.traceId === id) });
   } else if (m[3]) {
     // A span of the stitched view: the run's own, or one of a run stitched into it.
     const spanId = m[3].toLowerCase();
     const owner = e.spans.has(spanId) ? e : orphans.filter((o) => o.likely?.traceId === id).map((o) => store.get(o.traceId)).find((x) => x?.spans.has(spanId));
     const out = owner ? spanResponse(owner, spanId) : undefined;
-    if (out) reply(200, out); else reply(404, { error: `no span ${spanId} in trace ${id} or the runs stitched into it` });
+    if (out) ok('getSpan', out); else reply(404, { error: `no span ${spanId} in trace ${id} or the runs stitched into it` });
   } else {
-    reply(200, stitchedTree(store, e, orphans));
+    ok('getStitchedTree', stitchedTree(store, e, orphans));
   }
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import { readState, type ServerState } from '../stateFile';
 import type { Settings } from './settings';
+import { uiRequestRoute } from '../protocol';
 
 export function baseUrl(s: ServerState): string {
   const host = s.host === '0.0.0.0' ? '127.0.0.1' : s.host === '::' ? '::1' : s.host;
@@ -14,7 +15,7 @@ export function baseUrl(s: ServerState): string {
 /** Whether the server named by a state file answers with its token. */
 export async function probe(s: ServerState, timeoutMs = 1500): Promise<boolean> {
   try {
-    const res = await fetch(`${baseUrl(s)}/api/status`, { headers: { Authorization: `Bearer ${s.token}` }, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${baseUrl(s)}${uiRequestRoute('getStatus', {})!.path}`, { headers: { Authorization: `Bearer ${s.token}` }, signal: AbortSignal.timeout(timeoutMs) });
     return res.ok;
   } catch {
     return false;

@@ -8,7 +8,7 @@ import { startTestServer, api, waitFor } from '../helpers/server';
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
 import { postCapture } from '../helpers/captures';
 import type { RunningServer } from '../../src/server/server';
-import { treeSpans, type ServerMessage, type SpanDetailResponse, type TraceListResponse, type TraceResponse, type TraceTreeResponse } from '../../src/protocol';
+import { treeSpans, uiRequestRoute, UI_METHODS, type ServerMessage, type SpanDetailResponse, type TraceListResponse, type TraceResponse, type TraceTreeResponse, type UiMethod, type UiMethods } from '../../src/protocol';
 
 let server: RunningServer;
 before(async () => { server = await startTestServer(); });
@@ -149,4 +149,42 @@ test('the live feed in rows form sends the rows the tree endpoint sends (OpenInf
   } finally {
     await srv.close();
   }
+});
+
+// (Last in this file: it deletes every run.)
+test('every method of the route table is answered by the receiver as the table says: the route the UI and the extension call exists, and the answer has the shape the type names', async () => {
+  const { provider, memory, tracer } = tracerProvider('table', [new OTLPTraceExporter({ url: `http://127.0.0.1:${server.httpPort}/v1/traces` })]);
+  emitRichTrace(tracer, 'table');
+  const turn = tracer.startSpan('invoke_agent turn', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.conversation.id': 'conv-table' } });
+  turn.end();
+  await provider.forceFlush();
+  const spans = memory.getFinishedSpans();
+  const rich = spans.find((s) => s.name === 'invoke_agent table')!.spanContext();
+  const spanId = spans.find((s) => s.spanContext().traceId === rich.traceId && s.spanContext().spanId !== rich.spanId)!.spanContext().spanId;
+  const traceId = rich.traceId;
+  const other = turn.spanContext().traceId;
+  // Params for each method, and a key its answer must have (the type's own first field).
+  const calls: { [M in UiMethod]: [UiMethods[M]['params'], string] | null } = {
+    listTraces: [{ limit: 5 }, 'traces'], getTree: [{ traceId }, 'rows'], getSummary: [{ traceId }, 'summary'], getTrace: [{ traceId }, 'spans'],
+    getSpans: [{ traceId, ids: [spanId] }, 'spans'], getSites: [{ since: 0 }, 'sites'], getSpan: [{ traceId, spanId }, 'span'],
+    getStitchedTree: [{ traceId }, 'stitched'], getOrphans: [{ traceId }, 'orphans'], listOrphans: [{}, 'orphans'], getStatus: [{}, 'protocolVersion'],
+    getMetrics: [{}, 'points'], sendFeedback: [{ traceId, value: 'up' }, 'feedback'], getFeedback: [{ traceId }, 'total'],
+    diffRuns: [{ a: traceId, b: other }, 'steps'], searchTrace: [{ traceId, q: 'boom' }, 'spanIds'], deleteTrace: [{ traceId: other }, 'deleted'],
+    clearTraces: [{}, 'cleared'], listConversations: [{}, 'conversations'], getConversation: [{ id: 'conv-table' }, 'turns'],
+    subscribe: null, findDefinition: null, // answered by the host (the page's own socket, the editor's workspace)
+  };
+  assert.deepEqual(Object.keys(calls).sort(), [...UI_METHODS].sort());
+  // (Deleting last.)
+  for (const method of [...UI_METHODS].sort((a, b) => Number(/^(delete|clear)/.test(a)) - Number(/^(delete|clear)/.test(b)))) {
+    const call = calls[method];
+    const route = uiRequestRoute(method, (call?.[0] ?? {}) as Record<string, unknown>);
+    if (!call) { assert.equal(route, undefined, `${method} is the host's`); continue; }
+    assert.ok(route, `${method} has a route`);
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}${route.path}`, { method: route.method, body: route.body,
+      headers: { Authorization: `Bearer ${server.token}`, ...(route.body ? { 'Content-Type': 'application/json' } : {}) } });
+    const body = await res.json() as Record<string, unknown>;
+    assert.equal(res.status, 200, `${method} ${route.method} ${route.path}: ${JSON.stringify(body).slice(0, 200)}`);
+    assert.ok(call[1] in body, `${method}'s answer has ${call[1]}: ${Object.keys(body).join(', ')}`);
+  }
+  await provider.shutdown();
 });
