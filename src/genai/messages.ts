@@ -249,12 +249,20 @@ function gapCheck(idx: number[], n: Notes, what: string): void {
   if (idx.length && idx[idx.length - 1]! !== idx.length - 1) note(n, `${what} has gaps (attributes dropped by a limit?)`);
 }
 
-/** gen_ai.prompt.N.role/.content/.tool_call_id/.tool_calls.M.{id,name,arguments} (and completion.N.finish_reason). */
-export function fromIndexedOpenLLMetry(a: Attrs, prefix: 'gen_ai.prompt.' | 'gen_ai.completion.', n: Notes): Message[] | undefined {
+/** The keys under `prefix` and their message numbers N (prefix.N.…), a gap in them noted; undefined when there are none. */
+function numbered(a: Attrs, prefix: string, n: Notes): { keys: string[]; idx: number[] } | undefined {
   const keys = a.keysWithPrefix(prefix);
   if (!keys.length) return undefined;
   const idx = indices(keys, prefix);
   gapCheck(idx, n, prefix + 'N');
+  return { keys, idx };
+}
+
+/** gen_ai.prompt.N.role/.content/.tool_call_id/.tool_calls.M.{id,name,arguments} (and completion.N.finish_reason). */
+export function fromIndexedOpenLLMetry(a: Attrs, prefix: 'gen_ai.prompt.' | 'gen_ai.completion.', n: Notes): Message[] | undefined {
+  const found = numbered(a, prefix, n);
+  if (!found) return undefined;
+  const { keys, idx } = found;
   return idx.map((i) => {
     const p = `${prefix}${i}.`;
     const calls = indices(keys.filter((k) => k.startsWith(`${p}tool_calls.`)), `${p}tool_calls.`).map((j) => ({
@@ -271,10 +279,9 @@ export function fromIndexedOpenLLMetry(a: Attrs, prefix: 'gen_ai.prompt.' | 'gen
 // ---- OpenInference: llm.input_messages.N.message.* ----
 
 export function fromOpenInference(a: Attrs, prefix: 'llm.input_messages.' | 'llm.output_messages.', n: Notes): Message[] | undefined {
-  const keys = a.keysWithPrefix(prefix);
-  if (!keys.length) return undefined;
-  const idx = indices(keys, prefix);
-  gapCheck(idx, n, prefix + 'N');
+  const found = numbered(a, prefix, n);
+  if (!found) return undefined;
+  const { keys, idx } = found;
   return idx.map((i) => {
     const p = `${prefix}${i}.message.`;
     const mine = keys.filter((k) => k.startsWith(p));

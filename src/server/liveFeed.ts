@@ -167,20 +167,16 @@ export class LiveFeed implements IngestListener {
     this.checkTimer.unref();
   }
 
-  spans(added: Map<TraceEntry, StoredSpan[]>): void {
-    if (!this.clients.size) return;
-    for (const [e, list] of added) {
-      const cur = this.pendingSpans.get(e);
-      if (cur) cur.push(...list); else this.pendingSpans.set(e, list.slice());
-    }
-    this.schedule();
-  }
+  spans(added: Map<TraceEntry, StoredSpan[]>): void { this.gather(this.pendingSpans, added); }
 
-  logs(added: Map<TraceEntry, LogRecordData[]>): void {
+  logs(added: Map<TraceEntry, LogRecordData[]>): void { this.gather(this.pendingLogs, added); }
+
+  /** What a batch added, per run, kept for the next send (nothing while no client listens). */
+  private gather<T>(pending: Map<TraceEntry, T[]>, added: Map<TraceEntry, T[]>): void {
     if (!this.clients.size) return;
     for (const [e, list] of added) {
-      const cur = this.pendingLogs.get(e);
-      if (cur) cur.push(...list); else this.pendingLogs.set(e, list.slice());
+      const cur = pending.get(e);
+      if (cur) cur.push(...list); else pending.set(e, list.slice());
     }
     this.schedule();
   }

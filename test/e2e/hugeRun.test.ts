@@ -12,7 +12,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { spawnServer, killServers, type ServerProcess } from '../helpers/server';
 import { browserSkipReason, openBrowser } from '../helpers/browser';
 import { ServerClient } from '../../src/vscode/client';
-import type { ServerState } from '../../src/server/stateFile';
+import type { ServerState } from '../../src/stateFile';
 
 after(() => killServers());
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { freePort, tmpDir } from '../helpers/server';
 import { Connection, type ConnectionState } from '../../src/vscode/connection';
 import { readSettings, type Settings } from '../../src/vscode/settings';
-import { isAlive } from '../../src/server/stateFile';
+import { isAlive } from '../../src/stateFile';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const conns: Connection[] = [];
