@@ -8,7 +8,6 @@ import type { ServerState } from './protocol';
 
 export type { ServerState };
 
-
 export function stateDir(): string {
   if (process.env.AGENT_LENS_STATE_DIR) return process.env.AGENT_LENS_STATE_DIR;
   const base = process.env.XDG_RUNTIME_DIR || os.tmpdir();

@@ -65,7 +65,6 @@ export interface LogRecordData extends LogData {
   scope: Scope;
 }
 
-
 export interface DecodedTraces {
   spans: SpanRecord[];
   rejected: number;

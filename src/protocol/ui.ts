@@ -5,7 +5,6 @@ import type { MetricPoint } from './otlp';
 import type { ServerMessage, SiteRollup, SpanDetailResponse, SpansResponse, StatusResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './runs';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insights';
 
-
 /** What the UI asks of its host, by method, with the answer each gets. */
 export interface UiMethods {
   listTraces: { params: { service?: string; q?: string; limit?: number }; result: TraceListResponse };
@@ -132,7 +131,6 @@ export type UiToHost =
 
 export type HostToUi =
   | { type: 'response'; seq: number; result: unknown }
-  /** Rows of a run's tree (getTree), a batch at a time before its response: no one message holds a big run. */
   /** Lines of a run's tree (GET …/tree?stream=ndjson), before the answer to its `getTree` request (null). */
   | { type: 'treeText'; seq: number; text: string }
   | { type: 'response'; seq: number; error: string }

@@ -47,5 +47,3 @@ function agentOf(step: Step): string | undefined {
   for (let p = step.parent; p; p = p.parent) if (p.span.genai?.kind === 'agent' && p.span.genai.agentName) return p.span.genai.agentName;
   return undefined;
 }
-
-

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { mapPath, type PathMapping } from '../source/pathMap';
 import { findDefinitions } from '../source/definitions';
 import type { SourceLocation } from '../protocol';
-
 import type { DefinitionArg, SourceArg } from './commands';
+
 export type { DefinitionArg, SourceArg };
 
 /** The path mappings of the setting agentLens.source.pathMappings, ${workspaceFolder} filled in. */
@@ -67,7 +67,6 @@ function columnFor(uri: vscode.Uri): vscode.ViewColumn {
   const other = groups.find((g) => g.viewColumn > panel.viewColumn) ?? groups.find((g) => g !== panel);
   return other?.viewColumn ?? panel.viewColumn + 1;
 }
-
 
 const SOURCE_GLOB = '**/*.{py,ts,tsx,js,jsx,mjs,cjs,java,kt,go,cs,rb,md,txt,prompt,yaml,yml,json,jinja,j2}';
 const SKIP_GLOB = '**/{node_modules,.git,dist,out,build,.venv,venv,__pycache__,site-packages,target,bin,obj}/**';

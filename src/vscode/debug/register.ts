@@ -12,6 +12,7 @@ import { clientSource } from './source';
 import { pathMappings, resolveSource } from '../openSource';
 import { runPickItems } from '../runPicker';
 import { registerCommand } from '../commandHost';
+import { traceIdOf } from '../commands';
 
 export const DEBUG_TYPE = 'agent-lens';
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -90,20 +91,20 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     d.panel.show(b.traceId, b.spanId, true);
   }));
 
-  const traceIdOf = (arg: unknown): string | undefined => {
-    if (typeof arg === 'string' && TRACE_ID.test(arg)) return arg.toLowerCase();
-    const n = arg as { kind?: string; run?: TraceSummary } | undefined;
-    return n?.kind === 'run' ? n.run!.traceId : undefined;
+  // A whole trace id (of any case) or a Runs view node; anything else is no run.
+  const runIdOf = (arg: unknown): string | undefined => {
+    const id = traceIdOf(arg);
+    return id && TRACE_ID.test(id) ? id.toLowerCase() : undefined;
   };
   registerCommand(life, 'agentLens.debugRun', async (arg) => {
-    let id = traceIdOf(arg);
+    let id = runIdOf(arg);
     if (!id) id = (await pickRun(d.runs()))?.traceId;
     if (!id) return false;
     const run = d.runs().find((r) => r.traceId === id) ?? { traceId: id };
     return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run));
   });
   registerCommand(life, 'agentLens.runToStep', async (traceId, spanId) => {
-    const id = traceIdOf(traceId);
+    const id = runIdOf(traceId);
     if (!id || typeof spanId !== 'string') return false;
     const session = [...sessions.values()].find((x) => x.traceId === id)?.session;
     if (session) {
