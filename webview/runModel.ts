@@ -2,16 +2,33 @@
 // parents that have not arrived, the visible rows for a collapsed set, and the critical path.
 // Pure (no DOM), so it is tested in Node and stays fast at 100,000 spans.
 import { msOfNanos } from '../src/time';
-import { treeSpansOfRows, type TreeRow, type TreeSpan } from '../src/protocol';
+import { treeSpanOfRow, type GenAiView, type SpanStatus, type TraceTreeResponse, type TreeRow, type TreeSpan } from '../src/protocol';
 
-export interface RunNode {
-  id: string;
-  /** Undefined while this is a placeholder for a parent that has not arrived. */
-  span: TreeSpan | undefined;
+// Most nodes are leaves: they share one frozen empty list until a child comes (100,000 fewer
+// arrays to allocate and keep for a big run).
+const NO_CHILDREN: RunNode[] = Object.freeze([]) as unknown as RunNode[];
+
+/**
+ * One step of the tree. A node read from the tree stream keeps only what the tree needs at every
+ * row (id, times, whether it failed, its kind) and where its line is in the text it came in; its
+ * span is parsed from that line when asked. Holding a 1,000,000-row run's parsed rows (arrays,
+ * GenAI objects, their strings: several objects a row) made the collector's marking most of
+ * opening it; the text is a few thousand flat strings the collector does not look into.
+ * `span` makes a fresh object each time: views ask for the few rows in sight.
+ */
+export class RunNode {
+  /** The text its line is in (from `at` to `to`), or its span as an object; undefined while a placeholder. */
+  private src: string | TreeSpan | undefined;
+  private at: number;
+  private to: number;
+  /** Its status is an error. */
+  failed: boolean;
+  /** Its GenAI kind ('llm', 'tool', …), 'span' without one, 'pending' while a placeholder. */
+  kind: string;
   parent: RunNode | undefined;
   children: RunNode[];
-  startMs: number;
-  endMs: number;
+  /** Its slot in `times`. */
+  private readonly ix: number;
   /** Set by `rows()`: depth in the tree. */
   depth: number;
   /** Arrival order (a placeholder's is its span's when it comes). */
@@ -22,21 +39,87 @@ export interface RunNode {
   critical: boolean;
   descendants: number;
   errorsBelow: number;
+
+  constructor(readonly id: string, private readonly times: TimeColumn) {
+    this.ix = times.slot();
+    this.src = undefined;
+    this.at = 0;
+    this.to = 0;
+    this.failed = false;
+    this.kind = 'pending';
+    this.parent = undefined;
+    this.children = NO_CHILDREN;
+    this.depth = 0;
+    this.seq = 0;
+    this.listed = 0;
+    this.critical = false;
+    this.descendants = 0;
+    this.errorsBelow = 0;
+  }
+
+  get startMs(): number { return this.times.t[this.ix * 2]!; }
+  set startMs(v: number) { this.times.t[this.ix * 2] = v; }
+  get endMs(): number { return this.times.t[this.ix * 2 + 1]!; }
+  set endMs(v: number) { this.times.t[this.ix * 2 + 1] = v; }
+
+  /** Undefined while this is a placeholder for a parent that has not arrived. */
+  get span(): TreeSpan | undefined {
+    const s = this.src;
+    return typeof s === 'string' ? treeSpanOfRow(JSON.parse(s.slice(this.at, this.to)) as TreeRow) : s;
+  }
+  /** A placeholder for a parent that has not arrived. */
+  get pending(): boolean { return this.src === undefined; }
+  /** Its GenAI view. */
+  get genai(): GenAiView | undefined { return this.span?.genai; }
+  /** Where its line is in the tree stream's text, when it came so. */
+  line(): { text: string; at: number; to: number } | undefined {
+    return typeof this.src === 'string' ? { text: this.src, at: this.at, to: this.to } : undefined;
+  }
+  /** What it was drawn from: the same value until its span changes (what views compare to repaint). */
+  get data(): unknown { return this.src === undefined || typeof this.src === 'string' ? this.at * 2 + +(this.src !== undefined) : this.src; }
+
+  /** Its span arrived as a row, the line `text[at, to)`: its own times from now on. */
+  fillRow(r: TreeRow, text: string, at: number, to: number): void {
+    this.src = text; this.at = at; this.to = to;
+    this.fillTimes(r[4], r[5], r[6] || undefined, r[8] || undefined);
+  }
+
+  /** Its span arrived as an object. */
+  fillSpan(s: TreeSpan): void {
+    this.src = s;
+    this.fillTimes(s.startTimeUnixNano, s.endTimeUnixNano, s.status, s.genai);
+  }
+
+  private fillTimes(start: string, end: string, status: SpanStatus | undefined, genai: GenAiView | undefined): void {
+    this.startMs = msOfNanos(start);
+    this.endMs = Math.max(this.startMs, msOfNanos(end));
+    this.failed = status?.code === 2;
+    this.kind = genai ? kindName(genai.kind) : 'span';
+  }
 }
 
-// Most nodes are leaves: they share one frozen empty list until a child comes (100,000 fewer
-// arrays to allocate and keep for a big run).
-const NO_CHILDREN: RunNode[] = Object.freeze([]) as unknown as RunNode[];
-
-function newNode(id: string, span: TreeSpan | undefined): RunNode {
-  const n: RunNode = { id, span, parent: undefined, children: NO_CHILDREN, startMs: Infinity, endMs: -Infinity, depth: 0, seq: 0, listed: 0, critical: false, descendants: 0, errorsBelow: 0 };
-  if (span) setTimes(n, span);
-  return n;
+/**
+ * The start and end of every node of a model, two numbers a node. A field that holds a fractional
+ * number is an object of its own in V8: at a million nodes, two million objects for the collector.
+ */
+export class TimeColumn {
+  t = new Float64Array(4096);
+  private n = 0;
+  /** A new node's slot (its times unset: +∞ and −∞). */
+  slot(): number {
+    if (this.n * 2 === this.t.length) { const t = new Float64Array(this.t.length * 2); t.set(this.t); this.t = t; }
+    this.t[this.n * 2] = Infinity;
+    this.t[this.n * 2 + 1] = -Infinity;
+    return this.n++;
+  }
 }
 
-function setTimes(n: RunNode, s: TreeSpan): void {
-  n.startMs = msOfNanos(s.startTimeUnixNano);
-  n.endMs = Math.max(n.startMs, msOfNanos(s.endTimeUnixNano));
+/** One copy of each kind name (a million rows each parsed their own). */
+const KIND_NAMES = new Map<string, string>();
+function kindName(k: string): string {
+  let v = KIND_NAMES.get(k);
+  if (v === undefined) KIND_NAMES.set(k, (v = k));
+  return v;
 }
 
 /**
@@ -89,6 +172,7 @@ export class RunModel {
   version = 0;
   startMs = Infinity;
   endMs = -Infinity;
+  private readonly times = new TimeColumn();
   private rowsCache: { key: string; rows: RunNode[]; collapsedVersion: number } | undefined;
   /** The rows listing under way: nodes in it carry its number in `listed`. */
   private listing = 0;
@@ -105,31 +189,59 @@ export class RunModel {
   add(spans: readonly TreeSpan[]): void {
     if (this.stream) this.streamMixed = true;
     this.preorder = undefined;
-    for (const s of spans) this.addOne(s);
+    for (const s of spans) this.addOne(s.spanId, s.parentSpanId, (n) => n.fillSpan(s));
     this.endBatch();
   }
 
   /**
-   * Rows of the run's tree stream, in its order (GET …/tree?stream=ndjson, whose rows say where
-   * their parent is among the rows before): appended to their parent without an id lookup while
-   * only the stream adds nodes; a row without that place goes the usual way. `endStream` when done.
+   * Lines of the run's tree stream, in its order (GET …/tree?stream=ndjson: complete lines, as
+   * treeStream.ts hands them on). Its rows say where their parent is among the rows before: each
+   * is appended to its parent without an id lookup while only the stream adds nodes; a row without
+   * that place goes the usual way. The other lines (summary, byModel) go into `out`. The nodes keep
+   * the text, not the parsed rows (see RunNode). `endStream` when done. Returns the rows added.
    */
+  addTreeText(text: string, out: Partial<TraceTreeResponse>): number {
+    const values = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as (TreeRow | Partial<TraceTreeResponse>)[];
+    const order = this.streamOrder();
+    let at = 0, added = 0;
+    for (const v of values) {
+      let to = text.indexOf('\n', at);
+      if (to < 0) to = text.length;
+      if (Array.isArray(v)) { this.streamRow(order, v, text, at, to); added++; } else Object.assign(out, v);
+      at = to + 1;
+    }
+    this.endBatch();
+    return added;
+  }
+
+  /** Rows of the tree stream already parsed (as addTreeText reads them). */
   addTreeRows(rows: readonly TreeRow[]): void {
+    const order = this.streamOrder();
+    for (const r of rows) { const text = JSON.stringify(r); this.streamRow(order, r, text, 0, text.length); }
+    this.endBatch();
+  }
+
+  private streamOrder(): RunNode[] {
     const order = this.stream ??= [];
     // (A stream into a model that holds nodes already is read by id.)
     if (order.length === 0) this.streamMixed = this.byId.size > 0 || this.unindexed.length > 0;
     if (order.length === 0) this.streamFast = true;
-    const spans = treeSpansOfRows(rows);
-    for (let i = 0; i < rows.length; i++) {
-      const at = rows[i]![9];
-      const s = spans[i]!;
-      // (A row whose id a placeholder holds fills it: only rows out of tree order make placeholders.)
-      const ok = !this.streamMixed && at !== undefined && at < order.length && (at >= 0 || !s.parentSpanId || s.parentSpanId === s.spanId)
-        && (this.pendingCount === 0 || !this.byId.has(s.spanId));
-      if (!ok) this.streamFast = false;
-      order.push(ok ? this.appendStreamed(s, at >= 0 ? order[at] : undefined) : this.addOne(s));
-    }
-    this.endBatch();
+    return order;
+  }
+
+  private streamRow(order: RunNode[], r: TreeRow, text: string, from: number, to: number): void {
+    const at = r[9], id = r[0], parentId = r[1];
+    // (A row whose id a placeholder holds fills it: only rows out of tree order make placeholders.)
+    const ok = !this.streamMixed && at !== undefined && at < order.length && (at >= 0 || !parentId || parentId === id)
+      && (this.pendingCount === 0 || !this.byId.has(id));
+    if (!ok) this.streamFast = false;
+    let n: RunNode;
+    if (ok) {
+      n = new RunNode(id, this.times);
+      n.fillRow(r, text, from, to);
+      this.appendStreamed(n, at >= 0 ? order[at] : undefined);
+    } else n = this.addOne(id, parentId, (m) => m.fillRow(r, text, from, to));
+    order.push(n);
   }
 
   /**
@@ -146,8 +258,7 @@ export class RunModel {
   private get nodeCount(): number { return this.byId.size + this.unindexed.length - this.indexed; }
 
   /** A stream's row whose parent (a node with its span, or none) is known: no lookup, no placeholder. */
-  private appendStreamed(s: TreeSpan, parent: RunNode | undefined): RunNode {
-    const n = newNode(s.spanId, s);
+  private appendStreamed(n: RunNode, parent: RunNode | undefined): void {
     n.seq = this.seq++;
     this.unindexed.push(n);
     if (n.startMs < this.startMs) this.startMs = n.startMs;
@@ -156,7 +267,6 @@ export class RunModel {
     if (parent) this.attachTo(n, parent); else { n.parent = undefined; n.depth = 0; this.appendTo(this.rootList, n); }
     if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
     this.lastAdded = n;
-    return n;
   }
 
   private endBatch(): void {
@@ -197,30 +307,30 @@ export class RunModel {
     return false;
   }
 
-  private addOne(s: TreeSpan): RunNode {
-    let n = this.nodes.get(s.spanId);
-    if (n?.span) return n; // a duplicate: the store keeps the first copy too
+  private addOne(id: string, parentId: string, fill: (n: RunNode) => void): RunNode {
+    let n = this.nodes.get(id);
+    if (n && !n.pending) return n; // a duplicate: the store keeps the first copy too
     if (n) this.appendOnly = false;
     if (n) {
       // A placeholder's span arrived: it leaves the roots for its own parent.
-      n.span = s;
+      fill(n); // (its own times now, no longer its children's span)
       this.pendingCount--;
       // Children usually arrive first (parents end, and are exported, last), so many spans fill a
       // placeholder: an indexOf per span would make a big batch quadratic.
       this.leftRoots.add(n);
-      setTimes(n, s); // its own times now, no longer its children's span
       n.seq = this.seq++;
     } else {
-      n = newNode(s.spanId, s);
+      n = new RunNode(id, this.times);
+      fill(n);
       n.seq = this.seq++;
-      this.byId.set(s.spanId, n);
+      this.byId.set(id, n);
     }
     if (n.startMs < this.startMs) this.startMs = n.startMs;
     if (n.endMs > this.endMs) this.endMs = n.endMs;
     const known = this.nodes.size;
-    const parent = s.parentSpanId && s.parentSpanId !== n.id ? this.nodes.get(s.parentSpanId) : undefined;
-    if (this.appendOnly && (!this.inOrder(parent) || (s.parentSpanId && s.parentSpanId !== n.id && !parent))) this.appendOnly = false;
-    this.attach(n, s.parentSpanId);
+    const parent = parentId && parentId !== n.id ? this.nodes.get(parentId) : undefined;
+    if (this.appendOnly && (!this.inOrder(parent) || (parentId && parentId !== n.id && !parent))) this.appendOnly = false;
+    this.attach(n, parentId);
     if (this.nodes.size !== known || n.parent !== parent) this.appendOnly = false; // (a placeholder made, or a cycle)
     if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
     this.lastAdded = n;
@@ -231,7 +341,7 @@ export class RunModel {
     if (!parentId || parentId === n.id) { n.parent = undefined; n.depth = 0; this.appendTo(this.rootList, n); return; }
     let p = this.nodes.get(parentId);
     if (!p) {
-      p = newNode(parentId, undefined);
+      p = new RunNode(parentId, this.times);
       this.byId.set(parentId, p);
       this.pendingCount++;
       p.startMs = n.startMs;
@@ -244,7 +354,7 @@ export class RunModel {
     }
     this.attachTo(n, p);
     // A placeholder spans its children's times.
-    for (let q: RunNode | undefined = p; q && !q.span; q = q.parent) {
+    for (let q: RunNode | undefined = p; q && q.pending; q = q.parent) {
       if (n.startMs < q.startMs) q.startMs = n.startMs;
       if (n.endMs > q.endMs) q.endMs = n.endMs;
     }
@@ -354,6 +464,31 @@ export class RunModel {
   }
 
   /**
+   * The nodes whose span may hold `needle`: those whose line of the tree stream holds it, and
+   * every node whose span came as an object. `lower`: a lower-case text, looked for in the lines
+   * in lower case; else a piece of JSON (`"source":`), looked for as it is. Callers check the
+   * span: this spares parsing the lines that cannot match (a million of them take a second).
+   */
+  *mayContain(needle: string, lower: boolean): Generator<RunNode> {
+    // (A text JSON writes otherwise (quotes, backslashes, control characters), or lines whose
+    // lower case changes their length, are not looked for: each of those lines is a candidate.)
+    const plain = !lower || !/["\\\u0000-\u001f]/.test(needle);
+    let text: string | undefined, hits: number[] = [], exact = true;
+    for (const n of this.nodes.values()) {
+      const line = n.line();
+      if (!line) { if (!n.pending) yield n; continue; }
+      if (line.text !== text) {
+        text = line.text;
+        const hay = lower ? text.toLowerCase() : text;
+        exact = plain && hay.length === text.length;
+        hits = [];
+        if (exact) for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) hits.push(i);
+      }
+      if (!exact || hasHitIn(hits, line.at, line.to - needle.length)) yield n;
+    }
+  }
+
+  /**
    * Marks the critical path (the chain of spans each parent was last waiting on: from its end,
    * the child that ended last, then the one that ended before that child started, and so on) and
    * counts descendants and errors below each node. Runs once per version.
@@ -376,7 +511,7 @@ export class RunModel {
     // Children before parents: each adds itself and what is below it to its parent.
     for (let i = order.length - 1; i >= 0; i--) {
       const n = order[i]!, p = n.parent;
-      if (p) { p.descendants += 1 + n.descendants; p.errorsBelow += n.errorsBelow + (n.span?.status?.code === 2 ? 1 : 0); }
+      if (p) { p.descendants += 1 + n.descendants; p.errorsBelow += n.errorsBelow + (n.failed ? 1 : 0); }
     }
     // Start times are often stamped in whole milliseconds (the JS SDK), so a span can seem to
     // start up to 1 ms before its predecessor ended: chains are matched within that much.
@@ -405,7 +540,7 @@ export class RunModel {
 /** The spans whose name, tool, model, agent or tool arguments contain `q` (lower case): find-in-run's local half. */
 export function localMatches(m: RunModel, q: string): Set<string> {
   const out = new Set<string>();
-  for (const n of m.nodes.values()) {
+  for (const n of m.mayContain(q, true)) {
     const s = n.span;
     if (!s) continue;
     const g = s.genai;
@@ -413,4 +548,11 @@ export function localMatches(m: RunModel, q: string): Set<string> {
     if (hay.includes(q)) out.add(n.id);
   }
   return out;
+}
+
+/** Whether a sorted list holds a value in [lo, hi]. */
+function hasHitIn(sorted: readonly number[], lo: number, hi: number): boolean {
+  let a = 0, b = sorted.length;
+  while (a < b) { const m = (a + b) >> 1; if (sorted[m]! < lo) a = m + 1; else b = m; }
+  return a < sorted.length && sorted[a]! <= hi;
 }

@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type TreeSpan } from '../src/protocol';
+import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches, type RunNode } from './runModel';
 import { TimeAxis, Overview } from './timeline';
@@ -145,36 +145,43 @@ export class RunView {
     try {
       if (this.opts.stitched) tree = await this.host.request('getStitchedTree', { traceId: this.traceId });
       else {
-        let pending: TreeRow[] = [];
-        // Batches are added at most every `gap` ms, and at least 4 times as far apart as adding and
-        // drawing one took (drawing walks the rows in sight's list, which grows with the run).
-        let applied = 0, gap = 150;
-        const apply = () => {
+        // Each batch of lines goes into the model as it comes (its parsed rows are then garbage
+        // at once, cheap to collect); the rows are drawn at most every `gap` ms, and at least 4
+        // times as far apart as drawing took (drawing walks the rows in sight's list, which grows
+        // with the run).
+        const out: Partial<TraceTreeResponse> = {};
+        let drawn = 0, gap = 150;
+        const draw = () => {
           const m0 = performance.now();
-          this.model.addTreeRows(pending);
-          pending = [];
-          modelMs += performance.now() - m0;
           this.status.textContent = this.summary ? `loading… ${this.model.spanCount.toLocaleString('en-US')} of ${this.summary.spanCount.toLocaleString('en-US')} spans` : 'loading…';
           this.queueRender();
-          applied = performance.now();
-          gap = Math.max(150, 4 * (applied - m0));
+          drawn = performance.now();
+          gap = Math.max(150, 4 * (drawn - m0));
         };
         this.streaming = true;
-        tree = await this.host.treeRows(this.traceId, (rows, summary) => {
-          for (const r of rows) pending.push(r);
-          if (this.loaded) { if (performance.now() - applied >= gap) apply(); return; }
+        await this.host.treeText(this.traceId, (text) => {
+          if (!this.loaded) {
+            // The first line is the summary: big runs open at the agent steps (collapsed below
+            // them as they come); small ones open fully.
+            const nl = text.indexOf('\n');
+            if (text.startsWith('{"summary"')) Object.assign(out, JSON.parse(nl < 0 ? text : text.slice(0, nl)) as Partial<TraceTreeResponse>);
+            if (out.summary) this.summary = out.summary;
+            if ((out.summary?.spanCount ?? 0) > 2000) this.model.autoCollapseFrom = 2;
+            this.model.deferAnalysis = true;
+            this.marks.fetched = performance.now();
+          }
+          const m0 = performance.now();
+          this.model.addTreeText(text, out);
+          modelMs += performance.now() - m0;
+          if (this.loaded) { if (performance.now() - drawn >= gap) draw(); return; }
           // The first rows: drawn now.
-          this.marks.fetched = performance.now();
-          if (summary) this.summary = summary;
-          // Big runs open at the agent steps (collapsed below them as they come); small ones open fully.
-          if ((summary?.spanCount ?? 0) > 2000) this.model.autoCollapseFrom = 2;
-          this.model.deferAnalysis = true;
           this.loaded = true;
-          apply();
+          draw();
           this.marks.firstRows = performance.now();
         });
-        if (pending.length || !this.loaded) apply();
         this.model.endStream();
+        if (!out.summary) throw new Error('the server ended the run\'s tree early (no summary); try again');
+        tree = { rows: [], byModel: [], ...out } as TraceTreeResponse;
         // (The analysis and the overview strip stay deferred until the rows are painted, below.)
       }
     } catch (e) {
@@ -359,7 +366,7 @@ export class RunView {
       select: (id) => this.select(id), isCollapsed: (id) => this.model.isCollapsed(id),
       toggle: (id, open) => { this.model.toggle(id, open); this.queueRender(); },
       openDetail: (id) => { this.loadDetail(id, false, 0); this.detail.focus(); },
-      openSource: (n) => this.goToSource(n.span?.genai),
+      openSource: (n) => this.goToSource(n.genai),
       zoom: (by) => this.axis.zoomBy(by), fit: () => this.axis.reset(),
     });
     if (handled) ev.preventDefault();
@@ -376,14 +383,14 @@ export class RunView {
     }
     const go = !!(ev.target as HTMLElement).closest('.go-source');
     this.select(id);
-    if (go) this.goToSource(this.model.nodes.get(id)?.span?.genai);
+    if (go) this.goToSource(this.model.nodes.get(id)?.genai);
   }
 
   /** The files the run's steps were made in (as the telemetry names them), at most 20: where its tools are looked for first. */
   private sourceFiles(): string[] {
     const files = new Set<string>();
-    for (const n of this.model.nodes.values()) {
-      const p = n.span?.genai?.source?.[0]?.path;
+    for (const n of this.model.mayContain('"source":', false)) {
+      const p = n.genai?.source?.[0]?.path;
       if (p) files.add(p);
       if (files.size >= 20) break;
     }
@@ -455,8 +462,8 @@ export class RunView {
   private headerFor: TraceSummary | undefined;
   private axisKey = '';
   private rowEls = new Map<string, HTMLElement>();
-  /** The span each row element was painted from (a span that changed is a new object). */
-  private readonly painted = new WeakMap<HTMLElement, TreeSpan | undefined>();
+  /** What each row element was painted from (RunNode.data: a span that changed is a new one). */
+  private readonly painted = new WeakMap<HTMLElement, unknown>();
   private readonly painter = new RowPainter();
 
   /** `decor`: the header and the overview strip too (drawn at once, they are left to the next frame). */
@@ -506,13 +513,13 @@ export class RunView {
       const key = `${this.showCritical && n.critical}:${this.matchSet.has(n.id)}:${this.stitchedIds.has(n.id)}:${this.treeW}:${n.id === this.selected}:`
         + `${this.model.isCollapsed(n.id)}:${n.depth}:${n.children.length}:${n.descendants}:${n.errorsBelow}:${n.startMs}:${n.endMs}`;
       let el = this.rowEls.get(n.id);
-      if (!el || el.dataset.key !== key || this.painted.get(el) !== n.span) {
+      if (!el || el.dataset.key !== key || this.painted.get(el) !== n.data) {
         el = this.painter.row(n, i, count, rowState, tv);
         el.dataset.key = key;
         el.dataset.axis = axisKey;
         el.dataset.i = String(i);
         el.dataset.n = String(count);
-        this.painted.set(el, n.span);
+        this.painted.set(el, n.data);
       } else {
         if (el.dataset.axis !== axisKey) { this.painter.placeBar(el, n, this.treeW, tv); el.dataset.axis = axisKey; }
         if (el.dataset.i !== String(i)) { el.style.top = `${i * ROW_H}px`; el.setAttribute('aria-posinset', String(i + 1)); el.dataset.i = String(i); }

@@ -15,7 +15,7 @@ export const KIND_COLORS: Record<string, string> = {
 };
 
 export function kindOf(n: RunNode): string {
-  return n.span ? n.span.genai?.kind ?? 'span' : 'pending';
+  return n.kind;
 }
 
 export class TimeAxis {
@@ -138,7 +138,7 @@ export class Overview {
       const band = rowH < 1;
       for (let i = 0; i < rows.length; i++) {
         const n = rows[i]!;
-        const k = n.span?.status?.code === 2 ? 'error' : kindOf(n);
+        const k = n.failed ? 'error' : kindOf(n);
         let list = byKind.get(k);
         if (!list) byKind.set(k, (list = []));
         const x0 = x(n.startMs), x1 = Math.max(x0 + 1, x(n.endMs));

@@ -2,7 +2,7 @@
 // live feed, with the token from the page URL. In a VS Code webview: postMessage to the extension,
 // which relays (see HostToUi / UiToHost in protocol/ui.ts). The views see only the `Host` interface.
 import { PROTOCOL_VERSION, uiRequestRoute, type HostToUi, type ServerMessage, type SourceLocation, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods, type UiPrefKey, type UiPrefs, type UiToHost } from '../src/protocol';
-import { parseTreeLines, readTreeStream } from '../src/treeStream';
+import { parseTreeLines, readTreeStream, readTreeText } from '../src/treeStream';
 
 /** `unauthorized`: a browser tab opened without the receiver's token (or with an old one): nothing to do but get the address. */
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'unauthorized';
@@ -10,10 +10,11 @@ export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'una
 export interface Host {
   request<M extends UiMethod>(method: M, params: UiMethods[M]['params']): Promise<UiMethods[M]['result']>;
   /**
-   * A run's tree as it arrives (`getTree`, streamed): its rows in tree order, a batch at a time,
-   * with its summary; resolves with the rest (summary, byModel) and no rows.
+   * A run's tree as it arrives (`getTree`, streamed): its NDJSON text (src/treeStream.ts), complete
+   * lines a batch at a time (a summary line, its rows in tree order, a rollup line); resolves when
+   * all is read. RunModel.addTreeText reads it.
    */
-  treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse>;
+  treeText(traceId: string, onText: (text: string) => void): Promise<void>;
   onFeed(cb: (m: ServerMessage) => void): void;
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void;
   /** The editor asks to show a run (webview only). */
@@ -110,18 +111,22 @@ export class HttpHost implements Host {
     return out;
   }
 
-  treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
-    return this.treeAt(uiRequestRoute('getTree', { traceId })!.path, onRows);
+  async treeText(traceId: string, onText: (text: string) => void): Promise<void> {
+    await readTreeText(await this.treeBody(uiRequestRoute('getTree', { traceId })!.path), onText);
   }
 
   private async treeAt(path: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
+    return readTreeStream(await this.treeBody(path), (chunk, _chars, summary) => onRows(chunk, summary));
+  }
+
+  private async treeBody(path: string): Promise<ReadableStream<Uint8Array>> {
     const res = await fetch(`${this.base}${path}?stream=ndjson`, { headers: this.headers() });
     if (res.status === 401) this.unauthorized();
     if (!res.ok || !res.body) {
       const body = await res.json().catch(() => ({})) as { error?: string };
       throw new Error(body.error ?? `HTTP ${res.status}`);
     }
-    return readTreeStream(res.body, (chunk, _chars, summary) => onRows(chunk, summary));
+    return res.body;
   }
 
   private sendSubscribe(): void {
@@ -173,7 +178,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 export class PostMessageHost implements Host {
   private readonly api = acquireVsCodeApi();
   private seq = 0;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; tree?: Partial<TraceTreeResponse>; rows?: TreeRow[][]; onRows?: (rows: TreeRow[], summary: TraceSummary | undefined) => void }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; tree?: Partial<TraceTreeResponse>; rows?: TreeRow[][]; onText?: (text: string) => void }>();
   private readonly feed = new Listeners<[ServerMessage]>();
   private readonly conn = new Listeners<[ConnectionState, string?]>();
   private readonly open = new Listeners<[string, string?]>();
@@ -191,17 +196,17 @@ export class PostMessageHost implements Host {
         if (!p) return;
         this.pending.delete(m.seq);
         if ('error' in m) p.reject(new Error(m.error));
+        else if (p.onText) p.resolve(undefined);
         // A tree came before its answer, as text in batches of lines.
         else if (p.tree) {
           if (!p.tree.summary) p.reject(new Error('the run\'s tree ended early (no summary); try again'));
-          else p.resolve({ byModel: [], ...p.tree, rows: p.onRows ? [] : (p.rows ?? []).flat() });
+          else p.resolve({ byModel: [], ...p.tree, rows: (p.rows ?? []).flat() });
         } else p.resolve(m.result);
       } else if (m.type === 'treeText') {
         const p = this.pending.get(m.seq);
         if (!p) return;
-        const rows = parseTreeLines(m.text, (p.tree ??= {}));
-        if (p.onRows) p.onRows(rows, p.tree.summary);
-        else (p.rows ??= []).push(rows);
+        if (p.onText) p.onText(m.text);
+        else (p.rows ??= []).push(parseTreeLines(m.text, (p.tree ??= {})));
       } else if (m.type === 'feed') this.feed.emit(m.message);
       else if (m.type === 'connection') this.conn.emit(m.state, m.detail);
       else if (m.type === 'open') this.open.emit(m.traceId, m.spanId);
@@ -219,10 +224,10 @@ export class PostMessageHost implements Host {
     });
   }
 
-  treeRows(traceId: string, onRows: (rows: TreeRow[], summary: TraceSummary | undefined) => void): Promise<TraceTreeResponse> {
+  treeText(traceId: string, onText: (text: string) => void): Promise<void> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject, onRows });
+      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject, onText });
       this.post({ type: 'request', seq, method: 'getTree', params: { traceId } } as UiToHost);
     });
   }

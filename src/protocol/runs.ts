@@ -124,15 +124,16 @@ export function treeSpans(res: TraceTreeResponse): TreeSpan[] {
 
 export function treeSpansOfRows(rows: readonly TreeRow[]): TreeSpan[] {
   const out: TreeSpan[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    const t: TreeSpan = { spanId: r[0], parentSpanId: r[1], name: r[2], kind: r[3], startTimeUnixNano: r[4], endTimeUnixNano: r[5] };
-    if (r[6]) t.status = r[6];
-    if (r[7]) t.service = r[7];
-    if (r[8]) t.genai = r[8];
-    out[i] = t;
-  }
+  for (let i = 0; i < rows.length; i++) out[i] = treeSpanOfRow(rows[i]!);
   return out;
+}
+
+export function treeSpanOfRow(r: TreeRow): TreeSpan {
+  const t: TreeSpan = { spanId: r[0], parentSpanId: r[1], name: r[2], kind: r[3], startTimeUnixNano: r[4], endTimeUnixNano: r[5] };
+  if (r[6]) t.status = r[6];
+  if (r[7]) t.service = r[7];
+  if (r[8]) t.genai = r[8];
+  return t;
 }
 
 /** GET /api/traces/{traceId}/spans/{spanId}: one span with everything (content, tool links, logs). */

@@ -2,7 +2,7 @@
 // order; parent cycles; collapsing; and the critical path.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RunModel } from '../../webview/runModel';
+import { RunModel, localMatches } from '../../webview/runModel';
 import { treeRow, type Nanos, type TreeSpan } from '../../src/protocol';
 import { mulberry32 } from '../helpers/random';
 
@@ -158,6 +158,7 @@ test('rows listed while a run streams in, in tree order or not, as spans or as t
     // rows before it, -1 when it is not there), and now and then a span of the stream comes first
     // from the live feed, as for a run still running (then in the stream again, a duplicate).
     const asRows = seed % 3 !== 0;
+    const streamed: Record<string, unknown> = {};
     const placeOf = new Map(order.map((s, i) => [s.spanId, i]));
     const fromFeed = new Set<string>();
     let at = 0;
@@ -165,12 +166,19 @@ test('rows listed while a run streams in, in tree order or not, as spans or as t
       const batch = order.slice(at, at + 1 + Math.floor(rnd() * 10));
       for (const s of batch) if (!arrivedAt.has(s.spanId)) arrivedAt.set(s.spanId, arrivedAt.size);
       if (asRows) {
-        m.addTreeRows(batch.map((s, i) => {
+        const rows = batch.map((s, i) => {
           const p = placeOf.get(s.parentSpanId);
           const row = treeRow(s);
           row[9] = p !== undefined && p < at + i ? p : -1;
           return row;
-        }));
+        });
+        // Half of those as the stream's text, with its summary line first and its rollup last.
+        if (seed % 2 === 0) {
+          const lines = rows.map((r) => JSON.stringify(r));
+          if (at === 0) lines.unshift(JSON.stringify({ summary: { traceId: `t${seed}` } }));
+          if (at + batch.length === order.length) lines.push(JSON.stringify({ byModel: [{ model: `m${seed}` }] }));
+          assert.equal(m.addTreeText(lines.join('\n'), streamed), rows.length);
+        } else m.addTreeRows(rows);
         if (seed % 5 === 0 && rnd() < 0.3 && at + batch.length < order.length) {
           const early = order[at + batch.length + Math.floor(rnd() * (order.length - at - batch.length))]!;
           if (!arrivedAt.has(early.spanId)) arrivedAt.set(early.spanId, arrivedAt.size);
@@ -203,6 +211,9 @@ test('rows listed while a run streams in, in tree order or not, as spans or as t
       assert.equal(m.spanCount, here.length, `seed ${seed}: spans counted`);
     }
     if (asRows) m.endStream();
+    if (asRows && seed % 2 === 0) assert.deepEqual(streamed, { summary: { traceId: `t${seed}` }, byModel: [{ model: `m${seed}` }] }, `seed ${seed}: the lines that are not rows`);
+    // Each node gives back its span whole (read again from its line, for the stream's rows).
+    for (const s of spans) assert.deepEqual(m.nodes.get(s.spanId)!.span, s, `seed ${seed}: ${s.spanId} as it came`);
     // Every span is found by its id, once, under its parent.
     assert.equal(m.nodes.size, spans.length);
     for (const s of spans) assert.equal(m.nodes.get(s.spanId)?.parent?.id ?? '', s.parentSpanId, `seed ${seed}: ${s.spanId}'s parent`);
@@ -215,4 +226,30 @@ test('rows listed while a run streams in, in tree order or not, as spans or as t
       assert.equal(m.nodes.get(s.spanId)!.errorsBelow, b.filter((c) => c.status?.code === 2).length, `seed ${seed}: errors below ${s.spanId}`);
     }
   }
+});
+
+test('find-in-run over the tree stream\'s text finds what a walk of every span finds: quotes, backslashes, letters whose lower case is longer, spans from the live feed, placeholders', () => {
+  const names = ['plan the trip', 'say "hi"', 'C:\\tmp\\x', 'İstanbul weather', 'ISTANBUL flights', 'tab\there', 'search flights', 'ünïcode ok'];
+  const spans = names.map((name, i) => sp(`s${i}`, i ? 's0' : '', i, i + 1, { name, genai: { kind: 'tool', toolName: `tool_${i}`, argsPreview: `{"q":"${name.replaceAll('"', '\\"')}"}` } as never }));
+  const m = new RunModel();
+  const lines = spans.slice(0, 6).map((s, i) => { const r = treeRow(s); r[9] = i ? 0 : -1; return JSON.stringify(r); });
+  // Two texts (two batches of the stream), then two spans from the live feed and one whose parent is not in.
+  m.addTreeText(lines.slice(0, 3).join('\n'), {});
+  m.addTreeText(lines.slice(3).join('\n'), {});
+  m.endStream();
+  m.add(spans.slice(6));
+  m.add([sp('late', 'not-yet', 9, 10, { name: 'late "istanbul" step' })]);
+  const walk = (q: string) => [...m.nodes.values()].filter((n) => {
+    const s = n.span;
+    if (!s) return false;
+    const g = s.genai;
+    return `${s.name}\n${g?.toolName ?? ''}\n${g?.argsPreview ?? ''}`.toLowerCase().includes(q);
+  }).map((n) => n.id).sort();
+  for (const q of ['istanbul', 'i̇stanbul', '"hi"', 'say "', '\\tmp', 'tab\there', 'flights', 'tool_3', 'ünïcode', 'q":"', 'nothing at all', 's']) {
+    const found = [...localMatches(m, q)].sort();
+    assert.deepEqual(found, walk(q), `"${q}"`);
+  }
+  // The test's own expectations, so the walk above is not the only judge.
+  assert.deepEqual([...localMatches(m, 'flights')].sort(), ['s4', 's6']);
+  assert.deepEqual([...localMatches(m, '"hi"')].sort(), ['s1']);
 });
