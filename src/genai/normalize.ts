@@ -383,7 +383,18 @@ export function oneLine(v: unknown): string {
   let s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
   // (Most arguments are compact JSON: the replace, a tenth of a tool span's ingest, only when needed.)
   if (SPACE.test(s)) s = s.replace(/\s+/g, ' ').trim();
-  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
+  return ownString(s.length > 160 ? `${s.slice(0, 159)}…` : s);
+}
+
+/**
+ * `s` as a string of its own, for keeping. In V8 a cut of a longer string (`slice`, `trim`, a
+ * concatenation of one) can be a view that keeps the whole string alive: every kept argument
+ * preview and run title held the tool's whole arguments or the whole user message on the heap
+ * (400 kB a run for 200 kB of each), where the store's count of its bytes does not see it. A short
+ * string is copied by a JSON round trip (JSON.parse makes strings of their own).
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** The full view for a query: the scalar view plus messages, tool content, cost provenance, notes and the schema report. */

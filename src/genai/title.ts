@@ -6,7 +6,7 @@ import type { LogRecordData, SpanRecord, SpanScan } from '../otlp/records';
 import { anyValue, spanDetail } from '../otlp/protoSpan';
 import { PbReader } from '../otlp/pbReader';
 import { parseMessages } from './messages';
-import { normalizeSpanContent } from './normalize';
+import { normalizeSpanContent, ownString } from './normalize';
 import { toJs } from '../protocol';
 
 const MAX = 100;
@@ -14,7 +14,7 @@ const MAX = 100;
 function oneLine(text: string): string | undefined {
   const t = text.replace(/\s+/g, ' ').trim();
   if (!t) return undefined;
-  return t.length > MAX ? `${t.slice(0, MAX - 1)}…` : t;
+  return ownString(t.length > MAX ? `${t.slice(0, MAX - 1)}…` : t);
 }
 
 /**
