@@ -234,7 +234,8 @@ export class TraceEntry {
     }
     this.noteAttempt(slot, rec);
     if (g) {
-      if (g.agentName && !sum.agentNames.includes(g.agentName)) sum.agentNames.push(g.agentName);
+      // (A new list, of its size: a pushed-to list keeps room for 17, 150 bytes a run.)
+      if (g.agentName && !sum.agentNames.includes(g.agentName)) sum.agentNames = [...sum.agentNames, g.agentName];
       if (g.conversationId && !sum.conversationId) sum.conversationId = g.conversationId;
       if (g.kind === 'llm') this.addModelCall(slot, rec, g);
     }
@@ -273,7 +274,7 @@ export class TraceEntry {
   private addModelCall(slot: number, rec: SpanRecord, g: GenAiView): void {
     const sum = this.summary;
     const model = g.responseModel ?? g.requestModel;
-    if (model && !sum.models.includes(model)) sum.models.push(model);
+    if (model && !sum.models.includes(model)) sum.models = [...sum.models, model];
     const below = (this.table.marks[slot]! & BELOW) || this.pendingBelow?.get(rec.spanId);
     if (!below) {
       this.table.marks[slot]! |= INNERMOST;
