@@ -75,8 +75,11 @@ export class RunNode {
   line(): { text: string; at: number; to: number } | undefined {
     return typeof this.src === 'string' ? { text: this.src, at: this.at, to: this.to } : undefined;
   }
-  /** What it was drawn from: the same value until its span changes (what views compare to repaint). */
-  get data(): unknown { return this.src === undefined || typeof this.src === 'string' ? this.at * 2 + +(this.src !== undefined) : this.src; }
+  /**
+   * What it was drawn from: the same value until its span changes (what views compare to repaint).
+   * (A node's text is one object for all its batch's nodes: compared by identity, not content.)
+   */
+  get data(): unknown { return this.src; }
 
   /** Its span arrived as a row, the line `text[at, to)`: its own times from now on. */
   fillRow(r: TreeRow, text: string, at: number, to: number): void {
@@ -473,18 +476,25 @@ export class RunModel {
     // (A text JSON writes otherwise (quotes, backslashes, control characters), or lines whose
     // lower case changes their length, are not looked for: each of those lines is a candidate.)
     const plain = !lower || !/["\\\u0000-\u001f]/.test(needle);
-    let text: string | undefined, hits: number[] = [], exact = true;
+    // The text being read, as searched; the first hit at or after `from` (Infinity: none).
+    let text: string | undefined, hay = '', exact = true, from = 0, next = Infinity;
     for (const n of this.nodes.values()) {
       const line = n.line();
       if (!line) { if (!n.pending) yield n; continue; }
       if (line.text !== text) {
         text = line.text;
-        const hay = lower ? text.toLowerCase() : text;
+        hay = lower ? text.toLowerCase() : text;
         exact = plain && hay.length === text.length;
-        hits = [];
-        if (exact) for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) hits.push(i);
+        from = Infinity;
       }
-      if (!exact || hasHitIn(hits, line.at, line.to - needle.length)) yield n;
+      if (!exact) { yield n; continue; }
+      // (Nodes come in their lines' order: each text is searched once from start to end.)
+      if (line.at < from || next < line.at) {
+        from = line.at;
+        next = hay.indexOf(needle, from);
+        if (next < 0) next = Infinity;
+      }
+      if (next + needle.length <= line.to) yield n;
     }
   }
 
@@ -548,11 +558,4 @@ export function localMatches(m: RunModel, q: string): Set<string> {
     if (hay.includes(q)) out.add(n.id);
   }
   return out;
-}
-
-/** Whether a sorted list holds a value in [lo, hi]. */
-function hasHitIn(sorted: readonly number[], lo: number, hi: number): boolean {
-  let a = 0, b = sorted.length;
-  while (a < b) { const m = (a + b) >> 1; if (sorted[m]! < lo) a = m + 1; else b = m; }
-  return a < sorted.length && sorted[a]! <= hi;
 }

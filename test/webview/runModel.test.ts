@@ -253,3 +253,37 @@ test('find-in-run over the tree stream\'s text finds what a walk of every span f
   assert.deepEqual([...localMatches(m, 'flights')].sort(), ['s4', 's6']);
   assert.deepEqual([...localMatches(m, '"hi"')].sort(), ['s1']);
 });
+
+test('find-in-run over the tree stream\'s text, seeded: runs cut into batches at random, names from a small alphabet with quotes and İ, every query compared with a walk of every span (200 seeds)', () => {
+  const alphabet = ['a', 'b', 'A', ' ', '"', '\\', 'İ', 'é'];
+  for (let seed = 1; seed <= 200; seed++) {
+    const rnd = mulberry32(seed);
+    const word = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]!).join('');
+    const count = 1 + Math.floor(rnd() * 40);
+    const spans = Array.from({ length: count }, (_, i) => sp(`s${i}`, i ? 's0' : '', i, i + 1, { name: word(1 + Math.floor(rnd() * 8)) }));
+    const m = new RunModel();
+    const lines = spans.map((s, i) => { const r = treeRow(s); r[9] = i ? 0 : -1; return JSON.stringify(r); });
+    const chunkOf: string[] = [];
+    for (let at = 0; at < lines.length;) {
+      const k = 1 + Math.floor(rnd() * 6);
+      const chunk = lines.slice(at, at + k).join('\n');
+      m.addTreeText(chunk, {});
+      for (let i = at; i < Math.min(at + k, lines.length); i++) chunkOf[i] = chunk;
+      at += k;
+    }
+    m.endStream();
+    for (let q = 0; q < 10; q++) {
+      const query = (q % 2 ? word(1 + Math.floor(rnd() * 3)) : spans[Math.floor(rnd() * count)]!.name.slice(0, 1 + Math.floor(rnd() * 3))).toLowerCase();
+      const walk = spans.filter((s) => s.name.toLowerCase().includes(query)).map((s) => s.spanId).sort();
+      assert.deepEqual([...localMatches(m, query)].sort(), walk, `seed ${seed}: "${query}"`);
+      // The candidates are the lines that hold the query, where it can be looked for in the text
+      // (no quote or backslash in it, no letter in the batch whose lower case is longer); else every line.
+      const candidates = new Set([...m.mayContain(query, true)].map((n) => n.id));
+      spans.forEach((s, i) => {
+        const chunk = chunkOf[i]!;
+        const searchable = !/["\\]/.test(query) && chunk.toLowerCase().length === chunk.length;
+        assert.equal(candidates.has(s.spanId), !searchable || lines[i]!.toLowerCase().includes(query), `seed ${seed}: "${query}" in ${lines[i]}`);
+      });
+    }
+  }
+});
