@@ -1,6 +1,6 @@
 // One row of the span tree and its bar in the waterfall: what it shows by kind, its ARIA, and
 // where its bar sits for the current zoom (a zoom or pan only moves bars).
-import type { RunNode } from './runModel';
+import type { RunNode } from './runNode';
 import { kindOf } from './timeline';
 import { h, visible } from './dom';
 import { KIND_LABEL, definitionTarget, fmtMs, fmtTokens, fmtUsd } from './format';

@@ -3,7 +3,8 @@
 // Live: span batches for this run merge in place; selection and scroll position survive them.
 import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
-import { RunModel, localMatches, type RunNode } from './runModel';
+import { RunModel, localMatches } from './runModel';
+import type { RunNode } from './runNode';
 import { TimeAxis, Overview } from './timeline';
 import { orphanBanner } from './orphanBanner';
 import { feedbackView } from './quality';

@@ -7,7 +7,7 @@ import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import { h, clear } from './dom';
 import { fmtMs } from './format';
-import type { RunNode } from './runModel';
+import type { RunNode } from './runNode';
 
 export const KIND_COLORS: Record<string, string> = {
   agent: '#8b5cf6', llm: '#2563eb', tool: '#d97706', embeddings: '#0891b2', retrieval: '#0d9488',

@@ -1,6 +1,6 @@
 // The span tree's keys: arrows walk and fold, Page/Home/End jump, Enter opens the detail, F12 goes
 // to the step's source (the editor's "go to definition" key), + - 0 zoom the timeline.
-import type { RunNode } from './runModel';
+import type { RunNode } from './runNode';
 
 export interface TreeKeyTarget {
   rows(): RunNode[];
