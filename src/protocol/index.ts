@@ -2,6 +2,7 @@
 // leaves for the editor), by layer: each file imports only the ones above it in this list.
 export * from './otlp';
 export * from './genai';
+export * from './live';
 export * from './runs';
 export * from './insights';
 export * from './ui';

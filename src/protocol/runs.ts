@@ -2,6 +2,7 @@
 // tagged union). Evolve additively; bump PROTOCOL_VERSION only for a breaking change.
 import type { LogData, Nanos, Resource, Scope, SpanData, SpanStatus } from './otlp';
 import type { Creep, GenAiKind, GenAiView, Usage } from './genai';
+import type { LiveBreakpoints, LiveState } from './live';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -263,7 +264,9 @@ export type ServerMessage =
    * shown. `all`: the runs list too; `traceIds`: only these runs. Summaries of the runs that changed
    * meanwhile follow when they are few.
    */
-  | { type: 'resync'; reason: string; all: boolean; traceIds?: string[] };
+  | { type: 'resync'; reason: string; all: boolean; traceIds?: string[] }
+  /** The gates connected and the calls paused (protocol/live.ts): sent when it changes, to clients that attached with `live`. */
+  | ({ type: 'live' } & LiveState);
 
 export type ClientMessage =
   /**
@@ -271,4 +274,10 @@ export type ClientMessage =
    * default). `form`: "spans" (full spans with content, the default) or "rows" (tree rows, as
    * GET /api/traces/{id}/tree sends them: what a run view needs).
    */
-  { type: 'subscribe'; traceIds: string[] | '*'; form?: 'spans' | 'rows' };
+  { type: 'subscribe'; traceIds: string[] | '*'; form?: 'spans' | 'rows' }
+  /** This client attaches to live agents with these breakpoints (null: detaches); it hears `live` from then on. */
+  | { type: 'live'; breakpoints: LiveBreakpoints | null }
+  /** A paused call goes on; with `input`, made with it instead. */
+  | { type: 'resume'; pauseId: string; processId: string; input?: unknown }
+  /** A paused call fails with this message instead of running. */
+  | { type: 'fail'; pauseId: string; processId: string; message: string };

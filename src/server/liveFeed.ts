@@ -9,7 +9,8 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROTOCOL_VERSION, treeRow, type ClientMessage, type HistoryState, type ServerMessage, type TraceSummary } from '../protocol';
+import { PROTOCOL_VERSION, treeRow, type ClientMessage, type HistoryState, type LiveState, type ServerMessage, type TraceSummary } from '../protocol';
+import { GATE_LIMITS, checkBreakpoints, type LiveGate } from './liveGate';
 import type { IngestListener } from './ingest';
 import { SharedRefs, logsBySpan, toApiLog, toApiSpan, treeSpan } from '../store/views';
 import type { StoredSpan, TraceEntry } from '../store/traceEntry';
@@ -19,6 +20,8 @@ interface Client {
   ws: WebSocket;
   traces: Set<string> | '*';
   form: 'spans' | 'rows';
+  /** Attached to live agents (ClientMessage `live`): it hears the gates and their pauses. */
+  live?: boolean;
   /** Set while the client is behind: since when, and which runs changed meanwhile ('all' past a bound). */
   behindSince?: number;
   stale?: Set<string> | 'all';
@@ -42,7 +45,8 @@ const MAX_STALE = 10_000;
 const CLOSE_TRY_AGAIN = 1013;
 
 export class LiveFeed implements IngestListener {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // (A message may carry a paused call's edited input: a model call's whole request.)
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATE_LIMITS.maxMessageBytes });
   private readonly clients = new Set<Client>();
   private pendingSpans = new Map<TraceEntry, StoredSpan[]>();
   private pendingLogs = new Map<TraceEntry, LogRecordData[]>();
@@ -90,19 +94,42 @@ export class LiveFeed implements IngestListener {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = { ws, traces: new Set(), form: 'spans' };
       this.clients.add(client);
-      ws.on('close', () => this.clients.delete(client));
-      ws.on('error', () => this.clients.delete(client));
+      const gone = () => { this.clients.delete(client); if (client.live) this.gate?.attach(client, null); };
+      ws.on('close', gone);
+      ws.on('error', gone);
       ws.on('message', (data) => {
         let msg: ClientMessage;
         try { msg = JSON.parse(String(data)) as ClientMessage; } catch { return; }
         if (msg?.type === 'subscribe') {
           client.traces = msg.traceIds === '*' ? '*' : new Set(Array.isArray(msg.traceIds) ? msg.traceIds : []);
           client.form = msg.form === 'rows' ? 'rows' : 'spans';
-        }
+        } else if (this.gate) this.toGate(client, msg, this.gate);
       });
       this.send(client, { type: 'hello', protocolVersion: PROTOCOL_VERSION, serverVersion: this.serverVersion });
       if (this.history.loading) this.send(client, { type: 'history', ...this.history });
     });
+  }
+
+  /** Pausing the live agent (liveGate.ts): what editors say goes to the broker. */
+  gate: LiveGate | undefined;
+
+  private toGate(client: Client, msg: ClientMessage, gate: LiveGate): void {
+    if (msg?.type === 'live') {
+      const bp = checkBreakpoints(msg.breakpoints);
+      if (bp === undefined) return;
+      client.live = bp !== null;
+      gate.attach(client, bp);
+      if (client.live) this.send(client, { type: 'live', ...gate.state });
+    } else if (msg?.type === 'resume' && client.live) {
+      gate.resume(String(msg.processId), String(msg.pauseId), msg.input);
+    } else if (msg?.type === 'fail' && client.live) {
+      gate.fail(String(msg.processId), String(msg.pauseId), String(msg.message ?? 'failed from the debugger'));
+    }
+  }
+
+  /** The gates or their pauses changed: every attached client hears it. */
+  liveChanged(state: LiveState): void {
+    for (const c of this.clients) if (c.live) this.send(c, { type: 'live', ...state });
   }
 
   private send(c: Client, m: ServerMessage): void {

@@ -9,6 +9,7 @@ import { RecordFormat, RecordType, SegmentLog } from '../store/segments';
 import { runsOfRecord } from './runsOfRecord';
 import { Ingest } from './ingest';
 import { FEED_LIMITS, LiveFeed, type FeedLimits } from './liveFeed';
+import { LiveGate } from './liveGate';
 import type { HistoryState } from '../protocol';
 import type { DiskState } from './api';
 import { handleApi } from './api';
@@ -154,6 +155,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } catch (e) { opts.log(`error: reading feedback.jsonl failed: ${(e as Error).message}`); }
   const live = new LiveFeed(SERVER_VERSION, { ...opts.feedLimits, maxTotalBufferedBytes: Math.min(opts.feedLimits.maxTotalBufferedBytes, feedBudgetBytes(opts.maxMemoryBytes)) });
   live.summaryOf = (id) => { const s = store.get(id)?.summary; return s && s.spanCount > 0 ? s : undefined; };
+  // Pausing the live agent: gates connect at /live, editors attach through the feed.
+  const gate = new LiveGate();
+  live.gate = gate;
+  gate.onChange = (state) => live.liveChanged(state);
 
   ingest.listen(live);
   // History loads once the receiver listens (below): apps that export meanwhile lose nothing.
@@ -214,10 +219,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   server.on('upgrade', (req, socket, head) => {
     try {
       const url = requestUrl(req);
-      if (!url || url.pathname !== '/ws') return refuseUpgrade(socket, '404 Not Found', 'not found');
+      if (!url || (url.pathname !== '/ws' && url.pathname !== '/live')) return refuseUpgrade(socket, '404 Not Found', 'not found');
       const deny = denyReason(req, url, access);
       if (deny) return refuseUpgrade(socket, deny.startsWith('Origin') || deny.startsWith('Host') ? '403 Forbidden' : '401 Unauthorized', deny);
-      live.upgrade(req, socket, head);
+      if (url.pathname === '/live') gate.upgrade(req, socket, head); else live.upgrade(req, socket, head);
     } catch (e) {
       failures.report('upgrade', e);
       socket.destroy();
@@ -281,6 +286,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (closed) return;
       closed = true;
       live.close();
+      gate.close();
       loopDelay.disable();
       server.closeAllConnections();
       await Promise.all([new Promise((r) => server.close(r)), grpcServer.close()]);

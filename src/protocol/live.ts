@@ -1,0 +1,90 @@
+// Pausing the live agent (issue 25): the capture helper loaded into an app (its "gate") stops a
+// model or tool call before it runs, when an editor attached to the receiver has a breakpoint on
+// it; the editor looks, edits the call's input or fails it, and lets it go on.
+//
+// The receiver brokers. A gate holds one WebSocket to it (/live, with the receiver's token from
+// the environment the editor injected) and hears which calls to stop (`breakpoints`, pushed when
+// they change; null while no editor is attached, so that a gate makes no round trip then). An
+// editor session says its breakpoints and answers pauses over its /ws feed (ClientMessage `live`,
+// `resume`, `fail`) and hears the gates and their pauses (ServerMessage `live`). When the last
+// editor goes, every pause is let go unchanged.
+
+/** The calls to stop before they run, by name, as the debugger's function breakpoints name them. '*' is every one. */
+export interface LiveBreakpoints {
+  /** Tool names. */
+  tools: string[] | '*';
+  /** Models asked for (request model). */
+  models: string[] | '*';
+}
+
+/** A call a gate stopped, as it is about to be made. */
+export interface LiveStep {
+  kind: 'tool' | 'llm';
+  /** The tool's name, or the model asked for. */
+  name: string;
+  /** What it would be made with: a tool's arguments, a model call's request in its provider's own format. */
+  input: unknown;
+  /** Where the gate caught it (`openai chat.completions.create`, `ai tool execute`). */
+  via: string;
+  /** The agent it runs in, when the framework says. */
+  agent?: string;
+}
+
+/** A process whose gate is connected. */
+export interface LiveProcess {
+  /** The receiver's name for this connection. */
+  id: string;
+  pid: number;
+  language: 'node' | 'python';
+  service: string;
+}
+
+export interface LivePause {
+  /** The gate's id for it, unique within its process. */
+  pauseId: string;
+  process: LiveProcess;
+  step: LiveStep;
+  /** When the receiver heard of it (ms since the epoch). */
+  since: number;
+}
+
+/** Gate → receiver. */
+export type GateMessage =
+  | { type: 'hello'; protocolVersion: number; pid: number; language: 'node' | 'python'; service: string }
+  /** A call is waiting. */
+  | { type: 'paused'; pauseId: string; step: LiveStep }
+  /** The gate let a call go on its own (its pause timed out, or something failed inside the gate). */
+  | { type: 'released'; pauseId: string; why: string };
+
+/** Receiver → gate. */
+export type GateCommand =
+  | { type: 'breakpoints'; breakpoints: LiveBreakpoints | null }
+  /** Go on; with `input`, the call is made with it instead (the edited arguments or request). */
+  | { type: 'resume'; pauseId: string; input?: unknown }
+  /** The call does not run: a tool raises this message. */
+  | { type: 'fail'; pauseId: string; message: string };
+
+/** What an editor sees: the gates connected and the calls waiting. */
+export interface LiveState {
+  processes: LiveProcess[];
+  pauses: LivePause[];
+}
+
+/** Whether a gate stops this call under these breakpoints. */
+export function liveBreaks(bp: LiveBreakpoints | null, kind: LiveStep['kind'], name: string): boolean {
+  if (!bp) return false;
+  const names = kind === 'tool' ? bp.tools : bp.models;
+  return names === '*' || names.includes(name);
+}
+
+/** The union of several editors' breakpoints (null when none has any). */
+export function mergeBreakpoints(all: Iterable<LiveBreakpoints>): LiveBreakpoints | null {
+  let tools: Set<string> | '*' = new Set(), models: Set<string> | '*' = new Set(), any = false;
+  for (const bp of all) {
+    any = true;
+    if (bp.tools === '*' || tools === '*') tools = '*'; else for (const t of bp.tools) tools.add(t);
+    if (bp.models === '*' || models === '*') models = '*'; else for (const m of bp.models) models.add(m);
+  }
+  if (!any) return null;
+  return { tools: tools === '*' ? '*' : [...tools].sort(), models: models === '*' ? '*' : [...models].sort() };
+}
