@@ -121,4 +121,60 @@ function python(): void {
   ].join('\n'));
 }
 
-if (process.env.BENCH_CAPTURE_CHILD) measure(); else main();
+/**
+ * In a child: µs per model call through the global fetch, the app's own fetch a stub that answers
+ * at once (installed before the helper by --require, so the helper wraps it): what the live gate
+ * adds to each call when it does not stop it.
+ */
+async function measureGate(): Promise<void> {
+  // Give the gate its connection and its breakpoints first.
+  await new Promise((r) => setTimeout(r, 1000));
+  const messages = Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `Turn ${i}: plan a weekend in Lisbon, the weather and a cheap flight from Berlin, please.` }));
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages, tools: [{ type: 'function', function: { name: 'get_weather', parameters: {} } }] }) };
+  const url = 'http://127.0.0.1:9/v1/chat/completions';
+  const M = 100_000;
+  for (let i = 0; i < 5000; i++) await fetch(url, init);
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < M; i++) await fetch(url, init);
+  const gated = (globalThis.fetch as unknown as Record<symbol, unknown>)[Symbol.for('agent-lens.gate.patched')] === true;
+  process.stdout.write(JSON.stringify({ us: Number(process.hrtime.bigint() - t) / 1000 / M, gated }));
+}
+
+/** The live gate's cost per model call it lets through: no editor attached, and an editor whose breakpoints name another model. */
+async function gate(): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { startServer, defaultOptions } = require('../src/server/server') as typeof import('../src/server/server');
+  const WebSocket = require('ws') as typeof import('ws');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const srv = await startServer(defaultOptions({ httpPort: 0, grpcPort: 0, dataDir: null, token: 'bench-token', log: () => {} }));
+  const stub = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-gate-')), 'stubFetch.cjs');
+  fs.writeFileSync(stub, 'const answer = Promise.resolve({ ok: true, status: 200 });\nglobalThis.fetch = function fetch() { return answer; };\n');
+  const pass = (helper: boolean) => {
+    const r = JSON.parse(execFileSync(process.execPath, ['--require', stub, ...(helper ? ['--require', HELPER] : []), __filename], {
+      env: { ...process.env, BENCH_GATE_CHILD: '1', AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${srv.httpPort}/live`, AGENT_LENS_TOKEN: srv.token },
+    }).toString()) as { us: number; gated: boolean };
+    // (The figure means something only if the calls went through the gate, and only with the helper.)
+    if (r.gated !== helper) throw new Error(`fetch ${r.gated ? 'was' : 'was not'} gated ${helper ? 'with' : 'without'} the helper`);
+    return r.us;
+  };
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
+  const series = () => { const off: number[] = [], on: number[] = []; for (let i = 0; i < 5; i++) { off.push(pass(false)); on.push(pass(true)); } return { off: med(off), on: med(on) }; };
+  const none = series();
+  const editor = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
+  await new Promise((r) => editor.once('open', r));
+  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['get_weather'], models: ['claude-sonnet-4'] } }));
+  await new Promise((r) => setTimeout(r, 200));
+  const other = series();
+  editor.close();
+  await srv.close();
+  process.stdout.write([
+    'live gate benchmark: 100,000 model calls (a 2 kB chat request) through the global fetch, the app\'s fetch a stub answering at once, median of 5 passes',
+    `  no editor attached            without the helper ${none.off.toFixed(2)} µs   with it ${none.on.toFixed(2)} µs   (+${(none.on - none.off).toFixed(2)} µs a call, goal < 5)`,
+    `  breakpoints on another model  without the helper ${other.off.toFixed(2)} µs   with it ${other.on.toFixed(2)} µs   (+${(other.on - other.off).toFixed(2)} µs a call, goal < 5)`,
+    '',
+  ].join('\n'));
+}
+
+if (process.env.BENCH_CAPTURE_CHILD) measure();
+else if (process.env.BENCH_GATE_CHILD) void measureGate();
+else { main(); void gate(); }

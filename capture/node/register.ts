@@ -11,6 +11,7 @@
 // It must never break the app: without OpenTelemetry it does nothing, every failure of its own is
 // caught and logged once, and AGENT_LENS_CAPTURE=0 turns it off.
 import { isUserFrame, type Frame } from '../../src/source/stack';
+import { Gate, gateFetch, gateTool } from './gate';
 
 const KEY = Symbol.for('opentelemetry.js.api.1');
 const PATCHED = Symbol.for('agent-lens.capture.patched');
@@ -116,8 +117,58 @@ function patchProvider(provider: { getTracer?(name: string): unknown } | undefin
       } catch (e) { fail('recording a call site', e); }
       return span;
     };
+    const originalActive = proto.startActiveSpan as ((this: unknown, name: string, ...rest: unknown[]) => unknown) | undefined;
+    // (Only with the live gate on: every other app keeps its startActiveSpan as it was.)
+    if (gate && typeof originalActive === 'function') {
+      proto.startActiveSpan = function startActiveSpan(this: unknown, name: string, ...rest: unknown[]) {
+        try { if (gate && gate.breakpoints !== null) gateActive(gate, String(name), rest); } catch { /* the tool runs unpaused */ }
+        return originalActive.call(this, name, ...rest);
+      };
+    }
     proto[PATCHED] = true;
   } catch (e) { fail('hooking the tracer', e); }
+}
+
+/**
+ * startActiveSpan's arguments, its callback run by the gate when a breakpoint names the tool:
+ * only an async callback, whose caller waits for a promise anyway (a synchronous one cannot wait
+ * in Node without stopping the whole process).
+ */
+function gateActive(g: Gate, name: string, rest: unknown[]): void {
+  const last = rest.length - 1;
+  const fn = rest[last];
+  const attrs = rest.length >= 2 ? (rest[0] as { attributes?: Record<string, unknown> } | undefined)?.attributes : undefined;
+  const tool = typeof attrs?.['gen_ai.tool.name'] === 'string' ? attrs['gen_ai.tool.name'] as string : /^execute_tool (.+)$/.exec(name)?.[1];
+  if (!tool || typeof fn !== 'function' || fn.constructor?.name !== 'AsyncFunction' || !g.wants('tool', tool)) return;
+  const raw = attrs?.['gen_ai.tool.call.arguments'];
+  let args: unknown = raw;
+  if (typeof raw === 'string') { try { args = JSON.parse(raw); } catch { /* shown as it is */ } }
+  rest[last] = (span: never) => gateTool(g, tool, args, span, () => (fn as (s: never) => Promise<unknown>)(span));
+}
+
+const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+
+/** The span active where the app is now, through the OpenTelemetry API it registered (none without one). */
+function activeSpan(): { setAttribute(k: string, v: unknown): unknown } | undefined {
+  const registry = (globalThis as Record<symbol, unknown>)[KEY] as { context?: { active?(): { getValue?(k: symbol): unknown } } } | undefined;
+  const span = registry?.context?.active?.()?.getValue?.(SPAN_KEY) as { setAttribute?: unknown } | undefined;
+  return typeof span?.setAttribute === 'function' ? span as { setAttribute(k: string, v: unknown): unknown } : undefined;
+}
+
+/** The live gate, when the editor asked for one (AGENT_LENS_LIVE_URL): see gate.ts. */
+let gate: Gate | undefined;
+
+function startGate(): void {
+  const url = process.env.AGENT_LENS_LIVE_URL;
+  if (!url || process.env.AGENT_LENS_LIVE === '0' || process.env.AGENT_LENS_CAPTURE === '0') return;
+  const seconds = Number(process.env.AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS);
+  const timeoutMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000;
+  const service = process.env.OTEL_SERVICE_NAME ?? (process.argv[1] ? process.argv[1].split(/[\\/]/).pop()! : 'node');
+  const log = (line: string) => { try { process.stderr.write(`agent-lens ${line}\n`); } catch { /* nothing to do */ } };
+  gate = new Gate(url, process.env.AGENT_LENS_TOKEN ?? '', timeoutMs, log, service);
+  gate.start();
+  // (Its failures are its own: they leave call-site recording on.)
+  gateFetch(gate, activeSpan, (where, e) => log(`live gate: ${where} failed (${(e as Error)?.message ?? e}); the call went on unchanged`));
 }
 
 /** Watches `registry.trace`: the API sets its proxy provider there, then hands it the app's provider. */
@@ -154,4 +205,6 @@ function install(): void {
   });
 }
 
+// (The gate first: a provider already registered is patched at once by install, tools included.)
+try { startGate(); } catch (e) { try { process.stderr.write(`agent-lens live gate: could not start (${(e as Error)?.message ?? e}); calls are not paused in this process\n`); } catch { /* nothing to do */ } }
 try { install(); } catch (e) { fail('starting', e); }

@@ -5,14 +5,16 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-interface ChatMessage { role: string; content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }
-interface ChatRequest { model: string; messages: ChatMessage[]; tools?: { function: { name: string } }[]; stream?: boolean; stream_options?: { include_usage?: boolean } }
+export interface ChatMessage { role: string; content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[]; tool_call_id?: string }
+export interface ChatRequest { model: string; messages: ChatMessage[]; tools?: { function: { name: string } }[]; stream?: boolean; stream_options?: { include_usage?: boolean } }
 
 export interface MockModel {
   url: string;
   port: number;
   /** Every usage the server reported, in order, for tests to compare against. */
   usages: { prompt_tokens: number; completion_tokens: number; total_tokens: number }[];
+  /** Every request body it was sent (parsed), in order: what the model was really asked. */
+  requests: ChatRequest[];
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export function answerFor(req: ChatRequest, n: number) {
 
 export async function startMockModel(port = 0): Promise<MockModel> {
   const usages: MockModel['usages'] = [];
+  const requests: ChatRequest[] = [];
   let n = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -86,6 +89,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
         res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad json' } }));
         return;
       }
+      requests.push(body);
       const a = answerFor(body, n++);
       usages.push(a.usage);
       const id = `chatcmpl-mock-${n}`;
@@ -114,7 +118,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   const p = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${p}/v1`, port: p, usages,
+    url: `http://127.0.0.1:${p}/v1`, port: p, usages, requests,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

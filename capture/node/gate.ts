@@ -1,0 +1,214 @@
+// The gate: pausing the live agent from the editor (issue 25; protocol in src/protocol/live.ts).
+// Loaded by register.ts when the editor asked for it (AGENT_LENS_LIVE_URL, the receiver's /live,
+// and AGENT_LENS_TOKEN). One WebSocket to the receiver, which pushes the breakpoints of the
+// editors attached; while there are none the gate answers "go on" without a round trip.
+//
+// Where calls are stopped:
+// - Model calls, at `fetch`: the request the provider gets (OpenAI chat completions and
+//   responses, Anthropic messages; streaming the same), editable whole. The openai, Anthropic and
+//   Vercel AI SDKs all send through the global fetch in Node 18 and later, CommonJS and ES modules
+//   alike, where a hook on each client method would need a loader hook per module system and per
+//   SDK version. The span of the call (the instrumentation's, active around the request) is marked
+//   when the request was edited.
+// - Tools, where their span starts through `startActiveSpan` with an async function (register.ts):
+//   Continue or Fail Step (the tool then raises); their arguments are the app's own, not ours to edit.
+//
+// It must never break the app: any failure inside it lets the call go on unchanged; a pause ends
+// unchanged when the receiver goes away or after AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS (600), and
+// the app's stderr says why; the socket never keeps the process alive.
+import WebSocket from 'ws';
+import { liveBreaks, type GateCommand, type GateMessage, type LiveBreakpoints, type LiveStep } from '../../src/protocol/live';
+
+/** What the editor answered: go on (with `input`, made with it instead), or fail. undefined: go on unchanged. */
+export interface Answer { input?: unknown; fail?: string }
+
+const PATCHED = Symbol.for('agent-lens.gate.patched');
+
+export class Gate {
+  /** The editors' breakpoints; null while none is attached (or the receiver is away): no pause then. */
+  breakpoints: LiveBreakpoints | null = null;
+  private ws: WebSocket | undefined;
+  private readonly waiting = new Map<string, (a: Answer | undefined) => void>();
+  private n = 0;
+  private retryMs = 1000;
+  private stopped = false;
+  /**
+   * Settles when the first connection has said its breakpoints, or failed, or 2 s have passed:
+   * an app's first model call (often made at once) waits for it, so that it stops like the others.
+   */
+  readonly ready: Promise<void>;
+  private settle!: () => void;
+  /** Whether `ready` has settled. */
+  settled = false;
+
+  constructor(private readonly url: string, private readonly token: string, private readonly timeoutMs: number,
+    private readonly log: (line: string) => void, private readonly service: string) {
+    this.ready = new Promise((resolve) => { this.settle = () => { this.settled = true; resolve(); }; });
+    setTimeout(() => this.settle(), 2000).unref();
+  }
+
+  start(): void {
+    if (this.stopped) return;
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url, { headers: { Authorization: `Bearer ${this.token}` }, handshakeTimeout: 5000 });
+    } catch (e) { this.log(`live gate: cannot reach ${this.url} (${(e as Error).message})`); return; }
+    this.ws = ws;
+    // (The app's own work decides when it exits, never this socket.)
+    const unref = () => (ws as unknown as { _socket?: { unref?(): void } })._socket?.unref?.();
+    ws.on('upgrade', unref);
+    ws.on('open', () => {
+      unref();
+      this.retryMs = 1000;
+      this.send({ type: 'hello', protocolVersion: 1, pid: process.pid, language: 'node', service: this.service });
+    });
+    ws.on('message', (data) => {
+      try { this.onCommand(JSON.parse(String(data)) as GateCommand); } catch { /* not ours to fail on */ }
+    });
+    ws.on('error', () => { /* 'close' follows */ });
+    ws.on('close', () => {
+      this.settle();
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.breakpoints = null;
+      this.releaseAll('the Agent Lens receiver went away');
+      if (this.stopped) return;
+      setTimeout(() => this.start(), this.retryMs).unref();
+      this.retryMs = Math.min(this.retryMs * 2, 30_000);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.terminate();
+  }
+
+  /** Whether a call of this kind and name stops now. */
+  wants(kind: LiveStep['kind'], name: string): boolean {
+    return this.breakpoints !== null && liveBreaks(this.breakpoints, kind, name);
+  }
+
+  /** Waits for the editor's answer; undefined (go on unchanged) when none comes in time or the receiver goes. */
+  pause(step: LiveStep): Promise<Answer | undefined> {
+    const pauseId = `${process.pid}-${++this.n}`;
+    return new Promise((resolve) => {
+      // (Not unref'd: the app is waiting for this call, so it must not exit under it.)
+      const timer = setTimeout(() => {
+        if (!this.waiting.delete(pauseId)) return;
+        this.send({ type: 'released', pauseId, why: 'timed out' });
+        this.log(`live gate: ${step.kind === 'tool' ? 'tool' : 'model call'} ${step.name} was paused for ${Math.round(this.timeoutMs / 1000)} s with no answer from the editor; it goes on unchanged`);
+        resolve(undefined);
+      }, this.timeoutMs);
+      this.waiting.set(pauseId, (a) => { clearTimeout(timer); resolve(a); });
+      if (!this.send({ type: 'paused', pauseId, step })) this.release(pauseId, undefined);
+    });
+  }
+
+  private release(pauseId: string, a: Answer | undefined): void {
+    const done = this.waiting.get(pauseId);
+    if (!done) return;
+    this.waiting.delete(pauseId);
+    done(a);
+  }
+
+  private releaseAll(why: string): void {
+    if (!this.waiting.size) return;
+    this.log(`live gate: ${why}; ${this.waiting.size} paused call(s) go on unchanged`);
+    for (const id of [...this.waiting.keys()]) this.release(id, undefined);
+  }
+
+  private onCommand(c: GateCommand): void {
+    if (c?.type === 'breakpoints') {
+      this.breakpoints = c.breakpoints ?? null;
+      this.settle();
+      if (!this.breakpoints) this.releaseAll('no editor is attached any more');
+    } else if (c?.type === 'resume') this.release(c.pauseId, 'input' in c ? { input: c.input } : {});
+    else if (c?.type === 'fail') this.release(c.pauseId, { fail: String(c.message) });
+  }
+
+  private send(m: GateMessage): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    try { ws.send(JSON.stringify(m)); return true; } catch { return false; }
+  }
+}
+
+/** The request paths of model calls, by provider: OpenAI chat completions and responses, Anthropic messages. */
+const MODEL_PATH = /\/(chat\/completions|responses|messages)\/?$/;
+
+type Fetch = typeof fetch;
+type SpanLike = { setAttribute(k: string, v: unknown): unknown };
+
+/** Stops model calls at the global fetch while a breakpoint names their model (see the file's head). */
+export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fail: (where: string, e: unknown) => void): void {
+  const g = globalThis as { fetch?: Fetch };
+  const original = g.fetch;
+  if (typeof original !== 'function' || (original as unknown as Record<symbol, unknown>)[PATCHED]) return;
+  const gated = function fetch(this: unknown, input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): ReturnType<Fetch> {
+    // No editor attached: straight through (one property read), once the gate has heard.
+    if (gate.breakpoints === null && gate.settled) return original.call(this, input, init);
+    // Breakpoints on tools only, or on models none of whose names is in the body: straight through
+    // (a native scan of the body, not a parse of it).
+    const bp = gate.breakpoints;
+    if (bp && bp.models !== '*' && !(typeof init?.body === 'string' && bp.models.some((m) => (init.body as string).includes(m)))) return original.call(this, input, init);
+    let call: { model: string; body: Record<string, unknown>; via: string } | undefined;
+    try { call = modelCall(input, init); } catch { call = undefined; }
+    if (!call) return original.call(this, input, init);
+    // (The gate is still connecting: a model call waits for it, 2 s at most.)
+    if (!gate.settled) return gate.ready.then(() => gated.call(this, input, init));
+    if (!gate.wants('llm', call.model)) return original.call(this, input, init);
+    const { model, body, via } = call;
+    const span = (() => { try { return activeSpan(); } catch { return undefined; } })();
+    return gate.pause({ kind: 'llm', name: model, input: body, via }).then((a) => {
+      if (a?.fail !== undefined) {
+        // A client error: SDKs raise it at once (a 5xx or a network error they would retry).
+        return new Response(JSON.stringify({ error: { message: `stopped from the debugger: ${a.fail}`, type: 'agent_lens_failed' } }), { status: 400, headers: { 'content-type': 'application/json' } });
+      }
+      if (a?.input === undefined) return original.call(this, input, init);
+      let edited: Parameters<Fetch>[1];
+      try {
+        edited = { ...init, body: JSON.stringify(a.input) };
+        const headers = new Headers(init?.headers);
+        headers.delete('content-length');
+        edited.headers = headers;
+        if (span) {
+          span.setAttribute('agent_lens.edited', true);
+          span.setAttribute('agent_lens.original_request', String(init?.body).slice(0, 65_536));
+        }
+      } catch (e) {
+        fail('applying an edited request', e);
+        return original.call(this, input, init);
+      }
+      return original.call(this, input, edited);
+    });
+  } as Fetch;
+  (gated as unknown as Record<symbol, unknown>)[PATCHED] = true;
+  g.fetch = gated;
+}
+
+/** A model call's model and request body, when `input` and `init` are one (a POST of JSON to a model path). */
+function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1]): { model: string; body: Record<string, unknown>; via: string } | undefined {
+  if (!init || typeof init.body !== 'string' || (init.method ?? 'GET').toUpperCase() !== 'POST') return undefined;
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined;
+  if (!url) return undefined;
+  const path = new URL(url).pathname;
+  const m = MODEL_PATH.exec(path);
+  if (!m) return undefined;
+  const body = JSON.parse(init.body) as Record<string, unknown>;
+  if (!body || typeof body !== 'object' || typeof body.model !== 'string') return undefined;
+  return { model: body.model, body, via: `fetch POST ${path}` };
+}
+
+/**
+ * A tool's async function, run when the editor lets it (startActiveSpan's callback; register.ts
+ * hands it here only for an async function while a breakpoint names the tool). Fail Step ends the
+ * span as failed and raises the editor's message.
+ */
+export function gateTool<T>(gate: Gate, tool: string, args: unknown, span: { recordException?(e: Error): void; setStatus?(s: { code: number; message?: string }): void; end?(): void }, run: () => Promise<T>): Promise<T> {
+  return gate.pause({ kind: 'tool', name: tool, input: args, via: 'startActiveSpan' }).then((a) => {
+    if (a?.fail === undefined) return run();
+    const err = new Error(a.fail);
+    try { span.recordException?.(err); span.setStatus?.({ code: 2, message: a.fail }); span.end?.(); } catch { /* the tool fails all the same */ }
+    throw err;
+  });
+}

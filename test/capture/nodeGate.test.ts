@@ -1,0 +1,172 @@
+// Pausing the live agent in Node (capture/node/gate.ts): a real app on the openai SDK under the
+// official instrumentation (test/helpers/liveApp.ts), started with the capture helper and the
+// gate's environment as the editor starts apps, against the mock model; the editor is a WebSocket
+// client of the receiver's feed. The truth is the mock model's own request log and the app's own
+// output: a paused model call reaches the mock only once answered, with the editor's edit; a tool
+// failed from the debugger raises in the app, which answers the model with the error; nothing the
+// gate does keeps the app from finishing when the editor goes, the pause times out, or the
+// receiver dies.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
+import { startTestServer, api, waitFor, spawnServer, killServers } from '../helpers/server';
+import { startMockModel, type ChatRequest, type MockModel } from '../../src/demo/mockModel';
+import { LIVE_APP } from '../helpers/liveApp';
+import type { RunningServer } from '../../src/server/server';
+import type { LiveBreakpoints, LivePause, ServerMessage, TraceResponse } from '../../src/protocol';
+
+const ROOT = path.join(__dirname, '..', '..');
+const HELPER = path.join(ROOT, 'dist', 'capture-node.js');
+const APP = path.join(ROOT, 'dist-test', 'helpers', 'liveApp.js');
+let server: RunningServer;
+let mock: MockModel;
+before(async () => { server = await startTestServer({ dataDir: null }); mock = await startMockModel(); });
+after(async () => { await mock.close(); await server.close(); killServers(); });
+
+interface App { out: string; err: string; done: Promise<number | null>; pid: number }
+
+/** The app, started as the editor starts it: the helper required, the gate's address and token in its environment. */
+function startApp(port: number, token: string, env: NodeJS.ProcessEnv = {}): App {
+  const child = spawn(process.execPath, [APP, `http://127.0.0.1:${port}`, mock.url], {
+    env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${port}/live`, AGENT_LENS_TOKEN: token, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const app: App = { out: '', err: '', pid: child.pid!, done: new Promise((r) => child.once('exit', (code) => r(code))) };
+  child.stdout.on('data', (d) => { app.out += String(d); });
+  child.stderr.on('data', (d) => { app.err += String(d); });
+  return app;
+}
+
+/** An editor attached to live agents through the receiver's feed. */
+class Editor {
+  readonly heard: ServerMessage[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => this.heard.push(JSON.parse(String(d)) as ServerMessage));
+  }
+  static async attach(port: number, token: string, breakpoints: LiveBreakpoints): Promise<Editor> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    const e = new Editor(ws);
+    ws.send(JSON.stringify({ type: 'live', breakpoints }));
+    return e;
+  }
+  /** The next pause, not one answered already. */
+  async pause(answered: Set<string>, ms = 30_000): Promise<LivePause> {
+    return waitFor('a pause', () => {
+      for (let i = this.heard.length - 1; i >= 0; i--) {
+        const m = this.heard[i]!;
+        if (m.type !== 'live') continue;
+        const p = m.pauses.find((x) => !answered.has(`${x.process.id}/${x.pauseId}`));
+        if (p) { answered.add(`${p.process.id}/${p.pauseId}`); return p; }
+        return undefined;
+      }
+      return undefined;
+    }, ms);
+  }
+  resume(p: LivePause, input?: unknown): void { this.ws.send(JSON.stringify({ type: 'resume', pauseId: p.pauseId, processId: p.process.id, ...(input === undefined ? {} : { input }) })); }
+  fail(p: LivePause, message: string): void { this.ws.send(JSON.stringify({ type: 'fail', pauseId: p.pauseId, processId: p.process.id, message })); }
+  close(): void { this.ws.close(); }
+}
+
+const userText = (r: ChatRequest | undefined) => r?.messages.find((m) => m.role === 'user')?.content;
+const traceOf = (app: App) => (JSON.parse(app.out.trim().split('\n').pop()!) as { traceId: string }).traceId;
+
+test('a model call paused before it is sent: the mock hears nothing until Continue, then the edited question (Porto); the span says it was edited and keeps the original', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: [], models: [LIVE_APP.model] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token);
+  const answered = new Set<string>();
+  const first = await editor.pause(answered);
+  assert.equal(first.step.kind, 'llm');
+  assert.equal(first.step.name, LIVE_APP.model);
+  assert.equal(first.process.pid, app.pid);
+  const request = first.step.input as ChatRequest;
+  assert.equal(userText(request), LIVE_APP.user);
+  // Paused: the model has not been asked.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(mock.requests.length, before);
+  const edited = { ...request, messages: request.messages.map((m) => (m.role === 'user' ? { ...m, content: String(m.content).replace('Lisbon', 'Porto') } : m)) };
+  editor.resume(first, edited);
+  // The second call (after the tools): the mock has the edited question, and nothing else yet.
+  const second = await editor.pause(answered);
+  assert.equal(mock.requests.length, before + 1);
+  assert.equal(userText(mock.requests[before]), LIVE_APP.user.replace('Lisbon', 'Porto'));
+  assert.deepEqual(mock.requests[before], JSON.parse(JSON.stringify(edited)));
+  editor.resume(second);
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  // Unchanged: the second request is what the app sent, the tool results in it.
+  assert.deepEqual(mock.requests[before + 1], (second.step.input as ChatRequest));
+  assert.match(app.out, /TOOL get_weather/);
+  assert.equal(app.err, '');
+  // The recording says what was changed, and what it was.
+  const traceId = traceOf(app);
+  const t = await waitFor('the run', async () => {
+    const r = await api(server)<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined);
+    return r && r.spans.filter((s) => s.genai?.kind === 'llm').length >= 2 ? r : undefined;
+  });
+  const llm = t.spans.filter((s) => s.genai?.kind === 'llm').sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+  const attr = (s: typeof llm[0], k: string) => s.attributes.find((a) => a.key === k)?.value;
+  assert.deepEqual(attr(llm[0]!, 'agent_lens.edited'), { boolValue: true });
+  assert.equal(JSON.parse(String((attr(llm[0]!, 'agent_lens.original_request') as { stringValue?: string } | undefined)?.stringValue)).messages[0].content, LIVE_APP.user);
+  assert.equal(attr(llm[1]!, 'agent_lens.edited'), undefined);
+});
+
+test('a tool paused where its span starts: it has not run while paused; Fail Step raises in the app, which answers the model with the error; the other tool runs', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token);
+  const p = await editor.pause(new Set());
+  assert.deepEqual([p.step.kind, p.step.name, p.step.via], ['tool', 'get_weather', 'startActiveSpan']);
+  // The arguments the model asked for (the mock's script), as the span carries them.
+  assert.deepEqual(p.step.input, { city: 'Lisbon', unit: 'celsius' });
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  editor.fail(p, 'the weather service is down (failed from the debugger)');
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  assert.match(app.out, /TOOL search_flights/);
+  const tool = mock.requests[before + 1]!.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
+  assert.ok(tool.includes(JSON.stringify({ error: 'the weather service is down (failed from the debugger)' })), tool.join(' | '));
+});
+
+test('nothing attached: no pause, the app runs as without the gate; the editor leaving mid-pause, or the pause timing out, lets the call go on unchanged and the app says why', async () => {
+  // No editor: the run goes straight through.
+  const before = mock.requests.length;
+  const plain = startApp(server.httpPort, server.token);
+  assert.equal(await plain.done, 0, plain.err);
+  assert.equal(plain.err, '');
+  assert.equal(userText(mock.requests[before]), LIVE_APP.user);
+
+  // The editor goes while a call waits.
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: [], models: '*' });
+  const left = startApp(server.httpPort, server.token);
+  await editor.pause(new Set());
+  const asked = mock.requests.length;
+  editor.close();
+  assert.equal(await left.done, 0, left.err);
+  assert.equal(userText(mock.requests[asked]), LIVE_APP.user);
+  assert.match(left.err, /agent-lens live gate: no editor is attached any more; 1 paused call\(s\) go on unchanged/);
+
+  // An editor that never answers: the pause times out (1 s here).
+  const silent = await Editor.attach(server.httpPort, server.token, { tools: [], models: '*' });
+  const waited = startApp(server.httpPort, server.token, { AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS: '1' });
+  assert.equal(await waited.done, 0, waited.err);
+  silent.close();
+  assert.equal(waited.err.match(/model call gpt-4o-mini was paused for 1 s with no answer from the editor; it goes on unchanged/g)?.length, 2, waited.err);
+});
+
+test('the receiver killed while a call is paused: the app finishes normally, the call unchanged', async () => {
+  const srv = await spawnServer(['--no-persist', '--http-port', '0', '--grpc-port', '0']);
+  const editor = await Editor.attach(srv.ready.httpPort, srv.ready.token, { tools: [], models: '*' });
+  const app = startApp(srv.ready.httpPort, srv.ready.token);
+  await editor.pause(new Set());
+  const asked = mock.requests.length;
+  srv.child.kill('SIGKILL');
+  assert.equal(await app.done, 0, app.err);
+  assert.equal(userText(mock.requests[asked]), LIVE_APP.user);
+  assert.match(app.err, /the Agent Lens receiver went away; 1 paused call\(s\) go on unchanged/);
+  assert.match(app.out, /ANSWER /);
+});
