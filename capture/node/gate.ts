@@ -150,7 +150,7 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
     // Breakpoints on tools only, or on models none of whose names is in the body: straight through
     // (a native scan of the body, not a parse of it).
     const bp = gate.breakpoints;
-    if (bp && bp.models !== '*' && !(typeof init?.body === 'string' && bp.models.some((m) => (init.body as string).includes(m)))) return original.call(this, input, init);
+    if (bp && bp.models !== '*' && !(typeof init?.body === 'string' && bp.models.some((m) => m.includes('*') || (init.body as string).includes(m)))) return original.call(this, input, init);
     let call: { model: string; body: Record<string, unknown>; via: string } | undefined;
     try { call = modelCall(input, init); } catch { call = undefined; }
     if (!call) return original.call(this, input, init);

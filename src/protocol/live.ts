@@ -9,7 +9,10 @@
 // `resume`, `fail`) and hears the gates and their pauses (ServerMessage `live`). When the last
 // editor goes, every pause is let go unchanged.
 
-/** The calls to stop before they run, by name, as the debugger's function breakpoints name them. '*' is every one. */
+/**
+ * The calls to stop before they run, by name, as the debugger's function breakpoints name them
+ * ('*' in a name stands for any text; '*' alone is every call).
+ */
 export interface LiveBreakpoints {
   /** Tool names. */
   tools: string[] | '*';
@@ -74,7 +77,21 @@ export interface LiveState {
 export function liveBreaks(bp: LiveBreakpoints | null, kind: LiveStep['kind'], name: string): boolean {
   if (!bp) return false;
   const names = kind === 'tool' ? bp.tools : bp.models;
-  return names === '*' || names.includes(name);
+  return names === '*' || names.some((n) => n === name || (n.includes('*') && globMatches(n, name)));
+}
+
+/** `pattern` with '*' for any text, against the whole of `name`. */
+function globMatches(pattern: string, name: string): boolean {
+  const parts = pattern.split('*');
+  if (!name.startsWith(parts[0]!) || !name.endsWith(parts[parts.length - 1]!)) return false;
+  let at = parts[0]!.length;
+  const end = name.length - parts[parts.length - 1]!.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const k = name.indexOf(parts[i]!, at);
+    if (k < 0 || k + parts[i]!.length > end) return false;
+    at = k + parts[i]!.length;
+  }
+  return at <= end;
 }
 
 /** The union of several editors' breakpoints (null when none has any). */

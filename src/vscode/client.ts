@@ -2,7 +2,7 @@
 // server's token. Editor-free. The live feed reconnects by itself; `onClose` tells the owner when
 // it drops so that it can check whether the server is still there.
 import WebSocket from 'ws';
-import { uiRequestRoute, type ServerMessage, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
+import { uiRequestRoute, type ClientMessage, type LiveBreakpoints, type LivePause, type ServerMessage, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeRow, type UiMethod, type UiMethods } from '../protocol';
 import type { ServerState } from '../stateFile';
 import { baseUrl } from './discovery';
 import { parseTreeLines, readTreeText } from '../treeStream';
@@ -91,6 +91,26 @@ export class ServerClient {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'subscribe', traceIds, form: 'rows' }));
   }
 
+  /**
+   * Attaches to live agents with these breakpoints (null detaches): `live` messages come on the
+   * feed from then on. Said again when the feed reconnects.
+   */
+  attachLive(breakpoints: LiveBreakpoints | null): void {
+    this.liveBreakpoints = breakpoints;
+    this.sendFeed({ type: 'live', breakpoints });
+  }
+  private liveBreakpoints: LiveBreakpoints | null = null;
+
+  /** Answers a paused call: on (with `input`, made with it instead), or failed with a message. */
+  answerPause(p: LivePause, answer: { input?: unknown } | { fail: string }): void {
+    if ('fail' in answer) this.sendFeed({ type: 'fail', pauseId: p.pauseId, processId: p.process.id, message: answer.fail });
+    else this.sendFeed({ type: 'resume', pauseId: p.pauseId, processId: p.process.id, ...(answer.input === undefined ? {} : { input: answer.input }) });
+  }
+
+  private sendFeed(m: ClientMessage): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(m));
+  }
+
   /** Opens the live feed; resolves when it is open, rejects when the server cannot be reached. */
   connect(): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -101,6 +121,7 @@ export class ServerClient {
       ws.on('open', () => {
         opened = true;
         if (this.subscribed.length) ws.send(JSON.stringify({ type: 'subscribe', traceIds: this.subscribed, form: 'rows' }));
+        if (this.liveBreakpoints) ws.send(JSON.stringify({ type: 'live', breakpoints: this.liveBreakpoints }));
         resolve();
       });
       ws.on('message', (d) => {

@@ -8,6 +8,7 @@ import type { TraceSummary } from '../../protocol';
 import type { RunTabs } from '../runTabs';
 import type { Scope } from '../disposables';
 import { ReplaySession, type StepEventBody } from './session';
+import { LiveSession, liveSourceOf } from './live';
 import { clientSource } from './source';
 import { pathMappings, resolveSource } from '../openSource';
 import { runPickItems } from '../runPicker';
@@ -44,9 +45,13 @@ export function registerReplayDebugger(d: ReplayDeps): void {
   const sessions = new Map<string, { session: vscode.DebugSession; traceId?: string }>();
 
   life.register(vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
-    createDebugAdapterDescriptor() {
+    createDebugAdapterDescriptor(session) {
       const client = d.client();
       if (!client) throw new Error('Agent Lens: the receiver is not connected yet; try again in a moment (Agent Lens: Restart Receiver if it stays so).');
+      // The running agent: its calls stop at their breakpoints (live.ts).
+      if (session.configuration.request === 'attach' && session.configuration.live === true) {
+        return new vscode.DebugAdapterInlineImplementation(new LiveSession(liveSourceOf(client)) as unknown as vscode.DebugAdapter);
+      }
       const source = clientSource(client, { resolvePath: async (p) => (await resolveSource(p))?.fsPath, mappings: pathMappings });
       return new vscode.DebugAdapterInlineImplementation(new ReplaySession(source) as unknown as vscode.DebugAdapter);
     },
@@ -61,6 +66,7 @@ export function registerReplayDebugger(d: ReplayDeps): void {
         { type: DEBUG_TYPE, request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true },
         { type: DEBUG_TYPE, request: 'launch', name: 'Replay a run…', run: 'pick', stopOnEntry: true },
         { type: DEBUG_TYPE, request: 'attach', name: 'Follow runs as they arrive' },
+        { type: DEBUG_TYPE, request: 'attach', name: 'Pause the live agent', live: true },
       ].filter((c) => !mine.includes(c.name));
     },
     async resolveDebugConfiguration(_folder, config) {

@@ -1,0 +1,260 @@
+// The live debug session (debug type `agent-lens`, `"request": "attach", "live": true`): the
+// running agent, not a recording. Its function breakpoints name tools and models; the receiver
+// tells the gates in the apps (protocol/live.ts), and a call one of them stops is a stopped thread
+// here (a thread per process). Variables show what the call is about to be made with (a model
+// call's request, a tool's arguments) and Set Value edits it; Continue sends the call on with the
+// edits; the `failStep` request makes it fail instead (a tool raises the message). Detaching lets
+// every paused call go on unchanged. Editor-free: tests drive it as a protocol peer.
+import { DebugSession, Handles, InitializedEvent, OutputEvent, Scope, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent, Variable, ContinuedEvent, Breakpoint } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { LiveBreakpoints, LivePause, LiveState } from '../../protocol';
+import type { ServerClient } from '../client';
+
+/** Where a live session meets the receiver (ServerClient in the extension). */
+export interface LiveSource {
+  /** Attaches with these breakpoints (null detaches: every paused call goes on unchanged). */
+  attachLive(breakpoints: LiveBreakpoints | null): void;
+  /** The receiver's live state, each time it changes; returns the unsubscribe. */
+  onLive(cb: (state: LiveState) => void): () => void;
+  answerPause(p: LivePause, answer: { input?: unknown } | { fail: string }): void;
+}
+
+/** A live source over the receiver's client (its /ws feed). */
+export function liveSourceOf(client: ServerClient): LiveSource {
+  return {
+    attachLive: (bp) => client.attachLive(bp),
+    onLive: (cb) => client.onFeed((m) => { if (m.type === 'live') cb({ processes: m.processes, pauses: m.pauses }); }),
+    answerPause: (p, a) => client.answerPause(p, a),
+  };
+}
+
+/** The failStep request's arguments: the thread whose call fails, and the message it fails with. */
+export interface FailStepArgs { threadId?: number; message?: string }
+
+const ERR = { edit: 3101, fail: 3102 };
+
+interface ProcessThread { id: number; processId: string; name: string; queue: LivePause[]; edited?: unknown }
+
+/** Function breakpoint names as live breakpoints: a name may be a tool's or a model's, so it goes in both. */
+export function liveBreakpointsOf(names: readonly string[]): LiveBreakpoints {
+  if (names.some((n) => n.trim() === '*')) return { tools: '*', models: '*' };
+  const list = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  return { tools: list, models: list };
+}
+
+type Ref = { thread: ProcessThread; pause: LivePause; root: 'input' | 'call'; path: (string | number)[] };
+
+export class LiveSession extends DebugSession {
+  private breakpoints: LiveBreakpoints = { tools: [], models: [] };
+  private attached = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly threads = new Map<string, ProcessThread>();
+  private nextThread = 1;
+  private handles = new Handles<Ref>();
+  /** Pauses already shown or queued, by process and pause id. */
+  private readonly known = new Set<string>();
+
+  constructor(private readonly source: LiveSource) {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = { supportsConfigurationDoneRequest: true, supportsFunctionBreakpoints: true, supportsSetVariable: true, supportsTerminateRequest: true };
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.breakpoints = liveBreakpointsOf(args.breakpoints.map((b) => b.name));
+    if (this.attached) this.source.attachLive(this.breakpoints);
+    response.body = {
+      breakpoints: args.breakpoints.map((b) => {
+        const bp: DebugProtocol.Breakpoint = new Breakpoint(true);
+        if (b.condition || b.hitCondition) bp.message = 'conditions and hit counts apply to recorded runs; live, this stops at every call of the name';
+        return bp;
+      }),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override attachRequest(response: DebugProtocol.AttachResponse): void {
+    this.attached = true;
+    this.unsubscribe = this.source.onLive((state) => this.onState(state));
+    this.source.attachLive(this.breakpoints);
+    this.sendEvent(new OutputEvent('Attached to live agents: a tool or model call named by a function breakpoint stops before it runs, in any app started from the editor.\n', 'console'));
+    this.sendResponse(response);
+  }
+
+  /** The receiver's state: new pauses are queued on their process's thread (the first is shown); calls let go elsewhere leave. */
+  private onState(state: LiveState): void {
+    const waiting = new Set(state.pauses.map((p) => `${p.process.id}/${p.pauseId}`));
+    for (const p of state.pauses) {
+      const key = `${p.process.id}/${p.pauseId}`;
+      if (this.known.has(key)) continue;
+      this.known.add(key);
+      let t = this.threads.get(p.process.id);
+      if (!t) {
+        t = { id: this.nextThread++, processId: p.process.id, name: `${p.process.service} (pid ${p.process.pid})`, queue: [] };
+        this.threads.set(p.process.id, t);
+        this.sendEvent(new ThreadEvent('started', t.id));
+      }
+      t.queue.push(p);
+      if (t.queue.length === 1) this.stopAt(t);
+    }
+    // Calls that went on without us (their pause timed out in the app): off the queues.
+    for (const t of this.threads.values()) {
+      const head = t.queue[0];
+      t.queue = t.queue.filter((p) => waiting.has(`${p.process.id}/${p.pauseId}`));
+      if (head && t.queue[0] !== head) {
+        t.edited = undefined;
+        this.sendEvent(new ContinuedEvent(t.id, false));
+        if (t.queue.length) this.stopAt(t);
+      }
+    }
+    for (const key of [...this.known]) if (!waiting.has(key)) this.known.delete(key);
+  }
+
+  private stopAt(t: ProcessThread): void {
+    const p = t.queue[0]!;
+    t.edited = undefined;
+    const what = p.step.kind === 'tool' ? `tool ${p.step.name}` : `model call ${p.step.name}`;
+    const e = new StoppedEvent('function breakpoint', t.id) as DebugProtocol.StoppedEvent;
+    e.body.description = `Paused before ${what} runs`;
+    e.body.allThreadsStopped = false;
+    this.sendEvent(e);
+  }
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [...this.threads.values()].map((t) => new Thread(t.id, t.name)) };
+    this.sendResponse(response);
+  }
+
+  private thread(id: number | undefined): ProcessThread | undefined {
+    for (const t of this.threads.values()) if (t.id === id) return t;
+    return undefined;
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const t = this.thread(args.threadId);
+    const p = t?.queue[0];
+    const frames = p ? [new StackFrame(t!.id, `${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}${p.step.agent ? ` < agent ${p.step.agent}` : ''} (before it runs)`)] : [];
+    response.body = { stackFrames: frames, totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const t = this.thread(args.frameId);
+    const p = t?.queue[0];
+    response.body = {
+      scopes: t && p ? [
+        new Scope(p.step.kind === 'tool' ? 'Arguments' : 'Request', this.handles.create({ thread: t, pause: p, root: 'input', path: [] }), false),
+        new Scope('Call', this.handles.create({ thread: t, pause: p, root: 'call', path: [] }), false),
+      ] : [],
+    };
+    this.sendResponse(response);
+  }
+
+  /** The value a reference points at: the call's input (edited, once edited) or what the call is. */
+  private valueAt(ref: Ref): unknown {
+    let v: unknown = ref.root === 'input'
+      ? (ref.thread.edited !== undefined ? ref.thread.edited : ref.pause.step.input)
+      : { kind: ref.pause.step.kind, name: ref.pause.step.name, via: ref.pause.step.via, ...(ref.pause.step.agent ? { agent: ref.pause.step.agent } : {}), process: ref.pause.process };
+    for (const k of ref.path) v = (v as Record<string | number, unknown> | undefined)?.[k];
+    return v;
+  }
+
+  private variable(ref: Ref, name: string, v: unknown): DebugProtocol.Variable {
+    const open = v !== null && typeof v === 'object';
+    const shown = open ? (Array.isArray(v) ? `Array(${v.length})` : `{${Object.keys(v as object).slice(0, 5).join(', ')}${Object.keys(v as object).length > 5 ? ', …' : ''}}`) : JSON.stringify(v) ?? 'undefined';
+    return new Variable(name, shown, open ? this.handles.create({ ...ref, path: [...ref.path, Array.isArray(this.valueAt(ref)) ? Number(name.replace(/[[\]]/g, '')) : name] }) : 0);
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const ref = this.handles.get(args.variablesReference);
+    const v = ref && ref.thread.queue[0] === ref.pause ? this.valueAt(ref) : undefined;
+    const variables: DebugProtocol.Variable[] = [];
+    if (Array.isArray(v)) v.forEach((x, i) => variables.push(this.variable(ref!, `[${i}]`, x)));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) variables.push(this.variable(ref!, k, x));
+    response.body = { variables };
+    this.sendResponse(response);
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    const ref = this.handles.get(args.variablesReference);
+    if (!ref || ref.root !== 'input' || ref.thread.queue[0] !== ref.pause) {
+      return this.sendErrorResponse(response, ERR.edit, 'only what the paused call is about to be made with can be changed');
+    }
+    // A JSON value as typed ("Porto" with quotes, 3, true, {…}); anything else is taken as text.
+    let value: unknown;
+    try { value = JSON.parse(args.value); } catch { value = args.value; }
+    const t = ref.thread;
+    if (t.edited === undefined) t.edited = structuredClone(ref.pause.step.input);
+    const parent = ref.path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)?.[k], t.edited) as Record<string | number, unknown> | undefined;
+    const key: string | number = Array.isArray(parent) ? Number(args.name.replace(/[[\]]/g, '')) : args.name;
+    if (!parent || typeof parent !== 'object' || !(key in parent)) return this.sendErrorResponse(response, ERR.edit, `${args.name} is not there to change`);
+    parent[key] = value;
+    const open = value !== null && typeof value === 'object';
+    response.body = { value: open ? (Array.isArray(value) ? `Array(${value.length})` : '{…}') : JSON.stringify(value), variablesReference: open ? this.handles.create({ ...ref, path: [...ref.path, key] }) : 0 };
+    this.sendResponse(response);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
+    const t = this.thread(args.threadId);
+    const p = t?.queue[0];
+    if (t && p) {
+      this.source.answerPause(p, t.edited === undefined ? {} : { input: t.edited });
+      this.next(t);
+    }
+    response.body = { allThreadsContinued: false };
+    this.sendResponse(response);
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: FailStepArgs): void {
+    if (command !== 'failStep') return super.customRequest(command, response, args);
+    const t = this.thread(args?.threadId) ?? [...this.threads.values()].find((x) => x.queue.length);
+    const p = t?.queue[0];
+    if (!t || !p) return this.sendErrorResponse(response, ERR.fail, 'no call is paused');
+    this.source.answerPause(p, { fail: String(args?.message || `${p.step.name} failed from the debugger`) });
+    this.next(t);
+    this.sendResponse(response);
+  }
+
+  /** The thread's call was answered: the next one waiting, if any, is shown. */
+  private next(t: ProcessThread): void {
+    const p = t.queue.shift();
+    if (p) this.known.add(`${p.process.id}/${p.pauseId}`);
+    t.edited = undefined;
+    this.handles.reset();
+    if (t.queue.length) this.stopAt(t);
+  }
+
+  // Stepping means going on to the next paused call: the same as Continue here.
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.continueRequest(response as DebugProtocol.ContinueResponse, args);
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.sendEvent(new OutputEvent('A live agent stops at its breakpoints only: add a function breakpoint on a tool or a model.\n', 'console'));
+    this.sendResponse(response);
+  }
+
+  private detach(): void {
+    if (!this.attached) return;
+    this.attached = false;
+    this.unsubscribe?.();
+    this.source.attachLive(null);
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.detach();
+    this.sendResponse(response);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.detach();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+}

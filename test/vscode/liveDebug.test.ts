@@ -1,0 +1,156 @@
+// The live debug session as a protocol peer (@vscode/debugadapter-testsupport's DebugClient talks
+// DAP to it over a socket, as VS Code does), over the extension's client of a real receiver, with
+// a real app (test/helpers/liveApp.ts: the openai SDK under the official instrumentation) started
+// with the capture helper's gate against the mock model. The truth is the mock's request log and
+// the app's own output.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { startTestServer } from '../helpers/server';
+import { startMockModel, type MockModel } from '../../src/demo/mockModel';
+import { LiveSession, liveBreakpointsOf, liveSourceOf } from '../../src/vscode/debug/live';
+import { ServerClient } from '../../src/vscode/client';
+import { LIVE_APP } from '../helpers/liveApp';
+import { liveBreaks, mergeBreakpoints } from '../../src/protocol';
+import type { RunningServer } from '../../src/server/server';
+
+const ROOT = path.join(__dirname, '..', '..');
+const HELPER = path.join(ROOT, 'dist', 'capture-node.js');
+const APP = path.join(ROOT, 'dist-test', 'helpers', 'liveApp.js');
+let server: RunningServer;
+let mock: MockModel;
+let client: ServerClient;
+let tcp: net.Server;
+
+before(async () => {
+  server = await startTestServer({ dataDir: null });
+  mock = await startMockModel();
+  client = new ServerClient({ pid: process.pid, host: '127.0.0.1', httpPort: server.httpPort, grpcPort: server.grpcPort, token: server.token, version: '', dataDir: '', uiUrl: '', startedAt: 0 } as never);
+  await client.connect();
+  tcp = net.createServer((socket) => {
+    const s = new LiveSession(liveSourceOf(client));
+    s.setRunAsServer(true);
+    s.start(socket, socket);
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => tcp.once('listening', r));
+});
+after(async () => { tcp.close(); client.close(); await mock.close(); await server.close(); });
+
+function startApp(): { out: () => string; err: () => string; done: Promise<number | null> } {
+  const child = spawn(process.execPath, [APP, `http://127.0.0.1:${server.httpPort}`, mock.url], {
+    env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += String(d); });
+  child.stderr.on('data', (d) => { err += String(d); });
+  return { out: () => out, err: () => err, done: new Promise((r) => child.once('exit', r)) };
+}
+
+async function attach(names: string[]): Promise<DebugClient> {
+  const dc = new DebugClient('node', '', 'agent-lens');
+  await dc.start((tcp.address() as net.AddressInfo).port);
+  await dc.initializeRequest();
+  await dc.setFunctionBreakpointsRequest({ breakpoints: names.map((name) => ({ name })) });
+  await dc.attachRequest({ live: true } as DebugProtocol.AttachRequestArguments);
+  await dc.configurationDoneRequest();
+  return dc;
+}
+
+/** The variables under a reference, by name. */
+async function vars(dc: DebugClient, ref: number): Promise<Map<string, DebugProtocol.Variable>> {
+  return new Map((await dc.variablesRequest({ variablesReference: ref })).body.variables.map((v) => [v.name, v]));
+}
+
+test('breakpoints by name: a name is a tool\'s or a model\'s, * in it stands for any text, several editors\' together', () => {
+  const bp = liveBreakpointsOf(['get_weather', ' gpt-4o* ']);
+  assert.deepEqual(bp, { tools: ['get_weather', 'gpt-4o*'], models: ['get_weather', 'gpt-4o*'] });
+  assert.equal(liveBreaks(bp, 'tool', 'get_weather'), true);
+  assert.equal(liveBreaks(bp, 'llm', 'gpt-4o-mini'), true);
+  assert.equal(liveBreaks(bp, 'llm', 'gpt-4'), false);
+  assert.equal(liveBreaks(bp, 'tool', 'search_flights'), false);
+  assert.equal(liveBreaks(liveBreakpointsOf(['*']), 'tool', 'anything'), true);
+  assert.equal(liveBreaks({ tools: ['a*c*e'], models: [] }, 'tool', 'abcde'), true);
+  assert.equal(liveBreaks({ tools: ['a*c*e'], models: [] }, 'tool', 'ace'), true);
+  assert.equal(liveBreaks({ tools: ['a*c*e'], models: [] }, 'tool', 'acd'), false);
+  assert.equal(liveBreaks(null, 'tool', 'get_weather'), false);
+  assert.deepEqual(mergeBreakpoints([{ tools: ['b'], models: [] }, { tools: ['a'], models: '*' }]), { tools: ['a', 'b'], models: '*' });
+  assert.equal(mergeBreakpoints([]), null);
+});
+
+test('live attach: the model call stops as a thread of its process; Variables show the question; Set Value changes Lisbon to Porto; Continue sends the edited call', async () => {
+  const dc = await attach([LIVE_APP.model]);
+  const before = mock.requests.length;
+  const app = startApp();
+  try {
+    const stop = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.equal(stop.body.reason, 'function breakpoint');
+    assert.equal(stop.body.description, `Paused before model call ${LIVE_APP.model} runs`);
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.equal(threads.length, 1);
+    assert.match(threads[0]!.name, /\(pid \d+\)$/);
+    const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    assert.equal(frames[0]!.name, `model call ${LIVE_APP.model} (before it runs)`);
+    const scopes = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes;
+    assert.deepEqual(scopes.map((s) => s.name), ['Request', 'Call']);
+    const request = await vars(dc, scopes[0]!.variablesReference);
+    assert.equal(request.get('model')!.value, JSON.stringify(LIVE_APP.model));
+    const messages = await vars(dc, request.get('messages')!.variablesReference);
+    const first = await vars(dc, messages.get('[0]')!.variablesReference);
+    assert.equal(first.get('content')!.value, JSON.stringify(LIVE_APP.user));
+    // Paused: the model has not been asked.
+    assert.equal(mock.requests.length, before);
+    const porto = LIVE_APP.user.replace('Lisbon', 'Porto');
+    const set = await dc.setVariableRequest({ variablesReference: messages.get('[0]')!.variablesReference, name: 'content', value: JSON.stringify(porto) });
+    assert.equal(set.body.value, JSON.stringify(porto));
+    // The edit shows when looked at again.
+    assert.equal((await vars(dc, messages.get('[0]')!.variablesReference)).get('content')!.value, JSON.stringify(porto));
+    await dc.continueRequest({ threadId: stop.body.threadId! });
+    // The second call stops the same way; the mock has had the edited one.
+    const second = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.equal(mock.requests.length, before + 1);
+    assert.equal(mock.requests[before]!.messages.find((m) => m.role === 'user')?.content, porto);
+    await dc.continueRequest({ threadId: second.body.threadId! });
+    assert.equal(await app.done, 0, app.err());
+    // An edit changes that call, not the app: its next call asks its own question again.
+    assert.equal(mock.requests[before + 1]!.messages.find((m) => m.role === 'user')?.content, LIVE_APP.user);
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('live attach on a tool: Fail Step makes it raise in the app, which tells the model; detaching mid-pause lets the call go on unchanged', async () => {
+  const dc = await attach(['get_weather']);
+  const before = mock.requests.length;
+  const app = startApp();
+  try {
+    const stop = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.equal(stop.body.description, 'Paused before tool get_weather runs');
+    const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    const args = await vars(dc, (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes[0]!.variablesReference);
+    assert.equal(args.get('city')!.value, '"Lisbon"');
+    assert.doesNotMatch(app.out(), /TOOL get_weather/);
+    await dc.customRequest('failStep', { threadId: stop.body.threadId, message: 'the weather service is down' });
+    assert.equal(await app.done, 0, app.err());
+    assert.doesNotMatch(app.out(), /TOOL get_weather/);
+    const tools = mock.requests[before + 1]!.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
+    assert.ok(tools.includes(JSON.stringify({ error: 'the weather service is down' })), tools.join(' | '));
+  } finally {
+    await dc.stop();
+  }
+
+  // Detached while a call waits: it goes on as it was.
+  const dc2 = await attach([LIVE_APP.model]);
+  const from = mock.requests.length;
+  const app2 = startApp();
+  await dc2.waitForEvent('stopped', 30_000);
+  await dc2.disconnectRequest({});
+  await dc2.stop();
+  assert.equal(await app2.done, 0, app2.err());
+  assert.equal(mock.requests[from]!.messages.find((m) => m.role === 'user')?.content, LIVE_APP.user);
+  assert.match(app2.err(), /no editor is attached any more; 1 paused call\(s\) go on unchanged/);
+});
