@@ -26,6 +26,7 @@ export function registerCapture(ctx: Ctx): Capture {
       batchDelayMs: s['capture.batchDelayMs'], messageContent: s['capture.messageContent'],
       callSites: s['capture.callSites'], nodeHelper: ext.asAbsolutePath(path.join('dist', 'capture-node.js')),
       pythonHelperDir: ext.asAbsolutePath(path.join('dist', 'capture-python')), pathDelimiter: path.delimiter,
+      ...(s['live.gate'] ? { live: { token: client.state.token, pauseTimeoutSeconds: s['live.pauseTimeoutSeconds'] } } : {}),
     }, process.env);
     coll.persistent = false;
     coll.description = `Agent Lens: send OpenTelemetry to ${client.endpoint}`;

@@ -45,6 +45,10 @@ export interface Commands {
   'agentLens.debugRun': [run?: RunArg];
   'agentLens.runToStep': [traceId: string, spanId: string];
   'agentLens.openTextDiff': [title: string, left: string, right: string];
+  /** Tool or model names to stop at; without them, asked. */
+  'agentLens.pauseLiveAgent': [names?: string[]];
+  /** The message the paused call fails with; without it, asked. */
+  'agentLens.failStep': [message?: string];
 }
 export type CommandId = keyof Commands;
 
@@ -54,7 +58,7 @@ export const COMMAND_IDS = Object.keys({
   'agentLens.toggleFailedRuns': 1, 'agentLens.clearRunFilter': 1, 'agentLens.openSource': 1, 'agentLens.openDefinition': 1,
   'agentLens.goToRunSource': 1, 'agentLens.copyTraceId': 1, 'agentLens.deleteRun': 1, 'agentLens.clearRuns': 1, 'agentLens.copyEndpoint': 1,
   'agentLens.restartReceiver': 1, 'agentLens.openInBrowser': 1, 'agentLens.runSample': 1, 'agentLens.connectApp': 1, 'agentLens.importFile': 1,
-  'agentLens.debugRun': 1, 'agentLens.runToStep': 1, 'agentLens.openTextDiff': 1,
+  'agentLens.debugRun': 1, 'agentLens.runToStep': 1, 'agentLens.openTextDiff': 1, 'agentLens.pauseLiveAgent': 1, 'agentLens.failStep': 1,
 } satisfies Record<CommandId, 1>) as CommandId[];
 
 /** The context keys the extension sets (for `when` clauses and the walkthrough's completion events). */

@@ -37,6 +37,8 @@ export const SETTINGS = {
   'capture.callSites': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.noticeLateRuns': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,
   'capture.messageContent': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'live.gate': { default: true, effect: 'environment', check: bool, describe: 'true or false' } as Spec<boolean>,
+  'live.pauseTimeoutSeconds': { default: 600, effect: 'environment', check: num(1, 86400), describe: 'seconds, 1–86400' } as Spec<number>,
   'source.pathMappings': { default: [], effect: 'none', check: mappings, describe: 'a list of {"from": "/app", "to": "${workspaceFolder}/service"}' } as Spec<PathMappingSetting[]>,
   'codeLens.enabled': { default: true, effect: 'none', check: bool, describe: 'true or false' } as Spec<boolean>,
   'codeLens.windowMinutes': { default: 60, effect: 'none', check: num(1, 43200), describe: 'minutes, 1–43200' } as Spec<number>,

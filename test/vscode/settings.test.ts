@@ -103,12 +103,14 @@ test('capture environment: injected when trusted and on, never over what the use
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true', TRACELOOP_TRACE_CONTENT: 'true',
   });
   // Every variable injected is documented (the README lists CAPTURE_VARIABLES).
-  const withHelper = capturePlan('http://127.0.0.1:4318', { ...on, nodeHelper: '/ext dir/dist/capture-node.js', pythonHelperDir: '/ext dir/dist/capture-python', pathDelimiter: ':' });
+  const withHelper = capturePlan('http://127.0.0.1:4318', { ...on, nodeHelper: '/ext dir/dist/capture-node.js', pythonHelperDir: '/ext dir/dist/capture-python', pathDelimiter: ':', live: { token: 'tok-1', pauseTimeoutSeconds: 90 } });
+  // The live gate rides in the Node helper: where it connects, with the receiver's token, and its timeout.
+  assert.deepEqual([withHelper.env.AGENT_LENS_LIVE_URL, withHelper.env.AGENT_LENS_TOKEN, withHelper.env.AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS], ['ws://127.0.0.1:4318/live', 'tok-1', '90']);
   assert.deepEqual(withHelper.append, { NODE_OPTIONS: ' --require "/ext dir/dist/capture-node.js"' });
   assert.deepEqual(withHelper.prepend, { PYTHONPATH: '/ext dir/dist/capture-python:' });
   assert.deepEqual([...Object.keys(withHelper.env), ...Object.keys(withHelper.append), ...Object.keys(withHelper.prepend)].sort(), Object.keys(CAPTURE_VARIABLES).sort());
-  const off = capturePlan('http://x', { ...on, nodeHelper: '/h.js', pythonHelperDir: '/p', callSites: false });
-  assert.deepEqual([off.append, off.prepend], [{}, {}]);
+  const off = capturePlan('http://x', { ...on, nodeHelper: '/h.js', pythonHelperDir: '/p', callSites: false, live: { token: 't', pauseTimeoutSeconds: 600 } });
+  assert.deepEqual([off.append, off.prepend, off.env.AGENT_LENS_LIVE_URL], [{}, {}, undefined]);
   // The Python helper goes first on the app's PYTHONPATH (it hands over to any sitecustomize after
   // it); with nothing after it, no separator (an empty entry would put the current directory on sys.path).
   assert.equal(withCaptureEnv({ PYTHONPATH: 'src' }, withHelper, { PYTHONPATH: '/lib' }).PYTHONPATH, '/ext dir/dist/capture-python:src');

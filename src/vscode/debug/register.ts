@@ -126,4 +126,38 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], launchConfig(run, { startAt: spanId }));
   });
 
+  // Pausing the live agent: function breakpoints on the names asked for, then a live attach.
+  registerCommand(life, 'agentLens.pauseLiveAgent', async (names) => {
+    let list = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && n.trim() !== '') : undefined;
+    if (!list?.length) {
+      const had = vscode.debug.breakpoints.filter((b): b is vscode.FunctionBreakpoint => b instanceof vscode.FunctionBreakpoint).map((b) => b.functionName);
+      const typed = await vscode.window.showInputBox({
+        title: 'Pause the live agent before which calls?',
+        prompt: 'Tool or model names, separated by commas (* for any text; * alone: every call). Apps started from this editor stop there before the call runs.',
+        value: had.join(', ') || 'get_weather', ignoreFocusOut: true,
+      });
+      if (typed === undefined) return false;
+      list = typed.split(',').map((n) => n.trim()).filter(Boolean);
+    }
+    const have = new Set(vscode.debug.breakpoints.filter((b): b is vscode.FunctionBreakpoint => b instanceof vscode.FunctionBreakpoint).map((b) => b.functionName));
+    const add = list.filter((n) => !have.has(n)).map((n) => new vscode.FunctionBreakpoint(n));
+    if (add.length) vscode.debug.addBreakpoints(add);
+    return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { type: DEBUG_TYPE, request: 'attach', name: 'Pause the live agent', live: true });
+  });
+  registerCommand(life, 'agentLens.failStep', async (message) => {
+    const session = vscode.debug.activeDebugSession;
+    if (session?.type !== DEBUG_TYPE || !session.configuration.live) {
+      void vscode.window.showInformationMessage('Agent Lens: Fail Step applies to a call paused by the live agent session (Agent Lens: Pause Live Agent…).');
+      return false;
+    }
+    const text = typeof message === 'string' ? message : await vscode.window.showInputBox({ title: 'Fail the paused call', prompt: 'The message it fails with (a tool raises it; a model call answers it as an error)', value: 'failed from the debugger', ignoreFocusOut: true });
+    if (text === undefined) return false;
+    try {
+      await session.customRequest('failStep', { threadId: vscode.debug.activeStackItem && 'threadId' in vscode.debug.activeStackItem ? vscode.debug.activeStackItem.threadId : undefined, message: text });
+      return true;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Agent Lens: ${(e as Error).message}`);
+      return false;
+    }
+  });
 }
