@@ -10,8 +10,13 @@
 //   alike, where a hook on each client method would need a loader hook per module system and per
 //   SDK version. The span of the call (the instrumentation's, active around the request) is marked
 //   when the request was edited.
-// - Tools, where their span starts through `startActiveSpan` with an async function (register.ts):
-//   Continue or Fail Step (the tool then raises); their arguments are the app's own, not ours to edit.
+// - Tools the model asks for, in its answer (JSON answers: OpenAI chat completions and responses,
+//   Anthropic messages), before the app reads it: the arguments are edited there, so the app runs
+//   the tool with them and the conversation it sends on carries them. A failure chosen there is
+//   applied when the tool's span starts.
+// - Tools the app runs on its own, where their span starts through `startActiveSpan` with an async
+//   function (register.ts): Continue or Fail Step (the tool then raises); their arguments are the
+//   app's own there, not ours to edit.
 //
 // It must never break the app: any failure inside it lets the call go on unchanged; a pause ends
 // unchanged when the receiver goes away or after AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS (600), and
@@ -40,6 +45,25 @@ export class Gate {
   private settle!: () => void;
   /** Whether `ready` has settled. */
   settled = false;
+
+  /** `ready`, holding the process open meanwhile (a call waits on it: the app must not exit under it). */
+  whenReady(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    const hold = setTimeout(() => {}, 2500);
+    return this.ready.finally(() => clearTimeout(hold));
+  }
+  /**
+   * Tool calls already paused where the model asked for them (gateToolCalls), by call id: their
+   * span does not stop them again; the failures chosen there are applied when it starts.
+   */
+  readonly pausedCalls = new Map<string, string | undefined>();
+
+  /** A tool call paused at the model's answer: its id, and the failure to apply when the tool starts. */
+  notePausedCall(id: string, fail: string | undefined): void {
+    this.pausedCalls.set(id, fail);
+    // (Bounded: a call whose tool never starts a span must not stay forever.)
+    if (this.pausedCalls.size > 1000) this.pausedCalls.delete(this.pausedCalls.keys().next().value!);
+  }
 
   constructor(private readonly url: string, private readonly token: string, private readonly timeoutMs: number,
     private readonly log: (line: string) => void, private readonly service: string) {
@@ -147,24 +171,33 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
   const gated = function fetch(this: unknown, input: Parameters<Fetch>[0], init?: Parameters<Fetch>[1]): ReturnType<Fetch> {
     // No editor attached: straight through (one property read), once the gate has heard.
     if (gate.breakpoints === null && gate.settled) return original.call(this, input, init);
-    // Breakpoints on tools only, or on models none of whose names is in the body: straight through
-    // (a native scan of the body, not a parse of it).
+    // Breakpoints naming no model and no tool in the body: straight through (a native scan of the
+    // body, not a parse of it).
     const bp = gate.breakpoints;
-    if (bp && bp.models !== '*' && !(typeof init?.body === 'string' && bp.models.some((m) => m.includes('*') || (init.body as string).includes(m)))) return original.call(this, input, init);
+    const text = typeof init?.body === 'string' ? init.body : undefined;
+    const named = (list: string[] | '*') => list === '*' || (text !== undefined && list.some((n) => n.includes('*') || text.includes(n)));
+    if (bp && !named(bp.models) && !named(bp.tools)) return original.call(this, input, init);
     let call: { model: string; body: Record<string, unknown>; via: string } | undefined;
     try { call = modelCall(input, init); } catch { call = undefined; }
     if (!call) return original.call(this, input, init);
     // (The gate is still connecting: a model call waits for it, 2 s at most.)
-    if (!gate.settled) return gate.ready.then(() => gated.call(this, input, init));
-    if (!gate.wants('llm', call.model)) return original.call(this, input, init);
+    if (!gate.settled) return gate.whenReady().then(() => gated.call(this, input, init));
     const { model, body, via } = call;
+    // The tools a breakpoint names that this call offers the model: its answer is looked at.
+    let watch = false;
+    try { watch = body.stream !== true && offeredTools(body).some((t) => gate.wants('tool', t)); } catch { watch = false; }
+    const send = (i: Parameters<Fetch>[1]): ReturnType<Fetch> => {
+      const res = original.call(this, input, i);
+      return watch ? res.then((r) => gateToolCalls(gate, r, fail)) : res;
+    };
+    if (!gate.wants('llm', model)) return watch ? send(init) : original.call(this, input, init);
     const span = (() => { try { return activeSpan(); } catch { return undefined; } })();
     return gate.pause({ kind: 'llm', name: model, input: body, via }).then((a) => {
       if (a?.fail !== undefined) {
         // A client error: SDKs raise it at once (a 5xx or a network error they would retry).
         return new Response(JSON.stringify({ error: { message: `stopped from the debugger: ${a.fail}`, type: 'agent_lens_failed' } }), { status: 400, headers: { 'content-type': 'application/json' } });
       }
-      if (a?.input === undefined) return original.call(this, input, init);
+      if (a?.input === undefined) return send(init);
       let edited: Parameters<Fetch>[1];
       try {
         edited = { ...init, body: JSON.stringify(a.input) };
@@ -177,9 +210,9 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
         }
       } catch (e) {
         fail('applying an edited request', e);
-        return original.call(this, input, init);
+        return send(init);
       }
-      return original.call(this, input, edited);
+      return send(edited);
     });
   } as Fetch;
   (gated as unknown as Record<symbol, unknown>)[PATCHED] = true;
@@ -199,13 +232,73 @@ function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1]): { m
   return { model: body.model, body, via: `fetch POST ${path}` };
 }
 
+/** The names of the function tools a model request offers (OpenAI chat and responses, Anthropic). */
+function offeredTools(body: Record<string, unknown>): string[] {
+  const tools = Array.isArray(body.tools) ? body.tools as { name?: unknown; function?: { name?: unknown } }[] : [];
+  return tools.map((t) => t?.function?.name ?? t?.name).filter((n): n is string => typeof n === 'string');
+}
+
+interface ToolCallAt { id: string; name: string; args: unknown; set(v: unknown): void }
+
+/** The tool calls in a model's answer, each with a way to change its arguments in place. */
+function toolCallsOf(answer: Record<string, unknown>): ToolCallAt[] {
+  const out: ToolCallAt[] = [];
+  const parsed = (s: unknown) => { if (typeof s !== 'string') return s; try { return JSON.parse(s) as unknown; } catch { return s; } };
+  const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  // OpenAI chat completions: choices[].message.tool_calls[].function.arguments (a JSON string).
+  for (const c of Array.isArray(answer.choices) ? answer.choices as { message?: { tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] } }[] : []) {
+    for (const tc of c?.message?.tool_calls ?? []) {
+      const f = tc?.function;
+      if (f && typeof f.name === 'string') out.push({ id: String(tc.id ?? ''), name: f.name, args: parsed(f.arguments), set: (v) => { f.arguments = str(v); } });
+    }
+  }
+  for (const item of Array.isArray(answer.output) ? answer.output as { type?: string; call_id?: string; name?: string; arguments?: string }[] : []) {
+    // OpenAI responses: output[] function_call items.
+    if (item?.type === 'function_call' && typeof item.name === 'string') out.push({ id: String(item.call_id ?? ''), name: item.name, args: parsed(item.arguments), set: (v) => { item.arguments = str(v); } });
+  }
+  for (const block of Array.isArray(answer.content) ? answer.content as { type?: string; id?: string; name?: string; input?: unknown }[] : []) {
+    // Anthropic messages: content[] tool_use blocks (input an object).
+    if (block?.type === 'tool_use' && typeof block.name === 'string') out.push({ id: String(block.id ?? ''), name: block.name, args: block.input, set: (v) => { block.input = v; } });
+  }
+  return out;
+}
+
+/**
+ * A model's answer asking for tools a breakpoint names: each such call stops before the app runs
+ * it, with the arguments the model gave, editable. The answer the app reads carries the edits, so
+ * the app runs the tool with them and the conversation it sends on says so too. A failure chosen
+ * here is applied when the tool's span starts (register.ts). A non-JSON or failed answer, or one
+ * that does not parse, goes on as it came.
+ */
+async function gateToolCalls(gate: Gate, res: Response, fail: (where: string, e: unknown) => void): Promise<Response> {
+  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return res;
+  const text = await res.text();
+  let body = text;
+  try {
+    const answer = JSON.parse(text) as Record<string, unknown>;
+    let changed = false;
+    for (const c of toolCallsOf(answer)) {
+      if (!gate.wants('tool', c.name)) continue;
+      const a = await gate.pause({ kind: 'tool', name: c.name, input: c.args, via: `the model's answer (tool call ${c.id})` });
+      if (c.id) gate.notePausedCall(c.id, a?.fail);
+      if (a?.fail === undefined && a?.input !== undefined) { c.set(a.input); changed = true; }
+    }
+    if (changed) body = JSON.stringify(answer);
+  } catch (e) { fail('reading the model\'s answer for tool calls', e); }
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
 /**
  * A tool's async function, run when the editor lets it (startActiveSpan's callback; register.ts
  * hands it here only for an async function while a breakpoint names the tool). Fail Step ends the
  * span as failed and raises the editor's message.
  */
-export function gateTool<T>(gate: Gate, tool: string, args: unknown, span: { recordException?(e: Error): void; setStatus?(s: { code: number; message?: string }): void; end?(): void }, run: () => Promise<T>): Promise<T> {
-  return gate.pause({ kind: 'tool', name: tool, input: args, via: 'startActiveSpan' }).then((a) => {
+export function gateTool<T>(gate: Gate, tool: string, args: unknown, span: { recordException?(e: Error): void; setStatus?(s: { code: number; message?: string }): void; end?(): void }, run: () => Promise<T>, failWith?: string): Promise<T> {
+  const answer = failWith !== undefined ? Promise.resolve<Answer>({ fail: failWith }) : gate.pause({ kind: 'tool', name: tool, input: args, via: 'startActiveSpan' });
+  return answer.then((a) => {
     if (a?.fail === undefined) return run();
     const err = new Error(a.fail);
     try { span.recordException?.(err); span.setStatus?.({ code: 2, message: a.fail }); span.end?.(); } catch { /* the tool fails all the same */ }

@@ -121,7 +121,7 @@ function patchProvider(provider: { getTracer?(name: string): unknown } | undefin
     // (Only with the live gate on: every other app keeps its startActiveSpan as it was.)
     if (gate && typeof originalActive === 'function') {
       proto.startActiveSpan = function startActiveSpan(this: unknown, name: string, ...rest: unknown[]) {
-        try { if (gate && gate.breakpoints !== null) gateActive(gate, String(name), rest); } catch { /* the tool runs unpaused */ }
+        try { if (gate && (gate.breakpoints !== null || !gate.settled)) gateActive(gate, String(name), rest); } catch { /* the tool runs unpaused */ }
         return originalActive.call(this, name, ...rest);
       };
     }
@@ -138,12 +138,32 @@ function gateActive(g: Gate, name: string, rest: unknown[]): void {
   const last = rest.length - 1;
   const fn = rest[last];
   const attrs = rest.length >= 2 ? (rest[0] as { attributes?: Record<string, unknown> } | undefined)?.attributes : undefined;
-  const tool = typeof attrs?.['gen_ai.tool.name'] === 'string' ? attrs['gen_ai.tool.name'] as string : /^execute_tool (.+)$/.exec(name)?.[1];
-  if (!tool || typeof fn !== 'function' || fn.constructor?.name !== 'AsyncFunction' || !g.wants('tool', tool)) return;
-  const raw = attrs?.['gen_ai.tool.call.arguments'];
+  // (The GenAI conventions' tool span, or the Vercel AI SDK's ai.toolCall.)
+  const tool = typeof attrs?.['gen_ai.tool.name'] === 'string' ? attrs['gen_ai.tool.name'] as string
+    : typeof attrs?.['ai.toolCall.name'] === 'string' ? attrs['ai.toolCall.name'] as string : /^execute_tool (.+)$/.exec(name)?.[1];
+  if (!tool || typeof fn !== 'function' || fn.constructor?.name !== 'AsyncFunction') return;
+  // (The gate is still connecting: the tool waits for it, 2 s at most, then is looked at again.)
+  if (!g.settled) {
+    const again = [...rest];
+    rest[last] = (span: never) => g.whenReady().then(() => {
+      try { gateActive(g, name, again); } catch { /* it runs unpaused */ }
+      return (again[last] as (s: never) => Promise<unknown>)(span);
+    });
+    return;
+  }
+  if (!g.wants('tool', tool)) return;
+  // A call already stopped where the model asked for it runs now, or fails as chosen there.
+  const id = attrs?.['gen_ai.tool.call.id'] ?? attrs?.['ai.toolCall.id'];
+  let failWith: string | undefined;
+  if (typeof id === 'string' && g.pausedCalls.has(id)) {
+    failWith = g.pausedCalls.get(id);
+    g.pausedCalls.delete(id);
+    if (failWith === undefined) return;
+  }
+  const raw = attrs?.['gen_ai.tool.call.arguments'] ?? attrs?.['ai.toolCall.args'];
   let args: unknown = raw;
   if (typeof raw === 'string') { try { args = JSON.parse(raw); } catch { /* shown as it is */ } }
-  rest[last] = (span: never) => gateTool(g, tool, args, span, () => (fn as (s: never) => Promise<unknown>)(span));
+  rest[last] = (span: never) => gateTool(g, tool, args, span, () => (fn as (s: never) => Promise<unknown>)(span), failWith);
 }
 
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
 import { startTestServer, api, waitFor, spawnServer, killServers } from '../helpers/server';
-import { startMockModel, type ChatRequest, type MockModel } from '../../src/demo/mockModel';
+import { startMockModel, TOOL_ARGS, type ChatRequest, type MockModel } from '../../src/demo/mockModel';
 import { LIVE_APP } from '../helpers/liveApp';
 import type { RunningServer } from '../../src/server/server';
 import type { LiveBreakpoints, LivePause, ServerMessage, TraceResponse } from '../../src/protocol';
@@ -114,16 +114,57 @@ test('a model call paused before it is sent: the mock hears nothing until Contin
   assert.equal(attr(llm[1]!, 'agent_lens.edited'), undefined);
 });
 
-test('a tool paused where its span starts: it has not run while paused; Fail Step raises in the app, which answers the model with the error; the other tool runs', async () => {
+test('a tool stopped where the model asked for it: its arguments edited to Porto, the tool runs with Porto (its own log), and the model next hears of the call as edited; no second stop at its span', async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
   const before = mock.requests.length;
   const app = startApp(server.httpPort, server.token);
-  const p = await editor.pause(new Set());
-  assert.deepEqual([p.step.kind, p.step.name, p.step.via], ['tool', 'get_weather', 'startActiveSpan']);
-  // The arguments the model asked for (the mock's script), as the span carries them.
-  assert.deepEqual(p.step.input, { city: 'Lisbon', unit: 'celsius' });
+  const answered = new Set<string>();
+  const p = await editor.pause(answered);
+  assert.deepEqual([p.step.kind, p.step.name], ['tool', 'get_weather']);
+  assert.match(p.step.via, /^the model's answer \(tool call call_\d+_0\)$/);
+  // The arguments the model asked for (the mock's script).
+  assert.deepEqual(p.step.input, TOOL_ARGS.get_weather);
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  editor.resume(p, { ...TOOL_ARGS.get_weather, city: 'Porto' });
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.match(app.out, /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
+  // The model's next request: the assistant's call as edited (the mock's own log).
+  const asked = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather');
+  assert.deepEqual(JSON.parse(asked!.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
+  // One stop for that call: none again where its span started.
+  assert.equal(new Set(editor.heard.flatMap((m) => (m.type === 'live' ? m.pauses.map((x) => `${x.process.id}/${x.pauseId}`) : []))).size, 1);
+});
+
+test('a tool the app runs on its own stops where its span starts, and runs once let go', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const app = startApp(server.httpPort, server.token, { LIVE_APP_DIRECT_TOOL: '1' });
+  const answered = new Set<string>();
+  const p = await editor.pause(answered);
+  assert.deepEqual([p.step.name, p.step.via, p.step.input], ['get_weather', 'startActiveSpan', { city: 'Oslo' }]);
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  editor.resume(p);
+  // Then the model asks for it: stopped at its answer, let go as it is.
+  editor.resume(await editor.pause(answered));
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.match(app.out, /TOOL get_weather \{"city":"Oslo"\}\nTOOL get_weather \{"city":"Lisbon","unit":"celsius"\}/);
+});
+
+test('a tool failed from the debugger where the model asked for it: it has not run; it raises when the app starts it, and the app answers the model with the error; the other tool runs', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token);
+  const answered = new Set<string>();
+  const p = await editor.pause(answered);
+  assert.deepEqual(p.step.input, TOOL_ARGS.get_weather);
   assert.doesNotMatch(app.out, /TOOL get_weather/);
   editor.fail(p, 'the weather service is down (failed from the debugger)');
+  // The model, told of the error, asks for the tool again (the mock's script): let go this time.
+  const retry = await editor.pause(answered);
+  assert.notEqual(retry.step.via, p.step.via);
+  assert.equal(mock.requests.length, before + 2);
+  editor.resume(retry);
   assert.equal(await app.done, 0, app.err);
   editor.close();
   assert.doesNotMatch(app.out, /TOOL get_weather/);

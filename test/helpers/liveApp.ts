@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   });
 
   const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
+    // (LIVE_APP_DIRECT_TOOL: a tool the app runs on its own first, not asked for by the model.)
+    if (process.env.LIVE_APP_DIRECT_TOOL) await runTool('get_weather', 'direct-1', JSON.stringify({ city: 'Oslo' }));
     const messages: import('openai').default.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: LIVE_APP.user }];
     const first = await client.chat.completions.create({ model: LIVE_APP.model, messages, tools });
     const calls = first.choices[0]!.message.tool_calls ?? [];

@@ -123,6 +123,28 @@ test('live attach: the model call stops as a thread of its process; Variables sh
   }
 });
 
+test('live attach on a tool, the issue\'s own case: Variables show city = "Lisbon", Set Value to "Porto", Continue: the tool runs with Porto', async () => {
+  const dc = await attach(['get_weather']);
+  const before = mock.requests.length;
+  const app = startApp();
+  try {
+    const stop = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    const scope = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes[0]!;
+    assert.equal(scope.name, 'Arguments');
+    assert.equal((await vars(dc, scope.variablesReference)).get('city')!.value, '"Lisbon"');
+    await dc.setVariableRequest({ variablesReference: scope.variablesReference, name: 'city', value: '"Porto"' });
+    await dc.continueRequest({ threadId: stop.body.threadId! });
+    assert.equal(await app.done, 0, app.err());
+    // The tool's own log, and the model's next request (the mock's log).
+    assert.match(app.out(), /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
+    const call = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather')!;
+    assert.equal(JSON.parse(call.function.arguments).city, 'Porto');
+  } finally {
+    await dc.stop();
+  }
+});
+
 test('live attach on a tool: Fail Step makes it raise in the app, which tells the model; detaching mid-pause lets the call go on unchanged', async () => {
   const dc = await attach(['get_weather']);
   const before = mock.requests.length;
@@ -135,6 +157,10 @@ test('live attach on a tool: Fail Step makes it raise in the app, which tells th
     assert.equal(args.get('city')!.value, '"Lisbon"');
     assert.doesNotMatch(app.out(), /TOOL get_weather/);
     await dc.customRequest('failStep', { threadId: stop.body.threadId, message: 'the weather service is down' });
+    // The model, told of the error, asks for the tool again: it stops again, and goes on.
+    const again = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.equal(mock.requests.length, before + 2);
+    await dc.continueRequest({ threadId: again.body.threadId! });
     assert.equal(await app.done, 0, app.err());
     assert.doesNotMatch(app.out(), /TOOL get_weather/);
     const tools = mock.requests[before + 1]!.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
