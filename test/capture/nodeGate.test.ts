@@ -65,6 +65,13 @@ class Editor {
       return undefined;
     }, ms);
   }
+  /** A pause not answered yet, if one waits now. */
+  waiting(answered: Set<string>): LivePause | undefined {
+    const m = this.heard.filter((x) => x.type === 'live').pop() as Extract<ServerMessage, { type: 'live' }> | undefined;
+    const p = m?.pauses.find((x) => !answered.has(`${x.process.id}/${x.pauseId}`));
+    if (p) answered.add(`${p.process.id}/${p.pauseId}`);
+    return p;
+  }
   resume(p: LivePause, input?: unknown): void { this.ws.send(JSON.stringify({ type: 'resume', pauseId: p.pauseId, processId: p.process.id, ...(input === undefined ? {} : { input }) })); }
   fail(p: LivePause, message: string): void { this.ws.send(JSON.stringify({ type: 'fail', pauseId: p.pauseId, processId: p.process.id, message })); }
   close(): void { this.ws.close(); }
@@ -134,6 +141,33 @@ test('a tool stopped where the model asked for it: its arguments edited to Porto
   assert.deepEqual(JSON.parse(asked!.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
   // One stop for that call: none again where its span started.
   assert.equal(new Set(editor.heard.flatMap((m) => (m.type === 'live' ? m.pauses.map((x) => `${x.process.id}/${x.pauseId}`) : []))).size, 1);
+});
+
+test('the Vercel AI SDK: its model call stops at fetch, and its tool where the model asked for it; the city edited to Porto reaches the tool\'s execute (its own log) and the model\'s next request (the mock\'s log)', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [LIVE_APP.model] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token, { LIVE_APP_SDK: 'vercel' });
+  const answered = new Set<string>();
+  const model = await editor.pause(answered);
+  assert.deepEqual([model.step.kind, model.step.name, model.step.via], ['llm', LIVE_APP.model, 'fetch POST /v1/chat/completions']);
+  assert.equal(mock.requests.length, before);
+  editor.resume(model);
+  const tool = await editor.pause(answered);
+  assert.deepEqual([tool.step.kind, tool.step.name, tool.step.input], ['tool', 'get_weather', TOOL_ARGS.get_weather]);
+  assert.equal(mock.requests.length, before + 1);
+  editor.resume(tool, { ...TOOL_ARGS.get_weather, city: 'Porto' });
+  // Its next model calls stop too: each let go as it is, until the app is done.
+  let exited = false;
+  void app.done.then(() => { exited = true; });
+  while (!exited) {
+    const next = editor.waiting(answered);
+    if (next) editor.resume(next); else await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.match(app.out, /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
+  const call = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather')!;
+  assert.equal(JSON.parse(call.function.arguments).city, 'Porto');
 });
 
 test('a tool the app runs on its own stops where its span starts, and runs once let go', async () => {

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     return result;
   });
 
+  if (process.env.LIVE_APP_SDK === 'vercel') return runVercel(provider, modelUrl);
+
   const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
     // (LIVE_APP_DIRECT_TOOL: a tool the app runs on its own first, not asked for by the model.)
     if (process.env.LIVE_APP_DIRECT_TOOL) await runTool('get_weather', 'direct-1', JSON.stringify({ city: 'Oslo' }));
@@ -65,6 +67,31 @@ async function main(): Promise<void> {
     agent.end();
     return agent.spanContext().traceId;
   });
+  await provider.forceFlush().catch(() => undefined);
+  await provider.shutdown().catch(() => undefined);
+  process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
+}
+
+/** The same agent on the Vercel AI SDK: generateText runs the tools itself (their execute logs). */
+async function runVercel(provider: TracerProvider, modelUrl: string): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { generateText, stepCountIs, tool } = require('ai') as typeof import('ai');
+  const { createOpenAI } = require('@ai-sdk/openai') as typeof import('@ai-sdk/openai');
+  const { z } = require('zod') as typeof import('zod');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const openai = createOpenAI({ baseURL: modelUrl, apiKey: 'sk-test' });
+  let traceId = '';
+  const tools = Object.fromEntries(LIVE_APP.tools.map((name) => [name, tool({
+    description: name,
+    inputSchema: z.object({}).passthrough(),
+    execute: async (args: unknown) => {
+      traceId ||= trace.getActiveSpan()?.spanContext().traceId ?? '';
+      process.stdout.write(`TOOL ${name} ${JSON.stringify(args)}\n`);
+      return name === 'get_weather' ? { forecast: 'sunny', high_c: 18 } : { flight: 'TP 541', price_eur: 89 };
+    },
+  })]));
+  const answer = await generateText({ model: openai.chat(LIVE_APP.model), prompt: LIVE_APP.user, tools, stopWhen: stepCountIs(4), experimental_telemetry: { isEnabled: true, functionId: 'live-agent' } });
+  process.stdout.write(`ANSWER ${answer.text}\n`);
   await provider.forceFlush().catch(() => undefined);
   await provider.shutdown().catch(() => undefined);
   process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
