@@ -11,7 +11,8 @@
 //   SDK version. The span of the call (the instrumentation's, active around the request) is marked
 //   when the request was edited.
 // - Tools the model asks for, in its answer (JSON answers: OpenAI chat completions and responses,
-//   Anthropic messages), before the app reads it: the arguments are edited there, so the app runs
+//   Anthropic messages; OpenAI chat completions' streamed answers, read whole first), before the
+//   app reads it: the arguments are edited there, so the app runs
 //   the tool with them and the conversation it sends on carries them. A failure chosen there is
 //   applied when the tool's span starts.
 // - Tools the app runs on its own, where their span starts through `startActiveSpan` with an async
@@ -185,10 +186,10 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
     const { model, body, via } = call;
     // The tools a breakpoint names that this call offers the model: its answer is looked at.
     let watch = false;
-    try { watch = body.stream !== true && offeredTools(body).some((t) => gate.wants('tool', t)); } catch { watch = false; }
+    try { watch = offeredTools(body).some((t) => gate.wants('tool', t)); } catch { watch = false; }
     const send = (i: Parameters<Fetch>[1]): ReturnType<Fetch> => {
       const res = original.call(this, input, i);
-      return watch ? res.then((r) => gateToolCalls(gate, r, fail)) : res;
+      return watch ? res.then((r) => (body.stream === true ? gateStreamedToolCalls(gate, r, fail) : gateToolCalls(gate, r, fail))) : res;
     };
     if (!gate.wants('llm', model)) return watch ? send(init) : original.call(this, input, init);
     const span = (() => { try { return activeSpan(); } catch { return undefined; } })();
@@ -289,6 +290,59 @@ async function gateToolCalls(gate: Gate, res: Response, fail: (where: string, e:
   headers.delete('content-length');
   headers.delete('content-encoding');
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/**
+ * The same for a streamed answer (OpenAI chat completions' server-sent events): a tool call's
+ * arguments come in pieces, so the answer is read whole first (only when the call offered a tool
+ * a breakpoint names), each named call stops, and the events are sent on with an edited call's
+ * arguments whole in its first piece. Anything it cannot read goes on as it came.
+ */
+async function gateStreamedToolCalls(gate: Gate, res: Response, fail: (where: string, e: unknown) => void): Promise<Response> {
+  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('event-stream')) return res;
+  const text = await res.text();
+  let out = text;
+  try {
+    type Delta = { index?: number; id?: string; function?: { name?: string; arguments?: string } };
+    type Chunk = { choices?: { delta?: { tool_calls?: Delta[] } }[] };
+    const events = text.split('\n\n');
+    const chunks: (Chunk | undefined)[] = events.map((ev) => {
+      const line = ev.split('\n').find((l) => l.startsWith('data: '));
+      if (!line || line === 'data: [DONE]') return undefined;
+      try { return JSON.parse(line.slice(6)) as Chunk; } catch { return undefined; }
+    });
+    // The calls, by their index: id, name, arguments put together, and their pieces.
+    const calls = new Map<number, { id: string; name: string; args: string; pieces: Delta[] }>();
+    for (const c of chunks) {
+      for (const d of c?.choices?.[0]?.delta?.tool_calls ?? []) {
+        const k = d.index ?? 0;
+        let call = calls.get(k);
+        if (!call) calls.set(k, (call = { id: '', name: '', args: '', pieces: [] }));
+        if (d.id) call.id = d.id;
+        if (d.function?.name) call.name += d.function.name;
+        if (d.function?.arguments) call.args += d.function.arguments;
+        call.pieces.push(d);
+      }
+    }
+    let changed = false;
+    for (const call of calls.values()) {
+      if (!gate.wants('tool', call.name)) continue;
+      let args: unknown = call.args;
+      try { args = JSON.parse(call.args); } catch { /* shown as it came */ }
+      const a = await gate.pause({ kind: 'tool', name: call.name, input: args, via: `the model's streamed answer (tool call ${call.id})` });
+      if (call.id) gate.notePausedCall(call.id, a?.fail);
+      if (a?.fail === undefined && a?.input !== undefined) {
+        const edited = typeof a.input === 'string' ? a.input : JSON.stringify(a.input);
+        call.pieces.forEach((d, i) => { d.function = { ...d.function, arguments: i === 0 ? edited : '' }; });
+        changed = true;
+      }
+    }
+    if (changed) out = events.map((ev, i) => (chunks[i] ? ev.split('\n').map((l) => (l.startsWith('data: ') ? `data: ${JSON.stringify(chunks[i])}` : l)).join('\n') : ev)).join('\n\n');
+  } catch (e) { fail('reading the model\'s streamed answer for tool calls', e); }
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(out, { status: res.status, statusText: res.statusText, headers });
 }
 
 /**

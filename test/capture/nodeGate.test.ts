@@ -170,6 +170,24 @@ test('the Vercel AI SDK: its model call stops at fetch, and its tool where the m
   assert.equal(JSON.parse(call.function.arguments).city, 'Porto');
 });
 
+test('a streamed answer: the tool call put together from its pieces stops; the city edited to Porto reaches the tool (its own log) and the model\'s next request (the mock\'s log)', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token, { LIVE_APP_STREAM: '1' });
+  const p = await editor.pause(new Set());
+  assert.equal(mock.requests[before]!.stream, true);
+  assert.match(p.step.via, /^the model's streamed answer \(tool call call_\d+_0\)$/);
+  assert.deepEqual(p.step.input, TOOL_ARGS.get_weather);
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  editor.resume(p, { ...TOOL_ARGS.get_weather, city: 'Porto' });
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.match(app.out, /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
+  assert.match(app.out, /TOOL search_flights/);
+  const call = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather')!;
+  assert.deepEqual(JSON.parse(call.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
+});
+
 test('a tool the app runs on its own stops where its span starts, and runs once let go', async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
   const app = startApp(server.httpPort, server.token, { LIVE_APP_DIRECT_TOOL: '1' });

@@ -6,7 +6,7 @@
 // startActiveSpan, as apps write them. A tool that raises is answered to the model as an error, as
 // agent loops do. Each tool logs `TOOL <name> <arguments>` on stdout when it runs; the last line
 // is `{"traceId": …}`.
-import { context, trace, type Span } from '@opentelemetry/api';
+import { context, metrics, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai') as typeof import('@opentelemetry/instrumentation-openai');
   const inst = new OpenAIInstrumentation({ captureMessageContent: true });
   inst.setTracerProvider(provider);
+  inst.setMeterProvider(metrics.getMeterProvider()); // (its metric instruments: streamed answers record to them)
   inst.enable();
   const OpenAI = (require('openai') as typeof import('openai')).default;
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -53,8 +54,24 @@ async function main(): Promise<void> {
     // (LIVE_APP_DIRECT_TOOL: a tool the app runs on its own first, not asked for by the model.)
     if (process.env.LIVE_APP_DIRECT_TOOL) await runTool('get_weather', 'direct-1', JSON.stringify({ city: 'Oslo' }));
     const messages: import('openai').default.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: LIVE_APP.user }];
-    const first = await client.chat.completions.create({ model: LIVE_APP.model, messages, tools });
-    const calls = first.choices[0]!.message.tool_calls ?? [];
+    let calls: import('openai').default.Chat.ChatCompletionMessageToolCall[];
+    if (process.env.LIVE_APP_STREAM) {
+      // (LIVE_APP_STREAM: the first answer streamed, its tool calls put together from the pieces.)
+      const byIndex = new Map<number, { id: string; type: 'function'; function: { name: string; arguments: string } }>();
+      for await (const chunk of await client.chat.completions.create({ model: LIVE_APP.model, messages, tools, stream: true })) {
+        for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
+          const c = byIndex.get(d.index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
+          byIndex.set(d.index, c);
+          if (d.id) c.id = d.id;
+          if (d.function?.name) c.function.name += d.function.name;
+          if (d.function?.arguments) c.function.arguments += d.function.arguments;
+        }
+      }
+      calls = [...byIndex.values()];
+    } else {
+      const first = await client.chat.completions.create({ model: LIVE_APP.model, messages, tools });
+      calls = first.choices[0]!.message.tool_calls ?? [];
+    }
     messages.push({ role: 'assistant', content: null, tool_calls: calls });
     for (const c of calls) {
       if (c.type !== 'function') continue;
