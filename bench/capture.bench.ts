@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 
 const HELPER = path.join(__dirname, '..', 'dist', 'capture-node.js');
 const PY_HELPER_DIR = path.join(__dirname, '..', 'dist', 'capture-python');
@@ -137,7 +138,8 @@ async function measureGate(): Promise<void> {
   const t = process.hrtime.bigint();
   for (let i = 0; i < M; i++) await fetch(url, init);
   const gated = (globalThis.fetch as unknown as Record<symbol, unknown>)[Symbol.for('agent-lens.gate.patched')] === true;
-  process.stdout.write(JSON.stringify({ us: Number(process.hrtime.bigint() - t) / 1000 / M, gated }));
+  const gate = (globalThis as Record<symbol, unknown>)[Symbol.for('agent-lens.gate')] as { connected: boolean; breakpoints: unknown } | undefined;
+  process.stdout.write(JSON.stringify({ us: Number(process.hrtime.bigint() - t) / 1000 / M, gated, connected: gate?.connected ?? false, breakpoints: gate?.breakpoints ?? null }));
 }
 
 /** The live gate's cost per model call it lets through: no editor attached, and an editor whose breakpoints name another model. */
@@ -149,28 +151,33 @@ async function gate(): Promise<void> {
   const srv = await startServer(defaultOptions({ httpPort: 0, grpcPort: 0, dataDir: null, token: 'bench-token', log: () => {} }));
   const stub = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-gate-')), 'stubFetch.cjs');
   fs.writeFileSync(stub, 'const answer = Promise.resolve({ ok: true, status: 200 });\nglobalThis.fetch = function fetch() { return answer; };\n');
-  const pass = (helper: boolean) => {
-    const r = JSON.parse(execFileSync(process.execPath, ['--require', stub, ...(helper ? ['--require', HELPER] : []), __filename], {
+  // (Run without blocking: the receiver is in this process, and the children's gates connect to it.)
+  const run = promisify(execFile);
+  const pass = async (helper: boolean, want: 'none' | 'other') => {
+    const { stdout } = await run(process.execPath, ['--require', stub, ...(helper ? ['--require', HELPER] : []), __filename], {
       env: { ...process.env, BENCH_GATE_CHILD: '1', AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${srv.httpPort}/live`, AGENT_LENS_TOKEN: srv.token },
-    }).toString()) as { us: number; gated: boolean };
-    // (The figure means something only if the calls went through the gate, and only with the helper.)
+    });
+    const r = JSON.parse(stdout) as { us: number; gated: boolean; connected: boolean; breakpoints: unknown };
+    // (The figure means something only if the calls went through the gate, connected and told
+    // the breakpoints of the state measured, and only with the helper.)
     if (r.gated !== helper) throw new Error(`fetch ${r.gated ? 'was' : 'was not'} gated ${helper ? 'with' : 'without'} the helper`);
+    if (helper && (!r.connected || (want === 'none') !== (r.breakpoints === null))) throw new Error(`the gate was ${r.connected ? '' : 'not '}connected, with breakpoints ${JSON.stringify(r.breakpoints)}`);
     return r.us;
   };
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
-  const series = () => { const off: number[] = [], on: number[] = []; for (let i = 0; i < 5; i++) { off.push(pass(false)); on.push(pass(true)); } return { off: med(off), on: med(on) }; };
-  const none = series();
+  const series = async (want: 'none' | 'other') => { const off: number[] = [], on: number[] = []; for (let i = 0; i < 5; i++) { off.push(await pass(false, want)); on.push(await pass(true, want)); } return { off: med(off), on: med(on) }; };
+  const none = await series('none');
   const editor = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
   await new Promise((r) => editor.once('open', r));
-  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['get_weather'], models: ['claude-sonnet-4'] } }));
+  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['book_flight'], models: ['claude-sonnet-4'] } }));
   await new Promise((r) => setTimeout(r, 200));
-  const other = series();
+  const other = await series('other');
   editor.close();
   await srv.close();
   process.stdout.write([
     'live gate benchmark: 100,000 model calls (a 2 kB chat request) through the global fetch, the app\'s fetch a stub answering at once, median of 5 passes',
     `  no editor attached            without the helper ${none.off.toFixed(2)} µs   with it ${none.on.toFixed(2)} µs   (+${(none.on - none.off).toFixed(2)} µs a call, goal < 5)`,
-    `  breakpoints on another model  without the helper ${other.off.toFixed(2)} µs   with it ${other.on.toFixed(2)} µs   (+${(other.on - other.off).toFixed(2)} µs a call, goal < 5)`,
+    `  breakpoints on other calls    without the helper ${other.off.toFixed(2)} µs   with it ${other.on.toFixed(2)} µs   (+${(other.on - other.off).toFixed(2)} µs a call, goal < 5)`,
     '',
   ].join('\n'));
 }

@@ -108,6 +108,9 @@ export class Gate {
     this.ws?.terminate();
   }
 
+  /** Whether its connection to the receiver is open. */
+  get connected(): boolean { return this.ws?.readyState === WebSocket.OPEN; }
+
   /** Whether a call of this kind and name stops now. */
   wants(kind: LiveStep['kind'], name: string): boolean {
     return this.breakpoints !== null && liveBreaks(this.breakpoints, kind, name);
@@ -189,7 +192,14 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
     try { watch = offeredTools(body).some((t) => gate.wants('tool', t)); } catch { watch = false; }
     const send = (i: Parameters<Fetch>[1]): ReturnType<Fetch> => {
       const res = original.call(this, input, i);
-      return watch ? res.then((r) => (body.stream === true ? gateStreamedToolCalls(gate, r, fail) : gateToolCalls(gate, r, fail))) : res;
+      if (!watch) return res;
+      return res.then((r) => (body.stream === true ? gateStreamedToolCalls(gate, r, fail) : gateToolCalls(gate, r, fail)).catch((e: unknown) => {
+        // Nothing of the gate's may fail the call: the answer as it came, unless its body could
+        // not be read (which the app would have met reading it).
+        if ((r as { bodyUsed?: boolean })?.bodyUsed) throw e;
+        fail('looking at the model\'s answer', e);
+        return r;
+      }));
     };
     if (!gate.wants('llm', model)) return watch ? send(init) : original.call(this, input, init);
     const span = (() => { try { return activeSpan(); } catch { return undefined; } })();

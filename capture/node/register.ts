@@ -187,8 +187,11 @@ function startGate(): void {
   const log = (line: string) => { try { process.stderr.write(`agent-lens ${line}\n`); } catch { /* nothing to do */ } };
   gate = new Gate(url, process.env.AGENT_LENS_TOKEN ?? '', timeoutMs, log, service);
   gate.start();
+  // (For a look from inside the app: whether it is connected, and the breakpoints it heard.)
+  (globalThis as Record<symbol, unknown>)[Symbol.for('agent-lens.gate')] = gate;
   // (Its failures are its own: they leave call-site recording on.)
-  gateFetch(gate, activeSpan, (where, e) => log(`live gate: ${where} failed (${(e as Error)?.message ?? e}); the call went on unchanged`));
+  const said = new Set<string>();
+  gateFetch(gate, activeSpan, (where, e) => { if (!said.has(where)) { said.add(where); log(`live gate: ${where} failed (${(e as Error)?.message ?? e}); the call went on unchanged (said once)`); } });
 }
 
 /** Watches `registry.trace`: the API sets its proxy provider there, then hands it the app's provider. */
