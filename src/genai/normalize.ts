@@ -378,12 +378,12 @@ function readMessages(view: GenAiView, a: Attrs, c: SpanContent, n: Notes): void
 
 const SPACE = /\s/;
 
-/** A value on one line, at most 160 characters: what a tree row shows of a tool's arguments. */
-export function oneLine(v: unknown): string {
+/** A value on one line, at most `max` characters: what a tree row shows of a tool's arguments, a run's title. */
+export function oneLine(v: unknown, max = 160): string {
   let s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
   // (Most arguments are compact JSON: the replace, a tenth of a tool span's ingest, only when needed.)
   if (SPACE.test(s)) s = s.replace(/\s+/g, ' ').trim();
-  return ownString(s.length > 160 ? `${s.slice(0, 159)}…` : s);
+  return ownString(s.length > max ? `${s.slice(0, max - 1)}…` : s);
 }
 
 /**

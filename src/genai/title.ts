@@ -6,15 +6,14 @@ import type { LogRecordData, SpanRecord, SpanScan } from '../otlp/records';
 import { anyValue, spanDetail } from '../otlp/protoSpan';
 import { PbReader } from '../otlp/pbReader';
 import { parseMessages } from './messages';
-import { normalizeSpanContent, ownString } from './normalize';
+import { normalizeSpanContent, oneLine } from './normalize';
 import { toJs } from '../protocol';
 
 const MAX = 100;
 
-function oneLine(text: string): string | undefined {
-  const t = text.replace(/\s+/g, ' ').trim();
-  if (!t) return undefined;
-  return ownString(t.length > MAX ? `${t.slice(0, MAX - 1)}…` : t);
+/** The title: the text on one line, cut to MAX characters; none for blank text. */
+function titleOf(text: string): string | undefined {
+  return oneLine(text, MAX) || undefined;
 }
 
 /**
@@ -34,7 +33,7 @@ export function firstUserText(rec: SpanRecord, scan: SpanScan | null = rec.scan)
       if (Array.isArray(all)) for (let i = all.length - 1; i >= 0 && last === undefined; i--) if ((all[i] as { role?: unknown } | null)?.role === 'user') last = all[i];
       const user = last === undefined ? undefined : parseMessages([last], { notes: [] }, 'gen_ai.input.messages')?.[0];
       const text = user?.parts.map((p) => (typeof (p as { content?: unknown }).content === 'string' ? (p as { content: string }).content : '')).join(' ');
-      return text ? oneLine(text) : undefined;
+      return text ? titleOf(text) : undefined;
     }
   } catch { /* the full normalizer says it better, below */ }
   try {
@@ -43,7 +42,7 @@ export function firstUserText(rec: SpanRecord, scan: SpanScan | null = rec.scan)
       { events: d.events, logs: [], droppedAttributesCount: d.droppedAttributesCount });
     const user = g?.inputMessages?.filter((m) => m.role === 'user').pop();
     const text = user?.parts.map((p) => (typeof (p as { content?: unknown }).content === 'string' ? (p as { content: string }).content : '')).join(' ');
-    return text ? oneLine(text) : undefined;
+    return text ? titleOf(text) : undefined;
   } catch {
     return undefined; // a title is a nicety: never a reason to refuse a span
   }
@@ -69,5 +68,5 @@ const INPUT = 'gen_ai.input.messages';
 export function titleOfLog(l: LogRecordData): string | undefined {
   const body = toJs(l.body) as { content?: unknown } | string | undefined;
   const text = typeof body === 'string' ? body : typeof body?.content === 'string' ? body.content : undefined;
-  return text ? oneLine(text) : undefined;
+  return text ? titleOf(text) : undefined;
 }

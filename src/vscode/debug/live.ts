@@ -165,18 +165,19 @@ export class LiveSession extends DebugSession {
     return v;
   }
 
-  private variable(ref: Ref, name: string, v: unknown): DebugProtocol.Variable {
+  /** A child of `ref`'s value: shown as `name`, reached by `key` (an index in a list). */
+  private variable(ref: Ref, name: string, key: string | number, v: unknown): DebugProtocol.Variable {
     const open = v !== null && typeof v === 'object';
     const shown = open ? (Array.isArray(v) ? `Array(${v.length})` : `{${Object.keys(v as object).slice(0, 5).join(', ')}${Object.keys(v as object).length > 5 ? ', …' : ''}}`) : JSON.stringify(v) ?? 'undefined';
-    return new Variable(name, shown, open ? this.handles.create({ ...ref, path: [...ref.path, Array.isArray(this.valueAt(ref)) ? Number(name.replace(/[[\]]/g, '')) : name] }) : 0);
+    return new Variable(name, shown, open ? this.handles.create({ ...ref, path: [...ref.path, key] }) : 0);
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const ref = this.handles.get(args.variablesReference);
     const v = ref && ref.thread.queue[0] === ref.pause ? this.valueAt(ref) : undefined;
     const variables: DebugProtocol.Variable[] = [];
-    if (Array.isArray(v)) v.forEach((x, i) => variables.push(this.variable(ref!, `[${i}]`, x)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) variables.push(this.variable(ref!, k, x));
+    if (Array.isArray(v)) v.forEach((x, i) => variables.push(this.variable(ref!, `[${i}]`, i, x)));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) variables.push(this.variable(ref!, k, k, x));
     response.body = { variables };
     this.sendResponse(response);
   }
