@@ -148,12 +148,14 @@ export class RunModel {
     if (this.appendOnly && !this.inOrder(parent)) this.appendOnly = false;
     if (parent) this.attachTo(n, parent); else { n.parent = undefined; n.depth = 0; this.appendTo(this.rootList, n); }
     if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
+    this.noteInserted(n);
     this.lastAdded = n;
   }
 
   private endBatch(): void {
-    if (this.leftRoots.size) this.appendOnly = false;
+    if (this.leftRoots.size) { this.appendOnly = false; this.inserted = undefined; }
     if (this.unsorted.size) this.appendOnly = false;
+    this.spliced = 0;
     if (this.leftRoots.size) {
       // A node re-rooted in this batch (a cycle) is in the list twice: keep one.
       const seen = new Set<RunNode>();
@@ -179,6 +181,13 @@ export class RunModel {
   // what drawing it as it arrived cost).
   private appendOnly = false;
   private appended: RunNode[] = [];
+  // Whether every change since the rows were listed only added leaves (new spans under spans it
+  // had, or new roots), and which: then the next list is that one with each visible new leaf put in
+  // its place (a live span into a big run: one search of the list, not a walk of the whole tree).
+  private inserted: RunNode[] | undefined;
+  private noteInserted(n: RunNode): void {
+    if (this.inserted && this.inserted.length < 64) this.inserted.push(n); else this.inserted = undefined;
+  }
   private lastAdded: RunNode | undefined;
 
   /** Whether a new node under `parent` comes after every node so far in depth-first order. */
@@ -192,7 +201,7 @@ export class RunModel {
   private addOne(id: string, parentId: string, fill: (n: RunNode) => void): RunNode {
     let n = this.nodes.get(id);
     if (n && !n.pending) return n; // a duplicate: the store keeps the first copy too
-    if (n) this.appendOnly = false;
+    if (n) { this.appendOnly = false; this.inserted = undefined; }
     if (n) {
       // A placeholder's span arrived: it leaves the roots for its own parent.
       fill(n); // (its own times now, no longer its children's span)
@@ -213,8 +222,9 @@ export class RunModel {
     const parent = parentId && parentId !== n.id ? this.nodes.get(parentId) : undefined;
     if (this.appendOnly && (!this.inOrder(parent) || (parentId && parentId !== n.id && !parent))) this.appendOnly = false;
     this.attach(n, parentId);
-    if (this.nodes.size !== known || n.parent !== parent) this.appendOnly = false; // (a placeholder made, or a cycle)
+    if (this.nodes.size !== known || n.parent !== parent) { this.appendOnly = false; this.inserted = undefined; } // (a placeholder made, or a cycle)
     if (this.appendOnly) this.appended.push(n); else this.appended.length = 0;
+    this.noteInserted(n);
     this.lastAdded = n;
     return n;
   }
@@ -255,9 +265,16 @@ export class RunModel {
 
   private appendTo(list: RunNode[], n: RunNode): void {
     const last = list[list.length - 1];
-    list.push(n);
-    if (last && byStart(last, n) > 0) this.unsorted.add(list);
+    if (!last || byStart(last, n) <= 0 || this.unsorted.has(list)) { list.push(n); return; }
+    // Out of order in a sorted list: a few a batch are put in their place (a live span among
+    // 20,000 siblings); more are appended and the list sorted once at the end of the batch.
+    this.appendOnly = false;
+    if (this.spliced++ >= 16) { list.push(n); this.unsorted.add(list); return; }
+    let lo = 0, hi = list.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (byStart(list[mid]!, n) <= 0) lo = mid + 1; else hi = mid; }
+    list.splice(lo, 0, n);
   }
+  private spliced = 0;
 
   private isAncestor(a: RunNode, of: RunNode): boolean {
     for (let q: RunNode | undefined = of; q; q = q.parent) if (q === a) return true;
@@ -299,6 +316,12 @@ export class RunModel {
     const cache = this.rowsCache;
     const added = this.appended;
     this.appended = [];
+    const inserted = this.inserted;
+    this.inserted = [];
+    if (cache && !this.appendOnly && inserted && cache.collapsedVersion === this.collapsedVersion && this.insertRows(cache.rows, inserted)) {
+      this.rowsCache = { key, rows: cache.rows, collapsedVersion: this.collapsedVersion };
+      return cache.rows;
+    }
     if (cache && this.appendOnly && cache.collapsedVersion === this.collapsedVersion) {
       // Only appends in depth-first order since: the new nodes whose ancestors are all open go at
       // the end, of the same list (a copy per batch of a 1M-row list cost more than the batch).
@@ -331,6 +354,35 @@ export class RunModel {
     }
     this.rowsCache = { key, rows: out, collapsedVersion: this.collapsedVersion };
     return out;
+  }
+
+  /** Puts new leaves into the rows listed last, each in its place; false when one cannot be placed (then the rows are listed again). */
+  private insertRows(rows: RunNode[], added: readonly RunNode[]): boolean {
+    const listing = this.listing;
+    for (const n of added) {
+      const p = n.parent;
+      if (p && (p.listed !== listing || this.collapsedSet.has(p.id))) continue; // not in sight
+      const sibs = p ? p.children : this.rootList;
+      let k = sibs.lastIndexOf(n); // (a live span is usually near the end)
+      // (A new span's own children are new too, later in `added`: each goes in after it.)
+      if (k < 0) return false;
+      let prev: RunNode | undefined;
+      for (k--; k >= 0; k--) if (sibs[k]!.listed === listing) { prev = sibs[k]; break; }
+      let at: number;
+      if (prev) {
+        at = rows.lastIndexOf(prev);
+        if (at < 0) return false;
+        // After the rows of prev's subtree: the next row no deeper than it.
+        for (at++; at < rows.length && rows[at]!.depth > prev.depth; at++);
+      } else if (p) {
+        at = rows.lastIndexOf(p) + 1;
+        if (at === 0) return false;
+      } else at = 0;
+      n.depth = p ? p.depth + 1 : 0;
+      n.listed = listing;
+      rows.splice(at, 0, n);
+    }
+    return true;
   }
 
   /** Every node depth-first, collapsed or not. */

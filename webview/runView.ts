@@ -264,6 +264,7 @@ export class RunView {
     this.ro.disconnect();
     clearTimeout(this.detailTimer);
     clearTimeout(this.indexTimer);
+    clearTimeout(this.decorTimer);
     void this.host.request('subscribe', { traceIds: [] }).catch(() => undefined);
   }
 
@@ -443,8 +444,10 @@ export class RunView {
       requestAnimationFrame(() => {
         this.frameWatched = false;
         this.frameDrawMs = 0;
-        // The header and the overview strip of what was drawn at once, then anything that waited.
-        if (this.renderQueued || this.decorLate) { this.renderQueued = false; this.decorLate = false; this.renderNow(); }
+        // Anything that waited, then the header, the analysis and the overview strip of what was drawn.
+        const late = this.renderQueued || this.decorLate;
+        if (this.renderQueued) { this.renderQueued = false; this.renderNow(false); }
+        if (late) { this.decorLate = false; this.decorSoon(); }
       });
     }
     const t = performance.now();
@@ -453,13 +456,37 @@ export class RunView {
     this.frameDrawMs += performance.now() - t;
   }
   private decorLate = false;
+
+  /**
+   * The analysis (critical path, counts below), the header and the overview strip each walk the
+   * whole run: after a live change they take at most a fiftieth of the time (a run of 20,000
+   * steps takes a few milliseconds a draw; one per message delayed the messages behind it).
+   */
+  private decorSoon(): void {
+    if (this.decorTimer !== undefined) return;
+    const wait = this.decorAt + 50 * this.decorMs - performance.now();
+    if (wait < 1) { this.decorNow(); return; }
+    this.decorTimer = setTimeout(() => { this.decorTimer = undefined; if (!this.disposed) this.decorNow(); }, wait);
+  }
+  private decorNow(): void {
+    const t = performance.now();
+    this.renderNow();
+    this.decorAt = performance.now();
+    this.decorMs = this.decorAt - t;
+  }
+  private decorTimer: ReturnType<typeof setTimeout> | undefined;
+  private decorAt = 0;
+  private decorMs = 0;
   /** The run's tree is still arriving; when the overview strip was last drawn. */
   private streaming = false;
   private overviewAt = 0;
   private frameDrawMs = 0;
   private frameWatched = false;
 
-  private lastRows: RunNode[] | undefined;
+  /** The row at the top of the screen when last drawn. */
+  private firstRow: RunNode | undefined;
+  /** The scroll offset then: a scroll since moves the screen, not the rows under it. */
+  private firstTop = 0;
   private headerFor: TraceSummary | undefined;
   private axisKey = '';
   private rowEls = new Map<string, HTMLElement>();
@@ -471,8 +498,7 @@ export class RunView {
   renderNow(decor = true): void {
     if (!this.loaded) return;
     // Keep the first row in sight where it is when rows are added above it (a live run growing):
-    // the rows of the previous render say which row that was.
-    const prevRows = this.lastRows;
+    // the previous render says which row that was (the list may be the same one, grown in place).
     const st = this.scroller.scrollTop;
     // The analysis (critical path, counts below) walks the whole run: a change drawn at once leaves
     // it to the draw a frame later, which repaints the rows whose marks it changed.
@@ -480,12 +506,11 @@ export class RunView {
     const rows = this.model.rows();
     // The new height first: a scrollTop past the old one would be clamped.
     this.sizer.style.height = `${rows.length * ROW_H}px`;
-    if (st > 0 && prevRows && rows !== prevRows) {
-      const first = prevRows[Math.floor(st / ROW_H)];
-      const j = first ? rows.indexOf(first) : -1;
+    const first = this.firstRow;
+    if (st > 0 && first && st === this.firstTop && rows[Math.floor(st / ROW_H)] !== first) {
+      const j = rows.indexOf(first);
       if (j >= 0) this.scroller.scrollTop = j * ROW_H + (st % ROW_H);
     }
-    this.lastRows = rows;
     if (decor && this.summary !== this.headerFor) { this.headerFor = this.summary; this.renderHeader(); }
     const width = this.scroller.clientWidth || 800;
     this.treeW = this.userTreeW !== undefined ? Math.round(Math.min(Math.max(160, width - 140), Math.max(160, this.userTreeW)))
@@ -496,6 +521,8 @@ export class RunView {
     const axisKey = `${x0key(this.axis.scale.domain())}:${this.axis.x0}:${this.axis.x1}`;
     if (axisKey !== this.axisKey) { this.axisKey = axisKey; this.axis.drawAxis(); }
     const top = this.scroller.scrollTop, hgt = this.scroller.clientHeight || 600;
+    this.firstRow = rows[Math.floor(top / ROW_H)];
+    this.firstTop = top;
     const from = Math.max(0, Math.floor(top / ROW_H) - BUFFER_ROWS);
     const to = Math.min(rows.length, Math.ceil((top + hgt) / ROW_H) + BUFFER_ROWS);
     const x = this.axis.scale;

@@ -421,8 +421,10 @@ test('a live run gaining steps: each new step is added on its own, the rows alre
     kept: (r as unknown as { kept?: boolean }).kept === true,
   })));
   for (let i = 1; i <= 12; i++) {
-    // Once the view has settled (a row drawn at once gets its critical-path mark a frame later),
-    // mark every row element in the page, then add one step.
+    // Once the view has settled (a row drawn at once gets its critical-path mark when the analysis
+    // next runs; the steps ran one after another, so the run waited on each of them), mark every
+    // row element in the page, then add one step.
+    await page.waitForFunction(() => [...document.querySelectorAll('.rows-layer .row.k-tool')].every((r) => r.classList.contains('critical')));
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.evaluate(() => { for (const r of document.querySelectorAll('.rows-layer .row')) (r as unknown as { kept: boolean }).kept = true; });
     const s = step(i);

@@ -287,3 +287,39 @@ test('find-in-run over the tree stream\'s text, seeded: runs cut into batches at
     }
   }
 });
+
+test('live spans put into the rows listed before, in their place among 2,000 siblings (ties, folds, new roots, several a batch): the same rows as a model built at once, from the same list (300 seeds)', () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    const rnd = mulberry32(seed * 7919);
+    const spans: TreeSpan[] = [sp('root', '', 0, 100_000)];
+    for (let i = 0; i < 2000; i++) {
+      const start = Math.floor(rnd() * 50_000);
+      spans.push(sp(`a${i}`, i % 10 === 3 && i > 10 ? `a${i - 10}` : 'root', start, start + 10));
+    }
+    const m = new RunModel();
+    m.add(spans);
+    if (seed % 3 === 0) m.toggle('a13'); // a folded parent: what comes under it is not listed
+    const list = m.rows();
+    const live: TreeSpan[] = [];
+    for (let b = 0; b < 6; b++) {
+      const batch: TreeSpan[] = [];
+      for (let k = 0, n = 1 + Math.floor(rnd() * 4); k < n; k++) {
+        const i = live.length;
+        // Starts before, among (the same millisecond as another, now and then) or after the siblings.
+        const start = rnd() < 0.3 ? Number((BigInt(spans[1 + Math.floor(rnd() * 2000)]!.startTimeUnixNano) - T0) / 1_000_000n) : Math.floor(rnd() * 60_000);
+        const parent = rnd() < 0.1 ? '' : rnd() < 0.3 ? `a${[13, 23, 33][Math.floor(rnd() * 3)]}` : rnd() < 0.2 && live.length ? live[live.length - 1]!.spanId : 'root';
+        batch.push(sp(`live${i}`, parent, start, start + 5));
+        live.push(batch[batch.length - 1]!);
+      }
+      m.add(batch);
+      const want = new RunModel();
+      want.add(spans.concat(live));
+      if (seed % 3 === 0) want.toggle('a13');
+      const got = m.rows();
+      assert.deepEqual(got.map((r) => `${r.depth}:${r.id}`), want.rows().map((r) => `${r.depth}:${r.id}`), `seed ${seed}, batch ${b}`);
+      // Leaves under spans it had are put into the list it had (no walk of the whole tree); a span
+      // under a live one before it is too, its parent listed with it.
+      assert.equal(got, list, `seed ${seed}, batch ${b}: the rows listed before, grown in place`);
+    }
+  }
+});
