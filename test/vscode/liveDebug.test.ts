@@ -40,9 +40,9 @@ before(async () => {
 });
 after(async () => { tcp.close(); client.close(); await mock.close(); await server.close(); });
 
-function startApp(): { out: () => string; err: () => string; done: Promise<number | null> } {
+function startApp(env: Record<string, string> = {}): { out: () => string; err: () => string; done: Promise<number | null> } {
   const child = spawn(process.execPath, [APP, `http://127.0.0.1:${server.httpPort}`, mock.url], {
-    env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token },
+    env: { ...process.env, ...env, NODE_OPTIONS: `--require ${HELPER}`, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '', err = '';
@@ -51,11 +51,12 @@ function startApp(): { out: () => string; err: () => string; done: Promise<numbe
   return { out: () => out, err: () => err, done: new Promise((r) => child.once('exit', r)) };
 }
 
-async function attach(names: string[]): Promise<DebugClient> {
+async function attach(names: (string | DebugProtocol.FunctionBreakpoint)[], set?: (r: DebugProtocol.SetFunctionBreakpointsResponse) => void): Promise<DebugClient> {
   const dc = new DebugClient('node', '', 'agent-lens');
   await dc.start((tcp.address() as net.AddressInfo).port);
   await dc.initializeRequest();
-  await dc.setFunctionBreakpointsRequest({ breakpoints: names.map((name) => ({ name })) });
+  const r = await dc.setFunctionBreakpointsRequest({ breakpoints: names.map((b) => (typeof b === 'string' ? { name: b } : b)) });
+  set?.(r);
   await dc.attachRequest({ live: true } as DebugProtocol.AttachRequestArguments);
   await dc.configurationDoneRequest();
   return dc;
@@ -179,4 +180,41 @@ test('live attach on a tool: Fail Step makes it raise in the app, which tells th
   assert.equal(await app2.done, 0, app2.err());
   assert.equal(mock.requests[from]!.messages.find((m) => m.role === 'user')?.content, LIVE_APP.user);
   assert.match(app2.err(), /no editor is attached any more; 1 paused call\(s\) go on unchanged/);
+});
+
+test('live conditions and hit counts, as for a recording: a tool call whose arguments the condition rules out runs at once; the second model call stops on a hit count of 2; a condition that does not parse says why and stops nothing', async () => {
+  // The app runs get_weather itself first (Oslo), then the model asks for it (Lisbon).
+  let verified: DebugProtocol.Breakpoint[] = [];
+  const dc = await attach([{ name: 'get_weather', condition: 'args.city == "Lisbon"' }, { name: LIVE_APP.model, hitCondition: '2' }, { name: 'search_flights', condition: 'args.from ==' }],
+    (r) => { verified = r.body.breakpoints; });
+  assert.deepEqual(verified.map((b) => b.verified), [true, true, false]);
+  assert.match(verified[2]!.message!, /^condition: /);
+  const before = mock.requests.length;
+  const app = startApp({ LIVE_APP_DIRECT_TOOL: '1' });
+  try {
+    // First stop: get_weather with Lisbon, where the model's first answer asks for it. Before it,
+    // the app's own get_weather with Oslo ran (its condition does not hold), and the first model
+    // call went on (a hit count of 2): the mock has had it.
+    const first = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    const frames = (await dc.stackTraceRequest({ threadId: first.body.threadId! })).body.stackFrames;
+    assert.equal(frames[0]!.name, 'tool get_weather (before it runs)');
+    const args = await vars(dc, (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes[0]!.variablesReference);
+    assert.equal(args.get('city')!.value, '"Lisbon"');
+    assert.equal(mock.requests.length, before + 1);
+    assert.match(app.out(), /TOOL get_weather \{"city":"Oslo"\}/);
+    assert.doesNotMatch(app.out(), /Lisbon/);
+    await dc.continueRequest({ threadId: first.body.threadId! });
+    // Then the second model call stops, before the mock hears it.
+    const second = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.equal(second.body.description, `Paused before model call ${LIVE_APP.model} runs`);
+    assert.equal(mock.requests.length, before + 1);
+    assert.match(app.out(), /TOOL get_weather \{"city":"Lisbon"/);
+    await dc.continueRequest({ threadId: second.body.threadId! });
+    assert.equal(await app.done, 0, app.err());
+    assert.equal(mock.requests.length, before + 2);
+    // search_flights ran without a stop (its breakpoint's condition does not parse).
+    assert.match(app.out(), /TOOL search_flights/);
+  } finally {
+    await dc.stop();
+  }
 });

@@ -5,9 +5,10 @@
 // call's request, a tool's arguments) and Set Value edits it; Continue sends the call on with the
 // edits; the `failStep` request makes it fail instead (a tool raises the message). Detaching lets
 // every paused call go on unchanged. Editor-free: tests drive it as a protocol peer.
-import { DebugSession, Handles, InitializedEvent, OutputEvent, Scope, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent, Variable, ContinuedEvent, Breakpoint } from '@vscode/debugadapter';
+import { BreakpointEvent, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent, Variable, ContinuedEvent, Breakpoint } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { LiveBreakpoints, LivePause, LiveState } from '../../protocol';
+import { liveBreaks, type LiveBreakpoints, type LivePause, type LiveState } from '../../protocol';
+import { ExprError, compileCondition, compileHitCondition } from '../../replay/expr';
 import type { ServerClient } from '../client';
 
 /** Where a live session meets the receiver (ServerClient in the extension). */
@@ -44,8 +45,46 @@ export function liveBreakpointsOf(names: readonly string[]): LiveBreakpoints {
 
 type Ref = { thread: ProcessThread; pause: LivePause; root: 'input' | 'call'; path: (string | number)[] };
 
+/**
+ * A paused call's fields as a breakpoint's condition reads them: the names a recorded step's
+ * conditions use (`tool`, `model`, `agent`, `args`, `input` for the messages, `system`), and the
+ * whole request as its provider takes it (`request`).
+ */
+export function liveScope(p: LivePause): Record<string, unknown> {
+  const s = p.step;
+  const req = s.kind === 'llm' && s.input !== null && typeof s.input === 'object' && !Array.isArray(s.input) ? s.input as Record<string, unknown> : undefined;
+  return {
+    kind: s.kind,
+    name: s.name,
+    tool: s.kind === 'tool' ? s.name : undefined,
+    model: s.kind === 'llm' ? s.name : undefined,
+    requestModel: s.kind === 'llm' ? s.name : undefined,
+    agent: s.agent,
+    args: s.kind === 'tool' ? s.input : undefined,
+    // OpenAI chat and Anthropic messages: `messages`; OpenAI responses: `input`.
+    input: req ? req.messages ?? req.input : undefined,
+    system: req ? req.system ?? req.instructions : undefined,
+    request: req,
+    via: s.via,
+    pid: p.process.pid,
+    service: p.process.service,
+  };
+}
+
+/** A function breakpoint as a live session keeps it: its name, and what it asks besides. */
+interface LiveBreakpoint {
+  name: string;
+  state: DebugProtocol.Breakpoint;
+  condition?: (scope: Record<string, unknown>) => boolean;
+  hit?: (hits: number) => boolean;
+  /** Calls of the name whose condition held, since it was set. */
+  hits: number;
+}
+
 export class LiveSession extends DebugSession {
   private breakpoints: LiveBreakpoints = { tools: [], models: [] };
+  private specs: LiveBreakpoint[] = [];
+  private nextBreakpointId = 1;
   private attached = false;
   private unsubscribe: (() => void) | undefined;
   private readonly threads = new Map<string, ProcessThread>();
@@ -67,16 +106,56 @@ export class LiveSession extends DebugSession {
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    this.breakpoints = liveBreakpointsOf(args.breakpoints.map((b) => b.name));
+    // Conditions and hit counts as for a recording (replay/expr.ts). The gates stop every call of
+    // the names set; a call whose breakpoints' conditions do not hold is sent on at once, here.
+    this.specs = args.breakpoints.map((b) => {
+      const state: DebugProtocol.Breakpoint = new Breakpoint(true);
+      state.id = this.nextBreakpointId++;
+      const spec: LiveBreakpoint = { name: b.name.trim(), state, hits: 0 };
+      try {
+        if (b.condition?.trim()) spec.condition = compileCondition(b.condition);
+        if (b.hitCondition?.trim()) spec.hit = compileHitCondition(b.hitCondition);
+      } catch (e) {
+        state.verified = false;
+        state.message = e instanceof ExprError ? `condition: ${e.message}` : String((e as Error).message);
+      }
+      return spec;
+    });
+    this.breakpoints = liveBreakpointsOf(this.specs.filter((b) => b.state.verified).map((b) => b.name));
     if (this.attached) this.source.attachLive(this.breakpoints);
-    response.body = {
-      breakpoints: args.breakpoints.map((b) => {
-        const bp: DebugProtocol.Breakpoint = new Breakpoint(true);
-        if (b.condition || b.hitCondition) bp.message = 'conditions and hit counts apply to recorded runs; live, this stops at every call of the name';
-        return bp;
-      }),
-    };
+    response.body = { breakpoints: this.specs.map((b) => b.state) };
     this.sendResponse(response);
+  }
+
+  /**
+   * Whether a call a gate stopped stops here: a breakpoint names it, its condition holds and its
+   * hit count is reached. Each breakpoint that names it and whose condition holds counts a hit.
+   */
+  private stopsHere(p: LivePause): boolean {
+    let stop = false;
+    let scope: Record<string, unknown> | undefined;
+    for (const b of this.specs) {
+      if (!b.state.verified || !liveBreaks(liveBreakpointsOf([b.name]), p.step.kind, p.step.name)) continue;
+      if (b.condition) {
+        let holds = false;
+        try {
+          holds = b.condition(scope ??= liveScope(p));
+        } catch (e) {
+          // A condition over its budget would cost as much on every call: it is turned off, and says why.
+          if (e instanceof ExprError && e.tooLong) {
+            b.state.verified = false;
+            b.state.message = `condition: ${e.message} (on ${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}); the breakpoint is off until it is set again`;
+            this.sendEvent(new BreakpointEvent('changed', b.state as Breakpoint));
+            this.breakpoints = liveBreakpointsOf(this.specs.filter((x) => x.state.verified).map((x) => x.name));
+            if (this.attached) this.source.attachLive(this.breakpoints);
+          }
+        }
+        if (!holds) continue;
+      }
+      b.hits++;
+      if (!b.hit || b.hit(b.hits)) stop = true;
+    }
+    return stop;
   }
 
   protected override attachRequest(response: DebugProtocol.AttachResponse): void {
@@ -94,6 +173,8 @@ export class LiveSession extends DebugSession {
       const key = `${p.process.id}/${p.pauseId}`;
       if (this.known.has(key)) continue;
       this.known.add(key);
+      // Stopped by the gate for its name, but not for this session's condition or hit count: on at once.
+      if (!this.stopsHere(p)) { this.source.answerPause(p, {}); continue; }
       let t = this.threads.get(p.process.id);
       if (!t) {
         t = { id: this.nextThread++, processId: p.process.id, name: `${p.process.service} (pid ${p.process.pid})`, queue: [] };
