@@ -9,13 +9,15 @@ import { ConversationView } from './conversationView';
 import { DiffView } from './diffView';
 import { h, fill } from './dom';
 import { historyProgress } from './format';
-import type { HistoryState } from '../src/protocol';
+import type { HistoryState, ServerMessage } from '../src/protocol';
 
 class App {
   private readonly main = h('main', { class: 'main' });
   private readonly conn = h('span', { class: 'conn', role: 'status', 'aria-live': 'polite' }, 'connecting…');
   private readonly list: RunList;
   private run: RunView | undefined;
+  /** The calls paused in a debugger now, for a run view opened while they wait. */
+  private paused: Extract<ServerMessage, { type: 'paused' }> | undefined;
   private conversation: ConversationView | DiffView | undefined;
 
   private readonly history = h('span', { class: 'history-note', role: 'status' }, 'loading history… runs from before the restart appear when it is done');
@@ -46,6 +48,7 @@ class App {
         if (!m.loading) this.resync(undefined); // the runs from disk are in now
         return;
       }
+      if (m.type === 'paused') this.paused = m;
       this.list.onFeed(m);
       this.run?.onFeed(m);
     });
@@ -133,6 +136,7 @@ class App {
         onSelect: (id) => { if (id) history.replaceState(null, '', `${base}/${id}`); },
       });
       this.run = view;
+      if (this.paused) view.onFeed(this.paused);
       fill(this.main, view.el);
       // The open run, for the benchmark (npm run bench reads its timing marks and drives frames).
       (window as unknown as { agentLensRun?: RunView }).agentLensRun = view;

@@ -1,7 +1,7 @@
 // The run view: the run's header, the span tree beside its waterfall (rows virtualized: only the
 // rows in sight exist in the DOM), the overview strip, find-in-run, and the step detail pane.
 // Live: span batches for this run merge in place; selection and scroll position survive them.
-import { treeSpans, treeSpansOfRows, type GenAiView, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
+import { treeSpans, treeSpansOfRows, type GenAiView, type PausedStep, type ServerMessage, type SpanDetailResponse, type TraceSummary, type TraceTreeResponse } from '../src/protocol';
 import type { Host } from './transport';
 import { RunModel, localMatches } from './runModel';
 import type { RunNode } from './runNode';
@@ -58,6 +58,10 @@ export class RunView {
 
   // DOM
   private readonly header = h('div', { class: 'run-header' });
+  /** Says which of this run's calls wait in a debugger now (hidden when none). */
+  private readonly pausedBar = h('div', { class: 'paused-banner', role: 'status', hidden: '' });
+  /** Rows of calls paused in a debugger now (marked when they are in the run). */
+  private pausedIds = new Set<string>();
   private readonly scroller: HTMLElement;
   private readonly sizer = h('div', { class: 'sizer' });
   private readonly layer = h('div', { class: 'rows-layer' });
@@ -125,7 +129,7 @@ export class RunView {
     if (savedDetail) split.style.setProperty('--detail-w', `${savedDetail}px`);
     this.userTreeW = this.host.prefs.get('treeWidth');
     fill(split, tl, detailSplit, this.detail);
-    this.el = h('div', { class: 'run-view' }, this.header, toolbar, this.overview.canvas, split);
+    this.el = h('div', { class: 'run-view' }, this.header, this.pausedBar, toolbar, this.overview.canvas, split);
     this.ro = new ResizeObserver(() => this.queueRender());
     this.ro.observe(this.scroller);
     fill(this.detail, h('p', { class: 'muted pad' }, 'Select a step to see its conversation, tool calls, tokens and raw attributes.'));
@@ -254,9 +258,26 @@ export class RunView {
     } else if (m.type === 'summaries') {
       const s = m.traces.find((t) => t.traceId === this.traceId);
       if (s) { this.summary = s; this.queueRender(); }
+    } else if (m.type === 'paused') {
+      this.showPaused(m.pauses.filter((p) => p.traceId === this.traceId));
     } else if (m.type === 'removed' && (m.traceIds === 'all' || m.traceIds.includes(this.traceId))) {
       this.status.textContent = 'this run was deleted on the server';
     }
+  }
+
+  /**
+   * This run's calls that wait in a debugger (issue 25's live session): a line above the tree says
+   * what each is about to do and where; the row of its span, when the run has it, is marked.
+   * (A paused call's own span has not ended, so it is usually not in the run yet: the line says it.)
+   */
+  private showPaused(pauses: readonly PausedStep[]): void {
+    this.pausedIds = new Set(pauses.flatMap((p) => (p.spanId ? [p.spanId] : [])));
+    this.pausedBar.hidden = pauses.length === 0;
+    fill(this.pausedBar, ...pauses.map((p) => h('p', null, icon('pause', 'paused'),
+      ` Paused in the debugger before ${p.kind === 'tool' ? 'tool' : 'model call'} `, h('code', null, p.name), ' runs',
+      p.agent ? ` (agent ${p.agent})` : '', ` · ${p.service} (pid ${p.pid}) · since ${new Date(p.since).toLocaleTimeString()}`,
+      h('span', { class: 'muted' }, ' · Continue, edit or fail it in the debug session'))));
+    for (const [id, el] of this.rowEls) el.classList.toggle('paused', this.pausedIds.has(id));
   }
 
   dispose(): void {
@@ -553,6 +574,7 @@ export class RunView {
         if (el.dataset.i !== String(i)) { el.style.top = `${i * ROW_H}px`; el.setAttribute('aria-posinset', String(i + 1)); el.dataset.i = String(i); }
         if (el.dataset.n !== String(count)) { el.setAttribute('aria-setsize', String(count)); el.dataset.n = String(count); }
       }
+      if (this.pausedIds.size || el.classList.contains('paused')) el.classList.toggle('paused', this.pausedIds.has(n.id));
       keep.set(n.id, el);
     }
     for (const [id, el] of this.rowEls) if (keep.get(id) !== el) el.remove();

@@ -116,9 +116,16 @@ export class Gate {
     return this.breakpoints !== null && liveBreaks(this.breakpoints, kind, name);
   }
 
+  /**
+   * Where the app is now (the active span's run, span and agent): register.ts sets it. A step
+   * that does not say where it is gets it.
+   */
+  where: (() => Pick<LiveStep, 'traceId' | 'spanId' | 'agent'> | undefined) | undefined;
+
   /** Waits for the editor's answer; undefined (go on unchanged) when none comes in time or the receiver goes. */
   pause(step: LiveStep): Promise<Answer | undefined> {
     const pauseId = `${process.pid}-${++this.n}`;
+    if (step.traceId === undefined) { try { Object.assign(step, this.where?.()); } catch { /* said without where it is */ } }
     return new Promise((resolve) => {
       // (Not unref'd: the app is waiting for this call, so it must not exit under it.)
       const timer = setTimeout(() => {

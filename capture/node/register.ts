@@ -115,6 +115,7 @@ function patchProvider(provider: { getTracer?(name: string): unknown } | undefin
       try {
         if (!failed && isGenAi(String(name), options?.attributes) && options?.attributes?.['code.file.path'] === undefined) stamp(span as never);
       } catch (e) { fail('recording a call site', e); }
+      if (gate) { try { noteAgent(span, options?.attributes, ctx); } catch { /* a pause says no agent */ } }
       return span;
     };
     const originalActive = proto.startActiveSpan as ((this: unknown, name: string, ...rest: unknown[]) => unknown) | undefined;
@@ -178,6 +179,40 @@ function activeSpan(): { setAttribute(k: string, v: unknown): unknown } | undefi
 /** The live gate, when the editor asked for one (AGENT_LENS_LIVE_URL): see gate.ts. */
 let gate: Gate | undefined;
 
+/**
+ * The agent each span runs in, while the gate is on: its own `gen_ai.agent.name`, else its
+ * parent's (a span cannot reach its parent's attributes, so each is noted as it starts). A pause
+ * says which agent it is in: the debugger's threads are per process and agent.
+ */
+const agents = new WeakMap<object, string>();
+function noteAgent(span: unknown, attrs: Record<string, unknown> | undefined, ctx: unknown): void {
+  if (!span || typeof span !== 'object') return;
+  const own = attrs?.['gen_ai.agent.name'];
+  if (typeof own === 'string' && own) { agents.set(span, own); return; }
+  const parent = contextSpan(ctx ?? activeContext());
+  const inherited = parent && agents.get(parent);
+  if (inherited) agents.set(span, inherited);
+}
+
+function activeContext(): unknown {
+  const registry = (globalThis as Record<symbol, unknown>)[KEY] as { context?: { active?(): unknown } } | undefined;
+  return registry?.context?.active?.();
+}
+
+function contextSpan(ctx: unknown): object | undefined {
+  const span = (ctx as { getValue?(k: symbol): unknown } | undefined)?.getValue?.(SPAN_KEY);
+  return span && typeof span === 'object' ? span : undefined;
+}
+
+/** Where the app is now, for a pause: the active span's run and id, and its agent. */
+function whereNow(): { traceId?: string; spanId?: string; agent?: string } | undefined {
+  const span = contextSpan(activeContext()) as { spanContext?(): { traceId?: string; spanId?: string } } | undefined;
+  if (!span) return undefined;
+  const sc = typeof span.spanContext === 'function' ? span.spanContext() : undefined;
+  const agent = agents.get(span);
+  return { ...(sc?.traceId ? { traceId: sc.traceId, spanId: sc.spanId } : {}), ...(agent ? { agent } : {}) };
+}
+
 function startGate(): void {
   const url = process.env.AGENT_LENS_LIVE_URL;
   if (!url || process.env.AGENT_LENS_LIVE === '0' || process.env.AGENT_LENS_CAPTURE === '0') return;
@@ -186,6 +221,7 @@ function startGate(): void {
   const service = process.env.OTEL_SERVICE_NAME ?? (process.argv[1] ? process.argv[1].split(/[\\/]/).pop()! : 'node');
   const log = (line: string) => { try { process.stderr.write(`agent-lens ${line}\n`); } catch { /* nothing to do */ } };
   gate = new Gate(url, process.env.AGENT_LENS_TOKEN ?? '', timeoutMs, log, service);
+  gate.where = whereNow;
   gate.start();
   // (For a look from inside the app: whether it is connected, and the breakpoints it heard.)
   (globalThis as Record<symbol, unknown>)[Symbol.for('agent-lens.gate')] = gate;

@@ -29,8 +29,14 @@ export interface LiveStep {
   input: unknown;
   /** Where the gate caught it (`openai chat.completions.create`, `ai tool execute`). */
   via: string;
-  /** The agent it runs in, when the framework says. */
+  /** The agent it runs in (the nearest span above it with `gen_ai.agent.name`), when there is one. */
   agent?: string;
+  /**
+   * The run it belongs to, and its span: a model call's own span, a tool's span where it starts
+   * (`startActiveSpan`), or, for a tool stopped in a model's answer, the span of that model call.
+   */
+  traceId?: string;
+  spanId?: string;
 }
 
 /** A process whose gate is connected. */
@@ -66,6 +72,28 @@ export type GateCommand =
   | { type: 'resume'; pauseId: string; input?: unknown }
   /** The call does not run: a tool raises this message. */
   | { type: 'fail'; pauseId: string; message: string };
+
+/** A paused call as run views mark it (no content: every client of the feed hears these). */
+export interface PausedStep {
+  traceId?: string;
+  spanId?: string;
+  kind: LiveStep['kind'];
+  name: string;
+  agent?: string;
+  via: string;
+  service: string;
+  pid: number;
+  since: number;
+}
+
+/** The calls paused now, as run views mark them. */
+export function pausedSteps(state: LiveState): PausedStep[] {
+  return state.pauses.map((p) => ({
+    ...(p.step.traceId ? { traceId: p.step.traceId } : {}), ...(p.step.spanId ? { spanId: p.step.spanId } : {}),
+    kind: p.step.kind, name: p.step.name, ...(p.step.agent ? { agent: p.step.agent } : {}), via: p.step.via,
+    service: p.process.service, pid: p.process.pid, since: p.since,
+  }));
+}
 
 /** What an editor sees: the gates connected and the calls waiting. */
 export interface LiveState {

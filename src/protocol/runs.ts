@@ -2,7 +2,7 @@
 // tagged union). Evolve additively; bump PROTOCOL_VERSION only for a breaking change.
 import type { LogData, Nanos, Resource, Scope, SpanData, SpanStatus } from './otlp';
 import type { Creep, GenAiKind, GenAiView, Usage } from './genai';
-import type { LiveBreakpoints, LiveState } from './live';
+import type { LiveBreakpoints, LiveState, PausedStep } from './live';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -266,7 +266,9 @@ export type ServerMessage =
    */
   | { type: 'resync'; reason: string; all: boolean; traceIds?: string[] }
   /** The gates connected and the calls paused (protocol/live.ts): sent when it changes, to clients that attached with `live`. */
-  | ({ type: 'live' } & LiveState);
+  | ({ type: 'live' } & LiveState)
+  /** Every call paused in a debugger now ([] when none is), without content: to every client, when it changes and at connect while any waits. */
+  | { type: 'paused'; pauses: PausedStep[] };
 
 export type ClientMessage =
   /**

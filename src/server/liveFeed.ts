@@ -9,7 +9,7 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROTOCOL_VERSION, treeRow, type ClientMessage, type HistoryState, type LiveState, type ServerMessage, type TraceSummary } from '../protocol';
+import { PROTOCOL_VERSION, pausedSteps, treeRow, type ClientMessage, type HistoryState, type LiveState, type PausedStep, type ServerMessage, type TraceSummary } from '../protocol';
 import { GATE_LIMITS, checkBreakpoints, type LiveGate } from './liveGate';
 import type { IngestListener } from './ingest';
 import { SharedRefs, logsBySpan, toApiLog, toApiSpan, treeSpan } from '../store/views';
@@ -107,6 +107,7 @@ export class LiveFeed implements IngestListener {
       });
       this.send(client, { type: 'hello', protocolVersion: PROTOCOL_VERSION, serverVersion: this.serverVersion });
       if (this.history.loading) this.send(client, { type: 'history', ...this.history });
+      if (this.paused.length) this.send(client, { type: 'paused', pauses: this.paused });
     });
   }
 
@@ -127,10 +128,18 @@ export class LiveFeed implements IngestListener {
     }
   }
 
-  /** The gates or their pauses changed: every attached client hears it. */
+  /** The gates or their pauses changed: every attached client hears it; every client, which calls wait (when that changed). */
   liveChanged(state: LiveState): void {
     for (const c of this.clients) if (c.live) this.send(c, { type: 'live', ...state });
+    const key = state.pauses.map((p) => `${p.process.id}/${p.pauseId}`).join(' ');
+    if (key === this.pausedKey) return;
+    this.pausedKey = key;
+    this.paused = pausedSteps(state);
+    for (const c of this.clients) this.send(c, { type: 'paused', pauses: this.paused });
   }
+  private pausedKey = '';
+  /** The calls paused now (a client that connects while one waits hears of it at once). */
+  private paused: PausedStep[] = [];
 
   private send(c: Client, m: ServerMessage): void {
     if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(m));

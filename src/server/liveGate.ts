@@ -45,7 +45,10 @@ function checkStep(v: unknown): LiveStep | undefined {
   if (s.kind !== 'tool' && s.kind !== 'llm') return undefined;
   if (typeof s.name !== 'string' || s.name.length > MAX_NAME || typeof s.via !== 'string' || s.via.length > MAX_NAME) return undefined;
   if (s.agent !== undefined && (typeof s.agent !== 'string' || s.agent.length > MAX_NAME)) return undefined;
-  return { kind: s.kind, name: s.name, input: s.input, via: s.via, ...(s.agent !== undefined ? { agent: s.agent } : {}) };
+  // (Where it is: kept only when it is a trace id and a span id as OTLP writes them.)
+  const where = typeof s.traceId === 'string' && /^[0-9a-f]{32}$/.test(s.traceId) && typeof s.spanId === 'string' && /^[0-9a-f]{16}$/.test(s.spanId)
+    ? { traceId: s.traceId, spanId: s.spanId } : {};
+  return { kind: s.kind, name: s.name, input: s.input, via: s.via, ...(s.agent !== undefined ? { agent: s.agent } : {}), ...where };
 }
 
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID;

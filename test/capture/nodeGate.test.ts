@@ -119,6 +119,10 @@ test('a model call paused before it is sent: the mock hears nothing until Contin
   assert.deepEqual(attr(llm[0]!, 'agent_lens.edited'), { boolValue: true });
   assert.equal(JSON.parse(String((attr(llm[0]!, 'agent_lens.original_request') as { stringValue?: string } | undefined)?.stringValue)).messages[0].content, LIVE_APP.user);
   assert.equal(attr(llm[1]!, 'agent_lens.edited'), undefined);
+  // Each pause said where it was: the run, the model call's own span (as the run recorded them),
+  // and the agent above it (the app's invoke_agent span).
+  assert.deepEqual([first.step.traceId, first.step.spanId, first.step.agent], [traceId, llm[0]!.spanId, 'live-agent']);
+  assert.deepEqual([second.step.traceId, second.step.spanId, second.step.agent], [traceId, llm[1]!.spanId, 'live-agent']);
 });
 
 test('a tool stopped where the model asked for it: its arguments edited to Porto, the tool runs with Porto (its own log), and the model next hears of the call as edited; no second stop at its span', async () => {

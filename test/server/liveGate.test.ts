@@ -157,3 +157,37 @@ test('bounds and bad input: 64 calls of one process wait, the 65th goes on at on
   const status = await new Promise<number>((resolve) => { refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)); refused.on('open', () => resolve(101)); });
   assert.equal(status, 401);
 });
+
+test('a pause says where it is (run, span, agent): an editor hears it whole; every other client of the feed (a run view) hears which calls wait, without their content, when that changes and when it connects; ids that are not ids are left out', async () => {
+  const g = await gate(1005);
+  const e = await editor({ tools: ['get_weather'], models: [] });
+  await g.next((m) => m.type === 'breakpoints' && m.breakpoints !== null);
+  const view = await Peer.open<ServerMessage>('/ws');
+  const traceId = '5b8aa5a2d2c872e8321cf37308d69df2', spanId = '051581bf3cb55c13';
+  g.send({ type: 'paused', pauseId: 'w1', step: { kind: 'tool', name: 'get_weather', input: { city: 'Lisbon' }, via: 'test', agent: 'planner', traceId, spanId } } satisfies GateMessage);
+  const live = await pausedIn(e, 'w1') as Extract<ServerMessage, { type: 'live' }>;
+  assert.deepEqual(live.pauses.find((p) => p.pauseId === 'w1')!.step, { kind: 'tool', name: 'get_weather', input: { city: 'Lisbon' }, via: 'test', agent: 'planner', traceId, spanId });
+  const seen = await view.next((m) => m.type === 'paused' && m.pauses.length > 0) as Extract<ServerMessage, { type: 'paused' }>;
+  assert.equal(seen.pauses.length, 1);
+  const { since, ...rest } = seen.pauses[0]!;
+  assert.ok(since > 0);
+  assert.deepEqual(rest, { traceId, spanId, kind: 'tool', name: 'get_weather', agent: 'planner', via: 'test', service: 'weather-agent', pid: 1005 });
+  assert.ok(!JSON.stringify(seen).includes('Lisbon'), 'no content');
+  // A client that connects while it waits hears of it at once.
+  const late = await Peer.open<ServerMessage>('/ws');
+  assert.equal(((await late.next((m) => m.type === 'paused')) as Extract<ServerMessage, { type: 'paused' }>).pauses[0]!.spanId, spanId);
+  // Ids that are not ids: the step is kept, without them.
+  g.send({ type: 'paused', pauseId: 'w2', step: { kind: 'tool', name: 'get_weather', input: {}, via: 'test', traceId: 'x'.repeat(32), spanId: '<b>' } } satisfies GateMessage);
+  const two = await view.next((m) => m.type === 'paused' && m.pauses.length === 2) as Extract<ServerMessage, { type: 'paused' }>;
+  assert.deepEqual(two.pauses.map((p) => p.traceId ?? null), [traceId, null]);
+  // Answered: the run views hear that nothing waits.
+  const proc = live.processes.find((p) => p.pid === 1005)!;
+  const from = view.heard.length;
+  e.send({ type: 'resume', pauseId: 'w1', processId: proc.id });
+  e.send({ type: 'resume', pauseId: 'w2', processId: proc.id });
+  await view.next((m) => m.type === 'paused' && m.pauses.length === 0, from);
+  await view.close();
+  await late.close();
+  await e.close();
+  await g.close();
+});

@@ -93,9 +93,10 @@ test('live attach: the model call stops as a thread of its process; Variables sh
     assert.equal(stop.body.description, `Paused before model call ${LIVE_APP.model} runs`);
     const threads = (await dc.threadsRequest()).body.threads;
     assert.equal(threads.length, 1);
-    assert.match(threads[0]!.name, /\(pid \d+\)$/);
+    // A thread per process and agent: the app's agent span names it (gen_ai.agent.name).
+    assert.match(threads[0]!.name, /^agent live-agent · \S+ \(pid \d+\)$/);
     const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
-    assert.equal(frames[0]!.name, `model call ${LIVE_APP.model} (before it runs)`);
+    assert.equal(frames[0]!.name, `model call ${LIVE_APP.model} < agent live-agent (before it runs)`);
     const scopes = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes;
     assert.deepEqual(scopes.map((s) => s.name), ['Request', 'Call']);
     const request = await vars(dc, scopes[0]!.variablesReference);
@@ -197,7 +198,7 @@ test('live conditions and hit counts, as for a recording: a tool call whose argu
     // call went on (a hit count of 2): the mock has had it.
     const first = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
     const frames = (await dc.stackTraceRequest({ threadId: first.body.threadId! })).body.stackFrames;
-    assert.equal(frames[0]!.name, 'tool get_weather (before it runs)');
+    assert.equal(frames[0]!.name, 'tool get_weather < agent live-agent (before it runs)');
     const args = await vars(dc, (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes[0]!.variablesReference);
     assert.equal(args.get('city')!.value, '"Lisbon"');
     assert.equal(mock.requests.length, before + 1);

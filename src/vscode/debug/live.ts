@@ -1,7 +1,7 @@
 // The live debug session (debug type `agent-lens`, `"request": "attach", "live": true`): the
 // running agent, not a recording. Its function breakpoints name tools and models; the receiver
 // tells the gates in the apps (protocol/live.ts), and a call one of them stops is a stopped thread
-// here (a thread per process). Variables show what the call is about to be made with (a model
+// here (a thread per process and agent). Variables show what the call is about to be made with (a model
 // call's request, a tool's arguments) and Set Value edits it; Continue sends the call on with the
 // edits; the `failStep` request makes it fail instead (a tool raises the message). Detaching lets
 // every paused call go on unchanged. Editor-free: tests drive it as a protocol peer.
@@ -175,10 +175,12 @@ export class LiveSession extends DebugSession {
       this.known.add(key);
       // Stopped by the gate for its name, but not for this session's condition or hit count: on at once.
       if (!this.stopsHere(p)) { this.source.answerPause(p, {}); continue; }
-      let t = this.threads.get(p.process.id);
+      // A thread per process and agent: two agents of one app pause and go on apart.
+      const threadKey = `${p.process.id}\u0000${p.step.agent ?? ''}`;
+      let t = this.threads.get(threadKey);
       if (!t) {
-        t = { id: this.nextThread++, processId: p.process.id, name: `${p.process.service} (pid ${p.process.pid})`, queue: [] };
-        this.threads.set(p.process.id, t);
+        t = { id: this.nextThread++, processId: p.process.id, name: `${p.step.agent ? `agent ${p.step.agent} · ` : ''}${p.process.service} (pid ${p.process.pid})`, queue: [] };
+        this.threads.set(threadKey, t);
         this.sendEvent(new ThreadEvent('started', t.id));
       }
       t.queue.push(p);
