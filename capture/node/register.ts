@@ -115,7 +115,7 @@ function patchProvider(provider: { getTracer?(name: string): unknown } | undefin
       try {
         if (!failed && isGenAi(String(name), options?.attributes) && options?.attributes?.['code.file.path'] === undefined) stamp(span as never);
       } catch (e) { fail('recording a call site', e); }
-      if (gate) { try { noteAgent(span, options?.attributes, ctx); } catch { /* a pause says no agent */ } }
+      if (gate) { try { noteParent(span, ctx); } catch { /* a pause says no agent */ } }
       return span;
     };
     const originalActive = proto.startActiveSpan as ((this: unknown, name: string, ...rest: unknown[]) => unknown) | undefined;
@@ -156,9 +156,9 @@ function gateActive(g: Gate, name: string, rest: unknown[]): void {
   // A call already stopped where the model asked for it runs now, or fails as chosen there.
   const id = attrs?.['gen_ai.tool.call.id'] ?? attrs?.['ai.toolCall.id'];
   let failWith: string | undefined;
-  if (typeof id === 'string' && g.pausedCalls.has(id)) {
-    failWith = g.pausedCalls.get(id);
-    g.pausedCalls.delete(id);
+  const before = g.takePausedCall(id, tool);
+  if (before) {
+    failWith = before.fail;
     if (failWith === undefined) return;
   }
   const raw = attrs?.['gen_ai.tool.call.arguments'] ?? attrs?.['ai.toolCall.args'];
@@ -180,18 +180,25 @@ function activeSpan(): { setAttribute(k: string, v: unknown): unknown } | undefi
 let gate: Gate | undefined;
 
 /**
- * The agent each span runs in, while the gate is on: its own `gen_ai.agent.name`, else its
- * parent's (a span cannot reach its parent's attributes, so each is noted as it starts). A pause
- * says which agent it is in: the debugger's threads are per process and agent.
+ * Each span's parent span, while the gate is on (a span knows only its parent's ids): a pause
+ * says which agent it is in, the nearest span up the chain whose attributes name one
+ * (`gen_ai.agent.name`, set at start or later). The debugger's threads are per process and agent.
+ * (Weak: a span that is done and exported goes, and its entry with it.)
  */
-const agents = new WeakMap<object, string>();
-function noteAgent(span: unknown, attrs: Record<string, unknown> | undefined, ctx: unknown): void {
+const parents = new WeakMap<object, object>();
+function noteParent(span: unknown, ctx: unknown): void {
   if (!span || typeof span !== 'object') return;
-  const own = attrs?.['gen_ai.agent.name'];
-  if (typeof own === 'string' && own) { agents.set(span, own); return; }
   const parent = contextSpan(ctx ?? activeContext());
-  const inherited = parent && agents.get(parent);
-  if (inherited) agents.set(span, inherited);
+  if (parent && parent !== span) parents.set(span, parent);
+}
+
+function agentOf(span: object): string | undefined {
+  let s: object | undefined = span;
+  for (let k = 0; s && k < 64; k++, s = parents.get(s)) {
+    const a = (s as { attributes?: Record<string, unknown> }).attributes?.['gen_ai.agent.name'];
+    if (typeof a === 'string' && a) return a;
+  }
+  return undefined;
 }
 
 function activeContext(): unknown {
@@ -209,7 +216,7 @@ function whereNow(): { traceId?: string; spanId?: string; agent?: string } | und
   const span = contextSpan(activeContext()) as { spanContext?(): { traceId?: string; spanId?: string } } | undefined;
   if (!span) return undefined;
   const sc = typeof span.spanContext === 'function' ? span.spanContext() : undefined;
-  const agent = agents.get(span);
+  const agent = agentOf(span);
   return { ...(sc?.traceId ? { traceId: sc.traceId, spanId: sc.spanId } : {}), ...(agent ? { agent } : {}) };
 }
 

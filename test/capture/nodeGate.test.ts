@@ -267,3 +267,33 @@ test('the receiver killed while a call is paused: the app finishes normally, the
   assert.match(app.err, /the Agent Lens receiver went away; 1 paused call\(s\) go on unchanged/);
   assert.match(app.out, /ANSWER /);
 });
+
+test('the sample agent (its tools set their attributes after the span starts): get_weather stops once, in the model\'s answer, not again where its span starts; edited to Porto, the tool says Porto', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], {
+    env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.httpPort}`,
+      AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += String(d); });
+  child.stderr.on('data', (d) => { err += String(d); });
+  let exited = false;
+  const done = new Promise<number | null>((r) => child.once('exit', (c) => { exited = true; r(c); }));
+  const answered = new Set<string>();
+  const pauses: LivePause[] = [];
+  // Every pause is answered (the first with Porto) until the sample ends.
+  while (!exited) {
+    const p = await editor.pause(answered, 500).catch(() => undefined);
+    if (!p) continue;
+    pauses.push(p);
+    editor.resume(p, pauses.length === 1 ? { ...(p.step.input as object), city: 'Porto' } : undefined);
+  }
+  assert.equal(await done, 0, err);
+  editor.close();
+  assert.ok(pauses.length >= 1);
+  for (const p of pauses) assert.deepEqual([p.step.name, /^the model's answer/.test(p.step.via)], ['get_weather', true], p.step.via);
+  assert.equal((pauses[0]!.step.input as { city?: string }).city, 'Lisbon');
+  assert.equal(pauses[0]!.step.agent, 'travel-planner');
+  assert.match(out, /tool get_weather → \{"city":"Porto"/);
+});
