@@ -212,12 +212,16 @@ function contextSpan(ctx: unknown): object | undefined {
 }
 
 /** Where the app is now, for a pause: the active span's run and id, and its agent. */
-function whereNow(): { traceId?: string; spanId?: string; agent?: string } | undefined {
-  const span = contextSpan(activeContext()) as { spanContext?(): { traceId?: string; spanId?: string } } | undefined;
+function whereNow(): { traceId?: string; spanId?: string; agent?: string; source?: { path: string; line: number; column?: number } } | undefined {
+  const span = contextSpan(activeContext()) as { spanContext?(): { traceId?: string; spanId?: string }; attributes?: Record<string, unknown> } | undefined;
   if (!span) return undefined;
   const sc = typeof span.spanContext === 'function' ? span.spanContext() : undefined;
   const agent = agentOf(span);
-  return { ...(sc?.traceId ? { traceId: sc.traceId, spanId: sc.spanId } : {}), ...(agent ? { agent } : {}) };
+  // The span's call site, as the helper stamped it when the span started.
+  const a = span.attributes;
+  const file = a?.['code.file.path'], line = a?.['code.line.number'], column = a?.['code.column.number'];
+  const source = typeof file === 'string' && typeof line === 'number' ? { path: file, line, ...(typeof column === 'number' ? { column } : {}) } : undefined;
+  return { ...(sc?.traceId ? { traceId: sc.traceId, spanId: sc.spanId } : {}), ...(agent ? { agent } : {}), ...(source ? { source } : {}) };
 }
 
 function startGate(): void {

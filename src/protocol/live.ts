@@ -37,6 +37,8 @@ export interface LiveStep {
    */
   traceId?: string;
   spanId?: string;
+  /** The line of the app's code that made the call (its span's `code.*` attributes, stamped by the capture helper). */
+  source?: { path: string; line: number; column?: number };
 }
 
 /** A process whose gate is connected. */

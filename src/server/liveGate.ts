@@ -48,7 +48,10 @@ function checkStep(v: unknown): LiveStep | undefined {
   // (Where it is: kept only when it is a trace id and a span id as OTLP writes them.)
   const where = typeof s.traceId === 'string' && /^[0-9a-f]{32}$/.test(s.traceId) && typeof s.spanId === 'string' && /^[0-9a-f]{16}$/.test(s.spanId)
     ? { traceId: s.traceId, spanId: s.spanId } : {};
-  return { kind: s.kind, name: s.name, input: s.input, via: s.via, ...(s.agent !== undefined ? { agent: s.agent } : {}), ...where };
+  const src = s.source as { path?: unknown; line?: unknown; column?: unknown } | undefined;
+  const source = src && typeof src.path === 'string' && src.path.length <= 4096 && Number.isInteger(src.line) && (src.line as number) > 0
+    ? { path: src.path, line: src.line as number, ...(Number.isInteger(src.column) && (src.column as number) > 0 ? { column: src.column as number } : {}) } : undefined;
+  return { kind: s.kind, name: s.name, input: s.input, via: s.via, ...(s.agent !== undefined ? { agent: s.agent } : {}), ...where, ...(source ? { source } : {}) };
 }
 
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID;

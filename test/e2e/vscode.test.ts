@@ -249,9 +249,47 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     await page.screenshot({ path: path.join(run, 'debug-failed.png') });
     throw e;
   }
-  // The sample agent from the palette: the bundled demo runs in a terminal here; its two runs
-  // (the user's two turns, the demo's own text) arrive in the tree.
-  await runCommand(page, 'Agent Lens: Run a Sample Agent');
+  // Pause the live agent (issue 25): a live attach with the same function breakpoint (get_weather,
+  // still in the Breakpoints pane); the sample agent from the palette runs in a terminal here and
+  // stops before its tool runs; Variables show city = "Lisbon"; Set Value to "Porto"; Continue.
+  fs.writeFileSync(path.join(cs.workspace, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: [
+    { type: 'agent-lens', request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true },
+    { type: 'agent-lens', request: 'attach', name: 'Pause the live agent', live: true }] }, null, 2));
+  try {
+    const pickRows = page.locator('.quick-input-list .monaco-list-row');
+    for (let i = 0; ; i++) {
+      await runCommand(page, 'Debug: Select and Start Debugging');
+      await pickRows.first().waitFor({ timeout: 15_000 });
+      if ((await pickRows.allTextContents()).some((t) => t.includes('Pause the live agent')) || i >= 20) break;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    await pickRows.filter({ hasText: 'Pause the live agent' }).first().click();
+    const toolbar = page.locator('.debug-toolbar');
+    await toolbar.waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Agent Lens: Run a Sample Agent');
+    await page.locator('.debug-call-stack .stack-frame', { hasText: 'tool get_weather' }).first().waitFor({ timeout: 60_000 });
+    const variables = page.locator('.debug-variables');
+    const city = variables.locator('.monaco-list-row', { hasText: /city\W+"Lisbon"/ }).first();
+    await city.waitFor({ timeout: 15_000 });
+    // Set Value (F2 on the focused variable), typed as JSON.
+    await city.click();
+    await page.keyboard.press('F2');
+    const edit = variables.locator('.monaco-inputbox input').first();
+    await edit.waitFor({ timeout: 15_000 });
+    await edit.fill('"Porto"');
+    await edit.press('Enter');
+    await variables.locator('.monaco-list-row', { hasText: /city\W+"Porto"/ }).first().waitFor({ timeout: 15_000 });
+    await toolbar.locator('.action-item:not(.disabled) .action-label[aria-label^="Continue"]').first().click();
+    // The call goes on: the thread is no longer stopped there.
+    await page.locator('.debug-call-stack .stack-frame', { hasText: 'tool get_weather' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    await toolbar.locator('.action-label[aria-label^="Stop"], .action-label[aria-label^="Disconnect"]').first().click();
+    await toolbar.waitFor({ state: 'hidden', timeout: 30_000 });
+  } catch (e) {
+    await page.screenshot({ path: path.join(run, 'live-failed.png') });
+    throw new Error(`${(e as Error).message} (${run})`);
+  }
+  // The sample agent's two runs (the user's two turns, the demo's own text) arrive in the tree.
   await runCommand(page, 'Agent Lens: Show Runs');
   const planRow = page.locator('.monaco-list-row', { hasText: 'I want to fly from Berlin to Lisbon' }).first();
   const bookRow = page.locator('.monaco-list-row', { hasText: 'Great, book the cheapest one' }).first();
@@ -281,6 +319,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   // production bundle keeps them), and that source opens without errors.
   await planRow.click();
   await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
+  // The run view shows the tool ran with what was set in the debugger.
+  await wv.locator('.row.k-tool', { hasText: 'get_weather' }).filter({ hasText: 'Porto' }).first().waitFor({ timeout: 15_000 });
   await wv.locator('.row.k-llm').first().click();
   const sampleChip = wv.locator('.detail[data-loaded] .d-source button.chip.source').first();
   await sampleChip.waitFor({ timeout: 15_000 });

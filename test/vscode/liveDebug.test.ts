@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as fs from 'node:fs';
+import WebSocket from 'ws';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -97,6 +99,10 @@ test('live attach: the model call stops as a thread of its process; Variables sh
     assert.match(threads[0]!.name, /^agent live-agent · \S+ \(pid \d+\)$/);
     const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
     assert.equal(frames[0]!.name, `model call ${LIVE_APP.model} < agent live-agent (before it runs)`);
+    // The frame is the app's line that made the call (the capture helper's stamp on its span).
+    const src = frames[0]!.source!;
+    assert.equal(src.path, APP);
+    assert.match(fs.readFileSync(APP, 'utf8').split('\n')[frames[0]!.line - 1]!, /chat\.completions\.create\(/);
     const scopes = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes;
     assert.deepEqual(scopes.map((s) => s.name), ['Request', 'Call']);
     const request = await vars(dc, scopes[0]!.variablesReference);
@@ -219,3 +225,37 @@ test('live conditions and hit counts, as for a recording: a tool call whose argu
     await dc.stop();
   }
 });
+
+test('a paused call without a line of its own (its span has no call site): the frame is a page about it, with its arguments, which the editor opens', async () => {
+  const dc = await attach(['lookup_order']);
+  // A gate as an app's helper speaks it, without code attributes to give.
+  const g = new WebSocket(`ws://127.0.0.1:${server.httpPort}/live?token=${server.token}`);
+  const heard: { type: string; pauseId?: string }[] = [];
+  g.on('message', (d) => heard.push(JSON.parse(String(d))));
+  await new Promise((r, j) => { g.once('open', r); g.once('error', j); });
+  try {
+    g.send(JSON.stringify({ type: 'hello', protocolVersion: 1, pid: 4242, language: 'python', service: 'orders' }));
+    await new Promise((r) => setTimeout(r, 200));
+    g.send(JSON.stringify({ type: 'paused', pauseId: 'q1', step: { kind: 'tool', name: 'lookup_order', input: { order: 'A-17' }, via: 'test', agent: 'support' } }));
+    const stop = await dc.waitForEvent('stopped', 10_000) as DebugProtocol.StoppedEvent;
+    const frame = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames[0]!;
+    assert.equal(frame.name, 'tool lookup_order < agent support (before it runs)');
+    assert.equal(frame.source!.path, undefined);
+    assert.ok(frame.source!.sourceReference! > 0);
+    const page = (await dc.sourceRequest({ source: frame.source, sourceReference: frame.source!.sourceReference! })).body;
+    assert.equal(page.mimeType, 'text/markdown');
+    assert.match(page.content, /^# Paused before tool lookup_order runs/);
+    assert.match(page.content, /- process: orders \(pid 4242\)/);
+    assert.ok(page.content.includes(JSON.stringify({ order: 'A-17' }, null, 2)));
+    await dc.continueRequest({ threadId: stop.body.threadId! });
+    await waitForResume(heard, 'q1');
+  } finally {
+    g.close();
+    await dc.stop();
+  }
+});
+
+async function waitForResume(heard: { type: string; pauseId?: string }[], pauseId: string): Promise<void> {
+  for (let i = 0; i < 200 && !heard.some((m) => m.type === 'resume' && m.pauseId === pauseId); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(heard.some((m) => m.type === 'resume' && m.pauseId === pauseId), JSON.stringify(heard));
+}

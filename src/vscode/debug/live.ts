@@ -5,7 +5,8 @@
 // call's request, a tool's arguments) and Set Value edits it; Continue sends the call on with the
 // edits; the `failStep` request makes it fail instead (a tool raises the message). Detaching lets
 // every paused call go on unchanged. Editor-free: tests drive it as a protocol peer.
-import { BreakpointEvent, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent, Variable, ContinuedEvent, Breakpoint } from '@vscode/debugadapter';
+import * as path from 'node:path';
+import { BreakpointEvent, DebugSession, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent, Variable, ContinuedEvent, Breakpoint } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { liveBreaks, type LiveBreakpoints, type LivePause, type LiveState } from '../../protocol';
 import { ExprError, compileCondition, compileHitCondition } from '../../replay/expr';
@@ -222,8 +223,37 @@ export class LiveSession extends DebugSession {
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const t = this.thread(args.threadId);
     const p = t?.queue[0];
-    const frames = p ? [new StackFrame(t!.id, `${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}${p.step.agent ? ` < agent ${p.step.agent}` : ''} (before it runs)`)] : [];
+    const frames: DebugProtocol.StackFrame[] = [];
+    if (t && p) {
+      const name = `${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}${p.step.agent ? ` < agent ${p.step.agent}` : ''} (before it runs)`;
+      // The line of the app that made the call, when its span says (the capture helper stamps it);
+      // else a page about the call (the editor shows a frame's variables once it has a source).
+      const src = p.step.source;
+      frames.push(src
+        ? new StackFrame(t.id, name, new Source(path.basename(src.path), src.path), src.line, src.column ?? 1)
+        : new StackFrame(t.id, name, new Source(`${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name.replace(/[/\\]/g, '_')} (paused).md`, undefined, t.id, 'Agent Lens live'), 1, 1));
+    }
     response.body = { stackFrames: frames, totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  /** The page of a paused call without a line of its own: what it is, where, and its input. */
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    const t = this.thread(args.source?.sourceReference ?? args.sourceReference);
+    const p = t?.queue[0];
+    if (!t || !p) return this.sendErrorResponse(response, ERR.edit, 'that call is no longer paused');
+    const input = t.edited !== undefined ? t.edited : p.step.input;
+    const text = JSON.stringify(input, null, 2) ?? 'undefined';
+    response.body = {
+      content: [
+        `# Paused before ${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name} runs`, '',
+        `- caught at: ${p.step.via}`, ...(p.step.agent ? [`- agent: ${p.step.agent}`] : []),
+        `- process: ${p.process.service} (pid ${p.process.pid})`, ...(p.step.traceId ? [`- run: ${p.step.traceId}, span ${p.step.spanId}`] : []), '',
+        `${p.step.kind === 'tool' ? 'Arguments' : 'Request'}${t.edited !== undefined ? ' (as edited)' : ''}: change them in Variables (Set Value), then Continue; or Fail Step.`, '',
+        '```json', text.length > 200_000 ? `${text.slice(0, 200_000)}\n… (cut: ${text.length.toLocaleString('en-US')} characters in all)` : text, '```', '',
+      ].join('\n'),
+      mimeType: 'text/markdown',
+    };
     this.sendResponse(response);
   }
 

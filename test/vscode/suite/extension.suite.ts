@@ -373,7 +373,8 @@ suite('Agent Lens in VS Code', () => {
     };
     const ok = send('filter-alpha', []), failed = send('filter-beta', ['fail']), retried = send('filter-gamma', ['retry']);
     await provider.forceFlush();
-    await until('the three runs', () => [ok, failed, retried].every((id) => api.runs.all.some((r) => r.traceId === id)));
+    // Whole: each span went in its own request, and the runs' roots may have come before their steps.
+    await until('the three runs, whole', () => [[ok, 1], [failed, 2], [retried, 3]].every(([id, n]) => api.runs.all.some((r) => r.traceId === id && r.spanCount === n)));
     const shown = () => api.runs.getChildren().flatMap((n) => (n.kind === 'run' ? [n.run.traceId] : api.runs.getChildren(n).map((x) => (x as { run: { traceId: string } }).run.traceId)));
     const item = (id: string) => api.runs.getTreeItem({ kind: 'run', run: api.runs.all.find((r) => r.traceId === id)! });
     assert.match(String(item(retried).description), /1 error, retried/);
