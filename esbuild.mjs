@@ -58,6 +58,7 @@ function shipSampleSource() {
 // The Python capture helper is Python: copied, a directory of its own to put on PYTHONPATH.
 mkdirSync(join(out, 'capture-python'), { recursive: true });
 copyFileSync('capture/python/sitecustomize.py', join(out, 'capture-python', 'sitecustomize.py'));
+copyFileSync('capture/python/agent_lens_gate.py', join(out, 'capture-python', 'agent_lens_gate.py'));
 
 await Promise.all([
   // Everything the extension and the server need at run time is bundled: the .vsix ships no node_modules.

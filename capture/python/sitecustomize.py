@@ -18,6 +18,10 @@
 # the exec, so in the app this file runs first and hands over to the launcher's, which then sets
 # up the instrumentation as it always does.
 #
+# The live gate (agent_lens_gate.py, beside this file) starts here when the editor asked for it
+# (AGENT_LENS_LIVE_URL): it wraps the model calls of openai and anthropic as they are imported,
+# and pauses tools where their span starts.
+#
 # Python 3.8 and newer; standard library only.
 
 
@@ -144,6 +148,21 @@ def _agent_lens_capture():
         span.set_attribute("code.stacktrace", "Traceback (most recent call last):\n" + "\n".join(
             '  File "%s", line %d, in %s' % fr for fr in reversed(frames)))
 
+    # The live gate, when the editor asked for one.
+    gate = None
+    live = None
+    try:
+        if os.environ.get("AGENT_LENS_LIVE_URL"):
+            import agent_lens_gate as live
+
+            gate = live.start_from_environment()
+    except Exception as e:
+        try:
+            sys.stderr.write("agent-lens live gate: could not start (%s); calls are not paused in this process\n" % e)
+        except Exception:
+            pass
+        gate = None
+
     def patch(module):
         tracer = getattr(module, "Tracer", None)
         original = getattr(tracer, "start_span", None)
@@ -152,12 +171,27 @@ def _agent_lens_capture():
 
         def start_span(self, name, *args, **kwargs):
             span = original(self, name, *args, **kwargs)
+            attributes = None
             try:
                 attributes = kwargs.get("attributes", args[2] if len(args) > 2 else None)
                 if not state["failed"] and is_genai(str(name), attributes) and not (attributes and "code.file.path" in attributes):
                     stamp(span)
             except Exception as e:
                 fail("recording a call site", e)
+            if gate is not None:
+                try:
+                    from opentelemetry import trace as api
+
+                    live.note_span(span, api.get_current_span(kwargs.get("context", args[0] if args else None)))
+                except Exception:
+                    pass
+                # (Raises only when the debugger failed the tool: then it must not run.)
+                try:
+                    live.tool_at_span_start(gate, span, str(name), attributes)
+                except live.StoppedFromDebugger:
+                    raise
+                except Exception as e:
+                    gate.log("pausing a tool at its span failed (%s); it went on unchanged" % e, once="span")
             return span
 
         start_span._agent_lens = True
@@ -165,19 +199,39 @@ def _agent_lens_capture():
         start_span.__doc__ = original.__doc__
         tracer.start_span = start_span
 
-    target = "opentelemetry.sdk.trace"
+    def hook_tracer(module):
+        try:
+            patch(module)
+        except Exception as e:
+            fail("hooking the tracer", e)
+
+    # Module → what to do once it is imported: the SDK's tracer, and the gate's model calls.
+    watched = {"opentelemetry.sdk.trace": hook_tracer}
+    if gate is not None:
+        for name in live.MODEL_HOOKS:
+            watched[name] = (lambda n: lambda module: live.hook_module(gate, n, module))(name)
 
     class Finder(object):
-        """Waits for the SDK's import, then wraps its Tracer (the import itself is Python's)."""
+        """Waits for the imports it watches, then hooks each module (the import itself is Python's)."""
+
+        def __init__(self):
+            self.finding = set()
 
         def find_spec(self, fullname, path=None, target_module=None):
-            if fullname != target:
+            if fullname not in watched or fullname in self.finding:
                 return None
             try:
                 import importlib.util
 
-                sys.meta_path.remove(self)
-                spec = importlib.util.find_spec(fullname)
+                # (The spec as the other finders give it: this one says nothing while it asks.)
+                self.finding.add(fullname)
+                try:
+                    spec = importlib.util.find_spec(fullname)
+                finally:
+                    self.finding.discard(fullname)
+                then = watched.pop(fullname)
+                if not watched:
+                    sys.meta_path.remove(self)
                 if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
                     return spec
                 loader = spec.loader
@@ -189,22 +243,20 @@ def _agent_lens_capture():
 
                     def exec_module(self, module):
                         exec_module(module)
-                        try:
-                            patch(module)
-                        except Exception as e:
-                            fail("hooking the tracer", e)
+                        then(module)
 
                 spec.loader = Loader()
                 return spec
             except Exception as e:
-                fail("watching for OpenTelemetry", e)
+                fail("watching for %s" % fullname, e)
                 return None
 
     try:
         keep_first_under_opentelemetry_instrument()
-        if target in sys.modules:
-            patch(sys.modules[target])
-        else:
+        for name in list(watched):
+            if name in sys.modules:
+                watched.pop(name)(sys.modules[name])
+        if watched:
             sys.meta_path.insert(0, Finder())
     except Exception as e:
         fail("starting", e)

@@ -28,7 +28,7 @@ export const CAPTURE_VARIABLES: Record<string, string> = {
   TRACELOOP_TRACE_CONTENT: 'OpenLLMetry records prompts and outputs',
   NODE_OPTIONS: 'appended: --require of the call-site helper, which puts code.* attributes (file, line, function) on GenAI spans of Node apps',
   PYTHONPATH: 'prepended: the directory of the call-site helper for Python apps (a sitecustomize that runs the existing one too)',
-  AGENT_LENS_LIVE_URL: 'where the Node helper\'s live gate connects (the receiver\'s /live): the debugger\'s live attach stops model and tool calls there',
+  AGENT_LENS_LIVE_URL: 'where the helpers\' live gate connects (the receiver\'s /live): the debugger\'s live attach stops model and tool calls there',
   AGENT_LENS_TOKEN: 'the receiver\'s token, for the live gate\'s connection',
   AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS: 'how long a call may stay paused before it goes on unchanged (agentLens.live.pauseTimeoutSeconds)',
 };
@@ -74,8 +74,8 @@ export function capturePlan(endpoint: string, o: CaptureOptions, existing: Recor
   else {
     // Quoted: NODE_OPTIONS splits on spaces, and extension folders can contain them.
     if (o.nodeHelper) append.NODE_OPTIONS = ` --require "${o.nodeHelper.replace(/"/g, '\\"')}"`;
-    // The live gate rides in the Node helper: the debugger's live attach can stop the app's calls.
-    if (o.nodeHelper && o.live) {
+    // The live gate rides in the helpers: the debugger's live attach can stop the app's calls.
+    if ((o.nodeHelper || o.pythonHelperDir) && o.live) {
       env.AGENT_LENS_LIVE_URL = `${endpoint.replace(/^http/, 'ws')}/live`;
       env.AGENT_LENS_TOKEN = o.live.token;
       env.AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS = String(o.live.pauseTimeoutSeconds);

@@ -10,12 +10,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import WebSocket from 'ws';
 import { startTestServer, api, waitFor, spawnServer, killServers } from '../helpers/server';
 import { startMockModel, TOOL_ARGS, type ChatRequest, type MockModel } from '../../src/demo/mockModel';
 import { LIVE_APP } from '../helpers/liveApp';
+import { Editor } from '../helpers/liveEditor';
 import type { RunningServer } from '../../src/server/server';
-import type { LiveBreakpoints, LivePause, ServerMessage, TraceResponse } from '../../src/protocol';
+import type { LivePause, TraceResponse } from '../../src/protocol';
 
 const ROOT = path.join(__dirname, '..', '..');
 const HELPER = path.join(ROOT, 'dist', 'capture-node.js');
@@ -37,44 +37,6 @@ function startApp(port: number, token: string, env: NodeJS.ProcessEnv = {}): App
   child.stdout.on('data', (d) => { app.out += String(d); });
   child.stderr.on('data', (d) => { app.err += String(d); });
   return app;
-}
-
-/** An editor attached to live agents through the receiver's feed. */
-class Editor {
-  readonly heard: ServerMessage[] = [];
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => this.heard.push(JSON.parse(String(d)) as ServerMessage));
-  }
-  static async attach(port: number, token: string, breakpoints: LiveBreakpoints): Promise<Editor> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    const e = new Editor(ws);
-    ws.send(JSON.stringify({ type: 'live', breakpoints }));
-    return e;
-  }
-  /** The next pause, not one answered already. */
-  async pause(answered: Set<string>, ms = 30_000): Promise<LivePause> {
-    return waitFor('a pause', () => {
-      for (let i = this.heard.length - 1; i >= 0; i--) {
-        const m = this.heard[i]!;
-        if (m.type !== 'live') continue;
-        const p = m.pauses.find((x) => !answered.has(`${x.process.id}/${x.pauseId}`));
-        if (p) { answered.add(`${p.process.id}/${p.pauseId}`); return p; }
-        return undefined;
-      }
-      return undefined;
-    }, ms);
-  }
-  /** A pause not answered yet, if one waits now. */
-  waiting(answered: Set<string>): LivePause | undefined {
-    const m = this.heard.filter((x) => x.type === 'live').pop() as Extract<ServerMessage, { type: 'live' }> | undefined;
-    const p = m?.pauses.find((x) => !answered.has(`${x.process.id}/${x.pauseId}`));
-    if (p) answered.add(`${p.process.id}/${p.pauseId}`);
-    return p;
-  }
-  resume(p: LivePause, input?: unknown): void { this.ws.send(JSON.stringify({ type: 'resume', pauseId: p.pauseId, processId: p.process.id, ...(input === undefined ? {} : { input }) })); }
-  fail(p: LivePause, message: string): void { this.ws.send(JSON.stringify({ type: 'fail', pauseId: p.pauseId, processId: p.process.id, message })); }
-  close(): void { this.ws.close(); }
 }
 
 const userText = (r: ChatRequest | undefined) => r?.messages.find((m) => m.role === 'user')?.content;

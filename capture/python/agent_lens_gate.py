@@ -1,0 +1,614 @@
+# Agent Lens live gate for Python (issue 25; the protocol is src/protocol/live.ts): loaded by this
+# directory's sitecustomize.py when the editor asked for it (AGENT_LENS_LIVE_URL), it lets a live
+# debug session stop the app's model and tool calls before they run, look at them, edit them, and
+# let them go on.
+#
+# One persistent loopback WebSocket to the receiver (/live, the receiver's token from the injected
+# environment), held by a daemon thread; the receiver pushes the breakpoints (null while no editor
+# is attached: then nothing waits and no call makes a round trip). A call a breakpoint names is
+# "paused": the gate tells the receiver, and the call waits for the editor's answer:
+# - sync code blocks its own thread (threading.Event), other threads run;
+# - asyncio code awaits a future set from the gate's thread, so the loop's other tasks run.
+#
+# Where calls are caught:
+# - model calls at the client methods, where the request is the keyword arguments: openai
+#   (chat.completions.create, responses.create) and anthropic (messages.create), sync and async,
+#   streaming included (the pause is before the call);
+# - tools the model asked for, in its answer (OpenAI chat completions, not streamed): their
+#   arguments are edited in the answer before the app reads them;
+# - tools the app runs in a span of their own (gen_ai.tool.name, or a span named "execute_tool X")
+#   where the span starts, in sync code: continue or fail (a span cannot wait in asyncio code
+#   without stopping the loop, so there the call is not paused, and the log says so once).
+#
+# It must never break the app: with no editor attached nothing waits; an editor that goes, a
+# receiver that stops, or a pause longer than AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS (600) lets the
+# call go on unchanged and stderr says why; any error inside the gate lets the call go on
+# unchanged. Python 3.8 and newer; standard library only.
+
+import base64
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+
+PROTOCOL_VERSION = 1
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class _Socket(object):
+    """A WebSocket client, as much of RFC 6455 as the gate needs: text messages, ping, close.
+
+    (Written here: the standard library has none, and the helper must not need a package.)
+    """
+
+    def __init__(self, url, token, timeout=5.0):
+        from urllib.parse import quote, urlsplit
+
+        u = urlsplit(url)
+        if u.scheme != "ws":
+            raise ValueError("the live gate speaks ws:// to the receiver on this machine, not %r" % u.scheme)
+        host, port = u.hostname or "127.0.0.1", u.port or 80
+        path = (u.path or "/") + ("?" + u.query if u.query else "")
+        path += ("&" if "?" in path else "?") + "token=" + quote(token, safe="")
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode("ascii")
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, host, port, key)).encode("ascii"))
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("the receiver closed the connection during the handshake")
+            buf += chunk
+            if len(buf) > 65536:
+                raise ConnectionError("the receiver's handshake answer is too long")
+        head, self.buf = buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        if " 101 " not in lines[0] + " ":
+            raise ConnectionError("the receiver answered %s" % lines[0])
+        accept = base64.b64encode(hashlib.sha1((key + _GUID).encode("ascii")).digest()).decode("ascii")
+        headers = dict((k.strip().lower(), v.strip()) for k, _, v in (l.partition(":") for l in lines[1:]))
+        if headers.get("sec-websocket-accept") != accept:
+            raise ConnectionError("the receiver's handshake does not check out")
+        self.sock.settimeout(None)
+        self.lock = threading.Lock()
+
+    def _frame(self, opcode, data):
+        n = len(data)
+        head = bytearray([0x80 | opcode])
+        if n < 126:
+            head.append(0x80 | n)
+        elif n < 65536:
+            head.append(0x80 | 126)
+            head += struct.pack(">H", n)
+        else:
+            head.append(0x80 | 127)
+            head += struct.pack(">Q", n)
+        mask = os.urandom(4)
+        head += mask
+        if n:
+            # (One XOR of two big integers: a loop over the bytes is slow for a long request.)
+            m = (mask * (n // 4 + 1))[:n]
+            data = (int.from_bytes(data, "big") ^ int.from_bytes(m, "big")).to_bytes(n, "big")
+        with self.lock:
+            self.sock.sendall(bytes(head) + data)
+
+    def send(self, text):
+        self._frame(0x1, text.encode("utf-8"))
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the receiver closed the connection")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self):
+        """The next text message (None when the receiver closes)."""
+        parts = []
+        while True:
+            b0, b1 = self._read(2)
+            opcode, n = b0 & 0x0F, b1 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._read(8))[0]
+            if b1 & 0x80:
+                mask = self._read(4)
+                data = bytes(c ^ mask[i % 4] for i, c in enumerate(self._read(n)))
+            else:
+                data = self._read(n)
+            if opcode == 0x8:
+                return None
+            if opcode == 0x9:
+                self._frame(0xA, data)
+                continue
+            if opcode in (0x1, 0x0):
+                parts.append(data)
+                if b0 & 0x80:
+                    return b"".join(parts).decode("utf-8")
+
+    def close(self):
+        try:
+            self._frame(0x8, b"")
+        except Exception:
+            pass
+        try:
+            self.sock.close()
+        except Exception:
+            pass
+
+
+def _kind_name(kind):
+    return "tool" if kind == "tool" else "model call"
+
+
+def _glob(pattern, name):
+    parts = pattern.split("*")
+    if not name.startswith(parts[0]) or not name.endswith(parts[-1]) or len(name) < len(parts[0]) + len(parts[-1]):
+        return False
+    at, end = len(parts[0]), len(name) - len(parts[-1])
+    for p in parts[1:-1]:
+        k = name.find(p, at)
+        if k < 0 or k + len(p) > end:
+            return False
+        at = k + len(p)
+    return at <= end
+
+
+class Gate(object):
+    """The connection to the receiver, the breakpoints it pushed, and the calls waiting."""
+
+    def __init__(self, url, token, timeout_s=600.0, service=None, log=None):
+        self.url, self.token, self.timeout_s = url, token, timeout_s
+        self.service = service or os.environ.get("OTEL_SERVICE_NAME") or os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else "python")
+        self.breakpoints = None
+        self.settled = threading.Event()
+        self.ws = None
+        self.stopped = False
+        self.n = 0
+        self.lock = threading.Lock()
+        self.waiting = {}
+        # Tool calls already paused in the model's answer: {call id: failure or None}.
+        self.paused_calls = {}
+        self._log = log or (lambda line: sys.stderr.write(line + "\n"))
+        self._said = set()
+
+    def log(self, line, once=None):
+        if once is not None:
+            if once in self._said:
+                return
+            self._said.add(once)
+        try:
+            self._log("agent-lens live gate: " + line)
+        except Exception:
+            pass
+
+    # ---- the connection ----
+
+    def start(self):
+        t = threading.Thread(target=self._run, name="agent-lens-live-gate", daemon=True)
+        t.start()
+        return self
+
+    def _run(self):
+        delay = 0.25
+        while not self.stopped:
+            try:
+                self.ws = _Socket(self.url, self.token)
+                delay = 0.25
+                self._send({"type": "hello", "protocolVersion": PROTOCOL_VERSION, "pid": os.getpid(), "language": "python", "service": self.service})
+                while True:
+                    text = self.ws.recv()
+                    if text is None:
+                        break
+                    try:
+                        self._on_command(json.loads(text))
+                    except Exception as e:
+                        self.log("a message from the receiver could not be read (%s)" % e, once="read")
+            except Exception:
+                pass
+            self.ws = None
+            self.breakpoints = None
+            # (Not settled forever: a gate that cannot connect lets calls go at once.)
+            self.settled.set()
+            self._release_all("the receiver is gone")
+            if self.stopped:
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    def stop(self):
+        self.stopped = True
+        ws = self.ws
+        if ws is not None:
+            ws.close()
+
+    @property
+    def connected(self):
+        return self.ws is not None
+
+    def _send(self, message):
+        ws = self.ws
+        if ws is None:
+            return False
+        try:
+            ws.send(json.dumps(message, default=_jsonable))
+            return True
+        except Exception:
+            return False
+
+    def _on_command(self, c):
+        t = c.get("type") if isinstance(c, dict) else None
+        if t == "breakpoints":
+            self.breakpoints = c.get("breakpoints") or None
+            self.settled.set()
+            if self.breakpoints is None:
+                self._release_all("no editor is attached any more")
+        elif t == "resume":
+            self._release(str(c.get("pauseId")), {"input": c["input"]} if "input" in c else {})
+        elif t == "fail":
+            self._release(str(c.get("pauseId")), {"fail": str(c.get("message"))})
+
+    # ---- pausing ----
+
+    def wants(self, kind, name):
+        """Whether a call of this kind and name stops now (waiting up to 2 s for the first breakpoints)."""
+        if not self.settled.is_set():
+            self.settled.wait(2.0)
+        bp = self.breakpoints
+        if not bp:
+            return False
+        names = bp.get("tools" if kind == "tool" else "models")
+        if names == "*":
+            return True
+        return any(n == name or ("*" in n and _glob(n, name)) for n in (names or []))
+
+    def _new_pause(self, step, done):
+        with self.lock:
+            self.n += 1
+            pause_id = "%d-%d" % (os.getpid(), self.n)
+            self.waiting[pause_id] = done
+        if not self._send({"type": "paused", "pauseId": pause_id, "step": step}):
+            self._release(pause_id, None)
+        return pause_id
+
+    def _release(self, pause_id, answer):
+        with self.lock:
+            done = self.waiting.pop(pause_id, None)
+        if done is not None:
+            done(answer)
+
+    def _release_all(self, why):
+        with self.lock:
+            waiting, self.waiting = self.waiting, {}
+        if waiting:
+            self.log("%s; %d paused call(s) go on unchanged" % (why, len(waiting)))
+        for done in waiting.values():
+            done(None)
+
+    def _timed_out(self, pause_id, step):
+        with self.lock:
+            gone = self.waiting.pop(pause_id, None) is None
+        if gone:
+            return False
+        self._send({"type": "released", "pauseId": pause_id, "why": "timed out"})
+        self.log("%s %s was paused for %d s with no answer from the editor; it goes on unchanged"
+                 % (_kind_name(step.get("kind")), step.get("name"), round(self.timeout_s)))
+        return True
+
+    def pause(self, step, span=None):
+        """Blocks this thread until the editor answers: {} (go on), {"input": …} (edited), {"fail": "…"}; None: unchanged."""
+        box = {}
+        ev = threading.Event()
+
+        def done(answer):
+            box["a"] = answer
+            ev.set()
+
+        pause_id = self._new_pause(_where(step, span), done)
+        if not ev.wait(self.timeout_s):
+            if self._timed_out(pause_id, step):
+                return None
+            ev.wait(1.0)
+        return box.get("a")
+
+    async def pause_async(self, step):
+        """Awaits the editor's answer: the loop's other tasks run meanwhile."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+
+        def done(answer):
+            def settle():
+                if not fut.done():
+                    fut.set_result(answer)
+            try:
+                loop.call_soon_threadsafe(settle)
+            except RuntimeError:
+                pass  # the loop is closed: nobody waits any more
+
+        if not self.settled.is_set():
+            for _ in range(40):
+                if self.settled.is_set():
+                    break
+                await asyncio.sleep(0.05)
+        pause_id = self._new_pause(_where(step), done)
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), self.timeout_s)
+        except asyncio.TimeoutError:
+            if self._timed_out(pause_id, step):
+                return None
+            return await fut
+
+    def note_paused_call(self, call_id, fail):
+        self.paused_calls[call_id] = fail
+        if len(self.paused_calls) > 1000:
+            self.paused_calls.pop(next(iter(self.paused_calls)))
+
+
+def _jsonable(v):
+    """What json.dumps cannot write: pydantic models as their dicts, the SDKs' sentinels left out, the rest as text."""
+    dump = getattr(v, "model_dump", None)
+    if callable(dump):
+        try:
+            return dump(mode="json")
+        except Exception:
+            pass
+    return str(v)
+
+
+# Each span's parent span, noted as spans start while the gate is on (a span knows only its
+# parent's ids): a pause says which agent it is in, the nearest span up the chain whose attributes
+# name one. (Weak: a span that is done goes, and its entry with it.)
+try:
+    import weakref
+
+    _parents = weakref.WeakKeyDictionary()
+except Exception:  # pragma: no cover
+    _parents = {}
+
+
+def note_span(span, parent):
+    try:
+        if parent is not None and parent is not span:
+            _parents[span] = parent
+    except Exception:
+        pass
+
+
+def _agent_of(span):
+    for _ in range(64):
+        if span is None:
+            return None
+        attrs = getattr(span, "attributes", None) or {}
+        agent = attrs.get("gen_ai.agent.name")
+        if agent:
+            return str(agent)
+        try:
+            span = _parents.get(span)
+        except Exception:
+            return None
+    return None
+
+
+def _where(step, span=None):
+    """The step, with where it is: its span's (else the active span's) run and id, its agent, and the line that started it."""
+    if span is None:
+        try:
+            from opentelemetry import trace  # noqa: only when the app has OpenTelemetry
+        except Exception:
+            return step
+    try:
+        if span is None:
+            span = trace.get_current_span()
+        sc = span.get_span_context()
+        if sc.is_valid and "traceId" not in step:
+            step["traceId"] = "%032x" % sc.trace_id
+            step["spanId"] = "%016x" % sc.span_id
+        agent = _agent_of(span)
+        if agent and "agent" not in step:
+            step["agent"] = agent
+        attrs = getattr(span, "attributes", None) or {}
+        path, line = attrs.get("code.file.path"), attrs.get("code.line.number")
+        if isinstance(path, str) and isinstance(line, int) and "source" not in step:
+            step["source"] = {"path": path, "line": line}
+    except Exception:
+        pass
+    return step
+
+
+# ---- the hooks ----
+
+def _request_of(kwargs):
+    """The request as its provider takes it: the keyword arguments that are JSON (sentinels left out)."""
+    out = {}
+    for k, v in kwargs.items():
+        if type(v).__name__ in ("NotGiven", "Omit") or k.startswith("extra_") or k == "timeout":
+            continue
+        try:
+            out[k] = json.loads(json.dumps(v, default=_jsonable))
+        except Exception:
+            pass
+    return out
+
+
+def _edited(kwargs, answer):
+    """The keyword arguments to call with: the edited request over the original's others."""
+    edited = answer.get("input") if answer else None
+    if not isinstance(edited, dict):
+        return kwargs
+    shown = _request_of(kwargs)
+    out = dict((k, v) for k, v in kwargs.items() if k not in shown)
+    out.update(edited)
+    return out
+
+
+class StoppedFromDebugger(RuntimeError):
+    """A call failed from the debugger (Fail Step): it was not made."""
+
+
+def _answer_tools(gate, result, via):
+    """Tool calls in an OpenAI chat completion the model answered: each one a breakpoint names is paused, and edited in the answer."""
+    choices = getattr(result, "choices", None)
+    if not choices:
+        return
+    for choice in choices:
+        for tc in getattr(getattr(choice, "message", None), "tool_calls", None) or []:
+            fn = getattr(tc, "function", None)
+            name = getattr(fn, "name", None)
+            if not name or not gate.wants("tool", name):
+                continue
+            raw = getattr(fn, "arguments", None)
+            try:
+                args = json.loads(raw) if isinstance(raw, str) else raw
+            except Exception:
+                args = raw
+            a = gate.pause({"kind": "tool", "name": name, "input": args, "via": "%s (tool call %s)" % (via, getattr(tc, "id", "?"))})
+            if getattr(tc, "id", None):
+                gate.note_paused_call(tc.id, (a or {}).get("fail"))
+            if a and "fail" not in a and "input" in a:
+                fn.arguments = a["input"] if isinstance(a["input"], str) else json.dumps(a["input"])
+
+
+def _wrap_model(gate, cls, method, via, is_async):
+    original = getattr(cls, method, None)
+    if original is None or getattr(original, "_agent_lens_gate", False):
+        return
+
+    if is_async:
+        async def wrapper(self, *args, **kwargs):
+            try:
+                model = kwargs.get("model")
+                stop = gate.breakpoints is not None or not gate.settled.is_set()
+                answer = await gate.pause_async({"kind": "llm", "name": str(model), "input": _request_of(kwargs), "via": via}) \
+                    if stop and isinstance(model, str) and gate.wants("llm", model) else None
+            except Exception as e:
+                gate.log("pausing %s failed (%s); the call went on unchanged" % (via, e), once=via)
+                answer = None
+            if answer and "fail" in answer:
+                raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
+            return await original(self, *args, **_edited(kwargs, answer))
+    else:
+        def wrapper(self, *args, **kwargs):
+            try:
+                model = kwargs.get("model")
+                stop = gate.breakpoints is not None or not gate.settled.is_set()
+                answer = gate.pause({"kind": "llm", "name": str(model), "input": _request_of(kwargs), "via": via}) \
+                    if stop and isinstance(model, str) and gate.wants("llm", model) else None
+            except Exception as e:
+                gate.log("pausing %s failed (%s); the call went on unchanged" % (via, e), once=via)
+                answer = None
+            if answer and "fail" in answer:
+                raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
+            result = original(self, *args, **_edited(kwargs, answer))
+            if via.startswith("openai chat") and gate.breakpoints is not None and not kwargs.get("stream"):
+                try:
+                    _answer_tools(gate, result, "the model's answer")
+                except Exception as e:
+                    gate.log("reading the model's answer for tool calls failed (%s); it went on as it came" % e, once="answer")
+            return result
+
+    wrapper._agent_lens_gate = True
+    wrapper.__wrapped__ = original
+    wrapper.__name__ = getattr(original, "__name__", method)
+    wrapper.__doc__ = getattr(original, "__doc__", None)
+    setattr(cls, method, wrapper)
+
+
+# Module → what to wrap in it once it is imported: (class, method, how the debugger names it, async).
+MODEL_HOOKS = {
+    "openai.resources.chat.completions": [("Completions", "create", "openai chat.completions.create", False),
+                                          ("AsyncCompletions", "create", "openai chat.completions.create (async)", True)],
+    "openai.resources.chat.completions.completions": [("Completions", "create", "openai chat.completions.create", False),
+                                                      ("AsyncCompletions", "create", "openai chat.completions.create (async)", True)],
+    "openai.resources.responses": [("Responses", "create", "openai responses.create", False),
+                                   ("AsyncResponses", "create", "openai responses.create (async)", True)],
+    "openai.resources.responses.responses": [("Responses", "create", "openai responses.create", False),
+                                             ("AsyncResponses", "create", "openai responses.create (async)", True)],
+    "anthropic.resources.messages": [("Messages", "create", "anthropic messages.create", False),
+                                     ("AsyncMessages", "create", "anthropic messages.create (async)", True)],
+    "anthropic.resources.messages.messages": [("Messages", "create", "anthropic messages.create", False),
+                                              ("AsyncMessages", "create", "anthropic messages.create (async)", True)],
+}
+
+
+def hook_module(gate, name, module):
+    """Wraps the model calls of a module MODEL_HOOKS names (called when it is imported)."""
+    for cls_name, method, via, is_async in MODEL_HOOKS.get(name, []):
+        cls = getattr(module, cls_name, None)
+        if cls is not None:
+            try:
+                _wrap_model(gate, cls, method, via, is_async)
+            except Exception as e:
+                gate.log("hooking %s failed (%s); its calls are not paused" % (via, e), once=via)
+
+
+def tool_at_span_start(gate, span, name, attributes):
+    """A tool's span has started (sync code): paused here when a breakpoint names it; when failed
+    from the debugger, the span ends failed and this raises (the tool does not run)."""
+    tool = None
+    if attributes:
+        tool = attributes.get("gen_ai.tool.name")
+    if not tool and name.startswith("execute_tool "):
+        tool = name[len("execute_tool "):]
+    if not tool or gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", str(tool)):
+        return
+    call_id = attributes.get("gen_ai.tool.call.id") if attributes else None
+    if call_id is not None and call_id in gate.paused_calls:
+        fail = gate.paused_calls.pop(call_id)
+        if fail is None:
+            return
+        a = {"fail": fail}
+    else:
+        try:
+            import asyncio
+
+            asyncio.get_running_loop()
+            gate.log("tool %s starts its span in asyncio code: a span cannot wait there without stopping the loop, so it is not paused" % tool,
+                     once="async-span")
+            return
+        except RuntimeError:
+            pass  # no loop running in this thread: it may wait
+        raw = attributes.get("gen_ai.tool.call.arguments") if attributes else None
+        try:
+            args = json.loads(raw) if isinstance(raw, str) else raw
+        except Exception:
+            args = raw
+        a = gate.pause({"kind": "tool", "name": str(tool), "input": args, "via": "start_span"}, span)
+    if a and "fail" in a:
+        err = StoppedFromDebugger("stopped from the debugger: %s" % a["fail"])
+        try:
+            from opentelemetry.trace import Status, StatusCode
+
+            span.record_exception(err)
+            span.set_status(Status(StatusCode.ERROR, a["fail"]))
+            span.end()
+        except Exception:
+            pass
+        raise err
+
+
+# The gate this process started (sitecustomize), if any.
+current = None
+
+
+def start_from_environment(log=None):
+    """The gate the editor asked for (AGENT_LENS_LIVE_URL), started (and kept as `current`); None without one."""
+    global current
+    url = os.environ.get("AGENT_LENS_LIVE_URL")
+    if not url or os.environ.get("AGENT_LENS_LIVE") == "0" or os.environ.get("AGENT_LENS_CAPTURE") == "0":
+        return None
+    try:
+        seconds = float(os.environ.get("AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS") or 600)
+    except ValueError:
+        seconds = 600.0
+    current = Gate(url, os.environ.get("AGENT_LENS_TOKEN", ""), seconds if seconds > 0 else 600.0, log=log).start()
+    return current
