@@ -455,12 +455,10 @@ class StoppedFromDebugger(RuntimeError):
     """A call failed from the debugger (Fail Step): it was not made."""
 
 
-def _answer_tools(gate, result, via):
-    """Tool calls in an OpenAI chat completion the model answered: each one a breakpoint names is paused, and edited in the answer."""
-    choices = getattr(result, "choices", None)
-    if not choices:
-        return
-    for choice in choices:
+def _answer_calls(gate, result, via):
+    """The tool calls in an OpenAI chat completion that a breakpoint names: (call, its function, the step to pause at)."""
+    out = []
+    for choice in getattr(result, "choices", None) or []:
         for tc in getattr(getattr(choice, "message", None), "tool_calls", None) or []:
             fn = getattr(tc, "function", None)
             name = getattr(fn, "name", None)
@@ -471,11 +469,27 @@ def _answer_tools(gate, result, via):
                 args = json.loads(raw) if isinstance(raw, str) else raw
             except Exception:
                 args = raw
-            a = gate.pause({"kind": "tool", "name": name, "input": args, "via": "%s (tool call %s)" % (via, getattr(tc, "id", "?"))})
-            if getattr(tc, "id", None):
-                gate.note_paused_call(tc.id, (a or {}).get("fail"))
-            if a and "fail" not in a and "input" in a:
-                fn.arguments = a["input"] if isinstance(a["input"], str) else json.dumps(a["input"])
+            out.append((tc, fn, {"kind": "tool", "name": name, "input": args, "via": "%s (tool call %s)" % (via, getattr(tc, "id", "?"))}))
+    return out
+
+
+def _apply_answer(gate, tc, fn, a):
+    """The editor's answer for a tool call in the model's answer: noted for its span, an edit written into the answer."""
+    if getattr(tc, "id", None):
+        gate.note_paused_call(tc.id, (a or {}).get("fail"))
+    if a and "fail" not in a and "input" in a:
+        fn.arguments = a["input"] if isinstance(a["input"], str) else json.dumps(a["input"])
+
+
+def _answer_tools(gate, result, via):
+    """Tool calls in an OpenAI chat completion the model answered: each one a breakpoint names is paused, and edited in the answer."""
+    for tc, fn, step in _answer_calls(gate, result, via):
+        _apply_answer(gate, tc, fn, gate.pause(step))
+
+
+async def _answer_tools_async(gate, result, via):
+    for tc, fn, step in _answer_calls(gate, result, via):
+        _apply_answer(gate, tc, fn, await gate.pause_async(step))
 
 
 def _wrap_model(gate, cls, method, via, is_async):
@@ -495,7 +509,13 @@ def _wrap_model(gate, cls, method, via, is_async):
                 answer = None
             if answer and "fail" in answer:
                 raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
-            return await original(self, *args, **_edited(kwargs, answer))
+            result = await original(self, *args, **_edited(kwargs, answer))
+            if via.startswith("openai chat") and gate.breakpoints is not None and not kwargs.get("stream"):
+                try:
+                    await _answer_tools_async(gate, result, "the model's answer")
+                except Exception as e:
+                    gate.log("reading the model's answer for tool calls failed (%s); it went on as it came" % e, once="answer")
+            return result
     else:
         def wrapper(self, *args, **kwargs):
             try:

@@ -108,6 +108,23 @@ test('a model call at a client method (keyword arguments, as the SDKs take them)
   }
 });
 
+test('tools the model asks for, in an answer shaped as an OpenAI chat completion, sync and async: paused with the arguments it gave; the edit is what the app reads', { skip: noPython }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  try {
+    const answered = new Set<string>();
+    for (const mode of ['answer', 'aanswer']) {
+      const app = startApp(mode);
+      const p = await editor.pause(answered);
+      assert.deepEqual([p.step.kind, p.step.name, p.step.input, p.step.via], ['tool', 'get_weather', { city: 'Lisbon' }, "the model's answer (tool call call_1)"], mode);
+      editor.resume(p, { city: 'Porto' });
+      assert.equal(await app.done, 0, app.err);
+      assert.match(app.out, /^ARGUMENTS \{"city": "Porto"\}$/m, mode);
+    }
+  } finally {
+    editor.close();
+  }
+});
+
 test('never stuck: a pause past AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS goes on unchanged and stderr says why; the editor leaving mid-pause lets it go; with no editor nothing waits', { skip: noPython }, async () => {
   // Timed out (1 s).
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });

@@ -6,6 +6,8 @@
 #   async  the same in asyncio: one task paused, another task keeps printing TICK lines
 #   model  a client method with the SDKs' calling convention (keyword arguments), wrapped as the
 #          gate wraps openai's: paused before it is called; what it was called with is printed
+#   answer, aanswer  such a method (sync, async) whose answer asks for get_weather (Lisbon), as
+#          an OpenAI chat completion is shaped: the arguments the app then reads are printed
 # Each prints "ANSWER <json>" (what the gate answered) or "CALLED <json>", then "DONE".
 import asyncio
 import json
@@ -66,4 +68,27 @@ elif mode == "model":
         print("CALLED %s" % json.dumps(got), flush=True)
     except live.StoppedFromDebugger as e:
         print("RAISED %s" % e, flush=True)
+elif mode in ("answer", "aanswer"):
+    from types import SimpleNamespace as NS
+
+    def completion():
+        call = NS(id="call_1", type="function", function=NS(name="get_weather", arguments=json.dumps({"city": "Lisbon"})))
+        return NS(choices=[NS(message=NS(role="assistant", content=None, tool_calls=[call]))])
+
+    if mode == "answer":
+        class Completions(object):
+            def create(self, **kwargs):
+                return completion()
+
+        live._wrap_model(gate, Completions, "create", "openai chat.completions.create", False)
+        got = Completions().create(model="gpt-4o-mini", messages=[])
+    else:
+        class AsyncCompletions(object):
+            async def create(self, **kwargs):
+                await asyncio.sleep(0)
+                return completion()
+
+        live._wrap_model(gate, AsyncCompletions, "create", "openai chat.completions.create (async)", True)
+        got = asyncio.run(AsyncCompletions().create(model="gpt-4o-mini", messages=[]))
+    print("ARGUMENTS %s" % got.choices[0].message.tool_calls[0].function.arguments, flush=True)
 print("DONE", flush=True)
