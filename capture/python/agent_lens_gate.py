@@ -492,48 +492,58 @@ async def _answer_tools_async(gate, result, via):
         _apply_answer(gate, tc, fn, await gate.pause_async(step))
 
 
+def _model_step(gate, kwargs, via):
+    """The step to pause at before a model call, when a breakpoint names its model (None: no pause)."""
+    try:
+        model = kwargs.get("model")
+        if (gate.breakpoints is not None or not gate.settled.is_set()) and isinstance(model, str) and gate.wants("llm", model):
+            return {"kind": "llm", "name": model, "input": _request_of(kwargs), "via": via}
+    except Exception as e:
+        gate.log("pausing %s failed (%s); the call went on unchanged" % (via, e), once=via)
+    return None
+
+
+def _raise_if_failed(answer):
+    if answer and "fail" in answer:
+        raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
+
+
+def _reads_answer(gate, via, kwargs):
+    """Whether the model's answer is looked at for tool calls (OpenAI chat, not streamed, while an editor is attached)."""
+    return via.startswith("openai chat") and gate.breakpoints is not None and not kwargs.get("stream")
+
+
 def _wrap_model(gate, cls, method, via, is_async):
     original = getattr(cls, method, None)
     if original is None or getattr(original, "_agent_lens_gate", False):
         return
 
+    def unread(e):
+        gate.log("reading the model's answer for tool calls failed (%s); it went on as it came" % e, once="answer")
+
     if is_async:
         async def wrapper(self, *args, **kwargs):
-            try:
-                model = kwargs.get("model")
-                stop = gate.breakpoints is not None or not gate.settled.is_set()
-                answer = await gate.pause_async({"kind": "llm", "name": str(model), "input": _request_of(kwargs), "via": via}) \
-                    if stop and isinstance(model, str) and gate.wants("llm", model) else None
-            except Exception as e:
-                gate.log("pausing %s failed (%s); the call went on unchanged" % (via, e), once=via)
-                answer = None
-            if answer and "fail" in answer:
-                raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
+            step = _model_step(gate, kwargs, via)
+            answer = await gate.pause_async(step) if step else None
+            _raise_if_failed(answer)
             result = await original(self, *args, **_edited(kwargs, answer))
-            if via.startswith("openai chat") and gate.breakpoints is not None and not kwargs.get("stream"):
+            if _reads_answer(gate, via, kwargs):
                 try:
                     await _answer_tools_async(gate, result, "the model's answer")
                 except Exception as e:
-                    gate.log("reading the model's answer for tool calls failed (%s); it went on as it came" % e, once="answer")
+                    unread(e)
             return result
     else:
         def wrapper(self, *args, **kwargs):
-            try:
-                model = kwargs.get("model")
-                stop = gate.breakpoints is not None or not gate.settled.is_set()
-                answer = gate.pause({"kind": "llm", "name": str(model), "input": _request_of(kwargs), "via": via}) \
-                    if stop and isinstance(model, str) and gate.wants("llm", model) else None
-            except Exception as e:
-                gate.log("pausing %s failed (%s); the call went on unchanged" % (via, e), once=via)
-                answer = None
-            if answer and "fail" in answer:
-                raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
+            step = _model_step(gate, kwargs, via)
+            answer = gate.pause(step) if step else None
+            _raise_if_failed(answer)
             result = original(self, *args, **_edited(kwargs, answer))
-            if via.startswith("openai chat") and gate.breakpoints is not None and not kwargs.get("stream"):
+            if _reads_answer(gate, via, kwargs):
                 try:
                     _answer_tools(gate, result, "the model's answer")
                 except Exception as e:
-                    gate.log("reading the model's answer for tool calls failed (%s); it went on as it came" % e, once="answer")
+                    unread(e)
             return result
 
     wrapper._agent_lens_gate = True

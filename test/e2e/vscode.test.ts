@@ -42,6 +42,19 @@ function killReceivers(run: string, httpPort: number): void {
   }
 }
 
+/** The debug configuration picker, opened again until it offers `name` (the editor reads a launch.json just written a moment later). */
+async function pickConfiguration(page: Browser['page'], name: string) {
+  const pickRows = page.locator('.quick-input-list .monaco-list-row');
+  for (let i = 0; ; i++) {
+    await runCommand(page, 'Debug: Select and Start Debugging');
+    await pickRows.first().waitFor({ timeout: 15_000 });
+    if ((await pickRows.allTextContents()).some((t) => t.includes(name)) || i >= 20) break;
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1000);
+  }
+  return pickRows;
+}
+
 test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s terminal in the tree and the webview, then the extension-host suite', { skip, timeout: 900_000 }, async () => {
   const run = tmpDir('al-vscode-');
   const stateDir = path.join(run, 'state');
@@ -187,14 +200,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   try {
     // The configuration picker offers each configuration once: launch.json's, and the extension's others.
     // (Opened again until the editor has read the launch.json just written.)
-    const pickRows = page.locator('.quick-input-list .monaco-list-row');
-    for (let i = 0; ; i++) {
-      await runCommand(page, 'Debug: Select and Start Debugging');
-      await pickRows.first().waitFor({ timeout: 15_000 });
-      if ((await pickRows.allTextContents()).some((t) => t.includes('Replay the latest run')) || i >= 20) break;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
+    const pickRows = await pickConfiguration(page, 'Replay the latest run');
     assert.equal(await pickRows.filter({ hasText: 'Replay the latest run' }).count(), 1, (await pickRows.allTextContents()).join(' | '));
     const more = pickRows.filter({ hasText: /Agent Lens/ }).first();
     if (await more.count()) {
@@ -256,14 +262,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     { type: 'agent-lens', request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true },
     { type: 'agent-lens', request: 'attach', name: 'Pause the live agent', live: true }] }, null, 2));
   try {
-    const pickRows = page.locator('.quick-input-list .monaco-list-row');
-    for (let i = 0; ; i++) {
-      await runCommand(page, 'Debug: Select and Start Debugging');
-      await pickRows.first().waitFor({ timeout: 15_000 });
-      if ((await pickRows.allTextContents()).some((t) => t.includes('Pause the live agent')) || i >= 20) break;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
+    const pickRows = await pickConfiguration(page, 'Pause the live agent');
     await pickRows.filter({ hasText: 'Pause the live agent' }).first().click();
     const toolbar = page.locator('.debug-toolbar');
     await toolbar.waitFor({ timeout: 30_000 });
