@@ -274,7 +274,8 @@ export class RunView {
     this.pausedIds = new Set(pauses.flatMap((p) => (p.spanId ? [p.spanId] : [])));
     this.pausedBar.hidden = pauses.length === 0;
     fill(this.pausedBar, ...pauses.map((p) => h('p', null, icon('pause', 'paused'),
-      ` Paused in the debugger before ${p.kind === 'tool' ? 'tool' : 'model call'} `, h('code', null, p.name), ' runs',
+      ` Paused in the debugger ${p.failed !== undefined ? 'after' : 'before'} ${p.kind === 'tool' ? 'tool' : 'model call'} `, h('code', null, p.name),
+      p.failed !== undefined ? ` failed: ${p.failed.length > 200 ? `${p.failed.slice(0, 199)}…` : p.failed}` : ' runs',
       p.agent ? ` (agent ${p.agent})` : '', ` · ${p.service} (pid ${p.pid}) · since ${new Date(p.since).toLocaleTimeString()}`,
       h('span', { class: 'muted' }, ' · Continue, edit or fail it in the debug session'))));
     for (const [id, el] of this.rowEls) el.classList.toggle('paused', this.pausedIds.has(id));

@@ -202,7 +202,7 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
     const bp = gate.breakpoints;
     const text = typeof init?.body === 'string' ? init.body : undefined;
     const named = (list: string[] | '*') => list === '*' || (text !== undefined && list.some((n) => n.includes('*') || text.includes(n)));
-    if (bp && !named(bp.models) && !named(bp.tools)) return original.call(this, input, init);
+    if (bp && !bp.failed && !named(bp.models) && !named(bp.tools)) return original.call(this, input, init);
     let call: { model: string; body: Record<string, unknown>; via: string } | undefined;
     try { call = modelCall(input, init); } catch { call = undefined; }
     if (!call) return original.call(this, input, init);
@@ -213,7 +213,7 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
     let watch = false;
     try { watch = offeredTools(body).some((t) => gate.wants('tool', t)); } catch { watch = false; }
     const send = (i: Parameters<Fetch>[1]): ReturnType<Fetch> => {
-      const res = original.call(this, input, i);
+      const res = watchFailure(gate, original.call(this, input, i), { kind: 'llm', name: model, input: body, via }, fail);
       if (!watch) return res;
       return res.then((r) => (body.stream === true ? gateStreamedToolCalls(gate, r, fail) : gateToolCalls(gate, r, fail)).catch((e: unknown) => {
         // Nothing of the gate's may fail the call: the answer as it came, unless its body could
@@ -223,7 +223,7 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
         return r;
       }));
     };
-    if (!gate.wants('llm', model)) return watch ? send(init) : original.call(this, input, init);
+    if (!gate.wants('llm', model)) return send(init);
     const span = (() => { try { return activeSpan(); } catch { return undefined; } })();
     return gate.pause({ kind: 'llm', name: model, input: body, via }).then((a) => {
       if (a?.fail !== undefined) {
@@ -250,6 +250,24 @@ export function gateFetch(gate: Gate, activeSpan: () => SpanLike | undefined, fa
   } as Fetch;
   (gated as unknown as Record<symbol, unknown>)[PATCHED] = true;
   g.fetch = gated;
+}
+
+/**
+ * Break on failed step, for a model call: an answer with an error status (or no answer) stops
+ * before the app sees it, saying what failed; then it goes on as it came.
+ */
+function watchFailure(gate: Gate, res: ReturnType<Fetch>, step: LiveStep, fail: (where: string, e: unknown) => void): ReturnType<Fetch> {
+  if (!gate.breakpoints?.failed) return res;
+  return res.then(async (r) => {
+    if (r.ok || !gate.breakpoints?.failed) return r;
+    let text = '';
+    try { text = (await r.clone().text()).slice(0, 2000); } catch (e) { fail('reading a failed answer', e); }
+    await gate.pause({ ...step, failed: `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}${text ? `: ${text}` : ''}` });
+    return r;
+  }, async (e: unknown) => {
+    if (gate.breakpoints?.failed) await gate.pause({ ...step, failed: String((e as Error)?.message ?? e) });
+    throw e;
+  });
 }
 
 /** A model call's model and request body, when `input` and `init` are one (a POST of JSON to a model path). */

@@ -152,19 +152,31 @@ function gateActive(g: Gate, name: string, rest: unknown[]): void {
     });
     return;
   }
-  if (!g.wants('tool', tool)) return;
+  const stop = g.wants('tool', tool);
+  // Break on failed step: the tool's failure stops before it goes on to the app.
+  const onFailure = g.breakpoints?.failed === true;
+  if (!stop && !onFailure) return;
   // A call already stopped where the model asked for it runs now, or fails as chosen there.
-  const id = attrs?.['gen_ai.tool.call.id'] ?? attrs?.['ai.toolCall.id'];
   let failWith: string | undefined;
-  const before = g.takePausedCall(id, tool);
-  if (before) {
-    failWith = before.fail;
-    if (failWith === undefined) return;
+  let again = stop;
+  if (stop) {
+    const before = g.takePausedCall(attrs?.['gen_ai.tool.call.id'] ?? attrs?.['ai.toolCall.id'], tool);
+    if (before) {
+      failWith = before.fail;
+      if (failWith === undefined) again = false;
+    }
   }
   const raw = attrs?.['gen_ai.tool.call.arguments'] ?? attrs?.['ai.toolCall.args'];
   let args: unknown = raw;
   if (typeof raw === 'string') { try { args = JSON.parse(raw); } catch { /* shown as it is */ } }
-  rest[last] = (span: never) => gateTool(g, tool, args, span, () => (fn as (s: never) => Promise<unknown>)(span), failWith);
+  rest[last] = (span: never) => {
+    const run = () => (fn as (s: never) => Promise<unknown>)(span);
+    const watched = !onFailure ? run : () => run().catch(async (e: unknown) => {
+      if (g.breakpoints?.failed) await g.pause({ kind: 'tool', name: tool, input: args, via: 'startActiveSpan', failed: String((e as Error)?.message ?? e) });
+      throw e;
+    });
+    return again ? gateTool(g, tool, args, span, watched, failWith) : watched();
+  };
 }
 
 const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');

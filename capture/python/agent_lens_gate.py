@@ -508,6 +508,16 @@ def _raise_if_failed(answer):
         raise StoppedFromDebugger("stopped from the debugger: %s" % answer["fail"])
 
 
+def _failed_step(gate, kwargs, via, e):
+    """Break on failed step: the model call's failure, as a step to stop at (None: not asked for)."""
+    try:
+        if gate.breakpoints and gate.breakpoints.get("failed"):
+            return {"kind": "llm", "name": str(kwargs.get("model")), "input": _request_of(kwargs), "via": via, "failed": "%s: %s" % (type(e).__name__, e)}
+    except Exception:
+        pass
+    return None
+
+
 def _reads_answer(gate, via, kwargs):
     """Whether the model's answer is looked at for tool calls (OpenAI chat, not streamed, while an editor is attached)."""
     return via.startswith("openai chat") and gate.breakpoints is not None and not kwargs.get("stream")
@@ -526,7 +536,13 @@ def _wrap_model(gate, cls, method, via, is_async):
             step = _model_step(gate, kwargs, via)
             answer = await gate.pause_async(step) if step else None
             _raise_if_failed(answer)
-            result = await original(self, *args, **_edited(kwargs, answer))
+            try:
+                result = await original(self, *args, **_edited(kwargs, answer))
+            except Exception as e:
+                failed = _failed_step(gate, kwargs, via, e)
+                if failed is not None:
+                    await gate.pause_async(failed)
+                raise
             if _reads_answer(gate, via, kwargs):
                 try:
                     await _answer_tools_async(gate, result, "the model's answer")
@@ -538,7 +554,13 @@ def _wrap_model(gate, cls, method, via, is_async):
             step = _model_step(gate, kwargs, via)
             answer = gate.pause(step) if step else None
             _raise_if_failed(answer)
-            result = original(self, *args, **_edited(kwargs, answer))
+            try:
+                result = original(self, *args, **_edited(kwargs, answer))
+            except Exception as e:
+                failed = _failed_step(gate, kwargs, via, e)
+                if failed is not None:
+                    gate.pause(failed)
+                raise
             if _reads_answer(gate, via, kwargs):
                 try:
                     _answer_tools(gate, result, "the model's answer")

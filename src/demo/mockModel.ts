@@ -89,6 +89,12 @@ export async function startMockModel(port = 0): Promise<MockModel> {
         res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad json' } }));
         return;
       }
+      // A model that does not exist is answered as OpenAI answers it.
+      if (body.model === 'no-such-model') {
+        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: {
+          message: 'The model `no-such-model` does not exist or you do not have access to it.', type: 'invalid_request_error', param: null, code: 'model_not_found' } }));
+        return;
+      }
       requests.push(body);
       const a = answerFor(body, n++);
       usages.push(a.usage);

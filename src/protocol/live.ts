@@ -18,6 +18,11 @@ export interface LiveBreakpoints {
   tools: string[] | '*';
   /** Models asked for (request model). */
   models: string[] | '*';
+  /**
+   * Break on failed step: a model call or tool that failed stops before its failure goes on to
+   * the app (the call has run: look, then continue).
+   */
+  failed?: boolean;
 }
 
 /** A call a gate stopped, as it is about to be made. */
@@ -39,6 +44,8 @@ export interface LiveStep {
   spanId?: string;
   /** The line of the app's code that made the call (its span's `code.*` attributes, stamped by the capture helper). */
   source?: { path: string; line: number; column?: number };
+  /** The call has run and failed, with this (break on failed step): it can only go on. */
+  failed?: string;
 }
 
 /** A process whose gate is connected. */
@@ -86,6 +93,8 @@ export interface PausedStep {
   service: string;
   pid: number;
   since: number;
+  /** It has run and failed with this (break on failed step). */
+  failed?: string;
 }
 
 /** The calls paused now, as run views mark them. */
@@ -93,7 +102,7 @@ export function pausedSteps(state: LiveState): PausedStep[] {
   return state.pauses.map((p) => ({
     ...(p.step.traceId ? { traceId: p.step.traceId } : {}), ...(p.step.spanId ? { spanId: p.step.spanId } : {}),
     kind: p.step.kind, name: p.step.name, ...(p.step.agent ? { agent: p.step.agent } : {}), via: p.step.via,
-    service: p.process.service, pid: p.process.pid, since: p.since,
+    service: p.process.service, pid: p.process.pid, since: p.since, ...(p.step.failed !== undefined ? { failed: p.step.failed } : {}),
   }));
 }
 
@@ -126,12 +135,13 @@ function globMatches(pattern: string, name: string): boolean {
 
 /** The union of several editors' breakpoints (null when none has any). */
 export function mergeBreakpoints(all: Iterable<LiveBreakpoints>): LiveBreakpoints | null {
-  let tools: Set<string> | '*' = new Set(), models: Set<string> | '*' = new Set(), any = false;
+  let tools: Set<string> | '*' = new Set(), models: Set<string> | '*' = new Set(), any = false, failed = false;
   for (const bp of all) {
     any = true;
+    if (bp.failed) failed = true;
     if (bp.tools === '*' || tools === '*') tools = '*'; else for (const t of bp.tools) tools.add(t);
     if (bp.models === '*' || models === '*') models = '*'; else for (const m of bp.models) models.add(m);
   }
   if (!any) return null;
-  return { tools: tools === '*' ? '*' : [...tools].sort(), models: models === '*' ? '*' : [...models].sort() };
+  return { tools: tools === '*' ? '*' : [...tools].sort(), models: models === '*' ? '*' : [...models].sort(), ...(failed ? { failed } : {}) };
 }

@@ -36,7 +36,9 @@ export function checkBreakpoints(v: unknown): LiveBreakpoints | null | undefined
   const names = (x: unknown): string[] | '*' | undefined =>
     x === '*' ? '*' : Array.isArray(x) && x.length <= MAX_NAMES && x.every((n) => typeof n === 'string' && n.length <= MAX_NAME) ? x as string[] : undefined;
   const tools = names((v as LiveBreakpoints).tools), models = names((v as LiveBreakpoints).models);
-  return tools === undefined || models === undefined ? undefined : { tools, models };
+  const failed = (v as LiveBreakpoints).failed;
+  if (failed !== undefined && typeof failed !== 'boolean') return undefined;
+  return tools === undefined || models === undefined ? undefined : { tools, models, ...(failed ? { failed } : {}) };
 }
 
 function checkStep(v: unknown): LiveStep | undefined {
@@ -51,7 +53,9 @@ function checkStep(v: unknown): LiveStep | undefined {
   const src = s.source as { path?: unknown; line?: unknown; column?: unknown } | undefined;
   const source = src && typeof src.path === 'string' && src.path.length <= 4096 && Number.isInteger(src.line) && (src.line as number) > 0
     ? { path: src.path, line: src.line as number, ...(Number.isInteger(src.column) && (src.column as number) > 0 ? { column: src.column as number } : {}) } : undefined;
-  return { kind: s.kind, name: s.name, input: s.input, via: s.via, ...(s.agent !== undefined ? { agent: s.agent } : {}), ...where, ...(source ? { source } : {}) };
+  // (A failure's message, cut to 4 kB: a provider's error body can be long.)
+  const failed = typeof s.failed === 'string' ? (s.failed.length > 4096 ? `${s.failed.slice(0, 4095)}…` : s.failed) : undefined;
+  return { kind: s.kind, name: s.name, input: s.input, via: s.via, ...(s.agent !== undefined ? { agent: s.agent } : {}), ...where, ...(source ? { source } : {}), ...(failed !== undefined ? { failed } : {}) };
 }
 
 const isId = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_ID;

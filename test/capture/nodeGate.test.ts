@@ -259,3 +259,34 @@ test('the sample agent (its tools set their attributes after the span starts): g
   assert.equal(pauses[0]!.step.agent, 'travel-planner');
   assert.match(out, /tool get_weather → \{"city":"Porto"/);
 });
+
+test('break on failed step: a tool that raises stops after it failed, before its failure reaches the app (the model has not heard of it); a model call answered 404 stops before the SDK raises; each goes on as it came', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: [], models: [], failed: true });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token, { LIVE_APP_FAIL_TOOL: 'get_weather' });
+  const answered = new Set<string>();
+  const p = await editor.pause(answered);
+  assert.deepEqual([p.step.kind, p.step.name, p.step.via, p.step.failed], ['tool', 'get_weather', 'startActiveSpan', 'get_weather: the weather service timed out']);
+  assert.deepEqual(p.step.input, TOOL_ARGS.get_weather);
+  // Held: the model's next request (which would carry the error) has not been made.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(mock.requests.length, before + 1);
+  editor.resume(p);
+  assert.equal(await app.done, 0, app.err);
+  // It went on as it came: the app answered the model with the tool's error, and no other call stopped.
+  const tools = mock.requests[before + 1]!.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
+  assert.ok(tools.includes(JSON.stringify({ error: 'get_weather: the weather service timed out' })), tools.join(' | '));
+  assert.equal(editor.waiting(answered), undefined);
+
+  // A model call whose answer is an error status (a model that does not exist).
+  const bad = startApp(server.httpPort, server.token, { LIVE_APP_MODEL: 'no-such-model' });
+  const q = await editor.pause(answered);
+  assert.deepEqual([q.step.kind, q.step.name], ['llm', 'no-such-model']);
+  assert.match(q.step.failed!, /^HTTP 404 Not Found: \{"error":\{"message":"The model `no-such-model` does not exist/);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.doesNotMatch(bad.err, /404/);
+  editor.resume(q);
+  assert.notEqual(await bad.done, 0);
+  assert.match(bad.err, /404/);
+  editor.close();
+});

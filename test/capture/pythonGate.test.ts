@@ -178,3 +178,23 @@ test('with the OpenTelemetry SDK: a tool stops where its span starts, saying its
 test('with the openai and OpenTelemetry SDKs: chat.completions.create paused and edited, sync and async; a tool edited in the model\'s answer; a tool span paused where it starts', {
   skip: noSdks || 'the SDKs import here, but the run against them is not written yet: it was written where they cannot be installed (issue 25)',
 }, () => undefined);
+
+test('break on failed step: a model call that raises stops after it failed, before the app sees the error; then the error goes on', { skip: noPython }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: [], models: [], failed: true });
+  try {
+    const child = spawn('python3', [APP, 'model', 'no-such-model'], {
+      env: { ...process.env, PYTHONPATH: HELPER_DIR + EXTRA, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    const done = new Promise((r) => child.once('exit', r));
+    const p = await editor.pause(new Set());
+    assert.deepEqual([p.step.kind, p.step.name, p.step.failed], ['llm', 'no-such-model', 'LookupError: the model no-such-model does not exist']);
+    assert.doesNotMatch(out, /RAISED/);
+    editor.resume(p);
+    assert.equal(await done, 0);
+    assert.match(out, /^RAISED the model no-such-model does not exist$/m);
+  } finally {
+    editor.close();
+  }
+});

@@ -35,12 +35,24 @@ async function main(): Promise<void> {
   const OpenAI = (require('openai') as typeof import('openai')).default;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const client = new OpenAI({ baseURL: modelUrl, apiKey: 'sk-test', maxRetries: 0 });
+  // (LIVE_APP_MODEL: the model asked for; the mock answers "no-such-model" with 404, as OpenAI does.)
+  const model = process.env.LIVE_APP_MODEL ?? LIVE_APP.model;
   const tracer = trace.getTracer('live-agent');
+  const failedOnce = new Set<string>();
   const tools = LIVE_APP.tools.map((name) => ({ type: 'function' as const, function: { name, description: name, parameters: { type: 'object', properties: {}, additionalProperties: true } } }));
 
   const runTool = (name: string, id: string, args: string) => tracer.startActiveSpan(`execute_tool ${name}`, {
     attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.id': id, 'gen_ai.tool.call.arguments': args },
   }, async (span: Span) => {
+    // (LIVE_APP_FAIL_TOOL: that tool raises the first time it runs.)
+    if (process.env.LIVE_APP_FAIL_TOOL === name && !failedOnce.has(name)) {
+      failedOnce.add(name);
+      const e = new Error(`${name}: the weather service timed out`);
+      span.recordException(e);
+      span.setStatus({ code: 2, message: e.message });
+      span.end();
+      throw e;
+    }
     process.stdout.write(`TOOL ${name} ${args}\n`);
     const result = name === 'get_weather' ? { forecast: 'sunny', high_c: 18 } : { flight: 'TP 541', price_eur: 89 };
     span.setAttribute('gen_ai.tool.call.result', JSON.stringify(result));
@@ -58,7 +70,7 @@ async function main(): Promise<void> {
     if (process.env.LIVE_APP_STREAM) {
       // (LIVE_APP_STREAM: the first answer streamed, its tool calls put together from the pieces.)
       const byIndex = new Map<number, { id: string; type: 'function'; function: { name: string; arguments: string } }>();
-      for await (const chunk of await client.chat.completions.create({ model: LIVE_APP.model, messages, tools, stream: true })) {
+      for await (const chunk of await client.chat.completions.create({ model, messages, tools, stream: true })) {
         for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
           const c = byIndex.get(d.index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
           byIndex.set(d.index, c);
@@ -69,7 +81,7 @@ async function main(): Promise<void> {
       }
       calls = [...byIndex.values()];
     } else {
-      const first = await client.chat.completions.create({ model: LIVE_APP.model, messages, tools });
+      const first = await client.chat.completions.create({ model, messages, tools });
       calls = first.choices[0]!.message.tool_calls ?? [];
     }
     messages.push({ role: 'assistant', content: null, tool_calls: calls });
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
       try { content = JSON.stringify(await runTool(c.function.name, c.id, c.function.arguments)); } catch (e) { content = JSON.stringify({ error: (e as Error).message }); }
       messages.push({ role: 'tool', tool_call_id: c.id, content });
     }
-    const answer = await client.chat.completions.create({ model: LIVE_APP.model, messages, tools });
+    const answer = await client.chat.completions.create({ model, messages, tools });
     process.stdout.write(`ANSWER ${answer.choices[0]!.message.content ?? ''}\n`);
     agent.end();
     return agent.spanContext().traceId;

@@ -60,13 +60,16 @@ elif mode == "async":
 elif mode == "model":
     class Completions(object):
         def create(self, *, model, messages, temperature=1.0, timeout=None):
+            if model == "no-such-model":
+                raise LookupError("the model no-such-model does not exist")
             return {"model": model, "messages": messages, "temperature": temperature, "timeout": timeout}
 
     live._wrap_model(gate, Completions, "create", "openai chat.completions.create", False)
     try:
-        got = Completions().create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Weather in Lisbon?"}], temperature=0.2, timeout=12.5)
+        model = sys.argv[2] if len(sys.argv) > 2 else "gpt-4o-mini"
+        got = Completions().create(model=model, messages=[{"role": "user", "content": "Weather in Lisbon?"}], temperature=0.2, timeout=12.5)
         print("CALLED %s" % json.dumps(got), flush=True)
-    except live.StoppedFromDebugger as e:
+    except (live.StoppedFromDebugger, LookupError) as e:
         print("RAISED %s" % e, flush=True)
 elif mode in ("answer", "aanswer"):
     from types import SimpleNamespace as NS

@@ -127,9 +127,14 @@ test('two editors: the gate hears the union of their breakpoints; one leaving ke
   const mark = g.heard.length;
   e1.send({ type: 'live', breakpoints: { tools: 'get_weather', models: [] } });
   e1.send({ type: 'live', breakpoints: { tools: [42], models: [] } });
+  e1.send({ type: 'live', breakpoints: { tools: [], models: [], failed: 'yes' } });
   e1.send({ type: 'live', breakpoints: { tools: ['get_weather', 'search'], models: [] } });
   await g.next((m) => m.type === 'breakpoints', mark);
   assert.deepEqual(g.heard.slice(mark), [{ type: 'breakpoints', breakpoints: { tools: ['get_weather', 'search'], models: [] } }]);
+  // Break on failed step reaches the gate with the names.
+  const mark2 = g.heard.length;
+  e1.send({ type: 'live', breakpoints: { tools: ['get_weather'], models: [], failed: true } });
+  assert.deepEqual(await g.next((m) => m.type === 'breakpoints', mark2), { type: 'breakpoints', breakpoints: { tools: ['get_weather'], models: [], failed: true } });
   await e1.next((m) => m.type === 'live' && m.processes.some((p) => p.pid === 1003));
   const from = e1.heard.length;
   await g.close();

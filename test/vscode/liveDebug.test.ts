@@ -53,10 +53,12 @@ function startApp(env: Record<string, string> = {}): { out: () => string; err: (
   return { out: () => out, err: () => err, done: new Promise((r) => child.once('exit', r)) };
 }
 
-async function attach(names: (string | DebugProtocol.FunctionBreakpoint)[], set?: (r: DebugProtocol.SetFunctionBreakpointsResponse) => void): Promise<DebugClient> {
+async function attach(names: (string | DebugProtocol.FunctionBreakpoint)[], set?: (r: DebugProtocol.SetFunctionBreakpointsResponse) => void, exceptions: string[] = []): Promise<DebugClient> {
   const dc = new DebugClient('node', '', 'agent-lens');
   await dc.start((tcp.address() as net.AddressInfo).port);
-  await dc.initializeRequest();
+  const init = await dc.initializeRequest();
+  assert.deepEqual(init.body?.exceptionBreakpointFilters?.map((f) => [f.filter, f.label, f.default]), [['failed', 'Failed steps', false]]);
+  if (exceptions.length) await dc.setExceptionBreakpointsRequest({ filters: exceptions });
   const r = await dc.setFunctionBreakpointsRequest({ breakpoints: names.map((b) => (typeof b === 'string' ? { name: b } : b)) });
   set?.(r);
   await dc.attachRequest({ live: true } as DebugProtocol.AttachRequestArguments);
@@ -83,6 +85,9 @@ test('breakpoints by name: a name is a tool\'s or a model\'s, * in it stands for
   assert.equal(liveBreaks(null, 'tool', 'get_weather'), false);
   assert.deepEqual(mergeBreakpoints([{ tools: ['b'], models: [] }, { tools: ['a'], models: '*' }]), { tools: ['a', 'b'], models: '*' });
   assert.equal(mergeBreakpoints([]), null);
+  // Break on failed step: on when any editor has it on.
+  assert.deepEqual(mergeBreakpoints([{ tools: ['b'], models: [] }, { tools: [], models: [], failed: true }]), { tools: ['b'], models: [], failed: true });
+  assert.deepEqual(mergeBreakpoints([{ tools: ['b'], models: [], failed: false }]), { tools: ['b'], models: [] });
 });
 
 test('live attach: the model call stops as a thread of its process; Variables show the question; Set Value changes Lisbon to Porto; Continue sends the edited call', async () => {
@@ -259,3 +264,29 @@ async function waitForResume(heard: { type: string; pauseId?: string }[], pauseI
   for (let i = 0; i < 200 && !heard.some((m) => m.type === 'resume' && m.pauseId === pauseId); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(heard.some((m) => m.type === 'resume' && m.pauseId === pauseId), JSON.stringify(heard));
 }
+
+test('"Failed steps" live: a tool that raises stops after it failed (reason exception, the message in Exception Info); what ran cannot be edited or failed again; Continue lets the failure go on to the app', async () => {
+  const dc = await attach([], undefined, ['failed']);
+  const before = mock.requests.length;
+  const app = startApp({ LIVE_APP_FAIL_TOOL: 'get_weather' });
+  try {
+    const stop = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.deepEqual([stop.body.reason, stop.body.description, stop.body.text], ['exception', 'Paused after tool get_weather failed', 'get_weather: the weather service timed out']);
+    const info = (await dc.exceptionInfoRequest({ threadId: stop.body.threadId! })).body;
+    assert.deepEqual([info.exceptionId, info.description, info.breakMode], ['failed step', 'get_weather: the weather service timed out', 'always']);
+    const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
+    assert.equal(frames[0]!.name, 'tool get_weather < agent live-agent (failed)');
+    const args = (await dc.scopesRequest({ frameId: frames[0]!.id })).body.scopes[0]!;
+    assert.equal((await vars(dc, args.variablesReference)).get('city')!.value, '"Lisbon"');
+    await assert.rejects(dc.setVariableRequest({ variablesReference: args.variablesReference, name: 'city', value: '"Porto"' }), /this call has run \(it failed\)/);
+    await assert.rejects(dc.customRequest('failStep', { threadId: stop.body.threadId, message: 'x' }), /has failed already/);
+    // Held: the model has not heard of the failure.
+    assert.equal(mock.requests.length, before + 1);
+    await dc.continueRequest({ threadId: stop.body.threadId! });
+    assert.equal(await app.done, 0, app.err());
+    const tools = mock.requests[before + 1]!.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
+    assert.ok(tools.includes(JSON.stringify({ error: 'get_weather: the weather service timed out' })), tools.join(' | '));
+  } finally {
+    await dc.stop();
+  }
+});

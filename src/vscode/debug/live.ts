@@ -101,7 +101,11 @@ export class LiveSession extends DebugSession {
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = { supportsConfigurationDoneRequest: true, supportsFunctionBreakpoints: true, supportsSetVariable: true, supportsTerminateRequest: true };
+    response.body = {
+      supportsConfigurationDoneRequest: true, supportsFunctionBreakpoints: true, supportsSetVariable: true, supportsTerminateRequest: true,
+      supportsExceptionInfoRequest: true,
+      exceptionBreakpointFilters: [{ filter: 'failed', label: 'Failed steps', description: 'Stop when a model call or a tool of the live agent fails, before the failure goes on to the app', default: false }],
+    };
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
   }
@@ -122,9 +126,30 @@ export class LiveSession extends DebugSession {
       }
       return spec;
     });
-    this.breakpoints = liveBreakpointsOf(this.specs.filter((b) => b.state.verified).map((b) => b.name));
-    if (this.attached) this.source.attachLive(this.breakpoints);
+    this.tellGates();
     response.body = { breakpoints: this.specs.map((b) => b.state) };
+    this.sendResponse(response);
+  }
+
+  /** Break on failed step ("Failed steps" in the Breakpoints pane). */
+  private breakOnFailed = false;
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.breakOnFailed = args.filters.includes('failed') || (args.filterOptions ?? []).some((f) => f.filterId === 'failed');
+    this.tellGates();
+    response.body = { breakpoints: [...args.filters.map(() => new Breakpoint(true)), ...(args.filterOptions ?? []).map(() => new Breakpoint(true))] };
+    this.sendResponse(response);
+  }
+
+  /** The gates hear this session's breakpoints: the names of the verified ones, and whether failures stop. */
+  private tellGates(): void {
+    this.breakpoints = { ...liveBreakpointsOf(this.specs.filter((b) => b.state.verified).map((b) => b.name)), ...(this.breakOnFailed ? { failed: true } : {}) };
+    if (this.attached) this.source.attachLive(this.breakpoints);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
+    const p = this.thread(args.threadId)?.queue[0];
+    response.body = { exceptionId: 'failed step', description: p?.step.failed ?? '', breakMode: 'always' };
     this.sendResponse(response);
   }
 
@@ -133,6 +158,8 @@ export class LiveSession extends DebugSession {
    * hit count is reached. Each breakpoint that names it and whose condition holds counts a hit.
    */
   private stopsHere(p: LivePause): boolean {
+    // A failure: stopped when this session breaks on failed steps (function breakpoints are for calls before they run).
+    if (p.step.failed !== undefined) return this.breakOnFailed;
     let stop = false;
     let scope: Record<string, unknown> | undefined;
     for (const b of this.specs) {
@@ -147,8 +174,7 @@ export class LiveSession extends DebugSession {
             b.state.verified = false;
             b.state.message = `condition: ${e.message} (on ${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}); the breakpoint is off until it is set again`;
             this.sendEvent(new BreakpointEvent('changed', b.state as Breakpoint));
-            this.breakpoints = liveBreakpointsOf(this.specs.filter((x) => x.state.verified).map((x) => x.name));
-            if (this.attached) this.source.attachLive(this.breakpoints);
+            this.tellGates();
           }
         }
         if (!holds) continue;
@@ -204,8 +230,9 @@ export class LiveSession extends DebugSession {
     const p = t.queue[0]!;
     t.edited = undefined;
     const what = p.step.kind === 'tool' ? `tool ${p.step.name}` : `model call ${p.step.name}`;
-    const e = new StoppedEvent('function breakpoint', t.id) as DebugProtocol.StoppedEvent;
-    e.body.description = `Paused before ${what} runs`;
+    const failed = p.step.failed !== undefined;
+    const e = new StoppedEvent(failed ? 'exception' : 'function breakpoint', t.id, failed ? p.step.failed : undefined) as DebugProtocol.StoppedEvent;
+    e.body.description = failed ? `Paused after ${what} failed` : `Paused before ${what} runs`;
     e.body.allThreadsStopped = false;
     this.sendEvent(e);
   }
@@ -225,7 +252,7 @@ export class LiveSession extends DebugSession {
     const p = t?.queue[0];
     const frames: DebugProtocol.StackFrame[] = [];
     if (t && p) {
-      const name = `${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}${p.step.agent ? ` < agent ${p.step.agent}` : ''} (before it runs)`;
+      const name = `${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name}${p.step.agent ? ` < agent ${p.step.agent}` : ''} (${p.step.failed !== undefined ? 'failed' : 'before it runs'})`;
       // The line of the app that made the call, when its span says (the capture helper stamps it);
       // else a page about the call (the editor shows a frame's variables once it has a source).
       const src = p.step.source;
@@ -273,7 +300,8 @@ export class LiveSession extends DebugSession {
   private valueAt(ref: Ref): unknown {
     let v: unknown = ref.root === 'input'
       ? (ref.thread.edited !== undefined ? ref.thread.edited : ref.pause.step.input)
-      : { kind: ref.pause.step.kind, name: ref.pause.step.name, via: ref.pause.step.via, ...(ref.pause.step.agent ? { agent: ref.pause.step.agent } : {}), process: ref.pause.process };
+      : { kind: ref.pause.step.kind, name: ref.pause.step.name, via: ref.pause.step.via, ...(ref.pause.step.agent ? { agent: ref.pause.step.agent } : {}),
+        ...(ref.pause.step.failed !== undefined ? { failed: ref.pause.step.failed } : {}), process: ref.pause.process };
     for (const k of ref.path) v = (v as Record<string | number, unknown> | undefined)?.[k];
     return v;
   }
@@ -300,6 +328,7 @@ export class LiveSession extends DebugSession {
     if (!ref || ref.root !== 'input' || ref.thread.queue[0] !== ref.pause) {
       return this.sendErrorResponse(response, ERR.edit, 'only what the paused call is about to be made with can be changed');
     }
+    if (ref.pause.step.failed !== undefined) return this.sendErrorResponse(response, ERR.edit, 'this call has run (it failed): it can only go on');
     // A JSON value as typed ("Porto" with quotes, 3, true, {…}); anything else is taken as text.
     let value: unknown;
     try { value = JSON.parse(args.value); } catch { value = args.value; }
@@ -330,6 +359,7 @@ export class LiveSession extends DebugSession {
     const t = this.thread(args?.threadId) ?? [...this.threads.values()].find((x) => x.queue.length);
     const p = t?.queue[0];
     if (!t || !p) return this.sendErrorResponse(response, ERR.fail, 'no call is paused');
+    if (p.step.failed !== undefined) return this.sendErrorResponse(response, ERR.fail, 'this call has failed already: Continue lets its failure go on');
     this.source.answerPause(p, { fail: String(args?.message || `${p.step.name} failed from the debugger`) });
     this.next(t);
     this.sendResponse(response);
