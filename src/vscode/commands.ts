@@ -49,6 +49,8 @@ export interface Commands {
   'agentLens.pauseLiveAgent': [names?: string[]];
   /** The message the paused call fails with; without it, asked. */
   'agentLens.failStep': [message?: string];
+  /** Opens the paused live call's input as a JSON document that Continue sends. */
+  'agentLens.editPausedCall': [];
 }
 export type CommandId = keyof Commands;
 
@@ -59,6 +61,7 @@ export const COMMAND_IDS = Object.keys({
   'agentLens.goToRunSource': 1, 'agentLens.copyTraceId': 1, 'agentLens.deleteRun': 1, 'agentLens.clearRuns': 1, 'agentLens.copyEndpoint': 1,
   'agentLens.restartReceiver': 1, 'agentLens.openInBrowser': 1, 'agentLens.runSample': 1, 'agentLens.connectApp': 1, 'agentLens.importFile': 1,
   'agentLens.debugRun': 1, 'agentLens.runToStep': 1, 'agentLens.openTextDiff': 1, 'agentLens.pauseLiveAgent': 1, 'agentLens.failStep': 1,
+  'agentLens.editPausedCall': 1,
 } satisfies Record<CommandId, 1>) as CommandId[];
 
 /** The context keys the extension sets (for `when` clauses and the walkthrough's completion events). */

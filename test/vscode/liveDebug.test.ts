@@ -14,7 +14,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { startTestServer } from '../helpers/server';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
-import { LiveSession, liveBreakpointsOf, liveSourceOf } from '../../src/vscode/debug/live';
+import { LiveSession, liveBreakpointsOf, liveSourceOf, type PausedInput } from '../../src/vscode/debug/live';
 import { ServerClient } from '../../src/vscode/client';
 import { LIVE_APP } from '../helpers/liveApp';
 import { liveBreaks, mergeBreakpoints } from '../../src/protocol';
@@ -27,6 +27,9 @@ let server: RunningServer;
 let mock: MockModel;
 let client: ServerClient;
 let tcp: net.Server;
+/** A second adapter server whose sessions read JSON documents (as the extension's Edit Paused Call as JSON opens them), by pause key. */
+let tcpDocs: net.Server;
+const docs = new Map<string, string>();
 
 before(async () => {
   server = await startTestServer({ dataDir: null });
@@ -39,8 +42,14 @@ before(async () => {
     s.start(socket, socket);
   }).listen(0, '127.0.0.1');
   await new Promise((r) => tcp.once('listening', r));
+  tcpDocs = net.createServer((socket) => {
+    const s = new LiveSession(liveSourceOf(client), (key) => docs.get(key));
+    s.setRunAsServer(true);
+    s.start(socket, socket);
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => tcpDocs.once('listening', r));
 });
-after(async () => { tcp.close(); client.close(); await mock.close(); await server.close(); });
+after(async () => { tcp.close(); tcpDocs.close(); client.close(); await mock.close(); await server.close(); });
 
 function startApp(env: Record<string, string> = {}): { out: () => string; err: () => string; done: Promise<number | null> } {
   const child = spawn(process.execPath, [APP, `http://127.0.0.1:${server.httpPort}`, mock.url], {
@@ -53,9 +62,9 @@ function startApp(env: Record<string, string> = {}): { out: () => string; err: (
   return { out: () => out, err: () => err, done: new Promise((r) => child.once('exit', r)) };
 }
 
-async function attach(names: (string | DebugProtocol.FunctionBreakpoint)[], set?: (r: DebugProtocol.SetFunctionBreakpointsResponse) => void, exceptions: string[] = []): Promise<DebugClient> {
+async function attach(names: (string | DebugProtocol.FunctionBreakpoint)[], set?: (r: DebugProtocol.SetFunctionBreakpointsResponse) => void, exceptions: string[] = [], server = tcp): Promise<DebugClient> {
   const dc = new DebugClient('node', '', 'agent-lens');
-  await dc.start((tcp.address() as net.AddressInfo).port);
+  await dc.start((server.address() as net.AddressInfo).port);
   const init = await dc.initializeRequest();
   assert.deepEqual(init.body?.exceptionBreakpointFilters?.map((f) => [f.filter, f.label, f.default]), [['failed', 'Failed steps', false]]);
   if (exceptions.length) await dc.setExceptionBreakpointsRequest({ filters: exceptions });
@@ -286,6 +295,33 @@ test('"Failed steps" live: a tool that raises stops after it failed (reason exce
     assert.equal(await app.done, 0, app.err());
     const tools = mock.requests[before + 1]!.messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
     assert.ok(tools.includes(JSON.stringify({ error: 'get_weather: the weather service timed out' })), tools.join(' | '));
+  } finally {
+    await dc.stop();
+  }
+});
+
+test('a bigger edit as a JSON document: pausedInput gives the request and the pause\'s key; the document\'s text is what Continue sends (a whole message list replaced); a document that does not parse keeps the call paused and says why', async () => {
+  const dc = await attach([LIVE_APP.model], undefined, [], tcpDocs);
+  const before = mock.requests.length;
+  const app = startApp();
+  try {
+    const stop = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    const p = (await dc.customRequest('pausedInput', { threadId: stop.body.threadId })).body as PausedInput;
+    assert.deepEqual([p.kind, p.name], ['llm', LIVE_APP.model]);
+    const request = p.input as { model: string; messages: { role: string; content: string }[] };
+    assert.equal(request.messages.find((m) => m.role === 'user')?.content, LIVE_APP.user);
+    // The document, as a person would edit it: the conversation replaced whole.
+    const messages = [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'Plan a weekend in Porto instead.' }];
+    docs.set(p.key, '{ "model": "gpt-4o-mini", "messages": [ oops');
+    await assert.rejects(dc.continueRequest({ threadId: stop.body.threadId! }), /the JSON document for model call gpt-4o-mini does not parse/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(mock.requests.length, before);
+    docs.set(p.key, JSON.stringify({ ...request, messages }, null, 2));
+    await dc.continueRequest({ threadId: stop.body.threadId! });
+    const second = await dc.waitForEvent('stopped', 30_000) as DebugProtocol.StoppedEvent;
+    assert.deepEqual(mock.requests[before]!.messages, messages);
+    await dc.continueRequest({ threadId: second.body.threadId! });
+    assert.equal(await app.done, 0, app.err());
   } finally {
     await dc.stop();
   }

@@ -33,6 +33,15 @@ export function liveSourceOf(client: ServerClient): LiveSource {
 /** The failStep request's arguments: the thread whose call fails, and the message it fails with. */
 export interface FailStepArgs { threadId?: number; message?: string }
 
+/** The pausedInput request's answer: what the thread's paused call is about to be made with, and the pause's key. */
+export interface PausedInput { key: string; kind: 'tool' | 'llm'; name: string; input: unknown }
+
+/**
+ * Where a bigger edit is: a JSON document the editor opened for a pause (by its key), whose text
+ * Continue sends instead of the Variables' edits. Undefined: no document for it.
+ */
+export type DocumentInput = (key: string) => string | undefined;
+
 const ERR = { edit: 3101, fail: 3102 };
 
 interface ProcessThread { id: number; processId: string; name: string; queue: LivePause[]; edited?: unknown }
@@ -45,6 +54,9 @@ export function liveBreakpointsOf(names: readonly string[]): LiveBreakpoints {
 }
 
 type Ref = { thread: ProcessThread; pause: LivePause; root: 'input' | 'call'; path: (string | number)[] };
+
+/** A pause's key, the same in every editor: its process and its id there. */
+const pauseKey = (p: LivePause) => `${p.process.id}/${p.pauseId}`;
 
 /**
  * A paused call's fields as a breakpoint's condition reads them: the names a recorded step's
@@ -94,7 +106,7 @@ export class LiveSession extends DebugSession {
   /** Pauses already shown or queued, by process and pause id. */
   private readonly known = new Set<string>();
 
-  constructor(private readonly source: LiveSource) {
+  constructor(private readonly source: LiveSource, private readonly documentInput?: DocumentInput) {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
@@ -347,6 +359,15 @@ export class LiveSession extends DebugSession {
     const t = this.thread(args.threadId);
     const p = t?.queue[0];
     if (t && p) {
+      // A JSON document opened for this call (Edit Paused Call as JSON): its text is what is sent.
+      const text = p.step.failed === undefined ? this.documentInput?.(pauseKey(p)) : undefined;
+      if (text !== undefined) {
+        try {
+          t.edited = JSON.parse(text);
+        } catch (e) {
+          return this.sendErrorResponse(response, ERR.edit, `the JSON document for ${p.step.kind === 'tool' ? 'tool' : 'model call'} ${p.step.name} does not parse (${(e as Error).message}): fix it, or close it to send the call as the Variables show it`);
+        }
+      }
       this.source.answerPause(p, t.edited === undefined ? {} : { input: t.edited });
       this.next(t);
     }
@@ -355,6 +376,14 @@ export class LiveSession extends DebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: FailStepArgs): void {
+    if (command === 'pausedInput') {
+      const t = this.thread(args?.threadId) ?? [...this.threads.values()].find((x) => x.queue.length);
+      const p = t?.queue[0];
+      if (!t || !p) return this.sendErrorResponse(response, ERR.edit, 'no call is paused');
+      if (p.step.failed !== undefined) return this.sendErrorResponse(response, ERR.edit, 'this call has run (it failed): it can only go on');
+      response.body = { key: pauseKey(p), kind: p.step.kind, name: p.step.name, input: t.edited !== undefined ? t.edited : p.step.input } satisfies PausedInput;
+      return this.sendResponse(response);
+    }
     if (command !== 'failStep') return super.customRequest(command, response, args);
     const t = this.thread(args?.threadId) ?? [...this.threads.values()].find((x) => x.queue.length);
     const p = t?.queue[0];

@@ -8,7 +8,7 @@ import type { TraceSummary } from '../../protocol';
 import type { RunTabs } from '../runTabs';
 import type { Scope } from '../disposables';
 import { ReplaySession, type StepEventBody } from './session';
-import { LiveSession, liveSourceOf } from './live';
+import { LiveSession, liveSourceOf, type PausedInput } from './live';
 import { clientSource } from './source';
 import { pathMappings, resolveSource } from '../openSource';
 import { runPickItems } from '../runPicker';
@@ -41,6 +41,9 @@ function launchConfig(run: { traceId: string; rootName?: string; title?: string 
 
 export function registerReplayDebugger(d: ReplayDeps): void {
   const { life } = d;
+  /** The JSON documents opened for paused live calls (Edit Paused Call as JSON), by the pause's key. */
+  const pausedDocs = new Map<string, vscode.TextDocument>();
+  life.register(vscode.workspace.onDidCloseTextDocument((doc) => { for (const [k, d] of pausedDocs) if (d === doc) pausedDocs.delete(k); }));
   /** Each live replay session and the run it is on (from its configuration, then its stops). */
   const sessions = new Map<string, { session: vscode.DebugSession; traceId?: string }>();
 
@@ -50,7 +53,10 @@ export function registerReplayDebugger(d: ReplayDeps): void {
       if (!client) throw new Error('Agent Lens: the receiver is not connected yet; try again in a moment (Agent Lens: Restart Receiver if it stays so).');
       // The running agent: its calls stop at their breakpoints (live.ts).
       if (session.configuration.request === 'attach' && session.configuration.live === true) {
-        return new vscode.DebugAdapterInlineImplementation(new LiveSession(liveSourceOf(client)) as unknown as vscode.DebugAdapter);
+        return new vscode.DebugAdapterInlineImplementation(new LiveSession(liveSourceOf(client), (key) => {
+          const doc = pausedDocs.get(key);
+          return doc && !doc.isClosed ? doc.getText() : undefined;
+        }) as unknown as vscode.DebugAdapter);
       }
       const source = clientSource(client, { resolvePath: async (p) => (await resolveSource(p))?.fsPath, mappings: pathMappings });
       return new vscode.DebugAdapterInlineImplementation(new ReplaySession(source) as unknown as vscode.DebugAdapter);
@@ -143,6 +149,29 @@ export function registerReplayDebugger(d: ReplayDeps): void {
     const add = list.filter((n) => !have.has(n)).map((n) => new vscode.FunctionBreakpoint(n));
     if (add.length) vscode.debug.addBreakpoints(add);
     return vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], { type: DEBUG_TYPE, request: 'attach', name: 'Pause the live agent', live: true });
+  });
+  // A bigger edit than Set Value: the paused call's input as a JSON document, which Continue sends.
+  registerCommand(life, 'agentLens.editPausedCall', async () => {
+    const session = vscode.debug.activeDebugSession;
+    if (session?.type !== DEBUG_TYPE || !session.configuration.live) {
+      void vscode.window.showInformationMessage('Agent Lens: Edit Paused Call applies to a call paused by the live agent session (Agent Lens: Pause Live Agent…).');
+      return undefined;
+    }
+    try {
+      const threadId = vscode.debug.activeStackItem && 'threadId' in vscode.debug.activeStackItem ? vscode.debug.activeStackItem.threadId : undefined;
+      const p = await session.customRequest('pausedInput', { threadId }) as PausedInput;
+      let doc = pausedDocs.get(p.key);
+      if (!doc || doc.isClosed) {
+        doc = await vscode.workspace.openTextDocument({ language: 'json', content: `${JSON.stringify(p.input, null, 2)}\n` });
+        pausedDocs.set(p.key, doc);
+      }
+      await vscode.window.showTextDocument(doc, { preview: false });
+      void vscode.window.setStatusBarMessage(`Agent Lens: edit the ${p.kind === 'tool' ? `arguments of tool ${p.name}` : `request of model call ${p.name}`}, then Continue sends it (close the document to send the Variables' values instead)`, 8000);
+      return doc;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Agent Lens: ${(e as Error).message}`);
+      return undefined;
+    }
   });
   registerCommand(life, 'agentLens.failStep', async (message) => {
     const session = vscode.debug.activeDebugSession;
