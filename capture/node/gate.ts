@@ -314,6 +314,81 @@ function toolCallsOf(answer: Record<string, unknown>): ToolCallAt[] {
   return out;
 }
 
+interface StreamedCall { id: string; name: string; args: string; set(edited: string): void }
+
+/**
+ * The tool calls in a streamed answer's events, put together from their pieces, each with a way
+ * to write edited arguments back into the events (in place): OpenAI chat completions (deltas of
+ * `tool_calls` by index), OpenAI responses (`function_call` output items, their argument deltas,
+ * and the events that repeat them whole), Anthropic messages (`tool_use` blocks and their
+ * `input_json_delta` pieces).
+ */
+function streamedCalls(events: (Record<string, unknown> | undefined)[]): StreamedCall[] {
+  type Piece = (edited: string, first: boolean) => void;
+  const byKey = new Map<string, { id: string; name: string; args: string; pieces: Piece[]; whole: ((edited: string) => void)[] }>();
+  const at = (key: string) => {
+    let c = byKey.get(key);
+    if (!c) byKey.set(key, (c = { id: '', name: '', args: '', pieces: [], whole: [] }));
+    return c;
+  };
+  type Obj = Record<string, unknown>;
+  for (const e of events) {
+    if (!e) continue;
+    // OpenAI chat completions.
+    const deltas = ((e.choices as { delta?: { tool_calls?: Obj[] } }[] | undefined)?.[0]?.delta?.tool_calls) ?? [];
+    for (const d of deltas) {
+      const c = at(`chat:${String(d.index ?? 0)}`);
+      const f = (d.function ?? {}) as Obj;
+      if (typeof d.id === 'string' && d.id) c.id = d.id;
+      if (typeof f.name === 'string') c.name += f.name;
+      if (typeof f.arguments === 'string') c.args += f.arguments;
+      c.pieces.push((edited, first) => { d.function = { ...f, arguments: first ? edited : '' }; });
+    }
+    const type = e.type;
+    // OpenAI responses.
+    if ((type === 'response.output_item.added' || type === 'response.output_item.done') && (e.item as Obj | undefined)?.type === 'function_call') {
+      const item = e.item as Obj;
+      const c = at(`resp:${String(e.output_index ?? 0)}`);
+      if (typeof item.call_id === 'string') c.id = item.call_id;
+      if (typeof item.name === 'string') c.name = item.name;
+      if (type === 'response.output_item.done') {
+        if (typeof item.arguments === 'string' && !c.args) c.args = item.arguments;
+        c.whole.push((edited) => { item.arguments = edited; });
+      }
+    } else if (type === 'response.function_call_arguments.delta') {
+      const c = at(`resp:${String(e.output_index ?? 0)}`);
+      if (typeof e.delta === 'string') c.args += e.delta;
+      c.pieces.push((edited, first) => { e.delta = first ? edited : ''; });
+    } else if (type === 'response.function_call_arguments.done') {
+      const c = at(`resp:${String(e.output_index ?? 0)}`);
+      c.whole.push((edited) => { e.arguments = edited; });
+    } else if (type === 'response.completed') {
+      const output = ((e.response as Obj | undefined)?.output as Obj[] | undefined) ?? [];
+      output.forEach((item, i) => {
+        if (item?.type === 'function_call') at(`resp:${i}`).whole.push((edited) => { item.arguments = edited; });
+      });
+    }
+    // Anthropic messages.
+    if (type === 'content_block_start' && (e.content_block as Obj | undefined)?.type === 'tool_use') {
+      const b = e.content_block as Obj;
+      const c = at(`anth:${String(e.index ?? 0)}`);
+      if (typeof b.id === 'string') c.id = b.id;
+      if (typeof b.name === 'string') c.name = b.name;
+    } else if (type === 'content_block_delta' && (e.delta as Obj | undefined)?.type === 'input_json_delta') {
+      const d = e.delta as Obj;
+      const c = byKey.get(`anth:${String(e.index ?? 0)}`);
+      if (c) {
+        if (typeof d.partial_json === 'string') c.args += d.partial_json;
+        c.pieces.push((edited, first) => { d.partial_json = first ? edited : ''; });
+      }
+    }
+  }
+  return [...byKey.values()].filter((c) => c.name).map((c) => ({
+    id: c.id, name: c.name, args: c.args,
+    set: (edited) => { c.pieces.forEach((p, i) => p(edited, i === 0)); for (const w of c.whole) w(edited); },
+  }));
+}
+
 /**
  * A model's answer asking for tools a breakpoint names: each such call stops before the app runs
  * it, with the arguments the model gave, editable. The answer the app reads carries the edits, so
@@ -343,51 +418,38 @@ async function gateToolCalls(gate: Gate, res: Response, fail: (where: string, e:
 }
 
 /**
- * The same for a streamed answer (OpenAI chat completions' server-sent events): a tool call's
- * arguments come in pieces, so the answer is read whole first (only when the call offered a tool
- * a breakpoint names), each named call stops, and the events are sent on with an edited call's
- * arguments whole in its first piece. Anything it cannot read goes on as it came.
+ * The same for a streamed answer (server-sent events: OpenAI chat completions, OpenAI responses,
+ * Anthropic messages): a tool call's arguments come in pieces, so the answer is read whole first
+ * (only when the call offered a tool a breakpoint names), each named call stops, and the events
+ * are sent on with an edited call's arguments whole in its first piece (and in every event that
+ * repeats them whole). Anything it cannot read goes on as it came.
  */
 async function gateStreamedToolCalls(gate: Gate, res: Response, fail: (where: string, e: unknown) => void): Promise<Response> {
   if (!res.ok || !(res.headers.get('content-type') ?? '').includes('event-stream')) return res;
   const text = await res.text();
   let out = text;
   try {
-    type Delta = { index?: number; id?: string; function?: { name?: string; arguments?: string } };
-    type Chunk = { choices?: { delta?: { tool_calls?: Delta[] } }[] };
     const events = text.split('\n\n');
-    const chunks: (Chunk | undefined)[] = events.map((ev) => {
-      const line = ev.split('\n').find((l) => l.startsWith('data: '));
-      if (!line || line === 'data: [DONE]') return undefined;
-      try { return JSON.parse(line.slice(6)) as Chunk; } catch { return undefined; }
+    const data: (Record<string, unknown> | undefined)[] = events.map((ev) => {
+      const line = ev.split('\n').find((l) => l.startsWith('data: ') || l.startsWith('data:'));
+      const json = line?.slice(line.startsWith('data: ') ? 6 : 5);
+      if (!json || json === '[DONE]') return undefined;
+      try { return JSON.parse(json) as Record<string, unknown>; } catch { return undefined; }
     });
-    // The calls, by their index: id, name, arguments put together, and their pieces.
-    const calls = new Map<number, { id: string; name: string; args: string; pieces: Delta[] }>();
-    for (const c of chunks) {
-      for (const d of c?.choices?.[0]?.delta?.tool_calls ?? []) {
-        const k = d.index ?? 0;
-        let call = calls.get(k);
-        if (!call) calls.set(k, (call = { id: '', name: '', args: '', pieces: [] }));
-        if (d.id) call.id = d.id;
-        if (d.function?.name) call.name += d.function.name;
-        if (d.function?.arguments) call.args += d.function.arguments;
-        call.pieces.push(d);
-      }
-    }
+    const calls = streamedCalls(data);
     let changed = false;
-    for (const call of calls.values()) {
+    for (const call of calls) {
       if (!gate.wants('tool', call.name)) continue;
       let args: unknown = call.args;
       try { args = JSON.parse(call.args); } catch { /* shown as it came */ }
       const a = await gate.pause({ kind: 'tool', name: call.name, input: args, via: `the model's streamed answer (tool call ${call.id})` });
       if (call.id) gate.notePausedCall(call.id, call.name, a?.fail);
       if (a?.fail === undefined && a?.input !== undefined) {
-        const edited = typeof a.input === 'string' ? a.input : JSON.stringify(a.input);
-        call.pieces.forEach((d, i) => { d.function = { ...d.function, arguments: i === 0 ? edited : '' }; });
+        call.set(typeof a.input === 'string' ? a.input : JSON.stringify(a.input));
         changed = true;
       }
     }
-    if (changed) out = events.map((ev, i) => (chunks[i] ? ev.split('\n').map((l) => (l.startsWith('data: ') ? `data: ${JSON.stringify(chunks[i])}` : l)).join('\n') : ev)).join('\n\n');
+    if (changed) out = events.map((ev, i) => (data[i] ? ev.split('\n').map((l) => (l.startsWith('data:') ? `data: ${JSON.stringify(data[i])}` : l)).join('\n') : ev)).join('\n\n');
   } catch (e) { fail('reading the model\'s streamed answer for tool calls', e); }
   const headers = new Headers(res.headers);
   headers.delete('content-length');

@@ -290,3 +290,24 @@ test('break on failed step: a tool that raises stops after it failed, before its
   assert.match(bad.err, /404/);
   editor.close();
 });
+
+for (const [api, stream] of [['responses', false], ['responses', true], ['anthropic', false], ['anthropic', true]] as const) {
+  test(`${api === 'responses' ? 'OpenAI responses' : 'Anthropic messages'}${stream ? ', streamed' : ''} (the ${api === 'responses' ? 'openai' : '@anthropic-ai/sdk'} SDK): get_weather stops in the model's answer with the arguments it gave; edited to Porto, the tool runs with Porto and the model's next request carries the call as edited`, async () => {
+    const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+    const before = mock.requests.length;
+    const app = startApp(server.httpPort, server.token, { LIVE_APP_API: api, ...(stream ? { LIVE_APP_STREAM: '1' } : {}) });
+    const p = await editor.pause(new Set());
+    assert.deepEqual([p.step.kind, p.step.name, p.step.input], ['tool', 'get_weather', TOOL_ARGS.get_weather]);
+    assert.match(p.step.via, stream ? /^the model's streamed answer \(tool call \S+\)$/ : /^the model's answer \(tool call \S+\)$/);
+    assert.doesNotMatch(app.out, /TOOL get_weather/);
+    editor.resume(p, { ...TOOL_ARGS.get_weather, city: 'Porto' });
+    assert.equal(await app.done, 0, app.err);
+    editor.close();
+    assert.match(app.out, /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
+    assert.match(app.out, /TOOL search_flights/);
+    // The model's next request, as the mock read it: the call as edited, and its result.
+    const call = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather')!;
+    assert.deepEqual(JSON.parse(call.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
+    assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
+  });
+}

@@ -61,6 +61,19 @@ async function main(): Promise<void> {
   });
 
   if (process.env.LIVE_APP_SDK === 'vercel') return runVercel(provider, modelUrl);
+  // (LIVE_APP_API: the same agent on OpenAI responses or on Anthropic messages; LIVE_APP_STREAM streams them too.)
+  if (process.env.LIVE_APP_API === 'responses' || process.env.LIVE_APP_API === 'anthropic') {
+    const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
+      const answer = process.env.LIVE_APP_API === 'responses' ? await runResponses(client, model, runTool) : await runAnthropic(modelUrl, runTool);
+      process.stdout.write(`ANSWER ${answer}\n`);
+      agent.end();
+      return agent.spanContext().traceId;
+    });
+    await provider.forceFlush().catch(() => undefined);
+    await provider.shutdown().catch(() => undefined);
+    process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
+    return;
+  }
 
   const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
     // (LIVE_APP_DIRECT_TOOL: a tool the app runs on its own first, not asked for by the model.)
@@ -99,6 +112,71 @@ async function main(): Promise<void> {
   await provider.forceFlush().catch(() => undefined);
   await provider.shutdown().catch(() => undefined);
   process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
+}
+
+type RunTool = (name: string, id: string, args: string) => Promise<unknown>;
+const toolResult = async (runTool: RunTool, name: string, id: string, args: string) => {
+  try { return JSON.stringify(await runTool(name, id, args)); } catch (e) { return JSON.stringify({ error: (e as Error).message }); }
+};
+
+/** The agent on OpenAI responses: function_call items in, function_call_output items back (streamed: from the output_item.done events). */
+async function runResponses(client: import('openai').default, model: string, runTool: RunTool): Promise<string> {
+  const tools = LIVE_APP.tools.map((name) => ({ type: 'function' as const, name, description: name, parameters: { type: 'object', properties: {}, additionalProperties: true }, strict: false }));
+  const input: import('openai').default.Responses.ResponseInput = [{ role: 'user', content: LIVE_APP.user }];
+  for (let turn = 0; turn < 4; turn++) {
+    let calls: { call_id: string; name: string; arguments: string }[] = [];
+    let text = '';
+    if (process.env.LIVE_APP_STREAM) {
+      for await (const ev of await client.responses.create({ model, input, tools, stream: true })) {
+        if (ev.type === 'response.output_item.done' && ev.item.type === 'function_call') calls.push(ev.item);
+        if (ev.type === 'response.output_text.delta') text += ev.delta;
+      }
+    } else {
+      const r = await client.responses.create({ model, input, tools });
+      calls = r.output.filter((o): o is import('openai').default.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+      text = r.output_text;
+    }
+    if (!calls.length) return text;
+    for (const c of calls) {
+      input.push({ type: 'function_call', call_id: c.call_id, name: c.name, arguments: c.arguments });
+      input.push({ type: 'function_call_output', call_id: c.call_id, output: await toolResult(runTool, c.name, c.call_id, c.arguments) });
+    }
+  }
+  return '';
+}
+
+/** The agent on Anthropic messages: tool_use blocks in, tool_result blocks back (streamed: put together from the input_json_delta pieces). */
+async function runAnthropic(modelUrl: string, runTool: RunTool): Promise<string> {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const Anthropic = (require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk')).default;
+  const client = new Anthropic({ baseURL: modelUrl, apiKey: 'sk-test', maxRetries: 0 });
+  const tools = LIVE_APP.tools.map((name) => ({ name, description: name, input_schema: { type: 'object' as const, properties: {} } }));
+  const messages: import('@anthropic-ai/sdk').default.MessageParam[] = [{ role: 'user', content: LIVE_APP.user }];
+  for (let turn = 0; turn < 4; turn++) {
+    let uses: { id: string; name: string; input: unknown }[] = [];
+    let text = '';
+    if (process.env.LIVE_APP_STREAM) {
+      const parts = new Map<number, { id: string; name: string; json: string }>();
+      for await (const ev of await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages, tools, stream: true })) {
+        if (ev.type === 'content_block_start' && ev.content_block.type === 'tool_use') parts.set(ev.index, { id: ev.content_block.id, name: ev.content_block.name, json: '' });
+        if (ev.type === 'content_block_delta' && ev.delta.type === 'input_json_delta') parts.get(ev.index)!.json += ev.delta.partial_json;
+        if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') text += ev.delta.text;
+      }
+      uses = [...parts.values()].map((p) => ({ id: p.id, name: p.name, input: p.json ? JSON.parse(p.json) as unknown : {} }));
+    } else {
+      const r = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages, tools });
+      for (const b of r.content) {
+        if (b.type === 'tool_use') uses.push({ id: b.id, name: b.name, input: b.input });
+        if (b.type === 'text') text += b.text;
+      }
+    }
+    if (!uses.length) return text;
+    messages.push({ role: 'assistant', content: uses.map((u) => ({ type: 'tool_use' as const, id: u.id, name: u.name, input: u.input })) });
+    const results = [];
+    for (const u of uses) results.push({ type: 'tool_result' as const, tool_use_id: u.id, content: await toolResult(runTool, u.name, u.id, JSON.stringify(u.input)) });
+    messages.push({ role: 'user', content: results });
+  }
+  return '';
 }
 
 /** The same agent on the Vercel AI SDK: generateText runs the tools itself (their execute logs). */
