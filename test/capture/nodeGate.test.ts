@@ -311,3 +311,20 @@ for (const [api, stream] of [['responses', false], ['responses', true], ['anthro
     assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
   });
 }
+
+test('the OpenAI Agents SDK (its runner runs the function tools, over OpenAI responses): get_weather stops in the model\'s answer; edited to Porto, the tool\'s execute gets Porto, and the model\'s next request carries the call as edited', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token, { LIVE_APP_SDK: 'agents' });
+  const p = await editor.pause(new Set());
+  assert.deepEqual([p.step.kind, p.step.name, p.step.input], ['tool', 'get_weather', TOOL_ARGS.get_weather]);
+  assert.match(p.step.via, /^the model's answer \(tool call \S+\)$/);
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  editor.resume(p, { ...TOOL_ARGS.get_weather, city: 'Porto' });
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.match(app.out, /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
+  const call = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather')!;
+  assert.deepEqual(JSON.parse(call.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
+  assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
+});

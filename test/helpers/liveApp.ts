@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   });
 
   if (process.env.LIVE_APP_SDK === 'vercel') return runVercel(provider, modelUrl);
+  if (process.env.LIVE_APP_SDK === 'agents') return runAgents(modelUrl);
   // (LIVE_APP_API: the same agent on OpenAI responses or on Anthropic messages; LIVE_APP_STREAM streams them too.)
   if (process.env.LIVE_APP_API === 'responses' || process.env.LIVE_APP_API === 'anthropic') {
     const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
@@ -177,6 +178,32 @@ async function runAnthropic(modelUrl: string, runTool: RunTool): Promise<string>
     messages.push({ role: 'user', content: results });
   }
   return '';
+}
+
+/**
+ * The same agent on the OpenAI Agents SDK (its Responses API model, its own openai client from
+ * OPENAI_BASE_URL): its runner runs the function tools itself (their execute logs). Its own
+ * tracing (to OpenAI's servers) is off: there is no internet here.
+ */
+async function runAgents(modelUrl: string): Promise<void> {
+  process.env.OPENAI_BASE_URL = modelUrl;
+  process.env.OPENAI_API_KEY = 'sk-test';
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Agent, run, tool, setTracingDisabled } = require('@openai/agents') as typeof import('@openai/agents');
+  const { z } = require('zod') as typeof import('zod');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  setTracingDisabled(true);
+  const getWeather = tool({
+    name: 'get_weather', description: 'Weather forecast for a city', parameters: z.object({ city: z.string(), unit: z.string() }),
+    execute: async (args) => { process.stdout.write(`TOOL get_weather ${JSON.stringify(args)}\n`); return { forecast: 'sunny', high_c: 18 }; },
+  });
+  const searchFlights = tool({
+    name: 'search_flights', description: 'Cheapest flights', parameters: z.object({ from: z.string(), to: z.string(), date: z.string() }),
+    execute: async (args) => { process.stdout.write(`TOOL search_flights ${JSON.stringify(args)}\n`); return { flight: 'TP 541', price_eur: 89 }; },
+  });
+  const agent = new Agent({ name: 'live-agent', instructions: 'You plan trips. Use the tools.', model: LIVE_APP.model, tools: [getWeather, searchFlights] });
+  const result = await run(agent, LIVE_APP.user);
+  process.stdout.write(`ANSWER ${String(result.finalOutput)}\n`, () => process.exit(0));
 }
 
 /** The same agent on the Vercel AI SDK: generateText runs the tools itself (their execute logs). */
