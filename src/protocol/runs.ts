@@ -282,4 +282,9 @@ export type ClientMessage =
   /** A paused call goes on; with `input`, made with it instead. */
   | { type: 'resume'; pauseId: string; processId: string; input?: unknown }
   /** A paused call fails with this message instead of running. */
-  | { type: 'fail'; pauseId: string; processId: string; message: string };
+  | { type: 'fail'; pauseId: string; processId: string; message: string }
+  /**
+   * This editor does not stop this call (its conditions or hit counts rule it out): it goes on
+   * unchanged once every attached editor has passed it, unless one answers it first.
+   */
+  | { type: 'pass'; pauseId: string; processId: string };

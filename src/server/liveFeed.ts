@@ -123,6 +123,8 @@ export class LiveFeed implements IngestListener {
       if (client.live) this.send(client, { type: 'live', ...gate.state });
     } else if (msg?.type === 'resume' && client.live) {
       gate.resume(String(msg.processId), String(msg.pauseId), msg.input);
+    } else if (msg?.type === 'pass' && client.live) {
+      gate.pass(client, String(msg.processId), String(msg.pauseId));
     } else if (msg?.type === 'fail' && client.live) {
       gate.fail(String(msg.processId), String(msg.pauseId), String(msg.message ?? 'failed from the debugger'));
     }

@@ -66,6 +66,8 @@ export class LiveGate {
   /** Each attached editor's breakpoints, by its feed connection. */
   private readonly editors = new Map<object, LiveBreakpoints>();
   private breakpoints: LiveBreakpoints | null = null;
+  /** The editors that passed each waiting call (`process/pause`): it goes on when all of them have. */
+  private readonly passed = new Map<string, Set<object>>();
   private nextId = 1;
   /** Called when the processes or the pauses change (the feed tells the attached editors). */
   onChange: (state: LiveState) => void = () => {};
@@ -119,12 +121,14 @@ export class LiveGate {
       gate.pauses.set(m.pauseId, { pauseId: m.pauseId, process: gate.process, step, since: Date.now() });
       this.changed();
     } else if (m.type === 'released' && isId(m.pauseId)) {
+      this.passed.delete(`${gate.id}/${m.pauseId}`);
       if (gate.pauses.delete(m.pauseId)) this.changed();
     }
   }
 
   private gateGone(gate: Gate): void {
     if (!this.gates.delete(gate.id)) return;
+    for (const id of gate.pauses.keys()) this.passed.delete(`${gate.id}/${id}`);
     if (gate.process) this.changed();
   }
 
@@ -136,6 +140,8 @@ export class LiveGate {
       this.breakpoints = next;
       for (const g of this.gates.values()) this.send(g, { type: 'breakpoints', breakpoints: next });
     }
+    // An editor that went no longer holds up what the others passed.
+    if (!breakpoints) for (const [key, by] of this.passed) { by.delete(editor); this.goIfAllPassed(key); }
     // The last editor went: whatever waits goes on unchanged.
     if (!next) {
       let any = false;
@@ -157,8 +163,29 @@ export class LiveGate {
     return this.answer(processId, pauseId, { type: 'fail', pauseId, message: String(message).slice(0, 4096) });
   }
 
+  /**
+   * An editor does not stop this call (its conditions rule it out). It goes on unchanged once
+   * every attached editor has passed it; an editor that stops it answers it (resume or fail).
+   */
+  pass(editor: object, processId: string, pauseId: string): void {
+    const key = `${processId}/${pauseId}`;
+    if (!this.gates.get(processId)?.pauses.has(pauseId) || !this.editors.has(editor)) return;
+    let by = this.passed.get(key);
+    if (!by) this.passed.set(key, (by = new Set()));
+    by.add(editor);
+    this.goIfAllPassed(key);
+  }
+
+  private goIfAllPassed(key: string): void {
+    const by = this.passed.get(key);
+    if (!by || [...this.editors.keys()].some((e) => !by.has(e))) return;
+    const cut = key.indexOf('/');
+    this.resume(key.slice(0, cut), key.slice(cut + 1));
+  }
+
   private answer(processId: string, pauseId: string, cmd: GateCommand): boolean {
     const g = this.gates.get(processId);
+    this.passed.delete(`${processId}/${pauseId}`);
     if (!g || !g.pauses.delete(pauseId)) return false;
     this.send(g, cmd);
     this.changed();

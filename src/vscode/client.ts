@@ -102,8 +102,9 @@ export class ServerClient {
   private liveBreakpoints: LiveBreakpoints | null = null;
 
   /** Answers a paused call: on (with `input`, made with it instead), or failed with a message. */
-  answerPause(p: LivePause, answer: { input?: unknown } | { fail: string }): void {
-    if ('fail' in answer) this.sendFeed({ type: 'fail', pauseId: p.pauseId, processId: p.process.id, message: answer.fail });
+  answerPause(p: LivePause, answer: { input?: unknown } | { fail: string } | { pass: true }): void {
+    if ('pass' in answer) this.sendFeed({ type: 'pass', pauseId: p.pauseId, processId: p.process.id });
+    else if ('fail' in answer) this.sendFeed({ type: 'fail', pauseId: p.pauseId, processId: p.process.id, message: answer.fail });
     else this.sendFeed({ type: 'resume', pauseId: p.pauseId, processId: p.process.id, ...(answer.input === undefined ? {} : { input: answer.input }) });
   }
 

@@ -196,3 +196,35 @@ test('a pause says where it is (run, span, agent): an editor hears it whole; eve
   await e.close();
   await g.close();
 });
+
+test('two editors, one whose conditions rule a call out: its pass does not let the call go while the other stops it; the other\'s answer is the one the gate gets; passed by both (or by one, the other gone), it goes on unchanged', async () => {
+  const g = await gate(1006);
+  const e1 = await editor({ tools: ['get_weather'], models: [] });
+  const e2 = await editor({ tools: ['get_weather'], models: [] });
+  await g.next((m) => m.type === 'breakpoints' && m.breakpoints !== null);
+  const proc = ((await e1.next((m) => m.type === 'live' && m.processes.some((p) => p.pid === 1006))) as Extract<ServerMessage, { type: 'live' }>).processes.find((p) => p.pid === 1006)!;
+  // e1 passes, e2 stops and edits: the edit reaches the gate, and nothing before it.
+  g.send({ type: 'paused', pauseId: 'c1', step: { kind: 'tool', name: 'get_weather', input: { city: 'Lisbon' }, via: 'test' } } satisfies GateMessage);
+  await pausedIn(e1, 'c1');
+  e1.send({ type: 'pass', pauseId: 'c1', processId: proc.id });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(g.heard.filter((m) => m.type === 'resume').length, 0);
+  e2.send({ type: 'resume', pauseId: 'c1', processId: proc.id, input: { city: 'Porto' } });
+  assert.deepEqual(await g.next((m) => m.type === 'resume'), { type: 'resume', pauseId: 'c1', input: { city: 'Porto' } });
+  // Both pass: unchanged.
+  g.send({ type: 'paused', pauseId: 'c2', step: { kind: 'tool', name: 'get_weather', input: { city: 'Oslo' }, via: 'test' } } satisfies GateMessage);
+  await pausedIn(e2, 'c2');
+  e1.send({ type: 'pass', pauseId: 'c2', processId: proc.id });
+  e2.send({ type: 'pass', pauseId: 'c2', processId: proc.id });
+  assert.deepEqual(await g.next((m) => m.type === 'resume' && m.pauseId === 'c2'), { type: 'resume', pauseId: 'c2' });
+  // One passes, the other goes: unchanged.
+  g.send({ type: 'paused', pauseId: 'c3', step: { kind: 'tool', name: 'get_weather', input: { city: 'Rome' }, via: 'test' } } satisfies GateMessage);
+  await pausedIn(e1, 'c3');
+  e1.send({ type: 'pass', pauseId: 'c3', processId: proc.id });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(g.heard.filter((m) => m.type === 'resume' && m.pauseId === 'c3').length, 0);
+  await e2.close();
+  assert.deepEqual(await g.next((m) => m.type === 'resume' && m.pauseId === 'c3'), { type: 'resume', pauseId: 'c3' });
+  await e1.close();
+  await g.close();
+});

@@ -18,7 +18,8 @@ export interface LiveSource {
   attachLive(breakpoints: LiveBreakpoints | null): void;
   /** The receiver's live state, each time it changes; returns the unsubscribe. */
   onLive(cb: (state: LiveState) => void): () => void;
-  answerPause(p: LivePause, answer: { input?: unknown } | { fail: string }): void;
+  /** `pass`: this session does not stop it (the call goes on once no other editor stops it). */
+  answerPause(p: LivePause, answer: { input?: unknown } | { fail: string } | { pass: true }): void;
 }
 
 /** A live source over the receiver's client (its /ws feed). */
@@ -213,7 +214,7 @@ export class LiveSession extends DebugSession {
       if (this.known.has(key)) continue;
       this.known.add(key);
       // Stopped by the gate for its name, but not for this session's condition or hit count: on at once.
-      if (!this.stopsHere(p)) { this.source.answerPause(p, {}); continue; }
+      if (!this.stopsHere(p)) { this.source.answerPause(p, { pass: true }); continue; }
       // A thread per process and agent: two agents of one app pause and go on apart.
       const threadKey = `${p.process.id}\u0000${p.step.agent ?? ''}`;
       let t = this.threads.get(threadKey);
