@@ -66,7 +66,9 @@ class _Socket(object):
             buf += chunk
             if len(buf) > 65536:
                 raise ConnectionError("the receiver's handshake answer is too long")
-        head, self.buf = buf.split(b"\r\n\r\n", 1)
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        # (A bytearray: a long message comes in many pieces, and bytes would be copied whole each time.)
+        self.buf = bytearray(rest)
         lines = head.decode("latin-1").split("\r\n")
         if " 101 " not in lines[0] + " ":
             raise ConnectionError("the receiver answered %s" % lines[0])
@@ -106,7 +108,8 @@ class _Socket(object):
             if not chunk:
                 raise ConnectionError("the receiver closed the connection")
             self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
         return out
 
     def recv(self):

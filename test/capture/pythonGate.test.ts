@@ -70,6 +70,20 @@ test('sync code: a tool call paused blocks its own thread only (another thread k
   }
 });
 
+test('a big edit (3 MB of arguments, frames with 64-bit lengths, many reads) reaches the paused call whole', { skip: noPython }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const app = startApp('sync');
+  try {
+    const p = await editor.pause(new Set());
+    const big = 'Porto '.repeat(500_000);
+    editor.resume(p, { city: big });
+    assert.equal(await app.done, 0, app.err);
+    assert.equal((answerOf(app.out) as { input: { city: string } }).input.city, big);
+  } finally {
+    editor.close();
+  }
+});
+
 test('asyncio: a paused call awaits a future, so another task keeps running; Fail Step reaches it with the message', { skip: noPython }, async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_*'], models: [] });
   const app = startApp('async');
