@@ -251,6 +251,47 @@ function startGate(): void {
   // (Its failures are its own: they leave call-site recording on.)
   const said = new Set<string>();
   gateFetch(gate, activeSpan, (where, e) => { if (!said.has(where)) { said.add(where); log(`live gate: ${where} failed (${(e as Error)?.message ?? e}); the call went on unchanged (said once)`); } });
+  hookAgentsSdk(gate);
+}
+
+/**
+ * The OpenAI Agents SDK runs its function tools without an OpenTelemetry span, so a tool failed
+ * from the debugger where the model asked for it would run anyway. Its `tool()` is wrapped as its
+ * module loads (CommonJS apps): the tool's `execute` first takes the call stopped in the answer,
+ * and raises the debugger's message when it was failed there (the SDK tells the model, as for any
+ * tool error). An app loading the SDK as an ES module keeps it as it is.
+ */
+function hookAgentsSdk(g: Gate): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = require('node:module') as { _load?: (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown };
+  const load = Module._load;
+  if (typeof load !== 'function') return;
+  let done = false;
+  Module._load = function (this: unknown, request: string, parent: { filename?: string } | undefined, isMain: boolean) {
+    const exp = load.call(this, request, parent, isMain) as { tool?: unknown; invokeFunctionTool?: unknown } | undefined;
+    if (!done && exp && typeof exp.tool === 'function' && typeof exp.invokeFunctionTool === 'function') {
+      try {
+        if (/[\\/]@openai[\\/]agents-core[\\/]dist[\\/]/.test(parent?.filename ?? '')) {
+          done = true;
+          const original = exp.tool as (options: Record<string, unknown>) => unknown;
+          exp.tool = function tool(this: unknown, options: Record<string, unknown>) {
+            const execute = options?.execute;
+            if (typeof execute !== 'function') return original.call(this, options);
+            const name = typeof options.name === 'string' ? options.name : (execute as { name?: string }).name ?? '';
+            return original.call(this, {
+              ...options,
+              execute: (input: unknown, context: unknown, details?: { toolCall?: { callId?: unknown } }) => {
+                const before = g.takePausedCall(details?.toolCall?.callId, name);
+                if (before?.fail !== undefined) return Promise.reject(new Error(before.fail));
+                return (execute as (...a: unknown[]) => unknown).call(options, input, context, details);
+              },
+            });
+          };
+        }
+      } catch { /* the SDK stays as it is */ }
+    }
+    return exp;
+  };
 }
 
 /** Watches `registry.trace`: the API sets its proxy provider there, then hands it the app's provider. */

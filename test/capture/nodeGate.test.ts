@@ -328,3 +328,20 @@ test('the OpenAI Agents SDK (its runner runs the function tools, over OpenAI res
   assert.deepEqual(JSON.parse(call.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
   assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
 });
+
+test('the OpenAI Agents SDK: a function tool failed from the debugger where the model asked for it does not run (its execute raises the message, which the SDK tells the model); the other tool runs', async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
+  const before = mock.requests.length;
+  const app = startApp(server.httpPort, server.token, { LIVE_APP_SDK: 'agents' });
+  editor.fail(await editor.pause(new Set()), 'the weather service is down (from the debugger)');
+  assert.equal(await app.done, 0, app.err);
+  editor.close();
+  assert.doesNotMatch(app.out, /TOOL get_weather/);
+  assert.match(app.out, /TOOL search_flights/);
+  // The model hears that the tool failed, in the SDK's own words for a tool error (it keeps the message to itself by default).
+  const req = mock.requests[before + 1]!;
+  const idOf = (name: string) => req.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === name)!.id;
+  const output = (name: string) => String(req.messages.find((m) => m.role === 'tool' && m.tool_call_id === idOf(name))?.content);
+  assert.match(output('get_weather'), /^An error occurred while running the tool/);
+  assert.equal(output('search_flights'), JSON.stringify({ flight: 'TP 541', price_eur: 89 }));
+});
