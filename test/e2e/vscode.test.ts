@@ -257,7 +257,8 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   }
   // Pause the live agent (issue 25): a live attach with the same function breakpoint (get_weather,
   // still in the Breakpoints pane); the sample agent from the palette runs in a terminal here and
-  // stops before its tool runs; Variables show city = "Lisbon"; Set Value to "Porto"; Continue.
+  // stops before its tool runs; Variables show city = "Lisbon"; Set Value to "Porto"; the unit
+  // changed in the call's JSON document; Continue.
   fs.writeFileSync(path.join(cs.workspace, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: [
     { type: 'agent-lens', request: 'launch', name: 'Replay the latest run', run: 'latest', stopOnEntry: true },
     { type: 'agent-lens', request: 'attach', name: 'Pause the live agent', live: true }] }, null, 2));
@@ -279,9 +280,22 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
     await edit.fill('"Porto"');
     await edit.press('Enter');
     await variables.locator('.monaco-list-row', { hasText: /city\W+"Porto"/ }).first().waitFor({ timeout: 15_000 });
+    // A bigger edit: the call's arguments as a JSON document (with the Set Value above in it),
+    // the unit changed there; Continue sends the document.
+    await runCommand(page, 'Agent Lens: Edit Paused Call as JSON');
+    const jsonEditor = page.locator('.editor-instance .monaco-editor', { hasText: '"Porto"' }).first();
+    await jsonEditor.waitFor({ timeout: 15_000 });
+    // (The word selected and typed over: typed braces or quotes would be closed by the editor.)
+    await jsonEditor.locator('.view-line span', { hasText: /^"?celsius"?$/ }).first().dblclick();
+    await page.keyboard.type('fahrenheit');
+    await jsonEditor.locator('.view-lines', { hasText: '"unit": "fahrenheit"' }).waitFor({ timeout: 15_000 });
     await toolbar.locator('.action-item:not(.disabled) .action-label[aria-label^="Continue"]').first().click();
     // The call goes on: the thread is no longer stopped there.
     await page.locator('.debug-call-stack .stack-frame', { hasText: 'tool get_weather' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    // The document is done with: closed unsaved (an untitled one would ask to be saved).
+    await jsonEditor.click();
+    await runCommand(page, 'View: Revert and Close Editor');
+    await jsonEditor.waitFor({ state: 'detached', timeout: 15_000 });
     await toolbar.locator('.action-label[aria-label^="Stop"], .action-label[aria-label^="Disconnect"]').first().click();
     await toolbar.waitFor({ state: 'hidden', timeout: 30_000 });
   } catch (e) {
@@ -319,7 +333,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   await planRow.click();
   await wv.locator('.run-view[data-ready]').waitFor({ timeout: 30_000 });
   // The run view shows the tool ran with what was set in the debugger.
-  await wv.locator('.row.k-tool', { hasText: 'get_weather' }).filter({ hasText: 'Porto' }).first().waitFor({ timeout: 15_000 });
+  await wv.locator('.row.k-tool', { hasText: 'get_weather' }).filter({ hasText: 'Porto' }).filter({ hasText: 'fahrenheit' }).first().waitFor({ timeout: 15_000 });
   await wv.locator('.row.k-llm').first().click();
   const sampleChip = wv.locator('.detail[data-loaded] .d-source button.chip.source').first();
   await sampleChip.waitFor({ timeout: 15_000 });
