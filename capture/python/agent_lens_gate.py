@@ -322,6 +322,15 @@ class Gate(object):
             ev.wait(1.0)
         return box.get("a")
 
+    async def settled_async(self):
+        """Waits (without blocking the loop) up to 2 s for the first breakpoints, as `wants` does for sync code."""
+        import asyncio
+
+        for _ in range(40):
+            if self.settled.is_set():
+                return
+            await asyncio.sleep(0.05)
+
     async def pause_async(self, step):
         """Awaits the editor's answer: the loop's other tasks run meanwhile."""
         import asyncio
@@ -338,11 +347,7 @@ class Gate(object):
             except RuntimeError:
                 pass  # the loop is closed: nobody waits any more
 
-        if not self.settled.is_set():
-            for _ in range(40):
-                if self.settled.is_set():
-                    break
-                await asyncio.sleep(0.05)
+        await self.settled_async()
         pause_id = self._new_pause(_where(step), done)
         try:
             return await asyncio.wait_for(asyncio.shield(fut), self.timeout_s)
@@ -536,6 +541,9 @@ def _wrap_model(gate, cls, method, via, is_async):
 
     if is_async:
         async def wrapper(self, *args, **kwargs):
+            # (`wants` would block the loop while the gate has not heard yet: waited for here instead.)
+            if not gate.settled.is_set():
+                await gate.settled_async()
             step = _model_step(gate, kwargs, via)
             answer = await gate.pause_async(step) if step else None
             _raise_if_failed(answer)
@@ -578,21 +586,17 @@ def _wrap_model(gate, cls, method, via, is_async):
     setattr(cls, method, wrapper)
 
 
+# The client classes whose `create` is a model call: (their modules, old and new layouts), class,
+# how the debugger names the call. Each has an Async twin.
+_CLIENTS = [
+    (("openai.resources.chat.completions", "openai.resources.chat.completions.completions"), "Completions", "openai chat.completions.create"),
+    (("openai.resources.responses", "openai.resources.responses.responses"), "Responses", "openai responses.create"),
+    (("anthropic.resources.messages", "anthropic.resources.messages.messages"), "Messages", "anthropic messages.create"),
+]
 # Module → what to wrap in it once it is imported: (class, method, how the debugger names it, async).
-MODEL_HOOKS = {
-    "openai.resources.chat.completions": [("Completions", "create", "openai chat.completions.create", False),
-                                          ("AsyncCompletions", "create", "openai chat.completions.create (async)", True)],
-    "openai.resources.chat.completions.completions": [("Completions", "create", "openai chat.completions.create", False),
-                                                      ("AsyncCompletions", "create", "openai chat.completions.create (async)", True)],
-    "openai.resources.responses": [("Responses", "create", "openai responses.create", False),
-                                   ("AsyncResponses", "create", "openai responses.create (async)", True)],
-    "openai.resources.responses.responses": [("Responses", "create", "openai responses.create", False),
-                                             ("AsyncResponses", "create", "openai responses.create (async)", True)],
-    "anthropic.resources.messages": [("Messages", "create", "anthropic messages.create", False),
-                                     ("AsyncMessages", "create", "anthropic messages.create (async)", True)],
-    "anthropic.resources.messages.messages": [("Messages", "create", "anthropic messages.create", False),
-                                              ("AsyncMessages", "create", "anthropic messages.create (async)", True)],
-}
+MODEL_HOOKS = dict(
+    (module, [(cls, "create", via, False), ("Async" + cls, "create", via + " (async)", True)])
+    for modules, cls, via in _CLIENTS for module in modules)
 
 
 def hook_module(gate, name, module):

@@ -291,11 +291,20 @@ test('break on failed step: a tool that raises stops after it failed, before its
   editor.close();
 });
 
-for (const [api, stream] of [['responses', false], ['responses', true], ['anthropic', false], ['anthropic', true]] as const) {
-  test(`${api === 'responses' ? 'OpenAI responses' : 'Anthropic messages'}${stream ? ', streamed' : ''} (the ${api === 'responses' ? 'openai' : '@anthropic-ai/sdk'} SDK): get_weather stops in the model's answer with the arguments it gave; edited to Porto, the tool runs with Porto and the model's next request carries the call as edited`, async () => {
+// The same edit through each API and SDK: OpenAI responses and Anthropic messages, streamed or
+// not, and the OpenAI Agents SDK (its runner runs the function tools, over OpenAI responses).
+const EDIT_CASES: { label: string; env: NodeJS.ProcessEnv; stream: boolean }[] = [
+  ...([['responses', false], ['responses', true], ['anthropic', false], ['anthropic', true]] as const).map(([api, stream]) => ({
+    label: `${api === 'responses' ? 'OpenAI responses' : 'Anthropic messages'}${stream ? ', streamed' : ''} (the ${api === 'responses' ? 'openai' : '@anthropic-ai/sdk'} SDK)`,
+    env: { LIVE_APP_API: api, ...(stream ? { LIVE_APP_STREAM: '1' } : {}) }, stream,
+  })),
+  { label: 'the OpenAI Agents SDK (its runner runs the function tools)', env: { LIVE_APP_SDK: 'agents' }, stream: false },
+];
+for (const { label, env, stream } of EDIT_CASES) {
+  test(`${label}: get_weather stops in the model's answer with the arguments it gave; edited to Porto, the tool runs with Porto and the model's next request carries the call as edited`, async () => {
     const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
     const before = mock.requests.length;
-    const app = startApp(server.httpPort, server.token, { LIVE_APP_API: api, ...(stream ? { LIVE_APP_STREAM: '1' } : {}) });
+    const app = startApp(server.httpPort, server.token, env);
     const p = await editor.pause(new Set());
     assert.deepEqual([p.step.kind, p.step.name, p.step.input], ['tool', 'get_weather', TOOL_ARGS.get_weather]);
     assert.match(p.step.via, stream ? /^the model's streamed answer \(tool call \S+\)$/ : /^the model's answer \(tool call \S+\)$/);
@@ -311,23 +320,6 @@ for (const [api, stream] of [['responses', false], ['responses', true], ['anthro
     assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
   });
 }
-
-test('the OpenAI Agents SDK (its runner runs the function tools, over OpenAI responses): get_weather stops in the model\'s answer; edited to Porto, the tool\'s execute gets Porto, and the model\'s next request carries the call as edited', async () => {
-  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
-  const before = mock.requests.length;
-  const app = startApp(server.httpPort, server.token, { LIVE_APP_SDK: 'agents' });
-  const p = await editor.pause(new Set());
-  assert.deepEqual([p.step.kind, p.step.name, p.step.input], ['tool', 'get_weather', TOOL_ARGS.get_weather]);
-  assert.match(p.step.via, /^the model's answer \(tool call \S+\)$/);
-  assert.doesNotMatch(app.out, /TOOL get_weather/);
-  editor.resume(p, { ...TOOL_ARGS.get_weather, city: 'Porto' });
-  assert.equal(await app.done, 0, app.err);
-  editor.close();
-  assert.match(app.out, /TOOL get_weather \{"city":"Porto","unit":"celsius"\}/);
-  const call = mock.requests[before + 1]!.messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === 'get_weather')!;
-  assert.deepEqual(JSON.parse(call.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
-  assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
-});
 
 test('the OpenAI Agents SDK: a function tool failed from the debugger where the model asked for it does not run (its execute raises the message, which the SDK tells the model); the other tool runs', async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
