@@ -55,13 +55,17 @@ export class Gate {
   }
   /**
    * Tool calls already paused where the model asked for them (gateToolCalls), by call id: their
-   * span does not stop them again; the failures chosen there are applied when it starts.
+   * span does not stop them again; the failures chosen there are applied when it starts, and an
+   * edit is marked on it.
    */
-  private readonly pausedCalls = new Map<string, { tool: string; fail: string | undefined }>();
+  private readonly pausedCalls = new Map<string, { tool: string; fail: string | undefined; original: string | undefined }>();
 
-  /** A tool call paused at the model's answer: its id, its tool, and the failure to apply when the tool starts. */
-  notePausedCall(id: string, tool: string, fail: string | undefined): void {
-    this.pausedCalls.set(id, { tool, fail });
+  /**
+   * A tool call paused at the model's answer: its id, its tool, the failure to apply when the tool
+   * starts, and its arguments as the model gave them when the developer edited them.
+   */
+  notePausedCall(id: string, tool: string, fail: string | undefined, original?: string): void {
+    this.pausedCalls.set(id, { tool, fail, original });
     // (Bounded: a call whose tool never starts a span must not stay forever.)
     if (this.pausedCalls.size > 1000) this.pausedCalls.delete(this.pausedCalls.keys().next().value!);
   }
@@ -71,14 +75,14 @@ export class Gate {
    * the span's attributes at start carry one; else (an app that sets them after the span starts)
    * the oldest call of that tool stopped there and not started yet. `fail`: what to fail it with.
    */
-  takePausedCall(id: unknown, tool: string): { fail: string | undefined } | undefined {
+  takePausedCall(id: unknown, tool: string): { fail: string | undefined; original: string | undefined } | undefined {
     let key: string | undefined;
     if (typeof id === 'string') key = this.pausedCalls.has(id) ? id : undefined;
     else for (const [k, v] of this.pausedCalls) if (v.tool === tool) { key = k; break; }
     if (key === undefined) return undefined;
     const v = this.pausedCalls.get(key)!;
     this.pausedCalls.delete(key);
-    return { fail: v.fail };
+    return { fail: v.fail, original: v.original };
   }
 
   constructor(private readonly url: string, private readonly token: string, private readonly timeoutMs: number,
@@ -406,8 +410,9 @@ async function gateToolCalls(gate: Gate, res: Response, fail: (where: string, e:
     for (const c of toolCallsOf(answer)) {
       if (!gate.wants('tool', c.name)) continue;
       const a = await gate.pause({ kind: 'tool', name: c.name, input: c.args, via: `the model's answer (tool call ${c.id})` });
-      if (c.id) gate.notePausedCall(c.id, c.name, a?.fail);
-      if (a?.fail === undefined && a?.input !== undefined) { c.set(a.input); changed = true; }
+      const edit = a?.fail === undefined && a?.input !== undefined;
+      if (c.id) gate.notePausedCall(c.id, c.name, a?.fail, edit ? JSON.stringify(c.args) : undefined);
+      if (edit) { c.set(a.input); changed = true; }
     }
     if (changed) body = JSON.stringify(answer);
   } catch (e) { fail('reading the model\'s answer for tool calls', e); }
@@ -443,8 +448,9 @@ async function gateStreamedToolCalls(gate: Gate, res: Response, fail: (where: st
       let args: unknown = call.args;
       try { args = JSON.parse(call.args); } catch { /* shown as it came */ }
       const a = await gate.pause({ kind: 'tool', name: call.name, input: args, via: `the model's streamed answer (tool call ${call.id})` });
-      if (call.id) gate.notePausedCall(call.id, call.name, a?.fail);
-      if (a?.fail === undefined && a?.input !== undefined) {
+      const edit = a?.fail === undefined && a?.input !== undefined;
+      if (call.id) gate.notePausedCall(call.id, call.name, a?.fail, edit ? call.args : undefined);
+      if (edit) {
         call.set(typeof a.input === 'string' ? a.input : JSON.stringify(a.input));
         changed = true;
       }

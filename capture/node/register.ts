@@ -159,10 +159,12 @@ function gateActive(g: Gate, name: string, rest: unknown[]): void {
   // A call already stopped where the model asked for it runs now, or fails as chosen there.
   let failWith: string | undefined;
   let again = stop;
+  let original: string | undefined;
   if (stop) {
     const before = g.takePausedCall(attrs?.['gen_ai.tool.call.id'] ?? attrs?.['ai.toolCall.id'], tool);
     if (before) {
       failWith = before.fail;
+      original = before.original;
       if (failWith === undefined) again = false;
     }
   }
@@ -170,6 +172,14 @@ function gateActive(g: Gate, name: string, rest: unknown[]): void {
   let args: unknown = raw;
   if (typeof raw === 'string') { try { args = JSON.parse(raw); } catch { /* shown as it is */ } }
   rest[last] = (span: never) => {
+    // The recording says the developer edited this call, and what the model had asked.
+    if (original !== undefined) {
+      try {
+        const s = span as { setAttribute(k: string, v: unknown): unknown };
+        s.setAttribute('agent_lens.edited', true);
+        s.setAttribute('agent_lens.original_arguments', original.slice(0, 65_536));
+      } catch { /* the tool runs all the same */ }
+    }
     const run = () => (fn as (s: never) => Promise<unknown>)(span);
     const watched = !onFailure ? run : () => run().catch(async (e: unknown) => {
       if (g.breakpoints?.failed) await g.pause({ kind: 'tool', name: tool, input: args, via: 'startActiveSpan', failed: String((e as Error)?.message ?? e) });

@@ -16,11 +16,14 @@
 #   streaming included (the pause is before the call);
 # - tools the model asked for, in its answer (OpenAI chat completions, not streamed): their
 #   arguments are edited in the answer before the app reads them;
+# - the OpenAI Agents SDK's function tools (agents.tool.function_tool): the function is wrapped as
+#   the SDK makes it a tool, so it stops just before it runs, with its arguments by name;
 # - tools the app runs in a span of their own (gen_ai.tool.name, or a span named "execute_tool X")
 #   where the span starts, in sync code: continue or fail (a span cannot wait in asyncio code
 #   without stopping the loop, so there the call is not paused, and the log says so once).
 #
-# It must never break the app: with no editor attached nothing waits; an editor that goes, a
+# An edit is marked on the call's span (agent_lens.edited, and the request or the arguments as they
+# were), when the call has a span of its own. It must never break the app: with no editor attached nothing waits; an editor that goes, a
 # receiver that stops, or a pause longer than AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS (600) lets the
 # call go on unchanged and stderr says why; any error inside the gate lets the call go on
 # unchanged. Python 3.8 and newer; standard library only.
@@ -356,8 +359,9 @@ class Gate(object):
                 return None
             return await fut
 
-    def note_paused_call(self, call_id, fail):
-        self.paused_calls[call_id] = fail
+    def note_paused_call(self, call_id, fail, original=None):
+        """A tool call paused in the model's answer: the failure chosen there, and its arguments as the model gave them when they were edited (both for its span)."""
+        self.paused_calls[call_id] = (fail, original)
         if len(self.paused_calls) > 1000:
             self.paused_calls.pop(next(iter(self.paused_calls)))
 
@@ -448,12 +452,39 @@ def _request_of(kwargs):
     return out
 
 
+def mark_edited(span, key, original):
+    """Says on a span that the developer edited its call, with what it was (the recording keeps both)."""
+    try:
+        span.set_attribute("agent_lens.edited", True)
+        span.set_attribute(key, (original if isinstance(original, str) else json.dumps(original, default=_jsonable))[:65536])
+    except Exception:
+        pass
+
+
+def _model_span():
+    """The active span when it is the model call's own (an instrumentation's or the app's), else None."""
+    try:
+        from opentelemetry import trace
+
+        span = trace.get_current_span()
+        attrs = getattr(span, "attributes", None) or {}
+        if span.is_recording() and (attrs.get("gen_ai.request.model") or attrs.get("llm.request.type")
+                                    or attrs.get("openinference.span.kind") == "LLM"):
+            return span
+    except Exception:
+        pass
+    return None
+
+
 def _edited(kwargs, answer):
-    """The keyword arguments to call with: the edited request over the original's others."""
+    """The keyword arguments to call with: the edited request over the original's others (and the model call's span says so)."""
     edited = answer.get("input") if answer else None
     if not isinstance(edited, dict):
         return kwargs
     shown = _request_of(kwargs)
+    span = _model_span()
+    if span is not None:
+        mark_edited(span, "agent_lens.original_request", shown)
     out = dict((k, v) for k, v in kwargs.items() if k not in shown)
     out.update(edited)
     return out
@@ -483,9 +514,10 @@ def _answer_calls(gate, result, via):
 
 def _apply_answer(gate, tc, fn, a):
     """The editor's answer for a tool call in the model's answer: noted for its span, an edit written into the answer."""
+    edited = bool(a) and "fail" not in a and "input" in a
     if getattr(tc, "id", None):
-        gate.note_paused_call(tc.id, (a or {}).get("fail"))
-    if a and "fail" not in a and "input" in a:
+        gate.note_paused_call(tc.id, (a or {}).get("fail"), getattr(fn, "arguments", None) if edited else None)
+    if edited:
         fn.arguments = a["input"] if isinstance(a["input"], str) else json.dumps(a["input"])
 
 
@@ -599,8 +631,114 @@ MODEL_HOOKS = dict(
     for modules, cls, via in _CLIENTS for module in modules)
 
 
+def _gated_tool_function(gate, func, name):
+    """A framework's tool function, wrapped so a call a breakpoint names stops before it runs, with
+    its arguments by parameter name (the context parameter left out): the edit is what it is called
+    with, and Fail Step raises StoppedFromDebugger in it, which the framework reports as the tool's
+    error. The wrapper keeps the function's signature, type hints and docstring (functools.wraps:
+    frameworks read the tool's schema from them through __wrapped__)."""
+    import functools
+    import inspect
+
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return func
+    params = list(sig.parameters.values())
+    # (The Agents SDK passes its RunContextWrapper/ToolContext first when the function asks for it.)
+    ctx = params[0].name if params and "Context" in str(params[0].annotation) else None
+
+    def step_of(args, kwargs):
+        if gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", name):
+            return None, None
+        bound = sig.bind(*args, **kwargs)
+        shown = dict((k, v) for k, v in bound.arguments.items() if k != ctx)
+        call_id = getattr(bound.arguments.get(ctx), "tool_call_id", None) if ctx else None
+        via = "%s (tool call %s)" % (func.__module__, call_id) if call_id else "tool function %s.%s" % (func.__module__, func.__qualname__)
+        return bound, {"kind": "tool", "name": name, "input": json.loads(json.dumps(shown, default=_jsonable)), "via": via}
+
+    def apply(bound, step, answer):
+        _raise_if_failed(answer)
+        if not answer or not isinstance(answer.get("input"), dict):
+            return None
+        for k, v in answer["input"].items():
+            if k in sig.parameters and k != ctx:
+                bound.arguments[k] = v
+        return bound
+
+    def gated(args, kwargs):
+        try:
+            return step_of(args, kwargs)
+        except Exception as e:
+            gate.log("pausing tool %s failed (%s); it went on unchanged" % (name, e), once="tool:" + name)
+            return None, None
+
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def wrapper(*args, **kwargs):
+            bound, step = gated(args, kwargs)
+            if step is not None:
+                edited = apply(bound, step, await gate.pause_async(step))
+                if edited is not None:
+                    return await func(*edited.args, **edited.kwargs)
+            return await func(*args, **kwargs)
+    else:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            bound, step = gated(args, kwargs)
+            if step is not None:
+                edited = apply(bound, step, gate.pause(step))
+                if edited is not None:
+                    return func(*edited.args, **edited.kwargs)
+            return func(*args, **kwargs)
+    wrapper._agent_lens_gate = True
+    return wrapper
+
+
+def _hook_function_tool(gate, module):
+    """The OpenAI Agents SDK's `function_tool` (agents.tool): the functions it makes tools of are
+    gated (both forms: @function_tool and @function_tool(...))."""
+    original = getattr(module, "function_tool", None)
+    if original is None or getattr(original, "_agent_lens_gate", False):
+        return
+    import functools
+    import inspect
+
+    def gated(func, kwargs):
+        try:
+            if inspect.isfunction(func):
+                return _gated_tool_function(gate, func, kwargs.get("name_override") or func.__name__)
+        except Exception as e:
+            gate.log("hooking the tool %r failed (%s); it is not paused" % (func, e), once="function_tool")
+        return func
+
+    @functools.wraps(original)
+    def function_tool(func=None, **kwargs):
+        if func is None:
+            decorate = original(**kwargs)
+            return lambda f: decorate(gated(f, kwargs))
+        return original(gated(func, kwargs), **kwargs)
+
+    function_tool._agent_lens_gate = True
+    module.function_tool = function_tool
+
+
+# Module → a hook on its tools, once it is imported.
+TOOL_HOOKS = {"agents.tool": _hook_function_tool}
+
+
+def hooked_modules():
+    """The modules whose import the gate waits for."""
+    return list(MODEL_HOOKS) + list(TOOL_HOOKS)
+
+
 def hook_module(gate, name, module):
-    """Wraps the model calls of a module MODEL_HOOKS names (called when it is imported)."""
+    """Wraps the model calls or tools of a module the gate hooks (called when it is imported)."""
+    if name in TOOL_HOOKS:
+        try:
+            TOOL_HOOKS[name](gate, module)
+        except Exception as e:
+            gate.log("hooking %s failed (%s); its tools are not paused" % (name, e), once=name)
     for cls_name, method, via, is_async in MODEL_HOOKS.get(name, []):
         cls = getattr(module, cls_name, None)
         if cls is not None:
@@ -622,7 +760,9 @@ def tool_at_span_start(gate, span, name, attributes):
         return
     call_id = attributes.get("gen_ai.tool.call.id") if attributes else None
     if call_id is not None and call_id in gate.paused_calls:
-        fail = gate.paused_calls.pop(call_id)
+        fail, original = gate.paused_calls.pop(call_id)
+        if original is not None:
+            mark_edited(span, "agent_lens.original_arguments", original)
         if fail is None:
             return
         a = {"fail": fail}

@@ -205,10 +205,10 @@ def _agent_lens_capture():
         except Exception as e:
             fail("hooking the tracer", e)
 
-    # Module → what to do once it is imported: the SDK's tracer, and the gate's model calls.
+    # Module → what to do once it is imported: the SDK's tracer, and the gate's model calls and tools.
     watched = {"opentelemetry.sdk.trace": hook_tracer}
     if gate is not None:
-        for name in live.MODEL_HOOKS:
+        for name in live.hooked_modules():
             watched[name] = (lambda n: lambda module: live.hook_module(gate, n, module))(name)
 
     class Finder(object):

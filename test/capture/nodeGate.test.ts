@@ -107,6 +107,17 @@ test('a tool stopped where the model asked for it: its arguments edited to Porto
   assert.deepEqual(JSON.parse(asked!.function.arguments), { ...TOOL_ARGS.get_weather, city: 'Porto' });
   // One stop for that call: none again where its span started.
   assert.equal(new Set(editor.heard.flatMap((m) => (m.type === 'live' ? m.pauses.map((x) => `${x.process.id}/${x.pauseId}`) : []))).size, 1);
+  // The recording: the tool's span says it was edited and keeps what the model asked; the other tool's does not.
+  const traceId = traceOf(app);
+  const t = await waitFor('the run', async () => {
+    const r = await api(server)<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined);
+    return r && r.spans.filter((s) => s.genai?.kind === 'tool').length >= 2 ? r : undefined;
+  });
+  const attrs = (name: string) => Object.fromEntries(t.spans.find((s) => s.genai?.kind === 'tool' && s.name.endsWith(name))!.attributes
+    .filter((a) => a.key.startsWith('agent_lens.edited') || a.key.startsWith('agent_lens.original')).map((a) => [a.key, Object.values(a.value)[0]]));
+  assert.deepEqual(Object.keys(attrs('get_weather')).sort(), ['agent_lens.edited', 'agent_lens.original_arguments']);
+  assert.deepEqual(JSON.parse(String(attrs('get_weather')['agent_lens.original_arguments'])), TOOL_ARGS.get_weather);
+  assert.deepEqual(attrs('search_flights'), {});
 });
 
 test('the Vercel AI SDK: its model call stops at fetch, and its tool where the model asked for it; the city edited to Porto reaches the tool\'s execute (its own log) and the model\'s next request (the mock\'s log)', async () => {

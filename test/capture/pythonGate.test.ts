@@ -5,15 +5,20 @@
 // test/helpers/live_gate_app.py (standard library only, so it runs wherever python3 does). The
 // truth is what the app printed and what the editor heard.
 //
-// The hooks on the openai and anthropic SDKs and on the OpenTelemetry SDK's spans need those
-// packages, which cannot be installed on the machine this was written on: `noSdks` says so, and
-// the model-call wrapper is tested here on a client method with the SDKs' calling convention.
+// The hooks on the openai and anthropic SDKs, the OpenAI Agents SDK and the OpenTelemetry SDK's
+// spans are run against those packages (test/helpers/live_gate_sdk_app.py and the mock model)
+// where they import; elsewhere each such test is skipped saying which import failed. They are not
+// installable on the machine this was written on (no package index): there they ran with their
+// released sources on AGENT_LENS_TEST_PYTHONPATH, never committed. The model-call wrapper is also
+// tested on a client method with the SDKs' calling convention, which runs wherever python3 does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { startTestServer, waitFor } from '../helpers/server';
 import { Editor } from '../helpers/liveEditor';
+import { startMockModel, TOOL_ARGS, type MockModel } from '../../src/demo/mockModel';
+import type { LivePause } from '../../src/protocol';
 import type { RunningServer } from '../../src/server/server';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -26,18 +31,29 @@ const EXTRA = process.env.AGENT_LENS_TEST_PYTHONPATH ? `:${process.env.AGENT_LEN
 const otel = noPython || spawnSync('python3', ['-c', 'import opentelemetry.sdk.trace'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: EXTRA.slice(1) } });
 const noOtel = typeof otel === 'string' ? otel : otel.status !== 0
   ? 'the Python OpenTelemetry SDK is not installed here (python3 -c "import opentelemetry.sdk.trace" fails; AGENT_LENS_TEST_PYTHONPATH can name where its sources are)' : false;
-const sdks = noPython || spawnSync('python3', ['-c', 'import openai, opentelemetry.sdk.trace'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: EXTRA.slice(1) } });
-const noSdks = typeof sdks === 'string' ? sdks : sdks.status !== 0
-  ? 'the openai and OpenTelemetry Python SDKs are not installed here (python3 -c "import openai, opentelemetry.sdk.trace" fails); the gate\'s hooks on them are tested where they are' : false;
+/** Why the run on an SDK is skipped here (it cannot be imported), or false. */
+function importable(modules: string, what: string): string | false {
+  if (noPython) return noPython;
+  const r = spawnSync('python3', ['-c', `import ${modules}`], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: EXTRA.slice(1) } });
+  return r.status === 0 ? false : `${what} cannot be imported here (python3 -c "import ${modules}" fails; AGENT_LENS_TEST_PYTHONPATH can name where it is)`;
+}
+const noSdk = {
+  openai: noOtel || importable('openai', 'the openai Python SDK'),
+  anthropic: noOtel || importable('anthropic', 'the anthropic Python SDK'),
+  agents: noOtel || importable('agents', 'the OpenAI Agents SDK for Python'),
+};
+const SDK_APP = path.join(ROOT, 'test', 'helpers', 'live_gate_sdk_app.py');
+const QUESTION = 'Weather in Lisbon, and a flight there from Berlin on Dec 4?';
 
 let server: RunningServer;
-before(async () => { if (!noPython) server = await startTestServer({ dataDir: null }); });
-after(async () => { if (!noPython) await server.close(); });
+let mock: MockModel;
+before(async () => { if (!noPython) { server = await startTestServer({ dataDir: null }); mock = await startMockModel(); } });
+after(async () => { if (!noPython) { await server.close(); await mock.close(); } });
 
 interface App { out: string; err: string; done: Promise<number | null>; pid: number }
 
-function startApp(mode: string, env: NodeJS.ProcessEnv = {}, script = APP): App {
-  const child = spawn('python3', [script, mode], {
+function startApp(mode: string, env: NodeJS.ProcessEnv = {}, script = APP, args: string[] = []): App {
+  const child = spawn('python3', [script, mode, ...args], {
     env: { ...process.env, PYTHONPATH: HELPER_DIR + EXTRA, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -188,10 +204,134 @@ test('with the OpenTelemetry SDK: a tool stops where its span starts, saying its
   }
 });
 
-// (Skipped wherever it runs, saying why: the run against the real SDKs is the issue's next step.)
-test('with the openai and OpenTelemetry SDKs: chat.completions.create paused and edited, sync and async; a tool edited in the model\'s answer; a tool span paused where it starts', {
-  skip: noSdks || 'the SDKs import here, but the run against them is not written yet: it was written where they cannot be installed (issue 25)',
-}, () => undefined);
+// ---- On the real SDKs (test/helpers/live_gate_sdk_app.py against the mock model) ----
+// Truth: the mock's request log, what the tools printed, and the spans the app's own SDK finished.
+
+function sdkApp(mode: string): App {
+  return startApp(mode, {}, SDK_APP, [mock.url]);
+}
+/** The pause that comes next, after checking the mock has heard nothing more while it waits. */
+async function pausedWith(editor: Editor, answered: Set<string>, heard: number): Promise<LivePause> {
+  const p = await editor.pause(answered);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(mock.requests.length, heard, 'the mock heard nothing while the call was paused');
+  return p;
+}
+const toolLines = (out: string) => out.split('\n').filter((l) => l.startsWith('TOOL '));
+const edits = (out: string) => Object.fromEntries([...out.matchAll(/^EDITED (.+?) (\{.*\})$/gm)].map((m) => [m[1], JSON.parse(m[2]!) as Record<string, unknown>]));
+/** The mock's request n as the chat it read: the tool results, by tool call id. */
+const resultsIn = (n: number): Record<string, string> => Object.fromEntries(mock.requests[n]!.messages.filter((m) => m.role === 'tool').map((m) => [m.tool_call_id ?? '', String(m.content)]));
+const callsIn = (n: number) => mock.requests[n]!.messages.flatMap((m) => m.tool_calls ?? []).map((c) => [c.function.name, JSON.parse(c.function.arguments) as unknown]);
+
+test('the openai SDK (sync), with the app\'s spans: chat.completions.create paused before the mock hears it, the question edited there is what the mock gets; get_weather stopped in the answer, edited to Porto, runs with Porto and the model hears of it; both spans say they were edited and keep the originals', { skip: noSdk.openai }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: ['gpt-4o-mini'] });
+  const heard0 = mock.requests.length;
+  const app = sdkApp('openai');
+  try {
+    const answered = new Set<string>();
+    const call = await pausedWith(editor, answered, heard0);
+    assert.deepEqual([call.step.kind, call.step.name, call.step.via, call.step.agent], ['llm', 'gpt-4o-mini', 'openai chat.completions.create', 'travel']);
+    const request = call.step.input as { messages: { role: string; content: string }[]; tools: unknown[]; temperature: number };
+    assert.deepEqual([request.messages, request.tools.length, request.temperature], [[{ role: 'user', content: QUESTION }], 2, 0.2]);
+    editor.resume(call, { ...request, messages: [{ role: 'user', content: QUESTION.replace('Lisbon', 'Porto') }] });
+    const tool = await pausedWith(editor, answered, heard0 + 1);
+    assert.equal(mock.requests[heard0]!.messages[0]!.content, QUESTION.replace('Lisbon', 'Porto'));
+    assert.deepEqual([tool.step.kind, tool.step.name, tool.step.input, tool.step.agent], ['tool', 'get_weather', TOOL_ARGS.get_weather, 'travel']);
+    assert.match(tool.step.via!, /^the model's answer \(tool call call_\d+_0\)$/);
+    assert.deepEqual(toolLines(app.out), []);
+    editor.resume(tool, { ...TOOL_ARGS.get_weather, city: 'Porto' });
+    // The next model call stops again (the breakpoint names the model): it carries the edited call and its result.
+    const second = await pausedWith(editor, answered, heard0 + 1);
+    editor.resume(second);
+    assert.equal(await app.done, 0, app.err);
+    assert.deepEqual(toolLines(app.out), [`TOOL get_weather ${JSON.stringify({ city: 'Porto', unit: 'celsius' })}`, `TOOL search_flights ${JSON.stringify(TOOL_ARGS.search_flights, Object.keys(TOOL_ARGS.search_flights!).sort())}`]);
+    assert.deepEqual(callsIn(heard0 + 1), [['get_weather', { city: 'Porto', unit: 'celsius' }], ['search_flights', TOOL_ARGS.search_flights]]);
+    assert.match(Object.values(resultsIn(heard0 + 1))[0]!, /"city": "Porto"/);
+    assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
+    const marked = edits(app.out);
+    assert.deepEqual(Object.keys(marked).sort(), ['chat gpt-4o-mini', 'execute_tool get_weather']);
+    assert.equal((JSON.parse(String(marked['chat gpt-4o-mini']!['agent_lens.original_request'])) as typeof request).messages[0]!.content, QUESTION);
+    assert.deepEqual(JSON.parse(String(marked['execute_tool get_weather']!['agent_lens.original_arguments'])), TOOL_ARGS.get_weather);
+    assert.equal(app.err, '');
+  } finally {
+    editor.close();
+  }
+});
+
+test('the openai SDK with asyncio: while a call is paused another task keeps running; search_flights failed from the debugger where the model asked for it does not run, and the model is told it failed', { skip: noSdk.openai }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['search_flights'], models: [] });
+  const heard0 = mock.requests.length;
+  const app = sdkApp('aopenai');
+  try {
+    const answered = new Set<string>();
+    const tool = await pausedWith(editor, answered, heard0 + 1);
+    assert.deepEqual([tool.step.name, tool.step.input], ['search_flights', TOOL_ARGS.search_flights]);
+    const ticks0 = ticks(app.out);
+    await waitFor('ticks while paused', () => ticks(app.out) >= ticks0 + 5);
+    editor.fail(tool, 'the flight search is down');
+    // The model is told it failed (its next request), and asks for it once more: let that one run.
+    const retry = await pausedWith(editor, answered, heard0 + 2);
+    assert.deepEqual(Object.values(resultsIn(heard0 + 1)).map((r) => /stopped from the debugger: the flight search is down/.test(r)), [false, true]);
+    assert.equal(retry.step.name, 'search_flights');
+    editor.resume(retry);
+    assert.equal(await app.done, 0, app.err);
+    assert.deepEqual(toolLines(app.out), [`TOOL get_weather ${JSON.stringify({ city: 'Lisbon', unit: 'celsius' })}`,
+      'TOOL FAILED search_flights stopped from the debugger: the flight search is down',
+      `TOOL search_flights ${JSON.stringify(TOOL_ARGS.search_flights, Object.keys(TOOL_ARGS.search_flights!).sort())}`]);
+    assert.equal(app.err, '');
+  } finally {
+    editor.close();
+  }
+});
+
+test('the anthropic SDK: messages.create paused with its system prompt, the edit is what the mock gets; a tool paused where its span starts goes on with Continue', { skip: noSdk.anthropic }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: ['gpt-4o-mini'] });
+  const heard0 = mock.requests.length;
+  const app = sdkApp('anthropic');
+  try {
+    const answered = new Set<string>();
+    const call = await pausedWith(editor, answered, heard0);
+    assert.deepEqual([call.step.name, call.step.via], ['gpt-4o-mini', 'anthropic messages.create']);
+    const request = call.step.input as { system: string; max_tokens: number; messages: unknown[] };
+    assert.deepEqual([request.system, request.max_tokens, request.messages], ['You plan trips.', 512, [{ role: 'user', content: QUESTION }]]);
+    editor.resume(call, { ...request, system: 'You plan trips by train.' });
+    const tool = await pausedWith(editor, answered, heard0 + 1);
+    assert.deepEqual(mock.requests[heard0]!.messages[0], { role: 'system', content: 'You plan trips by train.' });
+    assert.deepEqual([tool.step.name, tool.step.input, tool.step.via, tool.step.agent], ['get_weather', TOOL_ARGS.get_weather, 'start_span', 'travel']);
+    editor.resume(tool);
+    editor.resume(await editor.pause(answered));
+    assert.equal(await app.done, 0, app.err);
+    assert.equal(toolLines(app.out)[0], `TOOL get_weather ${JSON.stringify({ city: 'Lisbon', unit: 'celsius' })}`);
+    assert.match(app.out, /^ANSWER Lisbon will be 18°C/m);
+    assert.deepEqual(Object.keys(edits(app.out)), ['chat gpt-4o-mini']);
+  } finally {
+    editor.close();
+  }
+});
+
+test('the OpenAI Agents SDK: its function tools stop before they run, with their arguments by name; get_weather edited to Porto runs with Porto, search_flights failed from the debugger does not run, and the model hears both (its next request)', { skip: noSdk.agents }, async () => {
+  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather', 'search_flights'], models: [] });
+  const heard0 = mock.requests.length;
+  const app = sdkApp('agents');
+  try {
+    const answered = new Set<string>();
+    const byName = new Map<string, LivePause>();
+    for (let i = 0; i < 2; i++) { const p = await pausedWith(editor, answered, heard0 + 1); byName.set(p.step.name, p); }
+    assert.deepEqual(byName.get('get_weather')!.step.input, TOOL_ARGS.get_weather);
+    assert.deepEqual(byName.get('search_flights')!.step.input, { to: 'LIS', date: '2026-12-04' });
+    assert.deepEqual(toolLines(app.out), []);
+    editor.resume(byName.get('get_weather')!, { city: 'Porto' });
+    editor.fail(byName.get('search_flights')!, 'the flight search is down');
+    assert.equal(await app.done, 0, app.err);
+    assert.deepEqual(toolLines(app.out), [`TOOL get_weather ${JSON.stringify({ city: 'Porto', unit: 'celsius' })}`]);
+    const results = Object.values(resultsIn(heard0 + 1));
+    assert.equal(results.length, 2);
+    assert.ok(results.some((r) => r.includes('Porto')), JSON.stringify(results));
+    assert.ok(results.some((r) => r.includes('stopped from the debugger: the flight search is down')), JSON.stringify(results));
+  } finally {
+    editor.close();
+  }
+});
 
 test('break on failed step: a model call that raises stops after it failed, before the app sees the error; then the error goes on', { skip: noPython }, async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: [], models: [], failed: true });
