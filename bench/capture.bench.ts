@@ -182,6 +182,101 @@ async function gate(): Promise<void> {
   ].join('\n'));
 }
 
+/**
+ * The Python gate's cost per call it lets through (standard library only, so it runs wherever
+ * python3 does): a client method with the SDKs' calling convention (keyword arguments, a 20-turn
+ * chat), wrapped as the gate wraps openai's, and a framework's tool function wrapped as the gate
+ * wraps the Agents SDK's and Strands' tools; the reference is the same calls unwrapped in the same
+ * process, so the gate's thread and connection are there for both.
+ */
+const PY_GATE_MEASURE = `
+import json, sys, time
+import agent_lens_gate as live
+gate = live.current
+want = sys.argv[1]
+for _ in range(100):
+    if gate.settled.is_set() and (gate.breakpoints is None) == (want == "none"):
+        break
+    time.sleep(0.05)
+class Completions(object):
+    def create(self, *, model, messages, tools=None, temperature=1.0, timeout=None):
+        return ANSWER
+class Gated(Completions):
+    pass
+ANSWER = type("Answer", (), {"choices": []})()
+live._wrap_model(gate, Gated, "create", "openai chat.completions.create", False)
+def get_weather(city, unit="celsius"):
+    return city
+tool = live._gated_tool_function(gate, get_weather, "get_weather")
+messages = [{"role": "assistant" if i % 2 else "user", "content": "Turn %d: plan a weekend in Lisbon, the weather and a cheap flight from Berlin, please." % i} for i in range(20)]
+tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+N = 100000
+def per_call(f):
+    for _ in range(5000): f()
+    t = time.perf_counter_ns()
+    for _ in range(N): f()
+    return (time.perf_counter_ns() - t) / 1000 / N
+plain, gated = Completions(), Gated()
+out = {
+    "model_off": per_call(lambda: plain.create(model="gpt-4o-mini", messages=messages, tools=tools, temperature=0.2)),
+    "model_on": per_call(lambda: gated.create(model="gpt-4o-mini", messages=messages, tools=tools, temperature=0.2)),
+    "tool_off": per_call(lambda: get_weather(city="Lisbon")),
+    "tool_on": per_call(lambda: tool(city="Lisbon")),
+    "connected": gate.connected, "breakpoints": gate.breakpoints,
+}
+print(json.dumps(out))
+`;
+
+/** The Python gate's cost per call it lets through: no editor attached, and an editor whose breakpoints name other calls. */
+async function pythonGate(): Promise<void> {
+  const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    process.stdout.write('python live gate benchmark: skipped (no python3 here)\n');
+    return;
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { startServer, defaultOptions } = require('../src/server/server') as typeof import('../src/server/server');
+  const WebSocket = require('ws') as typeof import('ws');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const srv = await startServer(defaultOptions({ httpPort: 0, grpcPort: 0, dataDir: null, token: 'bench-token', log: () => {} }));
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-pygate-')), 'gate_app.py');
+  fs.writeFileSync(script, PY_GATE_MEASURE);
+  const run = promisify(execFile);
+  type R = { model_off: number; model_on: number; tool_off: number; tool_on: number; connected: boolean; breakpoints: unknown };
+  const pass = async (want: 'none' | 'other') => {
+    const { stdout } = await run('python3', [script, want], {
+      env: { ...process.env, PYTHONPATH: PY_HELPER_DIR, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${srv.httpPort}/live`, AGENT_LENS_TOKEN: srv.token },
+    });
+    const r = JSON.parse(stdout) as R;
+    // (The figure means something only if the gate was connected and told the breakpoints of the state measured.)
+    if (!r.connected || (want === 'none') !== (r.breakpoints === null)) throw new Error(`the Python gate was ${r.connected ? '' : 'not '}connected, with breakpoints ${JSON.stringify(r.breakpoints)}`);
+    return r;
+  };
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
+  const series = async (want: 'none' | 'other') => {
+    const rs: R[] = [];
+    for (let i = 0; i < 5; i++) rs.push(await pass(want));
+    const m = (k: keyof R) => med(rs.map((r) => r[k] as number));
+    return { model: m('model_on') - m('model_off'), modelOff: m('model_off'), tool: m('tool_on') - m('tool_off'), toolOff: m('tool_off') };
+  };
+  const none = await series('none');
+  const editor = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
+  await new Promise((r) => editor.once('open', r));
+  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['book_flight'], models: ['claude-sonnet-4'] } }));
+  await new Promise((r) => setTimeout(r, 200));
+  const other = await series('other');
+  editor.close();
+  await srv.close();
+  const line = (label: string, x: typeof none) =>
+    `  ${label.padEnd(28)}  model call +${x.model.toFixed(2)} µs (of ${x.modelOff.toFixed(2)})   tool +${x.tool.toFixed(2)} µs (of ${x.toolOff.toFixed(2)})   goal < 5`;
+  process.stdout.write([
+    `python live gate benchmark: 100,000 calls each, a 20-turn chat at a client method and a tool function, unwrapped as the reference, median of 5 passes (${probe.stdout.trim()})`,
+    line('no editor attached', none),
+    line('breakpoints on other calls', other),
+    '',
+  ].join('\n'));
+}
+
 if (process.env.BENCH_CAPTURE_CHILD) measure();
 else if (process.env.BENCH_GATE_CHILD) void measureGate();
-else { main(); void gate(); }
+else { main(); void gate().then(pythonGate); }

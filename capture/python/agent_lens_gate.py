@@ -16,8 +16,9 @@
 #   streaming included (the pause is before the call);
 # - tools the model asked for, in its answer (OpenAI chat completions, not streamed): their
 #   arguments are edited in the answer before the app reads them;
-# - the OpenAI Agents SDK's function tools (agents.tool.function_tool): the function is wrapped as
-#   the SDK makes it a tool, so it stops just before it runs, with its arguments by name;
+# - the agent frameworks' tools, just before they run, with their arguments by name: the OpenAI
+#   Agents SDK's function_tool and Strands' @tool (the function is wrapped as the framework makes
+#   it a tool) and Pydantic AI's FunctionToolset.call_tool (its validated arguments);
 # - tools the app runs in a span of their own (gen_ai.tool.name, or a span named "execute_tool X")
 #   where the span starts, in sync code: continue or fail (a span cannot wait in asyncio code
 #   without stopping the loop, so there the call is not paused, and the log says so once).
@@ -181,8 +182,10 @@ class Gate(object):
         self.n = 0
         self.lock = threading.Lock()
         self.waiting = {}
-        # Tool calls already paused in the model's answer: {call id: failure or None}.
+        # Tool calls already paused in the model's answer: {call id: (failure or None, arguments as the model gave them when edited)}.
         self.paused_calls = {}
+        # A framework's tools are hooked where they run (their spans need not pause them).
+        self.framework_tools = False
         self._log = log or (lambda line: sys.stderr.write(line + "\n"))
         self._said = set()
 
@@ -631,54 +634,122 @@ MODEL_HOOKS = dict(
     for modules, cls, via in _CLIENTS for module in modules)
 
 
+def _tool_span(name):
+    """The active span when it is the tool's own (the framework's execute_tool span), else None."""
+    try:
+        from opentelemetry import trace
+
+        span = trace.get_current_span()
+        attrs = getattr(span, "attributes", None) or {}
+        if span.is_recording() and attrs.get("gen_ai.tool.name") == name:
+            return span
+    except Exception:
+        pass
+    return None
+
+
+def _in_loop():
+    """Whether this thread runs an asyncio loop (where a sync call must not wait)."""
+    try:
+        import asyncio
+
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
+
+
+def _tool_step(gate, name, args, via, call_id=None):
+    """The step to pause at before a framework's tool runs, when a breakpoint names it (None: no
+    pause). A call paused already in the model's answer is not paused again: the failure chosen
+    there is its step, {"fail": …}, and an edit made there is marked on its span."""
+    if gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", name):
+        return None
+    if call_id is not None and call_id in gate.paused_calls:
+        fail, original = gate.paused_calls.pop(call_id)
+        if original is not None:
+            span = _tool_span(name)
+            if span is not None:
+                mark_edited(span, "agent_lens.original_arguments", original)
+        return {"fail": fail} if fail is not None else None
+    return {"kind": "tool", "name": name, "input": json.loads(json.dumps(args, default=_jsonable)), "via": via}
+
+
+def _edited_args(name, args, answer):
+    """The tool's arguments after the editor's answer (Fail Step raises): the edit over them, or None unchanged."""
+    _raise_if_failed(answer)
+    if not answer or not isinstance(answer.get("input"), dict):
+        return None
+    span = _tool_span(name)
+    if span is not None:
+        mark_edited(span, "agent_lens.original_arguments", args)
+    return answer["input"]
+
+
+# Parameters a framework fills itself, not the model: left out of what a paused tool shows.
+_INJECTED = ("agent", "tool_context")
+
+
 def _gated_tool_function(gate, func, name):
     """A framework's tool function, wrapped so a call a breakpoint names stops before it runs, with
-    its arguments by parameter name (the context parameter left out): the edit is what it is called
-    with, and Fail Step raises StoppedFromDebugger in it, which the framework reports as the tool's
-    error. The wrapper keeps the function's signature, type hints and docstring (functools.wraps:
-    frameworks read the tool's schema from them through __wrapped__)."""
+    its arguments by parameter name (the context and agent the framework passes left out): the edit
+    is what it is called with, and Fail Step raises StoppedFromDebugger in it, which the framework
+    reports to the model as the tool's error. The wrapper keeps the function's signature, type hints
+    and docstring (functools.wraps: frameworks read the tool's schema from them through
+    __wrapped__). Generator tools are left as they are (a wrapper would change what they are)."""
     import functools
     import inspect
 
+    if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+        return func
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         return func
-    params = list(sig.parameters.values())
-    # (The Agents SDK passes its RunContextWrapper/ToolContext first when the function asks for it.)
-    ctx = params[0].name if params and "Context" in str(params[0].annotation) else None
+    skip = set(p.name for p in sig.parameters.values() if "Context" in str(p.annotation) or p.name in _INJECTED)
 
-    def step_of(args, kwargs):
-        if gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", name):
-            return None, None
-        bound = sig.bind(*args, **kwargs)
-        shown = dict((k, v) for k, v in bound.arguments.items() if k != ctx)
-        call_id = getattr(bound.arguments.get(ctx), "tool_call_id", None) if ctx else None
-        via = "%s (tool call %s)" % (func.__module__, call_id) if call_id else "tool function %s.%s" % (func.__module__, func.__qualname__)
-        return bound, {"kind": "tool", "name": name, "input": json.loads(json.dumps(shown, default=_jsonable)), "via": via}
-
-    def apply(bound, step, answer):
-        _raise_if_failed(answer)
-        if not answer or not isinstance(answer.get("input"), dict):
-            return None
-        for k, v in answer["input"].items():
-            if k in sig.parameters and k != ctx:
-                bound.arguments[k] = v
-        return bound
+    def call_id_of(arguments):
+        for k in skip:
+            c = arguments.get(k)
+            cid = getattr(c, "tool_call_id", None)  # the OpenAI Agents SDK's ToolContext
+            if cid is None:
+                cid = (getattr(c, "tool_use", None) or {}).get("toolUseId")  # Strands' ToolContext
+            if cid:
+                return cid
+        return None
 
     def gated(args, kwargs):
+        """(the bound arguments, the step to pause at), or (None, None) to call straight through."""
         try:
-            return step_of(args, kwargs)
+            if gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", name):
+                return None, None
+            bound = sig.bind(*args, **kwargs)
+            shown = dict((k, v) for k, v in bound.arguments.items() if k not in skip)
+            cid = call_id_of(bound.arguments)
+            via = "%s (tool call %s)" % (func.__module__, cid) if cid else "tool function %s.%s" % (func.__module__, func.__qualname__)
+            return bound, _tool_step(gate, name, shown, via, cid)
         except Exception as e:
             gate.log("pausing tool %s failed (%s); it went on unchanged" % (name, e), once="tool:" + name)
             return None, None
 
+    def apply(bound, answer):
+        edit = _edited_args(name, dict((k, v) for k, v in bound.arguments.items() if k not in skip), answer)
+        if edit is None:
+            return None
+        for k, v in edit.items():
+            if k in sig.parameters and k not in skip:
+                bound.arguments[k] = v
+        return bound
+
     if inspect.iscoroutinefunction(func):
         @functools.wraps(func)
         async def wrapper(*args, **kwargs):
+            # (`wants` would block the loop while the gate has not heard yet: waited for here instead.)
+            if not gate.settled.is_set():
+                await gate.settled_async()
             bound, step = gated(args, kwargs)
             if step is not None:
-                edited = apply(bound, step, await gate.pause_async(step))
+                edited = apply(bound, step if "fail" in step else await gate.pause_async(step))
                 if edited is not None:
                     return await func(*edited.args, **edited.kwargs)
             return await func(*args, **kwargs)
@@ -686,8 +757,11 @@ def _gated_tool_function(gate, func, name):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             bound, step = gated(args, kwargs)
-            if step is not None:
-                edited = apply(bound, step, gate.pause(step))
+            if step is not None and "fail" not in step and _in_loop():
+                gate.log("tool %s runs synchronously in an asyncio loop: it cannot wait there without stopping the loop, so it is not paused" % name,
+                         once="sync-in-loop:" + name)
+            elif step is not None:
+                edited = apply(bound, step if "fail" in step else gate.pause(step))
                 if edited is not None:
                     return func(*edited.args, **edited.kwargs)
             return func(*args, **kwargs)
@@ -695,10 +769,10 @@ def _gated_tool_function(gate, func, name):
     return wrapper
 
 
-def _hook_function_tool(gate, module):
-    """The OpenAI Agents SDK's `function_tool` (agents.tool): the functions it makes tools of are
-    gated (both forms: @function_tool and @function_tool(...))."""
-    original = getattr(module, "function_tool", None)
+def _hook_decorator(gate, module, attr, name_kwarg):
+    """A framework's tool decorator (module.attr, used bare or with keyword arguments; name_kwarg
+    names the tool when given): the functions it makes tools of are gated."""
+    original = getattr(module, attr, None)
     if original is None or getattr(original, "_agent_lens_gate", False):
         return
     import functools
@@ -707,24 +781,67 @@ def _hook_function_tool(gate, module):
     def gated(func, kwargs):
         try:
             if inspect.isfunction(func):
-                return _gated_tool_function(gate, func, kwargs.get("name_override") or func.__name__)
+                return _gated_tool_function(gate, func, kwargs.get(name_kwarg) or func.__name__)
         except Exception as e:
-            gate.log("hooking the tool %r failed (%s); it is not paused" % (func, e), once="function_tool")
+            gate.log("hooking the tool %r failed (%s); it is not paused" % (func, e), once=attr)
         return func
 
     @functools.wraps(original)
-    def function_tool(func=None, **kwargs):
+    def decorator(func=None, *args, **kwargs):
         if func is None:
-            decorate = original(**kwargs)
+            decorate = original(*args, **kwargs)
             return lambda f: decorate(gated(f, kwargs))
-        return original(gated(func, kwargs), **kwargs)
+        return original(gated(func, kwargs), *args, **kwargs)
 
-    function_tool._agent_lens_gate = True
-    module.function_tool = function_tool
+    decorator._agent_lens_gate = True
+    setattr(module, attr, decorator)
+    gate.framework_tools = True
+
+
+def _hook_pydantic_ai(gate, module):
+    """Pydantic AI's function tools (FunctionToolset.call_tool, with the validated arguments): a call
+    a breakpoint names stops before the tool runs; the edit replaces its arguments; Fail Step raises
+    ModelRetry with the message, Pydantic AI's own way to tell the model a tool failed."""
+    cls = getattr(module, "FunctionToolset", None)
+    original = getattr(cls, "call_tool", None)
+    if original is None or getattr(original, "_agent_lens_gate", False):
+        return
+    import functools
+
+    @functools.wraps(original)
+    async def call_tool(self, name, tool_args, ctx, tool, *args, **kwargs):
+        step = None
+        try:
+            if not gate.settled.is_set():
+                await gate.settled_async()
+            cid = getattr(ctx, "tool_call_id", None)
+            step = _tool_step(gate, name, tool_args, "pydantic_ai (tool call %s)" % cid if cid else "pydantic_ai FunctionToolset.call_tool", cid)
+        except Exception as e:
+            gate.log("pausing tool %s failed (%s); it went on unchanged" % (name, e), once="tool:" + name)
+        if step is not None:
+            answer = step if "fail" in step else await gate.pause_async(step)
+            if answer and "fail" in answer:
+                try:
+                    from pydantic_ai import ModelRetry
+                except Exception:
+                    ModelRetry = StoppedFromDebugger
+                raise ModelRetry("stopped from the debugger: %s" % answer["fail"])
+            edit = _edited_args(name, tool_args, answer)
+            if edit is not None:
+                tool_args = edit
+        return await original(self, name, tool_args, ctx, tool, *args, **kwargs)
+
+    call_tool._agent_lens_gate = True
+    cls.call_tool = call_tool
+    gate.framework_tools = True
 
 
 # Module → a hook on its tools, once it is imported.
-TOOL_HOOKS = {"agents.tool": _hook_function_tool}
+TOOL_HOOKS = {
+    "agents.tool": lambda gate, m: _hook_decorator(gate, m, "function_tool", "name_override"),  # OpenAI Agents SDK
+    "strands.tools.decorator": lambda gate, m: _hook_decorator(gate, m, "tool", "name"),  # Strands Agents
+    "pydantic_ai.toolsets.function": _hook_pydantic_ai,  # Pydantic AI
+}
 
 
 def hooked_modules():
@@ -756,7 +873,12 @@ def tool_at_span_start(gate, span, name, attributes):
         tool = attributes.get("gen_ai.tool.name")
     if not tool and name.startswith("execute_tool "):
         tool = name[len("execute_tool "):]
-    if not tool or gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", str(tool)):
+    if not tool or gate.breakpoints is None and gate.settled.is_set():
+        return
+    in_loop = _in_loop()
+    if in_loop and gate.framework_tools:
+        return  # (an agent framework's tool: its hook pauses it where it runs, and fails it as the framework does)
+    if not gate.wants("tool", str(tool)):
         return
     call_id = attributes.get("gen_ai.tool.call.id") if attributes else None
     if call_id is not None and call_id in gate.paused_calls:
@@ -767,15 +889,10 @@ def tool_at_span_start(gate, span, name, attributes):
             return
         a = {"fail": fail}
     else:
-        try:
-            import asyncio
-
-            asyncio.get_running_loop()
+        if in_loop:
             gate.log("tool %s starts its span in asyncio code: a span cannot wait there without stopping the loop, so it is not paused" % tool,
                      once="async-span")
             return
-        except RuntimeError:
-            pass  # no loop running in this thread: it may wait
         raw = attributes.get("gen_ai.tool.call.arguments") if attributes else None
         try:
             args = json.loads(raw) if isinstance(raw, str) else raw

@@ -41,6 +41,8 @@ const noSdk = {
   openai: noOtel || importable('openai', 'the openai Python SDK'),
   anthropic: noOtel || importable('anthropic', 'the anthropic Python SDK'),
   agents: noOtel || importable('agents', 'the OpenAI Agents SDK for Python'),
+  strands: noOtel || importable('strands.models.openai', 'Strands Agents (with openai)'),
+  pydanticAi: noOtel || importable('pydantic_ai.models.openai', 'Pydantic AI (with openai)'),
 };
 const SDK_APP = path.join(ROOT, 'test', 'helpers', 'live_gate_sdk_app.py');
 const QUESTION = 'Weather in Lisbon, and a flight there from Berlin on Dec 4?';
@@ -309,29 +311,52 @@ test('the anthropic SDK: messages.create paused with its system prompt, the edit
   }
 });
 
-test('the OpenAI Agents SDK: its function tools stop before they run, with their arguments by name; get_weather edited to Porto runs with Porto, search_flights failed from the debugger does not run, and the model hears both (its next request)', { skip: noSdk.agents }, async () => {
-  const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather', 'search_flights'], models: [] });
-  const heard0 = mock.requests.length;
-  const app = sdkApp('agents');
-  try {
-    const answered = new Set<string>();
-    const byName = new Map<string, LivePause>();
-    for (let i = 0; i < 2; i++) { const p = await pausedWith(editor, answered, heard0 + 1); byName.set(p.step.name, p); }
-    assert.deepEqual(byName.get('get_weather')!.step.input, TOOL_ARGS.get_weather);
-    assert.deepEqual(byName.get('search_flights')!.step.input, { to: 'LIS', date: '2026-12-04' });
-    assert.deepEqual(toolLines(app.out), []);
-    editor.resume(byName.get('get_weather')!, { city: 'Porto' });
-    editor.fail(byName.get('search_flights')!, 'the flight search is down');
-    assert.equal(await app.done, 0, app.err);
-    assert.deepEqual(toolLines(app.out), [`TOOL get_weather ${JSON.stringify({ city: 'Porto', unit: 'celsius' })}`]);
-    const results = Object.values(resultsIn(heard0 + 1));
-    assert.equal(results.length, 2);
-    assert.ok(results.some((r) => r.includes('Porto')), JSON.stringify(results));
-    assert.ok(results.some((r) => r.includes('stopped from the debugger: the flight search is down')), JSON.stringify(results));
-  } finally {
-    editor.close();
-  }
-});
+// The agent frameworks: each runs its own tool loop against the mock; the model asks for
+// get_weather and a second tool at once. Where the pause is: the framework's own tool call, or
+// (Pydantic AI, whose OpenAI chat answers the gate reads) the model's answer, not twice.
+const FRAMEWORKS = [
+  { mode: 'agents', label: 'the OpenAI Agents SDK (function_tool)', skip: noSdk.agents, second: 'search_flights', secondArgs: { to: 'LIS', date: '2026-12-04' }, toolSpan: undefined },
+  { mode: 'strands', label: 'Strands Agents (@tool)', skip: noSdk.strands, second: 'search_flights', secondArgs: { to: 'LIS', date: '2026-12-04' }, toolSpan: 'execute_tool get_weather' },
+  { mode: 'pydantic_ai', label: 'Pydantic AI (tool_plain)', skip: noSdk.pydanticAi, second: 'find_hotels', secondArgs: { query: QUESTION }, toolSpan: 'execute_tool get_weather' },
+];
+for (const f of FRAMEWORKS) {
+  test(`${f.label}: its tools stop before they run, with their arguments by name; get_weather edited to Porto runs with Porto, ${f.second} failed from the debugger does not run, and the model hears both (its next request)`, { skip: f.skip }, async () => {
+    const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather', f.second], models: [] });
+    const heard0 = mock.requests.length;
+    const app = sdkApp(f.mode);
+    try {
+      const answered = new Set<string>();
+      // (Some frameworks run the two at once, so both wait together; some one after the other.)
+      const byName = new Map<string, LivePause>();
+      for (let i = 0; i < 2; i++) {
+        const p = await pausedWith(editor, answered, heard0 + 1);
+        byName.set(p.step.name, p);
+        if (p.step.name === 'get_weather') {
+          assert.deepEqual(p.step.input, TOOL_ARGS.get_weather);
+          assert.doesNotMatch(app.out, /TOOL get_weather/);
+          editor.resume(p, { city: 'Porto', unit: 'celsius' });
+        } else {
+          assert.deepEqual([p.step.name, p.step.input], [f.second, f.secondArgs]);
+          editor.fail(p, 'the service is down');
+        }
+      }
+      assert.equal(await app.done, 0, app.err);
+      // Each call stopped once; the tool ran with the edit, the failed one not at all.
+      assert.equal(byName.size, 2);
+      assert.equal(editor.waiting(answered), undefined);
+      assert.deepEqual(toolLines(app.out), [`TOOL get_weather ${JSON.stringify({ city: 'Porto', unit: 'celsius' })}`]);
+      const results = Object.values(resultsIn(heard0 + 1));
+      assert.equal(results.length, 2);
+      assert.ok(results.some((r) => r.includes('Porto')), JSON.stringify(results));
+      assert.ok(results.some((r) => r.includes('stopped from the debugger: the service is down')), JSON.stringify(results));
+      // The recording: the tool's span (where the framework has one) says it was edited, and from what.
+      if (f.toolSpan) assert.deepEqual(JSON.parse(String(edits(app.out)[f.toolSpan]?.['agent_lens.original_arguments'])), TOOL_ARGS.get_weather, app.out);
+      assert.doesNotMatch(app.err, /agent-lens/);
+    } finally {
+      editor.close();
+    }
+  });
+}
 
 test('break on failed step: a model call that raises stops after it failed, before the app sees the error; then the error goes on', { skip: noPython }, async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: [], models: [], failed: true });

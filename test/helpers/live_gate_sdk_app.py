@@ -7,6 +7,8 @@
 #   aopenai    the same with AsyncOpenAI, while another task prints TICK lines
 #   anthropic  the anthropic client (sync): the same loop in Anthropic's messages shape
 #   agents     the OpenAI Agents SDK: an agent with two function tools, run by its Runner
+#   pydantic_ai  Pydantic AI: an agent with get_weather and find_hotels (tool_plain), on its OpenAI chat model
+#   strands    Strands Agents: an agent with the two tools (@tool), on its OpenAI model
 # Tools print "TOOL <name> <json of their arguments>" (or "TOOL FAILED <name> <error>" when the app
 # sees its tool fail), the final answer "ANSWER <text>", and every span that says it was edited
 # "EDITED <span name> <json of its agent_lens.* attributes>", then "DONE".
@@ -166,6 +168,56 @@ def main():
             os.environ["OPENAI_API_KEY"] = "sk-test"
             agent = Agent(name="travel", instructions="You plan trips.", model=MODEL, tools=[weather, flights])
             return Runner.run_sync(agent, QUESTION).final_output
+        if mode == "pydantic_ai":
+            from pydantic_ai import Agent
+            from pydantic_ai.models.openai import OpenAIChatModel
+            from pydantic_ai.providers.openai import OpenAIProvider
+
+            model = OpenAIChatModel(MODEL, provider=OpenAIProvider(base_url=url, api_key="sk-test"))
+            Agent.instrument_all()  # (its spans, on the app's tracer provider)
+            agent = Agent(model, instructions="You plan trips.")
+
+            @agent.tool_plain(name="get_weather")
+            def weather(city: str, unit: str = "celsius") -> str:
+                """The weather in a city."""
+                return json.dumps(get_weather(city, unit))
+
+            # (Pydantic AI refuses arguments a tool does not take, such as search_flights' "from",
+            # so its second tool is one the mock asks with {"query": <the question>}.)
+            @agent.tool_plain
+            async def find_hotels(query: str) -> str:
+                """Hotels for a trip."""
+                say("TOOL find_hotels %s" % json.dumps({"query": query}, separators=(",", ":")))
+                return json.dumps({"hotels": ["Lisboa Plaza"]})
+
+            return agent.run_sync(QUESTION).output
+        if mode == "strands":
+            from strands import Agent, tool
+            from strands.models.openai import OpenAIModel
+
+            @tool(name="get_weather")
+            def weather(city: str, unit: str = "celsius") -> str:
+                """The weather in a city.
+
+                Args:
+                    city: the city.
+                    unit: celsius or fahrenheit.
+                """
+                return json.dumps(get_weather(city, unit))
+
+            @tool(name="search_flights")
+            async def flights(to: str, date: str) -> str:
+                """Flights to an airport on a date.
+
+                Args:
+                    to: the airport flown to.
+                    date: the day of the flight.
+                """
+                return json.dumps(search_flights(to=to, date=date))
+
+            model = OpenAIModel(client_args={"base_url": url, "api_key": "sk-test", "max_retries": 0}, model_id=MODEL)
+            agent = Agent(model=model, system_prompt="You plan trips.", tools=[weather, flights], callback_handler=None)
+            return str(agent(QUESTION)).strip()
     return None
 
 
