@@ -18,7 +18,8 @@
 #   arguments are edited in the answer before the app reads them;
 # - the agent frameworks' tools, just before they run, with their arguments by name: the OpenAI
 #   Agents SDK's function_tool and Strands' @tool (the function is wrapped as the framework makes
-#   it a tool) and Pydantic AI's FunctionToolset.call_tool (its validated arguments);
+#   it a tool), Pydantic AI's FunctionToolset.call_tool (its validated arguments) and LangChain's
+#   BaseTool.run / arun (LangGraph's ToolNode, LangChain agents);
 # - tools the app runs in a span of their own (gen_ai.tool.name, or a span named "execute_tool X")
 #   where the span starts, in sync code: continue or fail (a span cannot wait in asyncio code
 #   without stopping the loop, so there the call is not paused, and the log says so once).
@@ -836,11 +837,95 @@ def _hook_pydantic_ai(gate, module):
     gate.framework_tools = True
 
 
+def _hook_langchain(gate, module):
+    """LangChain's tools (langchain_core BaseTool.run / arun, which LangGraph's ToolNode and
+    LangChain's agents call with the model's arguments): a call a breakpoint names stops before the
+    tool runs; the edit replaces its arguments (those the framework injects, such as LangGraph's
+    state, kept and not shown); Fail Step is a ToolException from the tool: a tool that handles its
+    errors (handle_tool_error) answers the model with the message, as run() would (its callbacks
+    not told), and any other raises in the app, as a tool error does."""
+    cls = getattr(module, "BaseTool", None)
+    if cls is None or getattr(cls.run, "_agent_lens_gate", False):
+        return
+    import functools
+
+    base_error = getattr(module, "ToolException", None)
+    failed = type("StoppedFromDebugger", (StoppedFromDebugger, base_error), {}) if base_error else StoppedFromDebugger
+
+    def step_of(tool, tool_input, kwargs):
+        if not isinstance(tool_input, dict):
+            return None, ()
+        injected = set(getattr(tool, "_injected_args_keys", None) or ())
+        shown = dict((k, v) for k, v in tool_input.items() if k not in injected)
+        cid = kwargs.get("tool_call_id")
+        via = "langchain %s (tool call %s)" % (type(tool).__name__, cid) if cid else "langchain %s.run" % type(tool).__name__
+        return _tool_step(gate, str(getattr(tool, "name", "")), shown, via, cid), injected
+
+    def failure(tool, message, kwargs):
+        """Fail Step: what run() gives for a ToolException raised in the tool (a tool that handles
+        its errors answers with the message, as LangChain formats it); otherwise it raises."""
+        err = failed("stopped from the debugger: %s" % message)
+        flag = getattr(tool, "handle_tool_error", None)
+        handle, fmt = getattr(module, "_handle_tool_error", None), getattr(module, "_format_output", None)
+        if not flag or handle is None or fmt is None:
+            raise err
+        return fmt(handle(err, flag=flag), None, kwargs.get("tool_call_id"), tool.name, "error")
+
+    def after(tool, tool_input, injected, answer):
+        edit = _edited_args(str(tool.name), dict((k, v) for k, v in tool_input.items() if k not in injected), answer)
+        if edit is None:
+            return tool_input
+        out = dict((k, v) for k, v in tool_input.items() if k in injected)
+        out.update(edit)
+        return out
+
+    def guarded(tool, tool_input, kwargs):
+        try:
+            return step_of(tool, tool_input, kwargs)
+        except Exception as e:
+            gate.log("pausing tool %s failed (%s); it went on unchanged" % (getattr(tool, "name", "?"), e), once="langchain")
+            return None, ()
+
+    run, arun = cls.run, cls.arun
+
+    @functools.wraps(run)
+    def gated_run(self, tool_input, *args, **kwargs):
+        if gate.breakpoints is not None or not gate.settled.is_set():
+            step, injected = guarded(self, tool_input, kwargs)
+            if step is not None and "fail" not in step and _in_loop():
+                gate.log("tool %s runs synchronously in an asyncio loop: it cannot wait there without stopping the loop, so it is not paused" % self.name,
+                         once="sync-in-loop:" + self.name)
+            elif step is not None:
+                answer = step if "fail" in step else gate.pause(step)
+                if answer and "fail" in answer:
+                    return failure(self, answer["fail"], kwargs)
+                tool_input = after(self, tool_input, injected, answer)
+        return run(self, tool_input, *args, **kwargs)
+
+    @functools.wraps(arun)
+    async def gated_arun(self, tool_input, *args, **kwargs):
+        if gate.breakpoints is not None or not gate.settled.is_set():
+            if not gate.settled.is_set():
+                await gate.settled_async()
+            step, injected = guarded(self, tool_input, kwargs)
+            if step is not None:
+                answer = step if "fail" in step else await gate.pause_async(step)
+                if answer and "fail" in answer:
+                    return failure(self, answer["fail"], kwargs)
+                tool_input = after(self, tool_input, injected, answer)
+        return await arun(self, tool_input, *args, **kwargs)
+
+    gated_run._agent_lens_gate = gated_arun._agent_lens_gate = True
+    cls.run, cls.arun = gated_run, gated_arun
+    gate.framework_tools = True
+
+
 # Module → a hook on its tools, once it is imported.
 TOOL_HOOKS = {
     "agents.tool": lambda gate, m: _hook_decorator(gate, m, "function_tool", "name_override"),  # OpenAI Agents SDK
     "strands.tools.decorator": lambda gate, m: _hook_decorator(gate, m, "tool", "name"),  # Strands Agents
     "pydantic_ai.toolsets.function": _hook_pydantic_ai,  # Pydantic AI
+    "langchain_core.tools.base": _hook_langchain,  # LangChain tools, LangGraph's ToolNode
 }
 
 

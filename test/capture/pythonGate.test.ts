@@ -43,6 +43,7 @@ const noSdk = {
   agents: noOtel || importable('agents', 'the OpenAI Agents SDK for Python'),
   strands: noOtel || importable('strands.models.openai', 'Strands Agents (with openai)'),
   pydanticAi: noOtel || importable('pydantic_ai.models.openai', 'Pydantic AI (with openai)'),
+  langgraph: noOtel || importable('langgraph.prebuilt', 'LangGraph'),
 };
 const SDK_APP = path.join(ROOT, 'test', 'helpers', 'live_gate_sdk_app.py');
 const QUESTION = 'Weather in Lisbon, and a flight there from Berlin on Dec 4?';
@@ -317,6 +318,7 @@ test('the anthropic SDK: messages.create paused with its system prompt, the edit
 const FRAMEWORKS = [
   { mode: 'agents', label: 'the OpenAI Agents SDK (function_tool)', skip: noSdk.agents, second: 'search_flights', secondArgs: { to: 'LIS', date: '2026-12-04' }, toolSpan: undefined },
   { mode: 'strands', label: 'Strands Agents (@tool)', skip: noSdk.strands, second: 'search_flights', secondArgs: { to: 'LIS', date: '2026-12-04' }, toolSpan: 'execute_tool get_weather' },
+  { mode: 'langgraph', label: 'LangGraph (ToolNode, LangChain @tool)', skip: noSdk.langgraph, second: 'search_flights', secondArgs: TOOL_ARGS.search_flights, toolSpan: undefined },
   { mode: 'pydantic_ai', label: 'Pydantic AI (tool_plain)', skip: noSdk.pydanticAi, second: 'find_hotels', secondArgs: { query: QUESTION }, toolSpan: 'execute_tool get_weather' },
 ];
 for (const f of FRAMEWORKS) {

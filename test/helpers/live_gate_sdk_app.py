@@ -9,6 +9,7 @@
 #   agents     the OpenAI Agents SDK: an agent with two function tools, run by its Runner
 #   pydantic_ai  Pydantic AI: an agent with get_weather and find_hotels (tool_plain), on its OpenAI chat model
 #   strands    Strands Agents: an agent with the two tools (@tool), on its OpenAI model
+#   langgraph  LangGraph: a model node (plain HTTP) and a ToolNode with the two tools (@tool)
 # Tools print "TOOL <name> <json of their arguments>" (or "TOOL FAILED <name> <error>" when the app
 # sees its tool fail), the final answer "ANSWER <text>", and every span that says it was edited
 # "EDITED <span name> <json of its agent_lens.* attributes>", then "DONE".
@@ -218,6 +219,54 @@ def main():
             model = OpenAIModel(client_args={"base_url": url, "api_key": "sk-test", "max_retries": 0}, model_id=MODEL)
             agent = Agent(model=model, system_prompt="You plan trips.", tools=[weather, flights], callback_handler=None)
             return str(agent(QUESTION)).strip()
+        if mode == "langgraph":
+            import urllib.request
+
+            from langchain_core.messages import AIMessage, HumanMessage
+            from langchain_core.tools import tool
+            from langchain_core.utils.function_calling import convert_to_openai_tool
+            from langgraph.graph import END, START, MessagesState, StateGraph
+            from langgraph.prebuilt import ToolNode, tools_condition
+
+            @tool("get_weather")
+            def weather(city: str, unit: str = "celsius") -> str:
+                """The weather in a city."""
+                return json.dumps(get_weather(city, unit))
+
+            @tool("search_flights")
+            def flights(to: str, date: str) -> str:
+                """Flights to an airport on a date."""
+                return json.dumps(search_flights(to=to, date=date))
+
+            flights.handle_tool_error = True  # (its errors go to the model as its answer)
+            tools = [weather, flights]
+
+            def model(state):
+                # (The model is asked over plain HTTP, a client the gate does not hook: the tools
+                # stop in ToolNode.)
+                messages = []
+                for m in state["messages"]:
+                    if m.type == "human":
+                        messages.append({"role": "user", "content": m.content})
+                    elif m.type == "ai":
+                        messages.append({"role": "assistant", "content": m.content or None, "tool_calls": [
+                            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["args"])}} for c in m.tool_calls] or None})
+                    else:
+                        messages.append({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content})
+                body = json.dumps({"model": MODEL, "messages": messages, "tools": [convert_to_openai_tool(t) for t in tools]}).encode()
+                req = urllib.request.Request(url.rstrip("/") + "/chat/completions", body, {"Content-Type": "application/json"})
+                answer = json.loads(urllib.request.urlopen(req, timeout=30).read())["choices"][0]["message"]
+                calls = [{"id": c["id"], "name": c["function"]["name"], "args": json.loads(c["function"]["arguments"])} for c in answer.get("tool_calls") or []]
+                return {"messages": [AIMessage(content=answer.get("content") or "", tool_calls=calls)]}
+
+            graph = StateGraph(MessagesState)
+            graph.add_node("model", model)
+            graph.add_node("tools", ToolNode(tools))
+            graph.add_edge(START, "model")
+            graph.add_conditional_edges("model", tools_condition)
+            graph.add_edge("tools", "model")
+            out = graph.compile().invoke({"messages": [HumanMessage(QUESTION)]})
+            return out["messages"][-1].content
     return None
 
 
