@@ -10,6 +10,7 @@
 //
 // It must never break the app: without OpenTelemetry it does nothing, every failure of its own is
 // caught and logged once, and AGENT_LENS_CAPTURE=0 turns it off.
+import * as path from 'node:path';
 import { isUserFrame, type Frame } from '../../src/source/stack';
 import { Gate, gateFetch, gateTool } from './gate';
 
@@ -249,6 +250,10 @@ function whereNow(): { traceId?: string; spanId?: string; agent?: string; source
 function startGate(): void {
   const url = process.env.AGENT_LENS_LIVE_URL;
   if (!url || process.env.AGENT_LENS_LIVE === '0' || process.env.AGENT_LENS_CAPTURE === '0') return;
+  // One gate a process, in its main thread: workers (and the module loader's hooks thread, which
+  // runs this helper too) have none.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return;
   const seconds = Number(process.env.AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS);
   const timeoutMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000;
   const service = process.env.OTEL_SERVICE_NAME ?? (process.argv[1] ? process.argv[1].split(/[\\/]/).pop()! : 'node');
@@ -267,13 +272,59 @@ function startGate(): void {
 /**
  * The OpenAI Agents SDK runs its function tools without an OpenTelemetry span, so a tool failed
  * from the debugger where the model asked for it would run anyway. Its `tool()` is wrapped as its
- * module loads (CommonJS apps): the tool's `execute` first takes the call stopped in the answer,
- * and raises the debugger's message when it was failed there (the SDK tells the model, as for any
- * tool error). An app loading the SDK as an ES module keeps it as it is.
+ * module loads: the tool's `execute` first takes the call stopped in the answer, and raises the
+ * debugger's message when it was failed there (the SDK tells the model, as for any tool error).
+ * - CommonJS apps: `Module._load` hands back the SDK's exports with `tool` replaced.
+ * - ES-module apps: an ES module's exports cannot be replaced, so a module loader hook
+ *   (`module.register`) rewrites the one line that declares `tool` in the SDK's dist/tool.mjs to
+ *   call the wrapper below (through a global symbol). The hook is registered only when the app can
+ *   import the SDK (a loader thread costs every app's module loading a little); a file that does
+ *   not read as expected is left as it is, and the tool then runs when failed (its edits still apply).
  */
+const AGENTS_TOOL = Symbol.for('agent-lens.agents.tool');
+const AGENTS_TOOL_DECL = 'export function tool(options) {';
+
+/** The loader hook (an ES module, given as a data: URL so nothing more is shipped). */
+const AGENTS_HOOKS = `
+export async function load(url, context, nextLoad) {
+  const r = await nextLoad(url, context);
+  if (!/[/]@openai[/]agents-core[/]dist[/]tool[.]mjs$/.test(url) || r.source == null) return r;
+  const src = typeof r.source === 'string' ? r.source : new TextDecoder().decode(r.source);
+  const decl = ${JSON.stringify(AGENTS_TOOL_DECL)};
+  if (src.split(decl).length !== 2 || src.includes('agentLensOriginalTool')) return r;
+  return { ...r, source: src.replace(decl, 'function agentLensOriginalTool(options) {') +
+    '\\nexport function tool(options) { const h = globalThis[Symbol.for("agent-lens.agents.tool")]; return typeof h === "function" ? h(agentLensOriginalTool, options) : agentLensOriginalTool(options); }\\n' };
+}`;
+
 function hookAgentsSdk(g: Gate): void {
+  // The SDK's tool(), wrapped: (its original, the app's options) → the tool.
+  const wrapTool = (original: (options: Record<string, unknown>) => unknown, options: Record<string, unknown>): unknown => {
+    const execute = options?.execute;
+    if (typeof execute !== 'function') return original(options);
+    const name = typeof options.name === 'string' ? options.name : (execute as { name?: string }).name ?? '';
+    return original({
+      ...options,
+      execute: (input: unknown, context: unknown, details?: { toolCall?: { callId?: unknown } }) => {
+        const before = g.takePausedCall(details?.toolCall?.callId, name);
+        if (before?.fail !== undefined) return Promise.reject(new Error(before.fail));
+        return (execute as (...a: unknown[]) => unknown).call(options, input, context, details);
+      },
+    });
+  };
+  (globalThis as Record<symbol, unknown>)[AGENTS_TOOL] = wrapTool;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Module = require('node:module') as { _load?: (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown };
+  const Module = require('node:module') as {
+    _load?: (request: string, parent: { filename?: string } | undefined, isMain: boolean) => unknown;
+    register?: (specifier: string) => void;
+  };
+  try {
+    // (Only for an app that can import the SDK, from where it runs or where its script is.)
+    const from = [process.cwd(), ...(process.argv[1] ? [path.dirname(path.resolve(process.argv[1]))] : [])];
+    if (typeof Module.register === 'function') {
+      require.resolve('@openai/agents-core', { paths: from });
+      Module.register(`data:text/javascript,${encodeURIComponent(AGENTS_HOOKS)}`);
+    }
+  } catch { /* not installed there (or no loader hooks in this Node): nothing to hook */ }
   const load = Module._load;
   if (typeof load !== 'function') return;
   let done = false;
@@ -284,19 +335,7 @@ function hookAgentsSdk(g: Gate): void {
         if (/[\\/]@openai[\\/]agents-core[\\/]dist[\\/]/.test(parent?.filename ?? '')) {
           done = true;
           const original = exp.tool as (options: Record<string, unknown>) => unknown;
-          exp.tool = function tool(this: unknown, options: Record<string, unknown>) {
-            const execute = options?.execute;
-            if (typeof execute !== 'function') return original.call(this, options);
-            const name = typeof options.name === 'string' ? options.name : (execute as { name?: string }).name ?? '';
-            return original.call(this, {
-              ...options,
-              execute: (input: unknown, context: unknown, details?: { toolCall?: { callId?: unknown } }) => {
-                const before = g.takePausedCall(details?.toolCall?.callId, name);
-                if (before?.fail !== undefined) return Promise.reject(new Error(before.fail));
-                return (execute as (...a: unknown[]) => unknown).call(options, input, context, details);
-              },
-            });
-          };
+          exp.tool = function tool(this: unknown, options: Record<string, unknown>) { return wrapTool((o) => original.call(this, o), options); };
         }
       } catch { /* the SDK stays as it is */ }
     }

@@ -28,8 +28,8 @@ after(async () => { await mock.close(); await server.close(); killServers(); });
 interface App { out: string; err: string; done: Promise<number | null>; pid: number }
 
 /** The app, started as the editor starts it: the helper required, the gate's address and token in its environment. */
-function startApp(port: number, token: string, env: NodeJS.ProcessEnv = {}): App {
-  const child = spawn(process.execPath, [APP, `http://127.0.0.1:${port}`, mock.url], {
+function startApp(port: number, token: string, env: NodeJS.ProcessEnv = {}, args = [APP, `http://127.0.0.1:${port}`, mock.url]): App {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${port}/live`, AGENT_LENS_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -332,10 +332,17 @@ for (const { label, env, stream } of EDIT_CASES) {
   });
 }
 
-test('the OpenAI Agents SDK: a function tool failed from the debugger where the model asked for it does not run (its execute raises the message, which the SDK tells the model); the other tool runs', async () => {
+// The SDK loaded with require (its exports replaced as they load) and with import (an ES module,
+// whose exports cannot be: the helper's module loader hook rewrites the line declaring tool()).
+const ESM_APP = path.join(ROOT, 'test', 'helpers', 'live_agents_esm.mjs');
+const AGENTS_LOADS = [
+  { how: 'require', start: () => startApp(server.httpPort, server.token, { LIVE_APP_SDK: 'agents' }) },
+  { how: 'import (an ES module)', start: () => startApp(server.httpPort, server.token, {}, [ESM_APP, mock.url]) },
+];
+for (const load of AGENTS_LOADS) test(`the OpenAI Agents SDK, by ${load.how}: a function tool failed from the debugger where the model asked for it does not run (its execute raises the message, which the SDK tells the model); the other tool runs`, async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
   const before = mock.requests.length;
-  const app = startApp(server.httpPort, server.token, { LIVE_APP_SDK: 'agents' });
+  const app = load.start();
   editor.fail(await editor.pause(new Set()), 'the weather service is down (from the debugger)');
   assert.equal(await app.done, 0, app.err);
   editor.close();
