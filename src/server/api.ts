@@ -6,6 +6,7 @@ import type { LiveFeed } from './liveFeed';
 import { spanResponse, spansResponse, toolLinksReady, traceJson, treeJson } from '../store/views';
 import { creepRuleOf } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
+import { handleModelRequest, handleReplay } from './replayApi';
 import { DIFF_PAGE, DIFF_PAGE_MAX, diffRuns } from './diffApi';
 import { parseFeedback, type FeedbackStore } from './feedback';
 import { writeStream } from './jsonStream';
@@ -35,7 +36,7 @@ function answer<M extends UiMethod>(res: ServerResponse, _method: M, body: UiMet
   json(res, 200, body);
 }
 
-const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/summary|\/search|\/spans|\/spans\/([0-9a-fA-F]{16}))?$/;
+const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/summary|\/search|\/spans|\/spans\/([0-9a-fA-F]{16})(\/request)?)?$/;
 
 /** A small JSON body (feedback): at most `limit` bytes. */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -193,6 +194,10 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
         await toolLinksReady(e);
         return answer(res, 'getSpans', spansResponse(e, ids.map((x) => x.toLowerCase())));
       }
+      if (m[3] && m[4]) {
+        await toolLinksReady(e);
+        return handleModelRequest(e, m[3].toLowerCase(), (status, body) => json(res, status, body));
+      }
       if (m[3]) {
         const spanId = m[3].toLowerCase();
         await toolLinksReady(e);
@@ -205,6 +210,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
     if (req.method === 'DELETE' && !sub) {
       return ingest.deleteTrace(id) ? answer(res, 'deleteTrace', { deleted: id }) : json(res, 404, { error: `no trace ${id}` });
     }
+  }
+  if (p === '/api/replay' && req.method === 'POST') {
+    let body: unknown;
+    try { body = await readJson(req, 16 * 1024 * 1024); } catch (e) { return json(res, (e as { status?: number }).status ?? 400, { error: (e as Error).message }); }
+    return handleReplay(body, ingest, (status, out) => json(res, status, out));
   }
   if (p === '/api/diff' && req.method === 'GET') {
     const ids = ['a', 'b'].map((k) => (url.searchParams.get(k) ?? '').toLowerCase());
