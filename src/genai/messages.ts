@@ -24,6 +24,16 @@ function parseJson(v: unknown, n: Notes, what: string): unknown {
   }
 }
 
+/**
+ * A part's value read from text (tool arguments, a tool's result) with the text itself as `raw`
+ * when reading changed it: the request rebuilt from a span (rebuild.ts) sends the exact text the
+ * provider got, while everything else shows the value.
+ */
+function withRaw<T extends MessagePart>(part: T, source: unknown, value: unknown): T {
+  if (typeof source === 'string' && typeof value !== 'string') (part as { raw?: string }).raw = source;
+  return part;
+}
+
 /** Tool arguments as an object when they are JSON (some SDKs encode them twice), else as given. */
 export function jsonValue(v: unknown): unknown {
   let out = v;
@@ -55,12 +65,13 @@ function currentPart(p: unknown): MessagePart {
   if (!o) return { type: 'text', content: String(p) };
   const type = typeof o.type === 'string' ? o.type : 'text';
   if (type === 'thinking') return { ...o, type: 'reasoning', content: String(o.content ?? '') };
-  if (type === 'tool_call') return { ...o, type, name: String(o.name ?? ''), arguments: jsonValue(o.arguments) };
+  if (type === 'tool_call') { const args = jsonValue(o.arguments); return withRaw({ ...o, type, name: String(o.name ?? ''), arguments: args }, o.arguments, args); }
   if (type === 'tool_call_response' && !('response' in o) && 'result' in o) {
     const { result, ...rest } = o;
-    return { ...rest, type, response: jsonValue(result) };
+    const response = jsonValue(result);
+    return withRaw({ ...rest, type, response }, result, response);
   }
-  if (type === 'tool_call_response') return { ...o, type, response: toolResponseValue(jsonValue(o.response)) };
+  if (type === 'tool_call_response') { const response = toolResponseValue(jsonValue(o.response)); return withRaw({ ...o, type, response }, o.response, response); }
   if (type === 'text' && typeof o.content !== 'string' && typeof o.text === 'string') return { type, content: o.text };
   return { ...o, type } as MessagePart;
 }
@@ -114,7 +125,8 @@ function toolCallParts(calls: unknown): MessagePart[] {
   return calls.map((c): MessagePart => {
     const o = obj(c) ?? {};
     const fn = obj(o.function) ?? o;
-    const part: MessagePart = { type: 'tool_call', name: String(fn.name ?? ''), arguments: jsonValue(fn.arguments) };
+    const args = jsonValue(fn.arguments);
+    const part: MessagePart = withRaw({ type: 'tool_call', name: String(fn.name ?? ''), arguments: args }, fn.arguments, args);
     if (typeof o.id === 'string') part.id = o.id;
     return part;
   });
@@ -125,7 +137,8 @@ export function chatMessage(o: Record<string, unknown>, roleIfAbsent = 'unknown'
   const role = str(o.role) ?? roleIfAbsent;
   let parts: MessagePart[];
   if (role === 'tool' || role === 'function') {
-    const part: MessagePart = { type: 'tool_call_response', response: jsonValue(o.content) };
+    const response = jsonValue(o.content);
+    const part: MessagePart = withRaw({ type: 'tool_call_response', response }, o.content, response);
     const id = str(o.tool_call_id) ?? str(o.id);
     if (id) part.id = id;
     parts = [part];

@@ -104,26 +104,33 @@ function formatOf(span: ApiSpan, a: Attrs): RequestFormat | { why: string } {
     const api = (getStr(a, 'gen_ai.openai.api') ?? getStr(a, 'url.path') ?? '').toLowerCase();
     return api.includes('responses') || /\bresponses?\b/.test(name) || span.genai?.operation === 'responses' ? 'openai.responses' : 'openai.chat';
   }
+  // A framework that names itself as the provider (Strands: "strands-agents"): the model says whose it is.
+  const model = (span.genai?.requestModel ?? span.genai?.responseModel ?? '').toLowerCase();
+  if (/^(gpt-|o\d|chatgpt-)/.test(model)) return 'openai.chat';
+  if (/^claude-/.test(model)) return 'anthropic.messages';
   return { why: provider ? `calls to ${provider} cannot be rebuilt yet (OpenAI chat completions, OpenAI responses and Anthropic messages can)` : 'the recording does not say which provider was called' };
 }
 
 const textOf = (parts: readonly MessagePart[]) => parts.filter((p) => p.type === 'text' || p.type === 'reasoning').map((p) => String((p as { content?: unknown }).content ?? '')).join('');
-const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
-const argsText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? {}));
+// (A part read from text keeps that text as `raw`: sent as the provider got it, not re-encoded.)
+const str = (v: unknown, raw?: unknown) => (typeof raw === 'string' ? raw : typeof v === 'string' ? v : JSON.stringify(v ?? null));
+const argsText = (v: unknown, raw?: unknown) => (typeof raw === 'string' ? raw : typeof v === 'string' ? v : JSON.stringify(v ?? {}));
+type Call = { id?: string; name: string; arguments?: unknown; raw?: unknown };
+type Result = { id?: string; response?: unknown; raw?: unknown };
 
 function chatMessages(system: string | undefined, input: readonly Message[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   if (system !== undefined) out.push({ role: 'system', content: system });
   for (const m of input) {
-    const calls = m.parts.filter((p) => p.type === 'tool_call') as { id?: string; name: string; arguments?: unknown }[];
-    const results = m.parts.filter((p) => p.type === 'tool_call_response') as { id?: string; response?: unknown }[];
+    const calls = m.parts.filter((p) => p.type === 'tool_call') as Call[];
+    const results = m.parts.filter((p) => p.type === 'tool_call_response') as Result[];
     if (results.length) {
-      for (const r of results) out.push({ role: 'tool', tool_call_id: r.id ?? '', content: str(r.response) });
+      for (const r of results) out.push({ role: 'tool', tool_call_id: r.id ?? '', content: str(r.response, r.raw) });
       continue;
     }
     const text = textOf(m.parts);
     if (calls.length) {
-      out.push({ role: 'assistant', content: text || null, tool_calls: calls.map((c) => ({ id: c.id ?? '', type: 'function', function: { name: c.name, arguments: argsText(c.arguments) } })) });
+      out.push({ role: 'assistant', content: text || null, tool_calls: calls.map((c) => ({ id: c.id ?? '', type: 'function', function: { name: c.name, arguments: argsText(c.arguments, c.raw) } })) });
       continue;
     }
     out.push({ role: m.role === 'model' ? 'assistant' : m.role, content: text });
@@ -137,8 +144,8 @@ function responsesInput(input: readonly Message[]): Record<string, unknown>[] {
     const text = textOf(m.parts);
     if (text) out.push({ role: m.role === 'tool' ? 'user' : m.role, content: text });
     for (const p of m.parts) {
-      if (p.type === 'tool_call') { const c = p as { id?: string; name: string; arguments?: unknown }; out.push({ type: 'function_call', call_id: c.id ?? '', name: c.name, arguments: argsText(c.arguments) }); }
-      if (p.type === 'tool_call_response') { const r = p as { id?: string; response?: unknown }; out.push({ type: 'function_call_output', call_id: r.id ?? '', output: str(r.response) }); }
+      if (p.type === 'tool_call') { const c = p as Call; out.push({ type: 'function_call', call_id: c.id ?? '', name: c.name, arguments: argsText(c.arguments, c.raw) }); }
+      if (p.type === 'tool_call_response') { const r = p as Result; out.push({ type: 'function_call_output', call_id: r.id ?? '', output: str(r.response, r.raw) }); }
     }
   }
   return out;
@@ -157,7 +164,7 @@ function anthropicMessages(input: readonly Message[]): Record<string, unknown>[]
     for (const p of m.parts) {
       if (p.type === 'text') blocks.push({ type: 'text', text: String((p as { content?: unknown }).content ?? '') });
       else if (p.type === 'tool_call') { const c = p as { id?: string; name: string; arguments?: unknown }; blocks.push({ type: 'tool_use', id: c.id ?? '', name: c.name, input: typeof c.arguments === 'string' ? (parse(c.arguments) ?? c.arguments) : (c.arguments ?? {}) }); }
-      else if (p.type === 'tool_call_response') { const r = p as { id?: string; response?: unknown }; blocks.push({ type: 'tool_result', tool_use_id: r.id ?? '', content: str(r.response) }); }
+      else if (p.type === 'tool_call_response') { const r = p as Result; blocks.push({ type: 'tool_result', tool_use_id: r.id ?? '', content: str(r.response, r.raw) }); }
     }
     push(m.role === 'assistant' || m.role === 'model' ? 'assistant' : 'user', blocks);
   }
@@ -177,9 +184,17 @@ export function rebuildRequest(span: ApiSpan): RebuiltRequest | { error: string 
   const format = formatOf(span, a);
   if (typeof format !== 'string') return { error: format.why };
   const missing: string[] = [];
+  const provider = (g.provider ?? '').toLowerCase();
+  if (!provider.startsWith('openai') && !provider.startsWith('anthropic') && !provider.startsWith('azure')) {
+    missing.push(`which API was called (the recording names ${provider || 'no provider'}): ${format === 'anthropic.messages' ? 'Anthropic messages' : 'OpenAI chat completions'}, from the model's name`);
+  }
   const inv = parse(getStr(a, 'llm.invocation_parameters'));
   const model = (isObj(inv) && typeof inv.model === 'string' ? inv.model : undefined) ?? getStr(a, 'gen_ai.request.model') ?? g.requestModel;
   if (!model) return { error: 'the recording does not say which model was called' };
+  // (OpenInference's llm.model_name is often the dated model that answered: the same model, named by its snapshot.)
+  if (!getStr(a, 'gen_ai.request.model') && !(isObj(inv) && inv.model) && (model === g.responseModel || /-\d{4}-\d{2}-\d{2}$/.test(model))) {
+    missing.push(`the model asked for (the recording names the one that answered, ${model}, which is sent)`);
+  }
   const system = g.systemInstructions?.length ? textOf(g.systemInstructions) : undefined;
   const tools = toolsOf(a);
   if (!tools) missing.push('the tools the model was offered (the instrumentation did not record them): the request offers none');
@@ -202,10 +217,10 @@ export function rebuildRequest(span: ApiSpan): RebuiltRequest | { error: string 
   const addr = getStr(a, 'server.address');
   const port = getNum(a, 'server.port');
   const local = addr && /^(localhost|127\.|\[?::1\]?$|0\.0\.0\.0)/.test(addr);
-  const provider = format.startsWith('anthropic') ? 'anthropic' : 'openai';
+  const vendor = format.startsWith('anthropic') ? 'anthropic' : 'openai';
   const baseUrl = addr && !/^api\.(openai|anthropic)\.com$/.test(addr)
     ? `${local ? 'http' : 'https'}://${addr.includes(':') && !addr.startsWith('[') ? `[${addr}]` : addr}${port ? `:${port}` : ''}/v1`
-    : DEFAULT_BASE[provider]!;
+    : DEFAULT_BASE[vendor]!;
   const problems = checkRequest(format, body);
   for (const n of g.notes ?? []) if (/cut off|not valid JSON/.test(n)) problems.push({ at: '', message: `the recording cut content off: ${n}`, severity: 'warning' });
   return { format, baseUrl, path: PATHS[format], body, missing, problems };
