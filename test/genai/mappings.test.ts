@@ -40,7 +40,7 @@ test('spec fixture, OTel 1.28-1.36 (Python openai-v2 style): per-message log rec
   assert.equal(g.schema, 'otel-genai-events');
   assert.deepEqual(g.systemInstructions, [{ type: 'text', content: 'Be brief.' }]);
   assert.deepEqual(g.inputMessages, [{ role: 'user', parts: [{ type: 'text', content: 'Weather in Oslo?' }] }]);
-  assert.deepEqual(g.outputMessages, [{ role: 'assistant', finish_reason: 'tool_call', parts: [{ type: 'tool_call', id: 'c1', name: 'weather', arguments: { city: 'Oslo' } }] }]);
+  assert.deepEqual(g.outputMessages, [{ role: 'assistant', finish_reason: 'tool_call', parts: [{ type: 'tool_call', id: 'c1', name: 'weather', arguments: { city: 'Oslo' }, raw: '{"city":"Oslo"}' }] }]);
   assert.deepEqual(g.usage, { input: 20, output: 7, cacheRead: 0, cacheCreation: 0, reasoning: 0 });
 });
 
@@ -98,9 +98,9 @@ test('spec fixture, OpenLLMetry (older, indexed): gen_ai.prompt.N / completion.N
   assert.deepEqual(g.systemInstructions, [{ type: 'text', content: 'sys' }]);
   assert.deepEqual(g.inputMessages, [
     { role: 'user', parts: [{ type: 'text', content: 'hi' }] },
-    { role: 'tool', parts: [{ type: 'tool_call_response', id: 'x1', response: { t: 1 } }] },
+    { role: 'tool', parts: [{ type: 'tool_call_response', id: 'x1', response: { t: 1 }, raw: '{"t":1}' }] },
   ]);
-  assert.deepEqual(g.outputMessages, [{ role: 'assistant', finish_reason: 'tool_call', parts: [{ type: 'tool_call', id: 'x2', name: 'f', arguments: { a: 1 } }] }]);
+  assert.deepEqual(g.outputMessages, [{ role: 'assistant', finish_reason: 'tool_call', parts: [{ type: 'tool_call', id: 'x2', name: 'f', arguments: { a: 1 }, raw: '{"a":1}' }] }]);
   assert.deepEqual(g.finishReasons, ['tool_call']);
   assert.equal(g.unmappedKeys, undefined);
 });
