@@ -2,6 +2,7 @@
 // calls with their arguments and results, tokens and cost with where the price came from, errors
 // with their stack, and every raw attribute, event, log record and the resource, copyable.
 import { evaluationsView, feedbackView } from './quality';
+import { replayPanel } from './replayPanel';
 import type { Host } from './transport';
 import type { AnyValue, ApiLog, ApiSpan, KeyValue, Message, MessagePart, SourceLocation, SpanDetailResponse, ToolCallLink } from '../src/protocol';
 import { copyButton, h, visible } from './dom';
@@ -21,6 +22,10 @@ export interface DetailContext {
   host?: Host;
   /** Moves the editor's replay debugger to this step (editor only). */
   runToStep?(spanId: string): void;
+  /** Opens a model call as its request in the editor (editor only; without it, the page edits it). */
+  replayInEditor?(spanId: string): void;
+  /** A run opened by the page (a replay's new run). */
+  openRun?(traceId: string): void;
   /** A span's display name, for links. */
   nameOf(spanId: string): string | undefined;
 }
@@ -243,6 +248,16 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
     const run = h('button', { class: 'chip run-to-step', type: 'button', title: 'Move the replay debugger to this step (starts a replay of this run if none is running)' }, '▷ Run to Step');
     run.addEventListener('click', () => ctx.runToStep!(s.spanId));
     out.push(h('p', { class: 'd-source' }, 'Debugger: ', run));
+  }
+  if (g?.kind === 'llm' && g.inputMessages && (ctx.replayInEditor || ctx.host)) {
+    const replay = h('button', { class: 'chip replay-call', type: 'button', title: 'Open this call as the request its provider received, edit it, and send it again: the answer is a new run' }, '⟳ Replay…');
+    const where = h('div', { class: 'replay-panel' });
+    replay.addEventListener('click', () => {
+      if (ctx.replayInEditor) ctx.replayInEditor(s.spanId);
+      else if (!where.firstChild) replayPanel(where, ctx.host!, s.traceId, s.spanId, ctx.openRun);
+      else where.replaceChildren();
+    });
+    out.push(h('p', { class: 'd-source' }, 'What if: ', replay), where);
   }
   if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
 

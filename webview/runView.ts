@@ -339,6 +339,8 @@ export class RunView {
         ...(this.host.openDefinition ? { openDefinition: (kind, name) => this.host.openDefinition!(kind, name) } : {}),
         ...(this.host.findDefinition ? { findDefinition: (kind, name) => this.host.findDefinition!(kind, name, this.sourceFiles()) } : {}),
         ...(this.host.runToStep ? { runToStep: (id: string) => this.host.runToStep!(this.traceId, id) } : {}),
+        ...(this.host.replayModelCall ? { replayInEditor: (id: string) => this.host.replayModelCall!(this.traceId, id) } : {}),
+        ...(this.opts.openRun ? { openRun: (t: string) => this.opts.openRun!(t, false) } : {}),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));
       this.detail.dataset.loaded = spanId;

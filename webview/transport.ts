@@ -31,6 +31,8 @@ export interface Host {
   runToStep?(traceId: string, spanId: string): void;
   /** Opens two texts in the editor's own diff view (editor only). */
   openTextDiff?(title: string, left: string, right: string): void;
+  /** Opens a model call as its request in an editor document, to edit and send (editor only; the browser edits it in the page). */
+  replayModelCall?(traceId: string, spanId: string): void;
   /** Tells the editor what the view shows (it names the tab) (editor only). */
   showing?(traceId: string | undefined): void;
   /** The person changed something here: the editor keeps the tab open (editor only). */
@@ -246,6 +248,10 @@ export class PostMessageHost implements Host {
 
   openTextDiff(title: string, left: string, right: string): void {
     this.post({ type: 'openTextDiff', title, left, right });
+  }
+
+  replayModelCall(traceId: string, spanId: string): void {
+    this.post({ type: 'replayModelCall', traceId, spanId });
   }
 
   showing(traceId: string | undefined): void {

@@ -5,30 +5,10 @@
 // messages. What the recording lacks is said, never invented; what a provider would reject (a
 // tool call without its result, arguments that are JSON inside a JSON string) is found by
 // `checkRequest` at its place in the body, so an edited request is checked the same way.
-import type { ApiSpan, Message, MessagePart } from '../protocol';
+import type { ApiSpan, Message, MessagePart, RebuiltRequest, RequestFormat, RequestProblem } from '../protocol';
+
+export type { RebuiltRequest, RequestFormat, RequestProblem };
 import { attrMap, getNum, getStr, getStrList, type Attrs } from './attrs';
-
-export type RequestFormat = 'openai.chat' | 'openai.responses' | 'anthropic.messages';
-
-export interface RequestProblem {
-  /** Where in the body, as a path: `messages[2].tool_calls[0].function.arguments`. */
-  at: string;
-  message: string;
-  /** `error`: the provider rejects it; `warning`: it goes, but is not what was recorded. */
-  severity: 'error' | 'warning';
-}
-
-export interface RebuiltRequest {
-  format: RequestFormat;
-  /** Where the recording says the call went (server.address and port), or the provider's own API. */
-  baseUrl: string;
-  /** The path under baseUrl: /chat/completions, /responses, /messages. */
-  path: string;
-  body: Record<string, unknown>;
-  /** What the recording did not have, in plain words (the request goes without it). */
-  missing: string[];
-  problems: RequestProblem[];
-}
 
 const PATHS: Record<RequestFormat, string> = { 'openai.chat': '/chat/completions', 'openai.responses': '/responses', 'anthropic.messages': '/messages' };
 const DEFAULT_BASE: Record<string, string> = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com/v1' };

@@ -4,6 +4,7 @@ export * from './otlp';
 export * from './genai';
 export * from './live';
 export * from './runs';
+export * from './replay';
 export * from './insights';
 export * from './ui';
 export * from './stateFile';

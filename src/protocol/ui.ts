@@ -4,6 +4,7 @@ import type { SourceLocation } from './genai';
 import type { MetricPoint } from './otlp';
 import type { ServerMessage, SiteRollup, SpanDetailResponse, SpansResponse, StatusResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './runs';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insights';
+import type { ModelRequestResponse, ReplayResponse } from './replay';
 
 /** What the UI asks of its host, by method, with the answer each gets. */
 export interface UiMethods {
@@ -43,6 +44,10 @@ export interface UiMethods {
   clearTraces: { params: Record<string, never>; result: { cleared: true } };
   listConversations: { params: { creepRatio?: number; creepSteadyRatio?: number }; result: { conversations: ConversationSummary[] } };
   getConversation: { params: { id: string; creepRatio?: number; creepSteadyRatio?: number }; result: ConversationResponse };
+  /** A recorded model call as the request its provider received (what if). */
+  getModelRequest: { params: { traceId: string; spanId: string }; result: ModelRequestResponse };
+  /** Sends a model call again (edited or not; keys are the trace server's): the answer is a new run. */
+  replayModelCall: { params: { traceId: string; spanId: string; request?: unknown; baseUrl?: string }; result: ReplayResponse };
   /** Which traces the live feed should stream span batches for. */
   subscribe: { params: { traceIds: string[] }; result: null };
   /**
@@ -57,7 +62,7 @@ export type UiMethod = keyof UiMethods;
 export const UI_METHODS = Object.keys({
   listTraces: 1, getTree: 1, getSummary: 1, getTrace: 1, getSpans: 1, getSites: 1, getSpan: 1, getStitchedTree: 1, getOrphans: 1, listOrphans: 1,
   getStatus: 1, getMetrics: 1, sendFeedback: 1, getFeedback: 1, diffRuns: 1, searchTrace: 1, deleteTrace: 1, clearTraces: 1, listConversations: 1,
-  getConversation: 1, subscribe: 1, findDefinition: 1,
+  getConversation: 1, getModelRequest: 1, replayModelCall: 1, subscribe: 1, findDefinition: 1,
 } satisfies Record<UiMethod, 1>) as UiMethod[];
 
 /** The HTTP request that answers a UI method (both hosts use it: the browser page and the extension). */
@@ -92,6 +97,8 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'clearTraces': return { method: 'DELETE', path: '/api/traces' };
     case 'listConversations': return { method: 'GET', path: `/api/conversations${creepQuery(params)}` };
     case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${creepQuery(params)}` };
+    case 'getModelRequest': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/spans/${enc(params.spanId)}/request` };
+    case 'replayModelCall': return { method: 'POST', path: '/api/replay', body: JSON.stringify(params) };
     case 'subscribe': return undefined; // a live-feed message, not a request
     case 'findDefinition': return undefined; // answered by the editor, from the workspace
   }
@@ -121,6 +128,8 @@ export type UiToHost =
   | { type: 'runToStep'; traceId: string; spanId: string }
   /** Two texts (a prompt in two runs) in the editor's diff view. */
   | { type: 'openTextDiff'; title: string; left: string; right: string }
+  /** Open this model call as its request in the editor, to edit and send again. */
+  | { type: 'replayModelCall'; traceId: string; spanId: string }
   /** What the view shows now (a run, or the runs list): the editor names its tab after it. */
   | { type: 'showing'; traceId?: string }
   /** The person changed something in this view (feedback): the editor keeps its tab open. */

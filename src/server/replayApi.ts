@@ -11,33 +11,11 @@ import { randomBytes } from 'node:crypto';
 import type { Ingest } from './ingest';
 import type { TraceEntry } from '../store/traceEntry';
 import { spanResponse } from '../store/views';
-import { rebuildRequest, checkRequest, type RebuiltRequest, type RequestFormat, type RequestProblem } from '../genai/rebuild';
+import { rebuildRequest, checkRequest, type RequestFormat, type RequestProblem } from '../genai/rebuild';
 import { costOf } from '../genai/pricing';
-import type { ApiSpan, Usage } from '../protocol';
+import type { ApiSpan, ModelRequestResponse, ReplayResponse, RequestEstimate, Usage } from '../protocol';
 
-export interface RequestEstimate {
-  inputTokens: number;
-  outputTokens: number;
-  /** null when no price is known for the model. */
-  usd: number | null;
-  /** How the tokens were estimated. */
-  basis: string;
-}
-
-export interface ModelRequestResponse { request: RebuiltRequest; estimate: RequestEstimate }
-
-export interface ReplayResponse {
-  /** The new run, and its model call. */
-  traceId: string;
-  spanId: string;
-  replayOf: { traceId: string; spanId: string };
-  url: string;
-  model: string;
-  /** The answer's text and tool calls, as the run view shows them. */
-  output: { text: string; toolCalls: { id: string; name: string; arguments: string }[] };
-  usage: Usage;
-  costUsd: number | null;
-}
+export type { ModelRequestResponse, ReplayResponse };
 
 type Reply = (status: number, body: unknown) => void;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

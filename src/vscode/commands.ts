@@ -51,6 +51,10 @@ export interface Commands {
   'agentLens.failStep': [message?: string];
   /** Opens the paused live call's input as a JSON document that Continue sends. */
   'agentLens.editPausedCall': [];
+  /** Opens a recorded model call as the request its provider received, to edit and send again. */
+  'agentLens.replayModelCall': [traceId?: string, spanId?: string];
+  /** Sends a request opened by Replay Model Call (the active editor's, or the document at this URI). */
+  'agentLens.sendReplay': [uri?: string];
 }
 export type CommandId = keyof Commands;
 
@@ -61,7 +65,7 @@ export const COMMAND_IDS = Object.keys({
   'agentLens.goToRunSource': 1, 'agentLens.copyTraceId': 1, 'agentLens.deleteRun': 1, 'agentLens.clearRuns': 1, 'agentLens.copyEndpoint': 1,
   'agentLens.restartReceiver': 1, 'agentLens.openInBrowser': 1, 'agentLens.runSample': 1, 'agentLens.connectApp': 1, 'agentLens.importFile': 1,
   'agentLens.debugRun': 1, 'agentLens.runToStep': 1, 'agentLens.openTextDiff': 1, 'agentLens.pauseLiveAgent': 1, 'agentLens.failStep': 1,
-  'agentLens.editPausedCall': 1,
+  'agentLens.editPausedCall': 1, 'agentLens.replayModelCall': 1, 'agentLens.sendReplay': 1,
 } satisfies Record<CommandId, 1>) as CommandId[];
 
 /** The context keys the extension sets (for `when` clauses and the walkthrough's completion events). */

@@ -10,6 +10,7 @@ import { registerReceiverLink } from './receiverLink';
 import { registerReceiverCommands } from './receiverCommands';
 import { CallSites } from './callSites';
 import { disposeDefinitionCache, pathMappings } from './openSource';
+import { registerReplayCall } from './replayCall';
 import { registerReplayDebugger } from './debug/register';
 import { registerTextDiff } from './textDiff';
 import type { Connection } from './connection';
@@ -58,6 +59,7 @@ function activateFeatures(ctx: Ctx): AgentLensApi {
   registerTextDiff(ctx.life);
   // A recorded run stepped through in the editor's debugger.
   registerReplayDebugger({ life: ctx.life, client: () => ctx.connection.client, runs: () => ctx.runs.all, panel: ctx.panel, log: (m) => ctx.log.info(m) });
+  registerReplayCall(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client);
   // Each connection's live feed into all of the above; what its state and the settings' changes need.
   registerReceiverLink(ctx, { capture, sites, runsView });
   // The receiver's endpoint, restart, browser UI, the sample agent, app set-up, file import.

@@ -188,6 +188,7 @@ export class RunTabs {
       case 'debugRun': void runCommand('agentLens.debugRun', m.traceId); return;
       case 'openTextDiff': void runCommand('agentLens.openTextDiff', m.title, m.left, m.right); return;
       case 'runToStep': void runCommand('agentLens.runToStep', m.traceId, m.spanId); return;
+      case 'replayModelCall': void runCommand('agentLens.replayModelCall', m.traceId, m.spanId); return;
       case 'openSource': void runCommand('agentLens.openSource', { path: m.path, line: m.line, ...(m.column ? { column: m.column } : {}) }); return;
       case 'request': break;
       default: return;

@@ -7,6 +7,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestServer, api, waitFor } from '../helpers/server';
 import { tracerProvider, emitRichTrace } from '../helpers/otel';
 import { postCapture } from '../helpers/captures';
+import { startMockModel } from '../../src/demo/mockModel';
 import type { RunningServer } from '../../src/server/server';
 import { treeSpans, uiRequestRoute, UI_METHODS, type ServerMessage, type SpanDetailResponse, type TraceListResponse, type TraceResponse, type TraceTreeResponse, type UiMethod, type UiMethods } from '../../src/protocol';
 
@@ -157,6 +158,11 @@ test('every method of the route table is answered by the receiver as the table s
   emitRichTrace(tracer, 'table');
   const turn = tracer.startSpan('invoke_agent turn', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.conversation.id': 'conv-table' } });
   turn.end();
+  // A model call with its content, made to a model server here (for the what-if routes).
+  const mock = await startMockModel();
+  const call = tracer.startSpan('chat gpt-4o-mini', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Plan a weekend in Lisbon.' }] }]), 'server.address': '127.0.0.1', 'server.port': Number(new URL(mock.url).port) } });
+  call.end();
   await provider.forceFlush();
   const spans = memory.getFinishedSpans();
   const rich = spans.find((s) => s.name === 'invoke_agent table')!.spanContext();
@@ -171,6 +177,8 @@ test('every method of the route table is answered by the receiver as the table s
     getMetrics: [{}, 'points'], sendFeedback: [{ traceId, value: 'up' }, 'feedback'], getFeedback: [{ traceId }, 'total'],
     diffRuns: [{ a: traceId, b: other }, 'steps'], searchTrace: [{ traceId, q: 'boom' }, 'spanIds'], deleteTrace: [{ traceId: other }, 'deleted'],
     clearTraces: [{}, 'cleared'], listConversations: [{}, 'conversations'], getConversation: [{ id: 'conv-table' }, 'turns'],
+    getModelRequest: [{ traceId: call.spanContext().traceId, spanId: call.spanContext().spanId }, 'request'],
+    replayModelCall: [{ traceId: call.spanContext().traceId, spanId: call.spanContext().spanId }, 'replayOf'],
     subscribe: null, findDefinition: null, // answered by the host (the page's own socket, the editor's workspace)
   };
   assert.deepEqual(Object.keys(calls).sort(), [...UI_METHODS].sort());
@@ -186,5 +194,6 @@ test('every method of the route table is answered by the receiver as the table s
     assert.equal(res.status, 200, `${method} ${route.method} ${route.path}: ${JSON.stringify(body).slice(0, 200)}`);
     assert.ok(call[1] in body, `${method}'s answer has ${call[1]}: ${Object.keys(body).join(', ')}`);
   }
+  await mock.close();
   await provider.shutdown();
 });
