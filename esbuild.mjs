@@ -64,7 +64,8 @@ await Promise.all([
   // Everything the extension and the server need at run time is bundled: the .vsix ships no node_modules.
   esbuild.build({ ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: out, banner: { js: '#!/usr/bin/env node' } }),
   existsSync('src/vscode/extension.ts') &&
-    esbuild.build({ ...node, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: out, external: ['vscode'] }),
+    // (ES modules first: jsonc-parser's UMD build loads its parts with a require the bundle cannot follow.)
+    esbuild.build({ ...node, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: out, external: ['vscode'], mainFields: ['module', 'main'] }),
   existsSync('webview/main.ts') &&
     esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: ['chrome120'], sourcemap: !production,
       minify: production, logLevel: 'warning', entryPoints: { ui: 'webview/main.ts' }, outdir: out }),

@@ -71,6 +71,7 @@ test('the .vsix in a real VS Code: palette, receiver, a run from the editor\'s t
   for (const f of ['package.json', 'README.md', 'LICENSE', '.vscodeignore']) fs.copyFileSync(path.join(ROOT, f), path.join(stage, f));
   fs.cpSync(path.join(ROOT, 'media'), path.join(stage, 'media'), { recursive: true });
   fs.cpSync(path.join(ROOT, 'docs'), path.join(stage, 'docs'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'schemas'), path.join(stage, 'schemas'), { recursive: true });
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: stage, stdio: 'pipe' });
   const size = fs.statSync(vsix).size;
   assert.ok(size < 3_000_000, `the .vsix is ${size} bytes`);

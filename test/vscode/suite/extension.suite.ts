@@ -12,6 +12,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { AgentLensApi } from '../../../src/vscode/extension';
 import { SETUP_GUIDES } from '../../../src/vscode/setupGuide';
+import { startMockModel } from '../../../src/demo/mockModel';
 
 const ID = 'agent-lens.agent-lens';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -338,6 +339,60 @@ suite('Agent Lens in VS Code', () => {
       tracker.dispose();
       await provider.shutdown();
     }
+  });
+
+  test('Replay Model Call: the recorded call opens as its provider\'s request with its schema; what a provider rejects is marked where it is; Send gets the edit to the model and opens the answers side by side', async () => {
+    const mock = await startMockModel();
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'replay-suite' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather forecast for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const span = provider.getTracer('t').startSpan('chat gpt-4o-mini', { attributes: {
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.request.temperature': 0.2,
+      'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'You are a travel planner.' }]),
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Weather in Lisbon?' }] }]),
+      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Sunny.' }] }]),
+      'gen_ai.tool.definitions': JSON.stringify(tools), 'server.address': '127.0.0.1', 'server.port': Number(new URL(mock.url).port),
+    } });
+    span.end();
+    await provider.forceFlush();
+    const { traceId, spanId } = span.spanContext();
+    await until('the run', () => api.runs.all.some((r) => r.traceId === traceId));
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('agentLens.replayModelCall', traceId, spanId);
+    assert.ok(doc);
+    assert.match(doc.uri.fsPath, /\.openai-chat\.json$/);
+    const request = { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are a travel planner.' }, { role: 'user', content: 'Weather in Lisbon?' }], tools, temperature: 0.2 };
+    assert.deepEqual(JSON.parse(doc.getText()), request);
+    const ed = vscode.window.activeTextEditor!;
+    assert.equal(ed.document, doc);
+    const replace = async (v: unknown) => {
+      await ed.edit((b) => b.replace(new vscode.Range(0, 0, doc.lineCount, 0), `${JSON.stringify(v, null, 2)}\n`));
+    };
+    // A result for a call nobody made: marked on its tool_call_id, by this extension; a role the API does not know: by the schema.
+    await replace({ ...request, messages: [...request.messages, { role: 'tool', tool_call_id: 'call_none', content: '{}' }, { role: 'bogus', content: 'x' }] });
+    const marks = await until('the problems marked', () => {
+      const d = vscode.languages.getDiagnostics(doc.uri);
+      return d.some((x) => x.source === 'Agent Lens') && d.some((x) => x.source !== 'Agent Lens' && /bogus|not accepted|Value/.test(x.message)) ? d : undefined;
+    });
+    const ours = marks.find((x) => x.source === 'Agent Lens' && /no earlier message makes/.test(x.message))!;
+    assert.equal(doc.getText(ours.range), '"call_none"');
+    const edited = { ...request, messages: request.messages.map((m) => (m.role === 'system' ? { ...m, content: 'You are a terse travel planner.' } : m)) };
+    await replace(edited);
+    await until('no problems', () => !vscode.languages.getDiagnostics(doc.uri).some((x) => x.severity === vscode.DiagnosticSeverity.Error));
+    const heard = mock.requests.length;
+    const out = await vscode.commands.executeCommand<{ traceId: string; usage: { input: number; output: number } }>('agentLens.sendReplay');
+    assert.ok(out);
+    assert.deepEqual(mock.requests[heard], edited);
+    assert.deepEqual([out.usage.input, out.usage.output], [mock.usages[heard]!.prompt_tokens, mock.usages[heard]!.completion_tokens]);
+    const tab = await until('the answers side by side', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.input instanceof vscode.TabInputTextDiff ? t : undefined;
+    });
+    assert.match(tab.label, /^Answer: recorded ↔ replayed/);
+    assert.equal((await vscode.workspace.openTextDocument((tab.input as vscode.TabInputTextDiff).original)).getText(), 'Sunny.\n');
+    await until('the new run', () => api.runs.all.some((r) => r.traceId === out.traceId));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await provider.shutdown();
+    await mock.close();
   });
 
   test('a prompt diff from the run view opens in the editor\'s own diff view', async () => {
