@@ -18,6 +18,8 @@ export interface MockModel {
   usages: { prompt_tokens: number; completion_tokens: number; total_tokens: number }[];
   /** Every request body it was sent (parsed), in order: what the model was really asked. */
   requests: ChatRequest[];
+  /** The same requests as they came, in their own API's shape (responses and messages are not read as a chat here). */
+  bodies: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export function answerFor(req: ChatRequest, n: number) {
 export async function startMockModel(port = 0): Promise<MockModel> {
   const usages: MockModel['usages'] = [];
   const requests: ChatRequest[] = [];
+  const bodies: Record<string, unknown>[] = [];
   let n = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -104,6 +107,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
         return;
       }
       requests.push(body);
+      bodies.push(raw);
       const a = answerFor(body, n++);
       usages.push(a.usage);
       const id = `chatcmpl-mock-${n}`;
@@ -134,7 +138,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   const p = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${p}/v1`, port: p, usages, requests,
+    url: `http://127.0.0.1:${p}/v1`, port: p, usages, requests, bodies,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -5,7 +5,8 @@
 // flavours: otel (official @opentelemetry/instrumentation-openai, log events), openllmetry
 // (@traceloop/instrumentation-openai), openinference (@arizeai/openinference-instrumentation-openai),
 // vercel (`ai` 6 with experimental_telemetry: the ai.* spans), vercel-otel (`ai` 7 with
-// @ai-sdk/otel's OpenTelemetry(): current gen_ai.* spans). The agent and tool spans around the model
+// @ai-sdk/otel's OpenTelemetry(): current gen_ai.* spans), anthropic (@anthropic-ai/sdk 0.x under
+// @traceloop/instrumentation-anthropic; Anthropic messages, both calls unstreamed). The agent and tool spans around the model
 // calls are written the way each ecosystem writes them (its attribute names), as an app would.
 //
 // The run: the user asks for a trip plan; call 1 asks for two tools (get_weather, search_flights);
@@ -19,7 +20,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 
-export type Flavour = 'otel' | 'openllmetry' | 'openinference' | 'vercel' | 'vercel-otel';
+export type Flavour = 'otel' | 'openllmetry' | 'openinference' | 'vercel' | 'vercel-otel' | 'anthropic';
 
 export const AGENT = {
   name: 'travel-agent',
@@ -152,6 +153,27 @@ async function runVercelOtel(modelUrl: string): Promise<string> {
   return traceId;
 }
 
+/** The same agent on Anthropic's SDK (messages, tool_use and tool_result blocks). */
+async function runAnthropic(tracer: Tracer, Anthropic: typeof import('@anthropic-ai/sdk').default, modelUrl: string): Promise<string> {
+  const client = new Anthropic({ baseURL: modelUrl, apiKey: 'sk-ant-test', maxRetries: 0 });
+  const tools = AGENT.tools.map((t) => ({ name: t.name, description: t.description, input_schema: { type: 'object' as const, properties: {} } }));
+  return tracer.startActiveSpan(AGENT.name, { attributes: agentAttrs('openllmetry') }, async (agent) => {
+    const messages: import('@anthropic-ai/sdk').default.MessageParam[] = [{ role: 'user', content: AGENT.user }];
+    const first = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, system: AGENT.system, messages, tools });
+    const uses = first.content.filter((b): b is import('@anthropic-ai/sdk').default.ToolUseBlock => b.type === 'tool_use');
+    messages.push({ role: 'assistant', content: first.content.map((b) => (b.type === 'tool_use' ? { type: 'tool_use' as const, id: b.id, name: b.name, input: b.input } : { type: 'text' as const, text: (b as { text: string }).text })) });
+    const results = uses.map((u) => {
+      const result = AGENT.tools.find((t) => t.name === u.name)!.result;
+      toolSpan(tracer, 'openllmetry', { id: u.id, function: { name: u.name, arguments: JSON.stringify(u.input) } }, result);
+      return { type: 'tool_result' as const, tool_use_id: u.id, content: JSON.stringify(result) };
+    });
+    messages.push({ role: 'user', content: results });
+    await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, system: AGENT.system, messages, tools });
+    agent.end();
+    return agent.spanContext().traceId;
+  });
+}
+
 async function main(): Promise<void> {
   const [flavour, otlp, modelUrl] = process.argv.slice(2) as [Flavour, string, string];
   // What the SDK sent, kept to report the run's own span times (a truth from outside the receiver).
@@ -172,7 +194,15 @@ async function main(): Promise<void> {
 
   /* eslint-disable @typescript-eslint/no-require-imports */
   let traceId: string;
-  if (flavour === 'vercel') traceId = await runVercel(modelUrl);
+  if (flavour === 'anthropic') {
+    // (The SDK's 0.x line: @traceloop/instrumentation-anthropic 0.27 patches Anthropic.Completions, which 1.x removed.)
+    const Anthropic = (require('anthropic-sdk-0') as typeof import('@anthropic-ai/sdk')).default;
+    const { AnthropicInstrumentation } = require('@traceloop/instrumentation-anthropic') as typeof import('@traceloop/instrumentation-anthropic');
+    const i = new AnthropicInstrumentation({ traceContent: true });
+    i.setTracerProvider(provider);
+    i.manuallyInstrument(require('anthropic-sdk-0'));
+    traceId = await runAnthropic(tracer, Anthropic, modelUrl);
+  } else if (flavour === 'vercel') traceId = await runVercel(modelUrl);
   else if (flavour === 'vercel-otel') traceId = await runVercelOtel(modelUrl);
   else {
     if (flavour === 'otel') {

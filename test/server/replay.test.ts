@@ -21,11 +21,13 @@ const KEY = 'sk-test-never-stored-7f3a9c';
 let server: RunningServer;
 let mock: MockModel;
 /** Per instrumentation: the run, and the requests the mock received for its model calls, in order. */
-const runs = new Map<Flavour, { trace: TraceResponse; requests: ChatRequest[] }>();
-const FLAVOURS: Flavour[] = ['otel', 'openllmetry', 'openinference', 'vercel', 'vercel-otel'];
+const runs = new Map<Flavour, { trace: TraceResponse; requests: ChatRequest[]; bodies: Record<string, unknown>[] }>();
+const FLAVOURS: Flavour[] = ['otel', 'openllmetry', 'openinference', 'vercel', 'vercel-otel', 'anthropic'];
+const OPENAI_FLAVOURS = FLAVOURS.filter((f) => f !== 'anthropic');
 
 before(async () => {
   process.env.OPENAI_API_KEY = KEY;
+  process.env.ANTHROPIC_API_KEY = `${KEY}-ant`;
   server = await startTestServer({ dataDir: null });
   mock = await startMockModel();
   for (const f of FLAVOURS) {
@@ -36,17 +38,17 @@ before(async () => {
       const t = await api(server)<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined);
       return t && t.spans.filter((s) => s.genai?.kind === 'llm').length >= 2 && !t.summary.rootPending ? t : undefined;
     });
-    runs.set(f, { trace, requests: mock.requests.slice(from) });
+    runs.set(f, { trace, requests: mock.requests.slice(from), bodies: mock.bodies.slice(from) });
   }
 });
-after(async () => { delete process.env.OPENAI_API_KEY; await mock.close(); await server.close(); });
+after(async () => { delete process.env.OPENAI_API_KEY; delete process.env.ANTHROPIC_API_KEY; await mock.close(); await server.close(); });
 
 const llmSpans = (t: TraceResponse) => t.spans.filter((s) => s.genai?.kind === 'llm').sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
 const rebuilt = (t: TraceResponse, spanId: string) => api(server)<ModelRequestResponse>(`/api/traces/${t.summary.traceId}/spans/${spanId}/request`);
 /** What the provider received, less what a replay does not send again (it reads the answer whole). */
 const asSent = (r: ChatRequest): Record<string, unknown> => { const { stream: _s, stream_options: _o, ...rest } = r as ChatRequest & Record<string, unknown>; return rest; };
 
-for (const f of FLAVOURS) {
+for (const f of OPENAI_FLAVOURS) {
   test(`${f}: each model call rebuilt from its span is the request the mock received (messages with the tool calls and results, the tools where the instrumentation recorded them, the model)`, async () => {
     const { trace, requests } = runs.get(f)!;
     const spans = llmSpans(trace);
@@ -82,6 +84,37 @@ for (const f of FLAVOURS) {
     else assert.equal(first.baseUrl, 'https://api.openai.com/v1');
   });
 }
+
+test('anthropic (OpenLLMetry\'s instrumentation of @anthropic-ai/sdk): each model call with its content rebuilt as the Anthropic messages request the mock received (system, tool_use and tool_result blocks, max_tokens), the tools said missing; sent again to an Anthropic endpoint with its key header', async () => {
+  const { trace, bodies } = runs.get('anthropic')!;
+  // (The SDK's own spans of the same calls carry no content: they cannot be rebuilt, and say why.)
+  const spans = llmSpans(trace).filter((s) => s.genai?.inputMessages);
+  assert.equal(spans.length, bodies.length);
+  for (let i = 0; i < spans.length; i++) {
+    const { request } = await rebuilt(trace, spans[i]!.spanId);
+    assert.deepEqual([request.format, request.path, request.baseUrl], ['anthropic.messages', '/messages', 'https://api.anthropic.com/v1']);
+    const { tools: _t, ...sent } = bodies[i]!;
+    assert.deepEqual(request.body, sent);
+    assert.deepEqual(request.missing.map((m) => m.split(' (')[0]), ['the tools the model was offered']);
+    assert.deepEqual(request.problems, []);
+  }
+  const bare = llmSpans(trace).find((s) => !s.genai?.inputMessages)!;
+  const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/traces/${trace.summary.traceId}/spans/${bare.spanId}/request`, { headers: { Authorization: `Bearer ${server.token}` } });
+  assert.equal(res.status, 422);
+  assert.match((await res.json() as { error: string }).error, /did not capture content/);
+  // Sent again, edited, to the mock as an Anthropic endpoint.
+  const { request } = await rebuilt(trace, spans[1]!.spanId);
+  const edited = { ...request.body, system: 'You are a terse travel planner.' };
+  const heard = mock.requests.length;
+  const out = await api(server)<ReplayResponse>('/api/replay', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ traceId: trace.summary.traceId, spanId: spans[1]!.spanId, request: edited, baseUrl: mock.url }) });
+  assert.deepEqual(mock.bodies[heard], edited);
+  assert.equal(out.url, `${mock.url}/messages`);
+  assert.deepEqual([out.usage.input, out.usage.output], [mock.usages[heard]!.prompt_tokens, mock.usages[heard]!.completion_tokens]);
+  assert.match(out.output.text, /^Lisbon will be 18°C/);
+  const cost = calcPrice({ input_tokens: mock.usages[heard]!.prompt_tokens, output_tokens: mock.usages[heard]!.completion_tokens }, 'claude-sonnet-4-5', { providerId: 'anthropic' })!.total_price;
+  assert.ok(Math.abs(out.costUsd! - cost) < 1e-12, `${out.costUsd} vs ${cost}`);
+});
 
 test('what providers reject is found at its place: a tool call left without its result, a result without its call, arguments encoded twice', async () => {
   const { trace } = runs.get('openllmetry')!;
