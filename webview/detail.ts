@@ -257,7 +257,7 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
       else if (!where.firstChild) replayPanel(where, ctx.host!, s.traceId, s.spanId, ctx.openRun);
       else where.replaceChildren();
     });
-    out.push(h('p', { class: 'd-source' }, 'What if: ', replay), where);
+    out.push(h('p', { class: 'd-whatif' }, 'What if: ', replay), where);
   }
   if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
 

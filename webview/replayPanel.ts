@@ -4,8 +4,7 @@
 // server, which calls the provider with the keys of its own environment and records the answer as
 // a new run, linked here.
 import type { Host } from './transport';
-import type { ModelRequestResponse, RequestFormat } from '../src/protocol';
-import { checkRequest } from '../src/genai/rebuild';
+import { checkRequest, type ModelRequestResponse, type RequestFormat } from '../src/protocol';
 import { h } from './dom';
 import { fmtUsdExact } from './format';
 

@@ -4,10 +4,13 @@
 // parameters), in the provider's own format: OpenAI chat completions, OpenAI responses, Anthropic
 // messages. What the recording lacks is said, never invented; what a provider would reject (a
 // tool call without its result, arguments that are JSON inside a JSON string) is found by
-// `checkRequest` at its place in the body, so an edited request is checked the same way.
-import type { ApiSpan, Message, MessagePart, RebuiltRequest, RequestFormat, RequestProblem } from '../protocol';
+// `checkRequest` (src/protocol/replay.ts: the editor and the page check edits with it too) at its
+// place in the body, so an edited request is checked the same way.
+import { checkRequest, type ApiSpan, type Message, type MessagePart, type RebuiltRequest, type RequestFormat } from '../protocol';
 
-export type { RebuiltRequest, RequestFormat, RequestProblem };
+export { checkRequest };
+export type { RebuiltRequest, RequestFormat };
+export type { RequestProblem } from '../protocol';
 import { attrMap, getNum, getStr, getStrList, type Attrs } from './attrs';
 
 const PATHS: Record<RequestFormat, string> = { 'openai.chat': '/chat/completions', 'openai.responses': '/responses', 'anthropic.messages': '/messages' };
@@ -204,78 +207,4 @@ export function rebuildRequest(span: ApiSpan): RebuiltRequest | { error: string 
   const problems = checkRequest(format, body);
   for (const n of g.notes ?? []) if (/cut off|not valid JSON/.test(n)) problems.push({ at: '', message: `the recording cut content off: ${n}`, severity: 'warning' });
   return { format, baseUrl, path: PATHS[format], body, missing, problems };
-}
-
-/** A tool call's arguments: JSON text of an object. Double encoding (a JSON string holding JSON) and text that does not parse are problems. */
-function checkArgs(v: unknown, at: string, out: RequestProblem[]): void {
-  if (typeof v !== 'string') { out.push({ at, message: 'arguments must be a JSON string (the provider takes the arguments as text)', severity: 'error' }); return; }
-  let once: unknown;
-  try { once = JSON.parse(v); } catch { out.push({ at, message: 'the arguments are not valid JSON', severity: 'error' }); return; }
-  if (typeof once === 'string') {
-    let twice: unknown;
-    try { twice = JSON.parse(once); } catch { twice = undefined; }
-    out.push({ at, message: isObj(twice) ? 'the arguments are JSON inside a JSON string (encoded twice): send the object\'s JSON once' : 'the arguments are a JSON string, not an object', severity: 'error' });
-  } else if (!isObj(once)) out.push({ at, message: 'the arguments are not a JSON object', severity: 'error' });
-}
-
-/** A tool input (Anthropic's tool_use.input, an object): a string holding JSON is the double encoding. */
-function checkInput(v: unknown, at: string, out: RequestProblem[]): void {
-  if (isObj(v)) return;
-  if (typeof v === 'string' && isObj(parse(v))) out.push({ at, message: 'the input is JSON inside a string (encoded twice): give the object itself', severity: 'error' });
-  else out.push({ at, message: 'the input must be an object', severity: 'error' });
-}
-
-/** What a provider would reject in a request of its format, each at its place in the body. */
-export function checkRequest(format: RequestFormat, body: unknown): RequestProblem[] {
-  const out: RequestProblem[] = [];
-  if (!isObj(body)) return [{ at: '', message: 'the request must be a JSON object', severity: 'error' }];
-  if (typeof body.model !== 'string' || !body.model) out.push({ at: 'model', message: 'model is required', severity: 'error' });
-  // Calls and their results: every call answered after it, every result answering a call before it.
-  const pending = new Map<string, string>();
-  const answered = (id: string, at: string) => {
-    if (!pending.has(id)) out.push({ at, message: `a result for tool call ${JSON.stringify(id)}, which no earlier message makes: the provider rejects it`, severity: 'error' });
-    pending.delete(id);
-  };
-  const unanswered = () => { for (const [id, at] of pending) out.push({ at, message: `tool call ${JSON.stringify(id)} has no result after it: the provider rejects a call left unanswered`, severity: 'error' }); };
-  if (format === 'openai.chat') {
-    if (!Array.isArray(body.messages) || !body.messages.length) return [...out, { at: 'messages', message: 'messages must be a non-empty list', severity: 'error' }];
-    body.messages.forEach((m: unknown, i: number) => {
-      const at = `messages[${i}]`;
-      if (!isObj(m) || typeof m.role !== 'string') { out.push({ at, message: 'a message needs a role', severity: 'error' }); return; }
-      if (m.role === 'tool') answered(String(m.tool_call_id ?? ''), `${at}.tool_call_id`);
-      else if (pending.size) unanswered(), pending.clear();
-      if (Array.isArray(m.tool_calls)) m.tool_calls.forEach((c: unknown, j: number) => {
-        const cat = `${at}.tool_calls[${j}]`;
-        const f = isObj(c) && isObj(c.function) ? c.function : undefined;
-        if (!f) { out.push({ at: cat, message: 'a tool call needs a function', severity: 'error' }); return; }
-        pending.set(String((c as { id?: unknown }).id ?? ''), cat);
-        checkArgs(f.arguments, `${cat}.function.arguments`, out);
-      });
-    });
-  } else if (format === 'openai.responses') {
-    const input = body.input;
-    if (typeof input !== 'string' && !Array.isArray(input)) return [...out, { at: 'input', message: 'input must be text or a list of items', severity: 'error' }];
-    if (Array.isArray(input)) input.forEach((it: unknown, i: number) => {
-      const at = `input[${i}]`;
-      if (!isObj(it)) { out.push({ at, message: 'an input item must be an object', severity: 'error' }); return; }
-      if (it.type === 'function_call') { pending.set(String(it.call_id ?? ''), at); checkArgs(it.arguments, `${at}.arguments`, out); }
-      else if (it.type === 'function_call_output') answered(String(it.call_id ?? ''), `${at}.call_id`);
-    });
-  } else {
-    if (typeof body.max_tokens !== 'number') out.push({ at: 'max_tokens', message: 'max_tokens is required', severity: 'error' });
-    if (!Array.isArray(body.messages) || !body.messages.length) return [...out, { at: 'messages', message: 'messages must be a non-empty list', severity: 'error' }];
-    body.messages.forEach((m: unknown, i: number) => {
-      const at = `messages[${i}]`;
-      if (!isObj(m) || (m.role !== 'user' && m.role !== 'assistant')) { out.push({ at, message: 'a message needs the role user or assistant (the system prompt is `system`)', severity: 'error' }); return; }
-      const blocks = Array.isArray(m.content) ? m.content : [];
-      // The results of the previous assistant turn's calls must all be in this user turn.
-      if (m.role === 'user') { blocks.forEach((b: unknown, j: number) => { if (isObj(b) && b.type === 'tool_result') answered(String(b.tool_use_id ?? ''), `${at}.content[${j}].tool_use_id`); }); unanswered(); pending.clear(); }
-      else {
-        if (pending.size) unanswered(), pending.clear();
-        blocks.forEach((b: unknown, j: number) => { if (isObj(b) && b.type === 'tool_use') { pending.set(String(b.id ?? ''), `${at}.content[${j}]`); checkInput(b.input, `${at}.content[${j}].input`, out); } });
-      }
-    });
-  }
-  unanswered();
-  return out;
 }

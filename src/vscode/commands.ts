@@ -69,7 +69,7 @@ export const COMMAND_IDS = Object.keys({
 } satisfies Record<CommandId, 1>) as CommandId[];
 
 /** The context keys the extension sets (for `when` clauses and the walkthrough's completion events). */
-export const CONTEXT_KEYS = ['agentLens.connected', 'agentLens.hasRuns', 'agentLens.runArrived', 'agentLens.runsFiltered', 'agentLens.activeRunPreview'] as const;
+export const CONTEXT_KEYS = ['agentLens.connected', 'agentLens.hasRuns', 'agentLens.runArrived', 'agentLens.runsFiltered', 'agentLens.activeRunPreview', 'agentLens.replayDoc'] as const;
 export type ContextKey = typeof CONTEXT_KEYS[number];
 
 /** The trace id a command was given (an id, or a Runs view node), if any. */

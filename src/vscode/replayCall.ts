@@ -10,10 +10,8 @@ import * as vscode from 'vscode';
 import { findNodeAtLocation, parseTree, type JSONPath } from 'jsonc-parser';
 import type { ServerClient } from './client';
 import type { Scope } from './disposables';
-import { registerCommand, runCommand } from './commandHost';
-import { checkRequest, type RequestFormat } from '../genai/rebuild';
-import type { ModelRequestResponse, ReplayResponse } from '../server/replayApi';
-import type { SpanDetailResponse } from '../protocol';
+import { registerCommand, runCommand, setContext } from './commandHost';
+import { checkRequest, type ModelRequestResponse, type ReplayResponse, type RequestFormat, type SpanDetailResponse } from '../protocol';
 
 /** The document's name ends in its format's: package.json maps each to its schema. */
 export const FORMAT_FILE: Record<RequestFormat, string> = {
@@ -60,7 +58,7 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
   };
   life.register(vscode.workspace.onDidChangeTextDocument((e) => check(e.document)));
   life.register(vscode.workspace.onDidCloseTextDocument((doc) => { docs.delete(doc.uri.toString()); diagnostics.delete(doc.uri); }));
-  const setKey = (ed: vscode.TextEditor | undefined) => void vscode.commands.executeCommand('setContext', 'agentLens.replayDoc', !!ed && docs.has(ed.document.uri.toString()));
+  const setKey = (ed: vscode.TextEditor | undefined) => setContext('agentLens.replayDoc', !!ed && docs.has(ed.document.uri.toString()));
   life.register(vscode.window.onDidChangeActiveTextEditor(setKey));
 
   registerCommand(life, 'agentLens.replayModelCall', async (traceId, spanId) => {
