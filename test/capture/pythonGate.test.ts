@@ -180,6 +180,28 @@ test('never stuck: a pause past AGENT_LENS_LIVE_PAUSE_TIMEOUT_SECONDS goes on un
   assert.equal(free.err, '');
 });
 
+test('the receiver killed while a call is paused: the app finishes normally, the call unchanged, and stderr says why', { skip: noPython }, async () => {
+  const own = await startTestServer({ dataDir: null });
+  try {
+    const editor = await Editor.attach(own.httpPort, own.token, { tools: ['get_weather'], models: [] });
+    const child = spawn('python3', [APP, 'sync'], {
+      env: { ...process.env, PYTHONPATH: HELPER_DIR + EXTRA, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${own.httpPort}/live`, AGENT_LENS_TOKEN: own.token }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += String(d); });
+    child.stderr.on('data', (d) => { err += String(d); });
+    const done = new Promise<number | null>((r) => child.once('exit', r));
+    await editor.pause(new Set());
+    assert.doesNotMatch(out, /ANSWER/);
+    await own.close();
+    assert.equal(await done, 0, err);
+    assert.equal(answerOf(out), null);
+    assert.match(err, /the receiver is gone; 1 paused call\(s\) go on unchanged/);
+  } finally {
+    await own.close().catch(() => undefined);
+  }
+});
+
 test('with the OpenTelemetry SDK: a tool stops where its span starts, saying its run, span, agent (named after the agent span started) and line; Fail Step raises there, before the tool runs; Continue runs it', { skip: noOtel }, async () => {
   const editor = await Editor.attach(server.httpPort, server.token, { tools: ['get_weather'], models: [] });
   const SPAN_APP = path.join(ROOT, 'test', 'helpers', 'live_gate_span_app.py');
