@@ -142,18 +142,36 @@ async function measureGate(): Promise<void> {
   process.stdout.write(JSON.stringify({ us: Number(process.hrtime.bigint() - t) / 1000 / M, gated, connected: gate?.connected ?? false, breakpoints: gate?.breakpoints ?? null }));
 }
 
-/** The live gate's cost per model call it lets through: no editor attached, and an editor whose breakpoints name another model. */
-async function gate(): Promise<void> {
+/**
+ * A receiver in this process, and `series` measured in the two states a gate lets calls through:
+ * no editor attached, then an editor whose breakpoints name other calls.
+ */
+type Srv = import('../src/server/server').RunningServer;
+
+async function inGateStates<T>(series: (srv: Srv, want: 'none' | 'other') => Promise<T>): Promise<{ none: T; other: T }> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { startServer, defaultOptions } = require('../src/server/server') as typeof import('../src/server/server');
   const WebSocket = require('ws') as typeof import('ws');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const srv = await startServer(defaultOptions({ httpPort: 0, grpcPort: 0, dataDir: null, token: 'bench-token', log: () => {} }));
+  const none = await series(srv, 'none');
+  const editor = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
+  await new Promise((r) => editor.once('open', r));
+  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['book_flight'], models: ['claude-sonnet-4'] } }));
+  await new Promise((r) => setTimeout(r, 200));
+  const other = await series(srv, 'other');
+  editor.close();
+  await srv.close();
+  return { none, other };
+}
+
+/** The live gate's cost per model call it lets through: no editor attached, and an editor whose breakpoints name another model. */
+async function gate(): Promise<void> {
   const stub = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-gate-')), 'stubFetch.cjs');
   fs.writeFileSync(stub, 'const answer = Promise.resolve({ ok: true, status: 200 });\nglobalThis.fetch = function fetch() { return answer; };\n');
   // (Run without blocking: the receiver is in this process, and the children's gates connect to it.)
   const run = promisify(execFile);
-  const pass = async (helper: boolean, want: 'none' | 'other') => {
+  const pass = async (srv: Srv, helper: boolean, want: 'none' | 'other') => {
     const { stdout } = await run(process.execPath, ['--require', stub, ...(helper ? ['--require', HELPER] : []), __filename], {
       env: { ...process.env, BENCH_GATE_CHILD: '1', AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${srv.httpPort}/live`, AGENT_LENS_TOKEN: srv.token },
     });
@@ -165,15 +183,7 @@ async function gate(): Promise<void> {
     return r.us;
   };
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
-  const series = async (want: 'none' | 'other') => { const off: number[] = [], on: number[] = []; for (let i = 0; i < 5; i++) { off.push(await pass(false, want)); on.push(await pass(true, want)); } return { off: med(off), on: med(on) }; };
-  const none = await series('none');
-  const editor = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
-  await new Promise((r) => editor.once('open', r));
-  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['book_flight'], models: ['claude-sonnet-4'] } }));
-  await new Promise((r) => setTimeout(r, 200));
-  const other = await series('other');
-  editor.close();
-  await srv.close();
+  const { none, other } = await inGateStates(async (srv, want) => { const off: number[] = [], on: number[] = []; for (let i = 0; i < 5; i++) { off.push(await pass(srv, false, want)); on.push(await pass(srv, true, want)); } return { off: med(off), on: med(on) }; });
   process.stdout.write([
     'live gate benchmark: 100,000 model calls (a 2 kB chat request) through the global fetch, the app\'s fetch a stub answering at once, median of 5 passes',
     `  no editor attached            without the helper ${none.off.toFixed(2)} µs   with it ${none.on.toFixed(2)} µs   (+${(none.on - none.off).toFixed(2)} µs a call, goal < 5)`,
@@ -234,16 +244,11 @@ async function pythonGate(): Promise<void> {
     process.stdout.write('python live gate benchmark: skipped (no python3 here)\n');
     return;
   }
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { startServer, defaultOptions } = require('../src/server/server') as typeof import('../src/server/server');
-  const WebSocket = require('ws') as typeof import('ws');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const srv = await startServer(defaultOptions({ httpPort: 0, grpcPort: 0, dataDir: null, token: 'bench-token', log: () => {} }));
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-bench-pygate-')), 'gate_app.py');
   fs.writeFileSync(script, PY_GATE_MEASURE);
   const run = promisify(execFile);
   type R = { model_off: number; model_on: number; tool_off: number; tool_on: number; connected: boolean; breakpoints: unknown };
-  const pass = async (want: 'none' | 'other') => {
+  const pass = async (srv: Srv, want: 'none' | 'other') => {
     const { stdout } = await run('python3', [script, want], {
       env: { ...process.env, PYTHONPATH: PY_HELPER_DIR, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${srv.httpPort}/live`, AGENT_LENS_TOKEN: srv.token },
     });
@@ -253,20 +258,12 @@ async function pythonGate(): Promise<void> {
     return r;
   };
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
-  const series = async (want: 'none' | 'other') => {
+  const { none, other } = await inGateStates(async (srv, want) => {
     const rs: R[] = [];
-    for (let i = 0; i < 5; i++) rs.push(await pass(want));
+    for (let i = 0; i < 5; i++) rs.push(await pass(srv, want));
     const m = (k: keyof R) => med(rs.map((r) => r[k] as number));
     return { model: m('model_on') - m('model_off'), modelOff: m('model_off'), tool: m('tool_on') - m('tool_off'), toolOff: m('tool_off') };
-  };
-  const none = await series('none');
-  const editor = new WebSocket(`ws://127.0.0.1:${srv.httpPort}/ws?token=${srv.token}`);
-  await new Promise((r) => editor.once('open', r));
-  editor.send(JSON.stringify({ type: 'live', breakpoints: { tools: ['book_flight'], models: ['claude-sonnet-4'] } }));
-  await new Promise((r) => setTimeout(r, 200));
-  const other = await series('other');
-  editor.close();
-  await srv.close();
+  });
   const line = (label: string, x: typeof none) =>
     `  ${label.padEnd(28)}  model call +${x.model.toFixed(2)} µs (of ${x.modelOff.toFixed(2)})   tool +${x.tool.toFixed(2)} µs (of ${x.toolOff.toFixed(2)})   goal < 5`;
   process.stdout.write([

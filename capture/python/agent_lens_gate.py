@@ -363,6 +363,16 @@ class Gate(object):
                 return None
             return await fut
 
+    def take_paused_call(self, call_id, span):
+        """A tool call stopped already in the model's answer, now starting: (True, the failure chosen
+        there or None), its edit marked on `span`; (False, None) for a call not stopped there."""
+        if call_id is None or call_id not in self.paused_calls:
+            return False, None
+        fail, original = self.paused_calls.pop(call_id)
+        if original is not None and span is not None:
+            mark_edited(span, "agent_lens.original_arguments", original)
+        return True, fail
+
     def note_paused_call(self, call_id, fail, original=None):
         """A tool call paused in the model's answer: the failure chosen there, and its arguments as the model gave them when they were edited (both for its span)."""
         self.paused_calls[call_id] = (fail, original)
@@ -666,12 +676,8 @@ def _tool_step(gate, name, args, via, call_id=None):
     there is its step, {"fail": …}, and an edit made there is marked on its span."""
     if gate.breakpoints is None and gate.settled.is_set() or not gate.wants("tool", name):
         return None
-    if call_id is not None and call_id in gate.paused_calls:
-        fail, original = gate.paused_calls.pop(call_id)
-        if original is not None:
-            span = _tool_span(name)
-            if span is not None:
-                mark_edited(span, "agent_lens.original_arguments", original)
+    taken, fail = gate.take_paused_call(call_id, _tool_span(name) if call_id is not None else None)
+    if taken:
         return {"fail": fail} if fail is not None else None
     return {"kind": "tool", "name": name, "input": json.loads(json.dumps(args, default=_jsonable)), "via": via}
 
@@ -966,10 +972,8 @@ def tool_at_span_start(gate, span, name, attributes):
     if not gate.wants("tool", str(tool)):
         return
     call_id = attributes.get("gen_ai.tool.call.id") if attributes else None
-    if call_id is not None and call_id in gate.paused_calls:
-        fail, original = gate.paused_calls.pop(call_id)
-        if original is not None:
-            mark_edited(span, "agent_lens.original_arguments", original)
+    taken, fail = gate.take_paused_call(call_id, span)
+    if taken:
         if fail is None:
             return
         a = {"fail": fail}

@@ -6,7 +6,7 @@
 // tool call without its result, arguments that are JSON inside a JSON string) is found by
 // `checkRequest` (src/protocol/replay.ts: the editor and the page check edits with it too) at its
 // place in the body, so an edited request is checked the same way.
-import { checkRequest, type ApiSpan, type Message, type MessagePart, type RebuiltRequest, type RequestFormat } from '../protocol';
+import { checkRequest, isObject, type ApiSpan, type Message, type MessagePart, type RebuiltRequest, type RequestFormat } from '../protocol';
 
 export { checkRequest };
 export type { RebuiltRequest, RequestFormat };
@@ -25,7 +25,7 @@ const parse = (s: string | undefined): unknown => {
   if (s === undefined) return undefined;
   try { return JSON.parse(s) as unknown; } catch { return undefined; }
 };
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = isObject;
 
 /** One tool definition in any of the shapes instrumentations record (OpenAI chat, flat, Vercel's inputSchema, Anthropic's input_schema). */
 function toolDef(v: unknown): ToolDef | undefined {

@@ -50,7 +50,9 @@ export interface ReplayResponse {
   costUsd: number | null;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not null). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = isObject;
 const parse = (s: string): unknown => { try { return JSON.parse(s) as unknown; } catch { return undefined; } };
 
 /** A tool call's arguments: JSON text of an object. Double encoding (a JSON string holding JSON) and text that does not parse are problems. */

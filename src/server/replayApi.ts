@@ -13,12 +13,13 @@ import type { TraceEntry } from '../store/traceEntry';
 import { spanResponse } from '../store/views';
 import { rebuildRequest, checkRequest, type RequestFormat, type RequestProblem } from '../genai/rebuild';
 import { costOf } from '../genai/pricing';
-import type { ApiSpan, ModelRequestResponse, ReplayResponse, RequestEstimate, Usage } from '../protocol';
+import { isObject, type ApiSpan, type ModelRequestResponse, type ReplayResponse, type RequestEstimate, type Usage } from '../protocol';
+import { chatMessage } from '../genai/messages';
 
 export type { ModelRequestResponse, ReplayResponse };
 
 type Reply = (status: number, body: unknown) => void;
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = isObject;
 /** How long a replayed call may take before it is given up. */
 export const REPLAY_TIMEOUT_MS = 120_000;
 
@@ -26,18 +27,13 @@ function recordedSpan(e: TraceEntry, spanId: string): ApiSpan | undefined {
   return spanResponse(e, spanId)?.span;
 }
 
-/** The call's cost, estimated before sending: the recorded call's tokens, input scaled by how the request's length changed. */
-export function estimate(span: ApiSpan, original: Record<string, unknown>, body: unknown, model: string): RequestEstimate {
+/** The call's cost, estimated before sending: the recorded call's tokens (about 4 characters a token without them), priced by genai-prices. */
+export function estimate(span: ApiSpan, body: Record<string, unknown>, model: string): RequestEstimate {
   const u = span.genai?.usage;
-  const scale = JSON.stringify(body).length / Math.max(1, JSON.stringify(original).length);
-  const recorded = u ? u.input + u.cacheRead + u.cacheCreation : undefined;
-  const inputTokens = Math.round(recorded !== undefined ? recorded * scale : JSON.stringify(body).length / 4);
+  const inputTokens = u ? u.input + u.cacheRead + u.cacheCreation : Math.round(JSON.stringify(body).length / 4);
   const outputTokens = u?.output ?? 0;
   const cost = costOf({ input: inputTokens, output: outputTokens, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, model, span.genai?.provider);
-  return {
-    inputTokens, outputTokens, usd: cost.usd,
-    basis: recorded !== undefined ? 'the recorded call\'s tokens, its input scaled by the request\'s length' : 'about 4 characters a token (the recording has no usage)',
-  };
+  return { inputTokens, outputTokens, usd: cost.usd, basis: u ? 'the recorded call\'s tokens' : 'about 4 characters a token (the recording has no usage)' };
 }
 
 export function handleModelRequest(e: TraceEntry, spanId: string, reply: Reply): void {
@@ -45,7 +41,7 @@ export function handleModelRequest(e: TraceEntry, spanId: string, reply: Reply):
   if (!span) return reply(404, { error: `no span ${spanId} in trace ${e.traceId}` });
   const r = rebuildRequest(span);
   if ('error' in r) return reply(422, { error: `this call cannot be rebuilt: ${r.error}` });
-  reply(200, { request: r, estimate: estimate(span, r.body, r.body, String(r.body.model)) } satisfies ModelRequestResponse);
+  reply(200, { request: r, estimate: estimate(span, r.body, String(r.body.model)) } satisfies ModelRequestResponse);
 }
 
 /**
@@ -95,13 +91,10 @@ function inputMessagesOf(format: RequestFormat, body: Record<string, unknown>): 
       : b.type === 'tool_result' ? { type: 'tool_call_response', id: b.tool_use_id, response: b.content }
         : { type: 'text', content: String(b.text ?? b.content ?? '') })) : []);
   if (format === 'openai.chat') {
+    // (Chat messages are read as the normalizer reads any chat-completions message.)
     const msgs = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
     const system = msgs.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => String(m.content ?? '')).join('\n') || undefined;
-    return { system, input: msgs.filter((m) => m.role !== 'system' && m.role !== 'developer').map((m) => ({
-      role: m.role,
-      parts: m.role === 'tool' ? [{ type: 'tool_call_response', id: m.tool_call_id, response: m.content }]
-        : [...(m.content ? parts(m.content) : []), ...(Array.isArray(m.tool_calls) ? m.tool_calls.filter(isObj).map((c) => ({ type: 'tool_call', id: c.id, name: (c.function as { name?: unknown })?.name, arguments: (c.function as { arguments?: unknown })?.arguments })) : [])],
-    })) };
+    return { system, input: msgs.filter((m) => m.role !== 'system' && m.role !== 'developer').map((m) => chatMessage(m)) };
   }
   if (format === 'openai.responses') {
     const items = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input.filter(isObj) : [];

@@ -58,7 +58,11 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
   };
   life.register(vscode.workspace.onDidChangeTextDocument((e) => check(e.document)));
   life.register(vscode.workspace.onDidCloseTextDocument((doc) => { docs.delete(doc.uri.toString()); diagnostics.delete(doc.uri); }));
-  const setKey = (ed: vscode.TextEditor | undefined) => setContext('agentLens.replayDoc', !!ed && docs.has(ed.document.uri.toString()));
+  let shown = false;
+  const setKey = (ed: vscode.TextEditor | undefined) => {
+    const now = !!ed && docs.has(ed.document.uri.toString());
+    if (now !== shown) { shown = now; setContext('agentLens.replayDoc', now); }
+  };
   life.register(vscode.window.onDidChangeActiveTextEditor(setKey));
 
   registerCommand(life, 'agentLens.replayModelCall', async (traceId, spanId) => {
