@@ -33,7 +33,7 @@ function startApp(port: number, token: string, env: NodeJS.ProcessEnv = {}, args
     env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${port}/live`, AGENT_LENS_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const app: App = { out: '', err: '', pid: child.pid!, done: new Promise((r) => child.once('exit', (code) => r(code))) };
+  const app: App = { out: '', err: '', pid: child.pid!, done: new Promise((r) => child.once('close', (code) => r(code))) };
   child.stdout.on('data', (d) => { app.out += String(d); });
   child.stderr.on('data', (d) => { app.err += String(d); });
   return app;
@@ -252,7 +252,7 @@ test('the sample agent (its tools set their attributes after the span starts): g
   child.stdout.on('data', (d) => { out += String(d); });
   child.stderr.on('data', (d) => { err += String(d); });
   let exited = false;
-  const done = new Promise<number | null>((r) => child.once('exit', (c) => { exited = true; r(c); }));
+  const done = new Promise<number | null>((r) => child.once('close', (c) => { exited = true; r(c); }));
   const answered = new Set<string>();
   const pauses: LivePause[] = [];
   // Every pause is answered (the first with Porto) until the sample ends.

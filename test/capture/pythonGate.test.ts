@@ -60,7 +60,7 @@ function startApp(mode: string, env: NodeJS.ProcessEnv = {}, script = APP, args:
     env: { ...process.env, PYTHONPATH: HELPER_DIR + EXTRA, AGENT_LENS_LIVE_URL: `ws://127.0.0.1:${server.httpPort}/live`, AGENT_LENS_TOKEN: server.token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const app: App = { out: '', err: '', pid: child.pid!, done: new Promise((r) => child.once('exit', (c) => r(c))) };
+  const app: App = { out: '', err: '', pid: child.pid!, done: new Promise((r) => child.once('close', (c) => r(c))) };
   child.stdout.on('data', (d) => { app.out += String(d); });
   child.stderr.on('data', (d) => { app.err += String(d); });
   return app;
@@ -190,7 +190,7 @@ test('the receiver killed while a call is paused: the app finishes normally, the
     let out = '', err = '';
     child.stdout.on('data', (d) => { out += String(d); });
     child.stderr.on('data', (d) => { err += String(d); });
-    const done = new Promise<number | null>((r) => child.once('exit', r));
+    const done = new Promise<number | null>((r) => child.once('close', r));
     await editor.pause(new Set());
     assert.doesNotMatch(out, /ANSWER/);
     await own.close();
@@ -390,7 +390,7 @@ test('break on failed step: a model call that raises stops after it failed, befo
     });
     let out = '';
     child.stdout.on('data', (d) => { out += String(d); });
-    const done = new Promise((r) => child.once('exit', r));
+    const done = new Promise((r) => child.once('close', r));
     const p = await editor.pause(new Set());
     assert.deepEqual([p.step.kind, p.step.name, p.step.failed], ['llm', 'no-such-model', 'LookupError: the model no-such-model does not exist']);
     assert.doesNotMatch(out, /RAISED/);

@@ -58,7 +58,7 @@ test('a run view says which of its calls a debugger holds (model call gpt-4o-min
   let out = '', err = '';
   child.stdout.on('data', (d) => { out += String(d); });
   child.stderr.on('data', (d) => { err += String(d); });
-  const done = new Promise<number | null>((r) => child.once('exit', r));
+  const done = new Promise<number | null>((r) => child.once('close', r));
   try {
     // The first model call goes on; the second waits (by then the run has its first call and tools).
     resume(await nextPause());
