@@ -7,6 +7,7 @@ import { readState, removeState, writeState, defaultDataDir } from './stateFile'
 import { importFiles } from './server/importer';
 import { parsePriceOverrides, setPriceOverrides } from './genai/pricing';
 import { FailureLog } from './server/guard';
+import { rerun } from './rerun';
 
 const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and trace viewer for LLM agents
 
@@ -14,6 +15,12 @@ usage:
   agent-lens serve [options]     run the trace server in the foreground
   agent-lens import FILE...      load OTLP JSON / JSON lines / protobuf files
   agent-lens status [--json]     show the running server, if any (its UI address with the token)
+  agent-lens rerun TRACE_ID (--from SPAN_ID | --all) [--url U] [-- COMMAND ARGS...]
+                                 run the app again (COMMAND, or the command line the run recorded)
+                                 with the model calls before step SPAN_ID answered from the
+                                 recording, the rest by the model; --all answers every call from the
+                                 recording (offline, nothing spent). A call that now asks something
+                                 else goes to the model, and the app's stderr says so.
 
 serve options:
   --http-port N        OTLP/HTTP, API and UI port (default 4318; 0 = any free port)
@@ -201,6 +208,17 @@ async function main(): Promise<void> {
       `  data       ${s.dataDir || '(not kept on disk)'}`,
     ].join('\n') + '\n');
     return;
+  }
+  if (cmd === 'rerun') {
+    const dash = rest.indexOf('--');
+    const own = dash < 0 ? rest : rest.slice(0, dash);
+    const { values, positionals } = parseArgs({ args: own, allowPositionals: true, options: { from: { type: 'string' }, all: { type: 'boolean' }, url: { type: 'string' } } });
+    const traceId = (positionals[0] ?? '').toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(traceId)) fail('rerun wants the run\'s trace id (32 hexadecimal digits)');
+    if (!values.all && !/^[0-9a-fA-F]{16}$/.test(values.from ?? '')) fail('rerun wants --from SPAN_ID (the step it goes live from, 16 hexadecimal digits) or --all');
+    const code = await rerun({ traceId, from: values.from?.toLowerCase(), all: !!values.all, url: values.url, command: dash < 0 ? [] : rest.slice(dash + 1) },
+      (line: string) => process.stderr.write(`agent-lens: ${line}\n`));
+    process.exit(code);
   }
   fail(`unknown command "${cmd}"\n\n${HELP}`);
 }

@@ -275,7 +275,7 @@ function watchFailure(gate: Gate, res: ReturnType<Fetch>, step: LiveStep, fail: 
 }
 
 /** A model call's model and request body, when `input` and `init` are one (a POST of JSON to a model path). */
-function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1]): { model: string; body: Record<string, unknown>; via: string } | undefined {
+export function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1]): { model: string; body: Record<string, unknown>; via: string } | undefined {
   if (!init || typeof init.body !== 'string' || (init.method ?? 'GET').toUpperCase() !== 'POST') return undefined;
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined;
   if (!url) return undefined;

@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import { isUserFrame, type Frame } from '../../src/source/stack';
 import { Gate, gateFetch, gateTool } from './gate';
+import { loadPlan, rerunFetch } from './rerun';
 
 const KEY = Symbol.for('opentelemetry.js.api.1');
 const PATCHED = Symbol.for('agent-lens.capture.patched');
@@ -114,7 +115,11 @@ function patchProvider(provider: { getTracer?(name: string): unknown } | undefin
     proto.startSpan = function startSpan(this: unknown, name: string, options?: { attributes?: Record<string, unknown> }, ctx?: unknown) {
       const span = original.call(this, name, options, ctx);
       try {
-        if (!failed && isGenAi(String(name), options?.attributes) && options?.attributes?.['code.file.path'] === undefined) stamp(span as never);
+        if (!failed && isGenAi(String(name), options?.attributes)) {
+          if (options?.attributes?.['code.file.path'] === undefined) stamp(span as never);
+          // (A re-run's spans name the run it re-runs.)
+          if (rerunOf) (span as { setAttribute(k: string, v: unknown): unknown }).setAttribute('agent_lens.rerun_of', rerunOf);
+        }
       } catch (e) { fail('recording a call site', e); }
       if (gate) { try { noteParent(span, ctx); } catch { /* a pause says no agent */ } }
       return span;
@@ -377,6 +382,23 @@ function install(): void {
   });
 }
 
+/** The run this process re-runs (AGENT_LENS_RERUN_FILE): see rerun.ts. */
+let rerunOf: string | undefined;
+
+function startRerun(): void {
+  const file = process.env.AGENT_LENS_RERUN_FILE;
+  if (!file || process.env.AGENT_LENS_CAPTURE === '0') return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return;
+  const log = (line: string) => { try { process.stderr.write(`agent-lens ${line}\n`); } catch { /* nothing to do */ } };
+  const plan = loadPlan(file, log);
+  if (!plan) return;
+  rerunOf = plan.traceId;
+  rerunFetch(plan, activeSpan, log, process.env.AGENT_LENS_RERUN_REPORT || undefined);
+}
+
 // (The gate first: a provider already registered is patched at once by install, tools included.)
 try { startGate(); } catch (e) { try { process.stderr.write(`agent-lens live gate: could not start (${(e as Error)?.message ?? e}); calls are not paused in this process\n`); } catch { /* nothing to do */ } }
+// (The re-run after the gate: its fetch is in front, so an answer from the recording never pauses.)
+try { startRerun(); } catch (e) { try { process.stderr.write(`agent-lens re-run: could not start (${(e as Error)?.message ?? e}); every model call goes to the model\n`); } catch { /* nothing to do */ } }
 try { install(); } catch (e) { fail('starting', e); }

@@ -66,6 +66,8 @@ const K = keyLists({
   requestModel: ['gen_ai.request.model', 'llm.request.model_name', 'llm.model_name', 'ai.model.id'],
   responseModel: ['gen_ai.response.model', 'llm.response.model_name', 'ai.response.model'],
   responseId: ['gen_ai.response.id', 'ai.response.id'],
+  // A re-run's call answered from the recording (capture/node/rerun.ts): nothing was spent on it.
+  replayedFrom: ['agent_lens.replayed_from'],
   agentName: ['gen_ai.agent.name', 'agent.name', 'agent_name'],
   agentNameIfAgent: ['gen_ai.agent.name', 'agent.name', 'agent_name', 'traceloop.entity.name', 'ai.telemetry.functionId'],
   conversation: ['gen_ai.conversation.id', 'session.id', 'langfuse.session.id', 'traceloop.association.properties.session_id',
@@ -256,6 +258,8 @@ function scalarView(a: Attrs, span: SpanFacts): GenAiView | undefined {
   if (kind === 'llm') {
     view.countsUsage = usage !== undefined;
     view.costUsd = usage ? costUsd(usage, view.responseModel ?? view.requestModel, view.provider) : null;
+    const replayed = a.noneOf(K.replayedFrom) ? undefined : firstStr(a, K.replayedFrom);
+    if (replayed !== undefined) { view.replayedFrom = replayed; view.costUsd = 0; }
   }
   if (span.status.code === 2) view.error = getStr(a, 'error.type') ?? (span.status.message || 'error');
   else {
@@ -413,7 +417,10 @@ export function normalizeSpanContent(span: SpanFacts, c: SpanContent): GenAiView
     const has = !!(view.inputMessages?.length || view.outputMessages?.length || view.systemInstructions?.length);
     view.contentCaptured = has;
     if (!has) n.notes.push(`message content was not captured: ${CAPTURE_HINT[view.schema] ?? 'turn on content capture in the instrumentation'}`);
-    if (view.usage) view.cost = costOf(view.usage, view.responseModel ?? view.requestModel, view.provider);
+    if (view.replayedFrom !== undefined) {
+      view.cost = { usd: 0, source: 'answered from the recording', lines: [], note: `a re-run: this answer came from the recording (${view.replayedFrom}), not from the model, so nothing was spent` };
+      n.notes.push(`answered from the recording of ${view.replayedFrom} (a re-run): not sent to the model`);
+    } else if (view.usage) view.cost = costOf(view.usage, view.responseModel ?? view.requestModel, view.provider);
     else n.notes.push('the instrumentation reported no token usage for this call (streamed responses often lack it), so the run total leaves it out');
   } else if (view.kind === 'tool' && view.toolArguments === undefined && view.toolResult === undefined) {
     view.contentCaptured = false;

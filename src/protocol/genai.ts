@@ -100,6 +100,8 @@ export interface GenAiView {
   countsUsage?: boolean;
   costUsd?: number | null;
   cost?: Cost;
+  /** A re-run's model call answered from the recording (`traceId/spanId` of the recorded call): its cost is 0. */
+  replayedFrom?: string;
   finishReasons?: string[];
   error?: string;
   /** Tool calls of this LLM span's output and the spans that ran them, or the call a tool span ran (trace responses). */

@@ -128,3 +128,115 @@ export function checkRequest(format: RequestFormat, body: unknown): RequestProbl
   unanswered();
   return out;
 }
+
+// ── Re-run from a step (issue 26): the app started again, its model calls before the step answered
+// from the recording by the capture helper (Node: capture/node/rerun.ts; Python: agent_lens_gate.py).
+
+/** One line of an SSE stream a recorded answer is sent as, when the app asked for a stream. */
+export interface AnswerEvent {
+  event?: string;
+  data: string;
+  /** OpenAI chat's usage chunk: sent only when the request asked for it (stream_options.include_usage). */
+  usageChunk?: true;
+}
+
+/** A model call of the recording, answered from it in a re-run. */
+export interface RecordedCall {
+  /** Its place among the run's model calls, from 1. */
+  step: number;
+  spanId: string;
+  name: string;
+  format: RequestFormat;
+  /** The request it sent, rebuilt from the recording: a re-run's call must ask the same to get its answer. */
+  request: Record<string, unknown>;
+  /**
+   * The provider's answer, rebuilt from the recording (its output, finish reason and usage), in
+   * each provider format, and as each streams it: a recording does not always say which API was
+   * called (an instrumentation may name a responses call `chat`), the app's request does.
+   */
+  answers: Record<RequestFormat, { body: Record<string, unknown>; stream: AnswerEvent[] }>;
+}
+
+/** GET /api/traces/{traceId}/rerun?from={spanId} | ?all=1: what a re-run is answered from. */
+export interface RerunPlan {
+  traceId: string;
+  /** The step the re-run goes live from (none: every call recorded). */
+  from?: { spanId: string; name: string };
+  allRecorded: boolean;
+  /** The model calls before that step, in the order the app made them. */
+  calls: RecordedCall[];
+  /** Model calls of the run from that step on (they go to the model). */
+  liveCalls: number;
+  /** Why a call before the step cannot be answered from the recording (the re-run goes live there). */
+  gaps: { step: number; spanId: string; why: string }[];
+  service?: string;
+  /** The command line the run's resource recorded (process.executable.path, process.command_args), when it did. */
+  command?: string[];
+}
+
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable(v[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+/** A value as compared: JSON text read and written with its keys in order, other text with its whitespace folded. */
+function canon(v: unknown): string {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t.startsWith('{') || t.startsWith('[')) { const p = parse(t); if (p !== undefined) return stable(p); }
+    return squash(v);
+  }
+  return stable(v);
+}
+const textOfContent = (c: unknown): string => (typeof c === 'string' ? c
+  : Array.isArray(c) ? c.map((p) => (typeof p === 'string' ? p : isObj(p) && typeof p.text === 'string' ? p.text : '')).join('') : '');
+
+/**
+ * What a request asks, as lines to compare a re-run's call with the recorded one: the system
+ * prompt, each message's text, each tool call (name and arguments) and each tool result, in
+ * order. Ids, parameters and the tools offered are left out: the recording may not have them, and
+ * the answer depends on the conversation. (agent_lens_gate.py has the same rules, in Python.)
+ */
+export function requestTranscript(format: RequestFormat, body: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const text = (role: string, c: unknown) => { const t = squash(textOfContent(c)); if (t) out.push(`${role}: ${t}`); };
+  const call = (name: unknown, args: unknown) => out.push(`call ${String(name)} ${canon(args)}`);
+  const result = (c: unknown) => out.push(`result ${canon(typeof c === 'string' ? c : Array.isArray(c) ? textOfContent(c) : c)}`);
+  if (format === 'openai.chat') {
+    for (const m of Array.isArray(body.messages) ? body.messages.filter(isObj) : []) {
+      const role = m.role === 'developer' ? 'system' : String(m.role);
+      if (role === 'tool') { result(m.content); continue; }
+      text(role, m.content);
+      if (Array.isArray(m.tool_calls)) for (const c of m.tool_calls.filter(isObj)) { const f = isObj(c.function) ? c.function : {}; call(f.name, f.arguments); }
+    }
+  } else if (format === 'openai.responses') {
+    if (body.instructions !== undefined) text('system', body.instructions);
+    const items = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : Array.isArray(body.input) ? body.input.filter(isObj) : [];
+    for (const i of items) {
+      if (i.type === 'function_call') call(i.name, i.arguments);
+      else if (i.type === 'function_call_output') result(i.output);
+      else if (typeof i.role === 'string') text(i.role === 'developer' ? 'system' : i.role, i.content);
+    }
+  } else {
+    if (body.system !== undefined) text('system', body.system);
+    for (const m of Array.isArray(body.messages) ? body.messages.filter(isObj) : []) {
+      if (typeof m.content === 'string') { text(String(m.role), m.content); continue; }
+      for (const b of Array.isArray(m.content) ? m.content.filter(isObj) : []) {
+        if (b.type === 'text') text(String(m.role), b.text);
+        else if (b.type === 'tool_use') call(b.name, b.input);
+        else if (b.type === 'tool_result') result(b.content);
+      }
+    }
+  }
+  return out;
+}
+
+/** Where a re-run's request first differs from the recorded one (undefined: it asks the same). */
+export function requestDifference(recorded: string[], now: string[]): string | undefined {
+  const cut = (s: string | undefined) => (s === undefined ? '(nothing)' : JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s));
+  for (let i = 0; i < Math.max(recorded.length, now.length); i++) {
+    if (recorded[i] !== now[i]) return `at part ${i + 1} of the conversation: recorded ${cut(recorded[i])}, now ${cut(now[i])}`;
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@ import type { SourceLocation } from './genai';
 import type { MetricPoint } from './otlp';
 import type { ServerMessage, SiteRollup, SpanDetailResponse, SpansResponse, StatusResponse, TraceListResponse, TraceResponse, TraceSummary, TraceTreeResponse } from './runs';
 import type { ConversationResponse, ConversationSummary, Feedback, Orphan, RunDiff } from './insights';
-import type { ModelRequestResponse, ReplayResponse } from './replay';
+import type { ModelRequestResponse, ReplayResponse, RerunPlan } from './replay';
 
 /** What the UI asks of its host, by method, with the answer each gets. */
 export interface UiMethods {
@@ -48,6 +48,8 @@ export interface UiMethods {
   getModelRequest: { params: { traceId: string; spanId: string }; result: ModelRequestResponse };
   /** Sends a model call again (edited or not; keys are the trace server's): the answer is a new run. */
   replayModelCall: { params: { traceId: string; spanId: string; request?: unknown; baseUrl?: string }; result: ReplayResponse };
+  /** What a re-run of the run is answered from: the model calls before step `from`, or all of them. */
+  getRerunPlan: { params: { traceId: string; from?: string; all?: boolean }; result: RerunPlan };
   /** Which traces the live feed should stream span batches for. */
   subscribe: { params: { traceIds: string[] }; result: null };
   /**
@@ -62,7 +64,7 @@ export type UiMethod = keyof UiMethods;
 export const UI_METHODS = Object.keys({
   listTraces: 1, getTree: 1, getSummary: 1, getTrace: 1, getSpans: 1, getSites: 1, getSpan: 1, getStitchedTree: 1, getOrphans: 1, listOrphans: 1,
   getStatus: 1, getMetrics: 1, sendFeedback: 1, getFeedback: 1, diffRuns: 1, searchTrace: 1, deleteTrace: 1, clearTraces: 1, listConversations: 1,
-  getConversation: 1, getModelRequest: 1, replayModelCall: 1, subscribe: 1, findDefinition: 1,
+  getConversation: 1, getModelRequest: 1, replayModelCall: 1, getRerunPlan: 1, subscribe: 1, findDefinition: 1,
 } satisfies Record<UiMethod, 1>) as UiMethod[];
 
 /** The HTTP request that answers a UI method (both hosts use it: the browser page and the extension). */
@@ -99,6 +101,7 @@ export function uiRequestRoute(method: UiMethod, params: Record<string, unknown>
     case 'getConversation': return { method: 'GET', path: `/api/conversations/${enc(params.id)}${creepQuery(params)}` };
     case 'getModelRequest': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/spans/${enc(params.spanId)}/request` };
     case 'replayModelCall': return { method: 'POST', path: '/api/replay', body: JSON.stringify(params) };
+    case 'getRerunPlan': return { method: 'GET', path: `/api/traces/${enc(params.traceId)}/rerun?${params.all ? 'all=1' : `from=${enc(params.from)}`}` };
     case 'subscribe': return undefined; // a live-feed message, not a request
     case 'findDefinition': return undefined; // answered by the editor, from the workspace
   }
@@ -130,6 +133,8 @@ export type UiToHost =
   | { type: 'openTextDiff'; title: string; left: string; right: string }
   /** Open this model call as its request in the editor, to edit and send again. */
   | { type: 'replayModelCall'; traceId: string; spanId: string }
+  /** Start the app again, its model calls before this step answered from the recording. */
+  | { type: 'rerunFromHere'; traceId: string; spanId: string }
   /** What the view shows now (a run, or the runs list): the editor names its tab after it. */
   | { type: 'showing'; traceId?: string }
   /** The person changed something in this view (feedback): the editor keeps its tab open. */

@@ -7,6 +7,7 @@ import { spanResponse, spansResponse, toolLinksReady, traceJson, treeJson } from
 import { creepRuleOf } from '../analysis/creep';
 import { handleInsights } from './insightsApi';
 import { handleModelRequest, handleReplay } from './replayApi';
+import { rerunPlan } from './rerunApi';
 import { DIFF_PAGE, DIFF_PAGE_MAX, diffRuns } from './diffApi';
 import { parseFeedback, type FeedbackStore } from './feedback';
 import { writeStream } from './jsonStream';
@@ -36,7 +37,7 @@ function answer<M extends UiMethod>(res: ServerResponse, _method: M, body: UiMet
   json(res, 200, body);
 }
 
-const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/summary|\/search|\/spans|\/spans\/([0-9a-fA-F]{16})(\/request)?)?$/;
+const TRACE_RE = /^\/api\/traces\/([0-9a-fA-F]{32})(\/tree|\/summary|\/search|\/rerun|\/spans|\/spans\/([0-9a-fA-F]{16})(\/request)?)?$/;
 
 /** A small JSON body (feedback): at most `limit` bytes. */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
@@ -181,6 +182,13 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
           : writeStream(res, 'application/json', treeJson(e, 'json'));
       }
       if (sub === '/summary') return answer(res, 'getSummary', { summary: e.summary });
+      if (sub === '/rerun') {
+        const from = url.searchParams.get('from')?.toLowerCase() || undefined;
+        if (from !== undefined && !/^[0-9a-f]{16}$/.test(from)) return json(res, 400, { error: 'from must be a span id (16 hexadecimal digits)' });
+        await toolLinksReady(e);
+        const plan = rerunPlan(e, from, url.searchParams.get('all') === '1');
+        return 'error' in plan ? json(res, plan.status, { error: plan.error }) : answer(res, 'getRerunPlan', plan);
+      }
       if (sub === '/search') {
         const q = (url.searchParams.get('q') ?? '').toLowerCase();
         if (!q) return json(res, 400, { error: 'q is required' });

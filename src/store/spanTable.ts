@@ -19,7 +19,7 @@ type ColumnFields = 'kind' | 'schema' | 'operation' | 'provider' | 'requestModel
   | 'usage' | 'costUsd' | 'countsUsage';
 type Extra = Omit<GenAiView, ColumnFields>;
 /** The fields of an ingest-time view beside the columns (src/genai/normalize.ts, scalarView). */
-export const EXTRA_KEYS: readonly (keyof Extra)[] = ['responseId', 'agentId', 'source', 'toolCallId', 'argsPreview', 'finishReasons', 'error'];
+export const EXTRA_KEYS: readonly (keyof Extra)[] = ['responseId', 'agentId', 'source', 'toolCallId', 'argsPreview', 'finishReasons', 'error', 'replayedFrom'];
 
 // Flags of the GenAI view.
 const F_USAGE = 1, F_COUNTS_KEY = 2, F_COUNTS = 4, F_COST_KEY = 8;

@@ -3,7 +3,7 @@
 // in the app. The plan itself is editor-free (captureEnv.ts); this applies it.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { capturePlan, withCaptureEnv, type CapturePlan } from './captureEnv';
+import { capturePlan, withCaptureEnv, type CapturePlan } from '../captureEnv';
 import type { Ctx } from './ctx';
 
 export interface Capture {

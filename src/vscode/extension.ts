@@ -16,7 +16,7 @@ import { registerTextDiff } from './textDiff';
 import type { Connection } from './connection';
 import type { RunsTree } from './runsTree';
 import type { RunTabs } from './runTabs';
-import type { CapturePlan } from './captureEnv';
+import type { CapturePlan } from '../captureEnv';
 import type { Settings } from './settings';
 
 /** What the extension exposes to its tests (and to other extensions). */

@@ -7,6 +7,9 @@
 // agent loops do. Each tool logs `TOOL <name> <arguments>` on stdout when it runs; the last line
 // is `{"traceId": …}`.
 import { context, metrics, trace, type Span } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -16,6 +19,7 @@ export const LIVE_APP = {
   model: 'gpt-4o-mini',
   user: 'Plan a weekend in Lisbon: weather and a cheap flight from Berlin.',
   tools: ['get_weather', 'search_flights'],
+  followUp: 'And what should I pack for it?',
 };
 
 async function main(): Promise<void> {
@@ -26,10 +30,17 @@ async function main(): Promise<void> {
     spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) })],
   });
   trace.setGlobalTracerProvider(provider);
+  // (The instrumentation records the messages as log records: a re-run needs them.)
+  const loggerProvider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'live-agent' }),
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlp}/v1/logs` }) })],
+  });
+  logs.setGlobalLoggerProvider(loggerProvider);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai') as typeof import('@opentelemetry/instrumentation-openai');
   const inst = new OpenAIInstrumentation({ captureMessageContent: true });
   inst.setTracerProvider(provider);
+  inst.setLoggerProvider(loggerProvider);
   inst.setMeterProvider(metrics.getMeterProvider()); // (its metric instruments: streamed answers record to them)
   inst.enable();
   const OpenAI = (require('openai') as typeof import('openai')).default;
@@ -71,6 +82,7 @@ async function main(): Promise<void> {
       return agent.spanContext().traceId;
     });
     await provider.forceFlush().catch(() => undefined);
+    await loggerProvider.forceFlush().catch(() => undefined);
     await provider.shutdown().catch(() => undefined);
     process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
     return;
@@ -79,7 +91,8 @@ async function main(): Promise<void> {
   const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
     // (LIVE_APP_DIRECT_TOOL: a tool the app runs on its own first, not asked for by the model.)
     if (process.env.LIVE_APP_DIRECT_TOOL) await runTool('get_weather', 'direct-1', JSON.stringify({ city: 'Oslo' }));
-    const messages: import('openai').default.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: LIVE_APP.user }];
+    // (LIVE_APP_USER: the app changed to ask something else.)
+    const messages: import('openai').default.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: process.env.LIVE_APP_USER ?? LIVE_APP.user }];
     let calls: import('openai').default.Chat.ChatCompletionMessageToolCall[];
     if (process.env.LIVE_APP_STREAM) {
       // (LIVE_APP_STREAM: the first answer streamed, its tool calls put together from the pieces.)
@@ -107,10 +120,17 @@ async function main(): Promise<void> {
     }
     const answer = await client.chat.completions.create({ model, messages, tools });
     process.stdout.write(`ANSWER ${answer.choices[0]!.message.content ?? ''}\n`);
+    // (LIVE_APP_FOLLOW_UP: a third call, the person's next question in the same conversation.)
+    if (process.env.LIVE_APP_FOLLOW_UP) {
+      messages.push({ role: 'assistant', content: answer.choices[0]!.message.content ?? '' }, { role: 'user', content: LIVE_APP.followUp });
+      const next = await client.chat.completions.create({ model, messages });
+      process.stdout.write(`ANSWER ${next.choices[0]!.message.content ?? ''}\n`);
+    }
     agent.end();
     return agent.spanContext().traceId;
   });
   await provider.forceFlush().catch(() => undefined);
+  await loggerProvider.forceFlush().catch(() => undefined);
   await provider.shutdown().catch(() => undefined);
   process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
 }

@@ -179,6 +179,7 @@ test('every method of the route table is answered by the receiver as the table s
     clearTraces: [{}, 'cleared'], listConversations: [{}, 'conversations'], getConversation: [{ id: 'conv-table' }, 'turns'],
     getModelRequest: [{ traceId: call.spanContext().traceId, spanId: call.spanContext().spanId }, 'request'],
     replayModelCall: [{ traceId: call.spanContext().traceId, spanId: call.spanContext().spanId }, 'replayOf'],
+    getRerunPlan: [{ traceId: call.spanContext().traceId, all: true }, 'calls'],
     subscribe: null, findDefinition: null, // answered by the host (the page's own socket, the editor's workspace)
   };
   assert.deepEqual(Object.keys(calls).sort(), [...UI_METHODS].sort());

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SETTINGS, readSettings, effectOf, portInUseText, type SettingKey } from '../../src/vscode/settings';
-import { capturePlan, withCaptureEnv, CAPTURE_VARIABLES } from '../../src/vscode/captureEnv';
+import { capturePlan, withCaptureEnv, CAPTURE_VARIABLES } from '../../src/captureEnv';
 import { serveArgs } from '../../src/vscode/discovery';
 import { COMMAND_IDS, CONTEXT_KEYS } from '../../src/vscode/commands';
 
