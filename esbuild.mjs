@@ -59,6 +59,7 @@ function shipSampleSource() {
 mkdirSync(join(out, 'capture-python'), { recursive: true });
 copyFileSync('capture/python/sitecustomize.py', join(out, 'capture-python', 'sitecustomize.py'));
 copyFileSync('capture/python/agent_lens_gate.py', join(out, 'capture-python', 'agent_lens_gate.py'));
+copyFileSync('capture/python/agent_lens_rerun.py', join(out, 'capture-python', 'agent_lens_rerun.py'));
 
 await Promise.all([
   // Everything the extension and the server need at run time is bundled: the .vsix ships no node_modules.

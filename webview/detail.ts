@@ -24,6 +24,8 @@ export interface DetailContext {
   runToStep?(spanId: string): void;
   /** Opens a model call as its request in the editor (editor only; without it, the page edits it). */
   replayInEditor?(spanId: string): void;
+  /** Starts the app again from this step (editor only; without it, the page shows the command line that does). */
+  rerunInEditor?(spanId: string): void;
   /** A run opened by the page (a replay's new run). */
   openRun?(traceId: string): void;
   /** A span's display name, for links. */
@@ -249,15 +251,29 @@ export function detailView(d: SpanDetailResponse, ctx: DetailContext): HTMLEleme
     run.addEventListener('click', () => ctx.runToStep!(s.spanId));
     out.push(h('p', { class: 'd-source' }, 'Debugger: ', run));
   }
-  if (g?.kind === 'llm' && g.inputMessages && (ctx.replayInEditor || ctx.host)) {
-    const replay = h('button', { class: 'chip replay-call', type: 'button', title: 'Open this call as the request its provider received, edit it, and send it again: the answer is a new run' }, '⟳ Replay…');
+  if (g && (ctx.replayInEditor || ctx.host)) {
     const where = h('div', { class: 'replay-panel' });
-    replay.addEventListener('click', () => {
-      if (ctx.replayInEditor) ctx.replayInEditor(s.spanId);
-      else if (!where.firstChild) replayPanel(where, ctx.host!, s.traceId, s.spanId, ctx.openRun);
-      else where.replaceChildren();
+    const replay = g.kind === 'llm' && g.inputMessages
+      ? h('button', { class: 'chip replay-call', type: 'button', title: 'Open this call as the request its provider received, edit it, and send it again: the answer is a new run' }, '⟳ Replay…')
+      : null;
+    replay?.addEventListener('click', () => {
+      if (ctx.replayInEditor) return ctx.replayInEditor(s.spanId);
+      // (A second click closes the panel; the re-run's command line gives way to it.)
+      const open = !!where.querySelector('textarea');
+      where.replaceChildren();
+      if (!open) replayPanel(where, ctx.host!, s.traceId, s.spanId, ctx.openRun);
     });
-    out.push(h('p', { class: 'd-whatif' }, 'What if: ', replay), where);
+    // Re-run from here: the app started again with the recorded answers before this step.
+    const rerun = h('button', { class: 'chip rerun-from-here', type: 'button', title: 'Start the app again: the model calls before this step are answered from the recording, this one and the rest by the model' }, '↻ Re-run from here…');
+    rerun.addEventListener('click', () => {
+      if (ctx.rerunInEditor) return ctx.rerunInEditor(s.spanId);
+      // (In a browser: the command line that does it, to copy.)
+      const cmd = `npx agent-lens rerun ${s.traceId} --from ${s.spanId} -- <the command that starts your app>`;
+      if (where.querySelector('.rerun-command')) { where.replaceChildren(); return; }
+      where.replaceChildren(h('p', { class: 'rerun-command' }, h('code', null, cmd), copyButton(() => cmd, 'Copy the command'),
+        h('span', { class: 'muted' }, ' (--all instead of --from answers every call from the recording: offline, nothing spent)')));
+    });
+    out.push(h('p', { class: 'd-whatif' }, 'What if: ', ...(replay ? [replay, ' '] : []), rerun), where);
   }
   if (g?.notes?.length) out.push(h('div', { class: 'notes', role: 'note' }, ...g.notes.map((n) => h('p', null, n))));
 

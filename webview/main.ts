@@ -52,7 +52,7 @@ class App {
       this.list.onFeed(m);
       this.run?.onFeed(m);
     });
-    host.onOpen((traceId, spanId) => this.navigate(`#/run/${traceId}${spanId ? `/${spanId}` : ''}`));
+    host.onOpen((traceId, spanId, diffFrom) => this.navigate(diffFrom ? `#/diff/${diffFrom}/${traceId}` : `#/run/${traceId}${spanId ? `/${spanId}` : ''}`));
     window.addEventListener('hashchange', () => this.route());
     document.addEventListener('keydown', (ev) => this.onKey(ev));
     this.route();
@@ -90,7 +90,8 @@ class App {
 
   private route(): void {
     if (this.isLocked) return;
-    const run = /^#\/run\/([0-9a-f]{32})/.exec(location.hash);
+    // (A diff is named after its second run: the replay, beside its original.)
+    const run = /^#\/run\/([0-9a-f]{32})/.exec(location.hash) ?? /^#\/diff\/[0-9a-f]{32}\/([0-9a-f]{32})/.exec(location.hash);
     this.host.showing?.(run?.[1]);
     this.conversation?.dispose();
     this.conversation = undefined;

@@ -340,6 +340,7 @@ export class RunView {
         ...(this.host.findDefinition ? { findDefinition: (kind, name) => this.host.findDefinition!(kind, name, this.sourceFiles()) } : {}),
         ...(this.host.runToStep ? { runToStep: (id: string) => this.host.runToStep!(this.traceId, id) } : {}),
         ...(this.host.replayModelCall ? { replayInEditor: (id: string) => this.host.replayModelCall!(this.traceId, id) } : {}),
+        ...(this.host.rerunFromHere ? { rerunInEditor: (id: string) => this.host.rerunFromHere!(this.traceId, id) } : {}),
         ...(this.opts.openRun ? { openRun: (t: string) => this.opts.openRun!(t, false) } : {}),
         nameOf: (id) => { const n = this.model.nodes.get(id); return n?.span ? rowLabel(n) : undefined; },
       }));

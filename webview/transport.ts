@@ -17,8 +17,8 @@ export interface Host {
   treeText(traceId: string, onText: (text: string) => void): Promise<void>;
   onFeed(cb: (m: ServerMessage) => void): void;
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void;
-  /** The editor asks to show a run (webview only). */
-  onOpen(cb: (traceId: string, spanId?: string) => void): void;
+  /** The editor asks to show a run (webview only); `diffFrom`: compared with that run. */
+  onOpen(cb: (traceId: string, spanId?: string, diffFrom?: string) => void): void;
   /** Opens a code location in the editor; absent where there is no editor (a browser tab). */
   openSource?(loc: { path: string; line: number; column?: number }): void;
   /** Finds and opens where a tool, agent or prompt is defined (editor only). */
@@ -33,6 +33,8 @@ export interface Host {
   openTextDiff?(title: string, left: string, right: string): void;
   /** Opens a model call as its request in an editor document, to edit and send (editor only; the browser edits it in the page). */
   replayModelCall?(traceId: string, spanId: string): void;
+  /** Starts the app again from a step, with the recorded answers before it (editor only). */
+  rerunFromHere?(traceId: string, spanId: string): void;
   /** Tells the editor what the view shows (it names the tab) (editor only). */
   showing?(traceId: string | undefined): void;
   /** The person changed something here: the editor keeps the tab open (editor only). */
@@ -183,7 +185,7 @@ export class PostMessageHost implements Host {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; tree?: Partial<TraceTreeResponse>; rows?: TreeRow[][]; onText?: (text: string) => void }>();
   private readonly feed = new Listeners<[ServerMessage]>();
   private readonly conn = new Listeners<[ConnectionState, string?]>();
-  private readonly open = new Listeners<[string, string?]>();
+  private readonly open = new Listeners<[string, string?, string?]>();
   /** Kept by the extension (it writes them into the page for every new tab). */
   readonly prefs = localPrefs(pagePrefs(), (p) => {
     for (const key of ['treeWidth', 'detailWidth'] as const) this.post({ type: 'setPref', key, value: p[key] ?? null });
@@ -211,7 +213,7 @@ export class PostMessageHost implements Host {
         else (p.rows ??= []).push(parseTreeLines(m.text, (p.tree ??= {})));
       } else if (m.type === 'feed') this.feed.emit(m.message);
       else if (m.type === 'connection') this.conn.emit(m.state, m.detail);
-      else if (m.type === 'open') this.open.emit(m.traceId, m.spanId);
+      else if (m.type === 'open') this.open.emit(m.traceId, m.spanId, m.diffFrom);
     });
     this.post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
   }
@@ -236,7 +238,7 @@ export class PostMessageHost implements Host {
 
   onFeed(cb: (m: ServerMessage) => void): void { this.feed.add(cb); }
   onConnection(cb: (state: ConnectionState, detail?: string) => void): void { this.conn.add(cb); }
-  onOpen(cb: (traceId: string, spanId?: string) => void): void { this.open.add(cb); }
+  onOpen(cb: (traceId: string, spanId?: string, diffFrom?: string) => void): void { this.open.add(cb); }
 
   debugRun(traceId: string): void {
     this.post({ type: 'debugRun', traceId });
@@ -252,6 +254,10 @@ export class PostMessageHost implements Host {
 
   replayModelCall(traceId: string, spanId: string): void {
     this.post({ type: 'replayModelCall', traceId, spanId });
+  }
+
+  rerunFromHere(traceId: string, spanId: string): void {
+    this.post({ type: 'rerunFromHere', traceId, spanId });
   }
 
   showing(traceId: string | undefined): void {

@@ -20,7 +20,8 @@
 #
 # The live gate (agent_lens_gate.py, beside this file) starts here when the editor asked for it
 # (AGENT_LENS_LIVE_URL): it wraps the model calls of openai and anthropic as they are imported,
-# and pauses tools where their span starts.
+# and pauses tools where their span starts. A re-run (agent_lens_rerun.py, AGENT_LENS_RERUN_FILE)
+# answers model calls from a recording at httpx.
 #
 # Python 3.8 and newer; standard library only.
 
@@ -163,6 +164,21 @@ def _agent_lens_capture():
             pass
         gate = None
 
+    # A re-run, when one was asked for (agent_lens_rerun.py): model calls answered from the recording.
+    rerun = None
+    rerun_mod = None
+    try:
+        if os.environ.get("AGENT_LENS_RERUN_FILE"):
+            import agent_lens_rerun as rerun_mod
+
+            rerun = rerun_mod.start_from_environment()
+    except Exception as e:
+        try:
+            sys.stderr.write("agent-lens re-run: could not start (%s); every model call goes to the model\n" % e)
+        except Exception:
+            pass
+        rerun = None
+
     def patch(module):
         tracer = getattr(module, "Tracer", None)
         original = getattr(tracer, "start_span", None)
@@ -174,8 +190,12 @@ def _agent_lens_capture():
             attributes = None
             try:
                 attributes = kwargs.get("attributes", args[2] if len(args) > 2 else None)
-                if not state["failed"] and is_genai(str(name), attributes) and not (attributes and "code.file.path" in attributes):
-                    stamp(span)
+                if not state["failed"] and is_genai(str(name), attributes):
+                    if not (attributes and "code.file.path" in attributes):
+                        stamp(span)
+                    # (A re-run's spans name the run it re-runs.)
+                    if rerun is not None:
+                        span.set_attribute("agent_lens.rerun_of", rerun.trace_id)
             except Exception as e:
                 fail("recording a call site", e)
             if gate is not None:
@@ -207,6 +227,8 @@ def _agent_lens_capture():
 
     # Module → what to do once it is imported: the SDK's tracer, and the gate's model calls and tools.
     watched = {"opentelemetry.sdk.trace": hook_tracer}
+    if rerun is not None:
+        watched["httpx"] = lambda module: rerun_mod.hook_httpx(rerun, module)
     if gate is not None:
         for name in live.hooked_modules():
             watched[name] = (lambda n: lambda module: live.hook_module(gate, n, module))(name)

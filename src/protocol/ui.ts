@@ -152,5 +152,5 @@ export type HostToUi =
   | { type: 'feed'; message: ServerMessage }
   /** The host lost or regained the server. */
   | { type: 'connection'; state: 'connected' | 'connecting' | 'disconnected'; detail?: string }
-  /** Show this run (and step): the editor picked it, or the replay debugger stopped there. */
-  | { type: 'open'; traceId: string; spanId?: string };
+  /** Show this run (and step): the editor picked it, or the replay debugger stopped there; `diffFrom`: beside that run (a replay's original), in the diff view. */
+  | { type: 'open'; traceId: string; spanId?: string; diffFrom?: string };

@@ -55,6 +55,10 @@ export interface Commands {
   'agentLens.replayModelCall': [traceId?: string, spanId?: string];
   /** Sends a request opened by Replay Model Call (the active editor's, or the document at this URI). */
   'agentLens.sendReplay': [uri?: string];
+  /** Starts the app again, the model calls before the step answered from the recording (all of them with `all`); then the diff opens. Without a run: the replay debugger's step. */
+  'agentLens.rerunFromHere': [traceId?: string, spanId?: string, options?: { all?: boolean; how?: { launch: string; folder?: string } | { command: string[]; cwd?: string } }];
+  /** Two runs in the diff view (the original first). */
+  'agentLens.compareRuns': [a: string, b: string];
 }
 export type CommandId = keyof Commands;
 
@@ -65,7 +69,7 @@ export const COMMAND_IDS = Object.keys({
   'agentLens.goToRunSource': 1, 'agentLens.copyTraceId': 1, 'agentLens.deleteRun': 1, 'agentLens.clearRuns': 1, 'agentLens.copyEndpoint': 1,
   'agentLens.restartReceiver': 1, 'agentLens.openInBrowser': 1, 'agentLens.runSample': 1, 'agentLens.connectApp': 1, 'agentLens.importFile': 1,
   'agentLens.debugRun': 1, 'agentLens.runToStep': 1, 'agentLens.openTextDiff': 1, 'agentLens.pauseLiveAgent': 1, 'agentLens.failStep': 1,
-  'agentLens.editPausedCall': 1, 'agentLens.replayModelCall': 1, 'agentLens.sendReplay': 1,
+  'agentLens.editPausedCall': 1, 'agentLens.replayModelCall': 1, 'agentLens.sendReplay': 1, 'agentLens.rerunFromHere': 1, 'agentLens.compareRuns': 1,
 } satisfies Record<CommandId, 1>) as CommandId[];
 
 /** The context keys the extension sets (for `when` clauses and the walkthrough's completion events). */

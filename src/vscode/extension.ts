@@ -11,6 +11,7 @@ import { registerReceiverCommands } from './receiverCommands';
 import { CallSites } from './callSites';
 import { disposeDefinitionCache, pathMappings } from './openSource';
 import { registerReplayCall } from './replayCall';
+import { registerRerun } from './rerunRun';
 import { registerReplayDebugger } from './debug/register';
 import { registerTextDiff } from './textDiff';
 import type { Connection } from './connection';
@@ -60,6 +61,8 @@ function activateFeatures(ctx: Ctx): AgentLensApi {
   // A recorded run stepped through in the editor's debugger.
   registerReplayDebugger({ life: ctx.life, client: () => ctx.connection.client, runs: () => ctx.runs.all, panel: ctx.panel, log: (m) => ctx.log.info(m) });
   registerReplayCall(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client);
+  // The app started again with the recorded answers before a step, and the runs compared.
+  registerRerun(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client, ctx.panel, () => capture.plan());
   // Each connection's live feed into all of the above; what its state and the settings' changes need.
   registerReceiverLink(ctx, { capture, sites, runsView });
   // The receiver's endpoint, restart, browser UI, the sample agent, app set-up, file import.

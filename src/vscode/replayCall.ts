@@ -11,6 +11,7 @@ import { findNodeAtLocation, parseTree, type JSONPath } from 'jsonc-parser';
 import type { ServerClient } from './client';
 import type { Scope } from './disposables';
 import { registerCommand, runCommand, setContext } from './commandHost';
+import { debuggerStep } from './rerunRun';
 import { checkRequest, type ModelRequestResponse, type ReplayResponse, type RequestFormat, type SpanDetailResponse } from '../protocol';
 
 /** The document's name ends in its format's: package.json maps each to its schema. */
@@ -66,6 +67,8 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
   life.register(vscode.window.onDidChangeActiveTextEditor(setKey));
 
   registerCommand(life, 'agentLens.replayModelCall', async (traceId, spanId) => {
+    // (From the debugger: the step the replay is at.)
+    if (typeof traceId !== 'string') ({ traceId, spanId } = await debuggerStep() ?? {});
     const c = client();
     if (!c) { void vscode.window.showErrorMessage('Agent Lens: the receiver is not connected yet; try again in a moment.'); return undefined; }
     if (typeof traceId !== 'string' || typeof spanId !== 'string') {
@@ -110,7 +113,7 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
         () => c.request<ReplayResponse>('POST', '/api/replay', new TextEncoder().encode(JSON.stringify({ traceId: r.traceId, spanId: r.spanId, request })) as Uint8Array<ArrayBuffer>, 'application/json'));
       // The two answers side by side: the recorded one and the new one.
       const before = await c.request<SpanDetailResponse>('GET', `/api/traces/${r.traceId}/spans/${r.spanId}`);
-      await runCommand('agentLens.openRun', out.traceId);
+      await runCommand('agentLens.compareRuns', r.traceId, out.traceId);
       await runCommand('agentLens.openTextDiff', `Answer: recorded ↔ replayed (${out.model})`, answerText(before.span.genai?.outputMessages), answerText([{ role: 'assistant', parts: [
         ...(out.output.text ? [{ type: 'text', content: out.output.text }] : []),
         ...out.output.toolCalls.map((t) => ({ type: 'tool_call', name: t.name, arguments: t.arguments })),

@@ -99,6 +99,15 @@ export class RunTabs {
     tab.post({ type: 'open', traceId, ...(spanId ? { spanId } : {}) });
   }
 
+  /** Two runs in the diff view (a replay beside its original), in a kept tab of its own beside the editor. */
+  compare(a: string, b: string): void {
+    const tab = this.create(vscode.ViewColumn.Beside, false);
+    this.markKept(tab);
+    this.lastOpened = b;
+    this.showIn(tab, b);
+    tab.post({ type: 'open', traceId: b, diffFrom: a });
+  }
+
   /** Keeps the active tab (or the one showing this run) open: the next run opens in a tab of its own. */
   keep(traceId?: string): void {
     const tab = traceId ? this.find((t) => t.traceId === traceId) : this.find((t) => t.panel.active);
@@ -189,6 +198,7 @@ export class RunTabs {
       case 'openTextDiff': void runCommand('agentLens.openTextDiff', m.title, m.left, m.right); return;
       case 'runToStep': void runCommand('agentLens.runToStep', m.traceId, m.spanId); return;
       case 'replayModelCall': void runCommand('agentLens.replayModelCall', m.traceId, m.spanId); return;
+      case 'rerunFromHere': void runCommand('agentLens.rerunFromHere', m.traceId, m.spanId); return;
       case 'openSource': void runCommand('agentLens.openSource', { path: m.path, line: m.line, ...(m.column ? { column: m.column } : {}) }); return;
       case 'request': break;
       default: return;

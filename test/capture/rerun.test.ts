@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { calcPrice } from '@pydantic/genai-prices';
-import { startTestServer, api, waitFor, tmpDir, CLI } from '../helpers/server';
+import { startTestServer, api, waitFor, tmpDir, CLI, settledPlan } from '../helpers/server';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
 import { LIVE_APP } from '../helpers/liveApp';
 import type { Flavour } from '../helpers/agentRun';
@@ -55,7 +55,7 @@ async function modelCalls(traceId: string, count: number): Promise<ApiSpan[]> {
 }
 
 async function planFile(traceId: string, q: string): Promise<{ plan: RerunPlan; file: string; report: string }> {
-  const plan = await api(server)<RerunPlan>(`/api/traces/${traceId}/rerun?${q}`);
+  const plan = await settledPlan(server, traceId, q);
   const file = path.join(dir, `${traceId}.${q.replace(/\W/g, '_')}.json`);
   fs.writeFileSync(file, JSON.stringify(plan));
   const report = `${file}.report`;
@@ -122,7 +122,7 @@ test('"all recorded": the mock hears nothing, the app prints what it printed the
   assert.deepEqual([plan.calls.length, plan.liveCalls, plan.allRecorded], [3, 0, true]);
   const at = mock.requests.length;
   const app = await runApp({ LIVE_APP_FOLLOW_UP: '1', AGENT_LENS_RERUN_FILE: file, AGENT_LENS_RERUN_REPORT: report });
-  assert.equal(mock.requests.length, at, 'the mock heard nothing');
+  assert.equal(mock.requests.length, at, `the mock heard nothing: ${app.err}`);
   assert.deepEqual(shown(app), shown(rec.app));
   assert.deepEqual(reportOf(report).map((l) => l.answeredBy), ['recording', 'recording', 'recording']);
   const calls = await modelCalls(traceOf(app), 3);
@@ -194,7 +194,7 @@ test('`agent-lens rerun ID --all -- node app.js`: the app runs again with the re
   child.stderr.on('data', (d) => { err += String(d); });
   const code = await new Promise((r) => child.once('close', r));
   assert.equal(code, 0, err);
-  assert.equal(mock.requests.length, at);
+  assert.equal(mock.requests.length, at, err);
   const newRun = (JSON.parse(out.trim().split('\n').pop()!) as { traceId: string }).traceId;
   assert.match(err, /call 1: answered from the recording\n.*call 2: answered from the recording\n.*call 3: answered from the recording/);
   assert.match(err, new RegExp(`new run ${newRun} \\(a re-run of ${rec.traceId}\\); compare the two: .*#/diff/${rec.traceId}/${newRun}`));

@@ -8,7 +8,7 @@
 // is `{"traceId": …}`.
 import { context, metrics, trace, type Span } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -30,10 +30,12 @@ async function main(): Promise<void> {
     spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlp}/v1/traces` }) })],
   });
   trace.setGlobalTracerProvider(provider);
-  // (The instrumentation records the messages as log records: a re-run needs them.)
+  // (The instrumentation records the messages as log records: a re-run needs them. In batches, as
+  // apps send them: a call's messages share a millisecond, and one request each could arrive in
+  // any order.)
   const loggerProvider = new LoggerProvider({
     resource: resourceFromAttributes({ 'service.name': 'live-agent' }),
-    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlp}/v1/logs` }) })],
+    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlp}/v1/logs` }), scheduledDelayMillis: 100 })],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
   /* eslint-disable @typescript-eslint/no-require-imports */

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { reap } from './reaper';
 import { startServer, defaultOptions, type RunningServer, type ServerOptions } from '../../src/server/server';
+import type { RerunPlan } from '../../src/protocol';
 
 export function tmpDir(prefix = 'al-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -85,4 +86,21 @@ export async function freePort(): Promise<number> {
   const port = (s.address() as import('node:net').AddressInfo).port;
   await new Promise((r) => s.close(r));
   return port;
+}
+
+/**
+ * The plan once the run is all in: the instrumentation's messages come as log records, each in a
+ * request of its own, and the receiver may still be reading some after the spans (two reads a
+ * moment apart that agree).
+ */
+export async function settledPlan(base: { httpPort: number; token: string }, traceId: string, q: string): Promise<RerunPlan> {
+  let last = '';
+  return waitFor('the run\'s content all in', async () => {
+    const plan = await api(base)<RerunPlan>(`/api/traces/${traceId}/rerun?${q}`);
+    const text = JSON.stringify(plan);
+    if (text === last) return plan;
+    last = text;
+    await new Promise((r) => setTimeout(r, 300));
+    return undefined;
+  });
 }

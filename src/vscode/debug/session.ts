@@ -340,8 +340,14 @@ export class ReplaySession extends DebugSession {
     void this.move(response, (r) => r.goto(s.span.spanId));
   }
 
-  /** `runToStep` {spanId}: the run view's "Run to Step". */
+  /** `runToStep` {spanId}: the run view's "Run to Step"; `currentStep`: the run and step the replay is at (what if, from the debugger). */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: { spanId?: string } | undefined): void {
+    if (command === 'currentStep') {
+      const cur = this.replay?.current;
+      if (!cur) return this.sendErrorResponse(response, { id: ERR.request, format: 'no run is being replayed', showUser: true });
+      response.body = { traceId: cur.span.traceId, spanId: cur.span.spanId, kind: cur.span.genai?.kind };
+      return this.sendResponse(response);
+    }
     if (command !== 'runToStep') return super.customRequest(command, response, args);
     const r = this.replay;
     const s = args?.spanId ? r?.step(args.spanId) : undefined;
