@@ -21,6 +21,9 @@ function show(into: HTMLElement, host: Host, traceId: string, spanId: string, r:
   text.value = JSON.stringify(r.request.body, null, 2);
   const problems = h('ul', { class: 'replay-problems', 'aria-live': 'polite' });
   const send = h('button', { class: 'chip replay-send', type: 'button' }, 'Send') as HTMLButtonElement;
+  // Where it goes: the recording's endpoint, or one typed (a proxy, a local model server).
+  const endpoint = h('input', { class: 'replay-endpoint', type: 'url', 'aria-label': 'The endpoint\'s base URL', size: '40', spellcheck: 'false' }) as HTMLInputElement;
+  endpoint.value = r.request.baseUrl;
   const result = h('div', { class: 'replay-result', 'aria-live': 'polite' });
   const check = () => {
     let body: unknown;
@@ -39,8 +42,9 @@ function show(into: HTMLElement, host: Host, traceId: string, spanId: string, r:
     const body = check();
     if (body === undefined) return;
     send.disabled = true;
-    result.replaceChildren(h('p', { class: 'muted' }, `Sending to ${r.request.baseUrl}…`));
-    void host.request('replayModelCall', { traceId, spanId, request: body }).then((out) => {
+    const to = endpoint.value.trim() || r.request.baseUrl;
+    result.replaceChildren(h('p', { class: 'muted' }, `Sending to ${to}…`));
+    void host.request('replayModelCall', { traceId, spanId, request: body, ...(to !== r.request.baseUrl ? { baseUrl: to } : {}) }).then((out) => {
       const link = h('button', { class: 'link replay-open', type: 'button' }, 'open the new run');
       link.addEventListener('click', () => openRun?.(out.traceId));
       result.replaceChildren(
@@ -56,6 +60,6 @@ function show(into: HTMLElement, host: Host, traceId: string, spanId: string, r:
   into.replaceChildren(
     h('p', { class: 'muted' }, `${format} to ${r.request.baseUrl}${r.request.path} · about ${e.usd === null ? '(no price known)' : fmtUsdExact(e.usd)} · ${e.inputTokens} tokens in, ${e.outputTokens} out (${e.basis}) · keys: the trace server's environment`),
     ...r.request.missing.map((m) => h('p', { class: 'muted' }, `The recording does not have ${m}.`)),
-    text, problems, h('p', null, send), result);
+    text, problems, h('p', null, send, ' to ', endpoint, h('span', { class: 'muted' }, ` + ${r.request.path}`)), result);
   check();
 }

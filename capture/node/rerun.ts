@@ -39,7 +39,7 @@ export function loadPlan(file: string, log: (line: string) => void): RerunPlan |
 /** The recorded answer as the Response the provider would have sent. */
 function answerOf(call: RecordedCall, format: RequestFormat, body: Record<string, unknown>): Response {
   const headers = { 'x-agent-lens-replayed-from': call.spanId };
-  const answer = call.answers[format];
+  const answer = call.answers[format]!;
   if (body.stream !== true) return new Response(JSON.stringify(answer.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
   const usage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
   const text = answer.stream.filter((e) => !e.usageChunk || usage).map((e) => `${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`).join('');

@@ -149,35 +149,22 @@ def _agent_lens_capture():
         span.set_attribute("code.stacktrace", "Traceback (most recent call last):\n" + "\n".join(
             '  File "%s", line %d, in %s' % fr for fr in reversed(frames)))
 
-    # The live gate, when the editor asked for one.
-    gate = None
-    live = None
-    try:
-        if os.environ.get("AGENT_LENS_LIVE_URL"):
-            import agent_lens_gate as live
-
-            gate = live.start_from_environment()
-    except Exception as e:
+    def start(variable, module, what, otherwise):
+        """A helper beside this file, started when its variable is set: (module, what it started) or (None, None)."""
         try:
-            sys.stderr.write("agent-lens live gate: could not start (%s); calls are not paused in this process\n" % e)
-        except Exception:
-            pass
-        gate = None
+            if os.environ.get(variable):
+                mod = __import__(module)
+                return mod, mod.start_from_environment()
+        except Exception as e:
+            try:
+                sys.stderr.write("agent-lens %s: could not start (%s); %s\n" % (what, e, otherwise))
+            except Exception:
+                pass
+        return None, None
 
-    # A re-run, when one was asked for (agent_lens_rerun.py): model calls answered from the recording.
-    rerun = None
-    rerun_mod = None
-    try:
-        if os.environ.get("AGENT_LENS_RERUN_FILE"):
-            import agent_lens_rerun as rerun_mod
-
-            rerun = rerun_mod.start_from_environment()
-    except Exception as e:
-        try:
-            sys.stderr.write("agent-lens re-run: could not start (%s); every model call goes to the model\n" % e)
-        except Exception:
-            pass
-        rerun = None
+    # The live gate, when the editor asked for one; a re-run (agent_lens_rerun.py): model calls answered from the recording.
+    live, gate = start("AGENT_LENS_LIVE_URL", "agent_lens_gate", "live gate", "calls are not paused in this process")
+    rerun_mod, rerun = start("AGENT_LENS_RERUN_FILE", "agent_lens_rerun", "re-run", "every model call goes to the model")
 
     def patch(module):
         tracer = getattr(module, "Tracer", None)

@@ -20,6 +20,8 @@ export interface MockModel {
   requests: ChatRequest[];
   /** The same requests as they came, in their own API's shape (responses and messages are not read as a chat here). */
   bodies: Record<string, unknown>[];
+  /** Their headers (the key a client sent is here). */
+  headers: http.IncomingHttpHeaders[];
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
   const usages: MockModel['usages'] = [];
   const requests: ChatRequest[] = [];
   const bodies: Record<string, unknown>[] = [];
+  const headers: http.IncomingHttpHeaders[] = [];
   let n = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -108,6 +111,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
       }
       requests.push(body);
       bodies.push(raw);
+      headers.push(req.headers);
       const a = answerFor(body, n++);
       usages.push(a.usage);
       const id = `chatcmpl-mock-${n}`;
@@ -138,7 +142,7 @@ export async function startMockModel(port = 0): Promise<MockModel> {
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   const p = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${p}/v1`, port: p, usages, requests, bodies,
+    url: `http://127.0.0.1:${p}/v1`, port: p, usages, requests, bodies, headers,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -151,10 +151,11 @@ export interface RecordedCall {
   request: Record<string, unknown>;
   /**
    * The provider's answer, rebuilt from the recording (its output, finish reason and usage), in
-   * each provider format, and as each streams it: a recording does not always say which API was
-   * called (an instrumentation may name a responses call `chat`), the app's request does.
+   * its provider's formats, and as each streams it: a recording does not always say which of
+   * OpenAI's APIs was called (an instrumentation may name a responses call `chat`), the app's
+   * request does. (Anthropic's: its messages format alone.)
    */
-  answers: Record<RequestFormat, { body: Record<string, unknown>; stream: AnswerEvent[] }>;
+  answers: Partial<Record<RequestFormat, { body: Record<string, unknown>; stream: AnswerEvent[] }>>;
 }
 
 /** GET /api/traces/{traceId}/rerun?from={spanId} | ?all=1: what a re-run is answered from. */

@@ -186,7 +186,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, ctx: A
         const from = url.searchParams.get('from')?.toLowerCase() || undefined;
         if (from !== undefined && !/^[0-9a-f]{16}$/.test(from)) return json(res, 400, { error: 'from must be a span id (16 hexadecimal digits)' });
         await toolLinksReady(e);
-        const plan = rerunPlan(e, from, url.searchParams.get('all') === '1');
+        const plan = await rerunPlan(e, from, url.searchParams.get('all') === '1');
         return 'error' in plan ? json(res, plan.status, { error: plan.error }) : answer(res, 'getRerunPlan', plan);
       }
       if (sub === '/search') {

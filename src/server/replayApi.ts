@@ -4,9 +4,10 @@
 // with the provider's usage; it goes through ingest like any OTLP request, so it is stored, priced
 // (genai-prices) and shown live.
 //   GET  /api/traces/{traceId}/spans/{spanId}/request   the rebuilt request, its problems, an estimate
-//   POST /api/replay  { traceId, spanId, request?, baseUrl?, force? }
-// Keys come from the server's environment (OPENAI_API_KEY, ANTHROPIC_API_KEY) and go only into the
-// request's headers: never into a run, a log line or an answer.
+//   POST /api/replay  { traceId, spanId, request?, baseUrl?, force?, apiKey? }
+// Keys come from the caller (`apiKey`: the editor's SecretStorage) or the server's environment
+// (OPENAI_API_KEY, ANTHROPIC_API_KEY) and go only into the request's headers: never into a run, a
+// log line or an answer.
 import { randomBytes } from 'node:crypto';
 import type { Ingest } from './ingest';
 import type { TraceEntry } from '../store/traceEntry';
@@ -111,7 +112,7 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const kv = (key: string, v: string | number | boolean) => ({ key, value: typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v } });
 
 export async function handleReplay(body: unknown, ingest: Ingest, reply: Reply): Promise<void> {
-  if (!isObj(body)) return reply(400, { error: 'the body must be a JSON object: { traceId, spanId, request?, baseUrl?, force? }' });
+  if (!isObj(body)) return reply(400, { error: 'the body must be a JSON object: { traceId, spanId, request?, baseUrl?, force?, apiKey? }' });
   const traceId = String(body.traceId ?? '').toLowerCase();
   const spanId = String(body.spanId ?? '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(traceId) || !/^[0-9a-f]{16}$/.test(spanId)) return reply(400, { error: 'traceId (32 hexadecimal digits) and spanId (16) are required' });
@@ -136,9 +137,9 @@ export async function handleReplay(body: unknown, ingest: Ingest, reply: Reply):
   const url = `${base.href.replace(/\/$/, '')}${rebuilt.path}`;
   const anthropic = rebuilt.format === 'anthropic.messages';
   const keyName = anthropic ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY';
-  const key = process.env[keyName];
+  const key = (typeof body.apiKey === 'string' && body.apiKey) || process.env[keyName];
   const local = /^(localhost|127\.|\[::1\])/.test(base.hostname);
-  if (!key && !local) return reply(400, { error: `set ${keyName} in the trace server's environment to send to ${base.host}` });
+  if (!key && !local) return reply(400, { error: `no key to send to ${base.host}: set ${keyName} in the trace server's environment, or (in VS Code) run Agent Lens: Set Provider API Key…` });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key) { if (anthropic) headers['x-api-key'] = key; else headers.authorization = `Bearer ${key}`; }
   if (anthropic) headers['anthropic-version'] = '2023-06-01';
@@ -147,7 +148,8 @@ export async function handleReplay(body: unknown, ingest: Ingest, reply: Reply):
   try {
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(req), signal: AbortSignal.timeout(REPLAY_TIMEOUT_MS) });
     const text = await res.text();
-    if (!res.ok) return reply(502, { error: `${url} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}: ${text.slice(0, 500)}` });
+    // (An endpoint that echoes the key in its error does not get it into our answer.)
+    if (!res.ok) return reply(502, { error: `${url} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}: ${(key ? text.split(key).join('***') : text).slice(0, 500)}` });
     try { answer = JSON.parse(text) as Record<string, unknown>; } catch { return reply(502, { error: `${url} answered with something that is not JSON: ${text.slice(0, 200)}` }); }
   } catch (err) {
     return reply(502, { error: `could not reach ${url}: ${(err as Error).message}` });

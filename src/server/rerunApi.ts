@@ -12,7 +12,11 @@ import { rebuildAnswer, answerStream, answerParts } from '../genai/recordedAnswe
 import { attrMap, getStr, getStrList } from '../genai/attrs';
 import type { ApiSpan, MessagePart, RecordedCall, RequestFormat, RerunPlan } from '../protocol';
 
-const FORMATS: RequestFormat[] = ['openai.chat', 'openai.responses', 'anthropic.messages'];
+/**
+ * The formats a call's answer is given in: an OpenAI call's recording may not say which of its two
+ * APIs was called (the app's request will), an Anthropic call's always does.
+ */
+const formatsFor = (f: RequestFormat): RequestFormat[] => (f === 'anthropic.messages' ? [f] : ['openai.chat', 'openai.responses']);
 
 const nanos = (s: string) => { try { return BigInt(s); } catch { return 0n; } };
 
@@ -64,7 +68,7 @@ function fuller(span: ApiSpan, next: ApiSpan | undefined): MessagePart[] | undef
   return [...answerParts(span).filter((p) => p.type !== 'tool_call'), ...recorded, ...sent.slice(recorded.length)];
 }
 
-export function rerunPlan(e: TraceEntry, from: string | undefined, all: boolean): RerunPlan | { status: number; error: string } {
+export async function rerunPlan(e: TraceEntry, from: string | undefined, all: boolean): Promise<RerunPlan | { status: number; error: string }> {
   if (!all && !from) return { status: 400, error: 'say where the re-run goes live: from={spanId}, or all=1 to answer every model call from the recording' };
   const step = from ? e.spans.get(from) : undefined;
   if (from && !step) return { status: 404, error: `no span ${from} in trace ${e.traceId}` };
@@ -74,16 +78,22 @@ export function rerunPlan(e: TraceEntry, from: string | undefined, all: boolean)
   const contents = spanContents(e);
   const recorded: RecordedCall[] = [];
   const gaps: RerunPlan['gaps'] = [];
-  const spans = calls.map((c) => withContent(e, contents, c.spanId));
+  // (Each call's content is read once, as needed; the event loop gets a turn every few calls: a run
+  // may have thousands.)
+  const spans = new Map<number, ApiSpan | undefined>();
+  const spanAt = (i: number) => { if (!spans.has(i) && calls[i]) spans.set(i, withContent(e, contents, calls[i]!.spanId)); return spans.get(i); };
   for (const [i, c] of before.entries()) {
-    const span = spans[i];
+    if (i % 64 === 63) await new Promise((r) => setImmediate(r));
+    if (e.removed) return { status: 404, error: `trace ${e.traceId} was deleted` };
+    const span = spanAt(i);
     if (!span) continue;
     const req = rebuildRequest(span);
-    const output = fuller(span, spans[i + 1]);
+    const output = fuller(span, spanAt(i + 1));
+    spans.delete(i);
     const answer = 'error' in req ? req : rebuildAnswer(span, req.format, output);
     // (A call that cannot be answered from the recording ends what can be: the re-run goes live there.)
     if ('error' in req || 'error' in answer) { gaps.push({ step: i + 1, spanId: c.spanId, why: String((answer as { error: string }).error) }); break; }
-    const answers = Object.fromEntries(FORMATS.map((f) => {
+    const answers = Object.fromEntries(formatsFor(req.format).map((f) => {
       const body = f === req.format ? answer : rebuildAnswer(span, f, output) as Record<string, unknown>;
       return [f, { body, stream: answerStream(f, body) }];
     })) as RecordedCall['answers'];

@@ -54,7 +54,11 @@ export interface Commands {
   /** Opens a recorded model call as the request its provider received, to edit and send again. */
   'agentLens.replayModelCall': [traceId?: string, spanId?: string];
   /** Sends a request opened by Replay Model Call (the active editor's, or the document at this URI). */
-  'agentLens.sendReplay': [uri?: string];
+  'agentLens.sendReplay': [uri?: string, baseUrl?: string];
+  /** The same, to an endpoint picked: the recording's, the provider's API, or one typed. */
+  'agentLens.sendReplayTo': [uri?: string];
+  /** Keeps a provider's API key in VS Code's secret storage (empty: forgets it): replayed calls send it. */
+  'agentLens.setProviderKey': [provider?: 'openai' | 'anthropic', key?: string];
   /** Starts the app again, the model calls before the step answered from the recording (all of them with `all`); then the diff opens. Without a run: the replay debugger's step. */
   'agentLens.rerunFromHere': [traceId?: string, spanId?: string, options?: { all?: boolean; how?: { launch: string; folder?: string } | { command: string[]; cwd?: string } }];
   /** Two runs in the diff view (the original first). */
@@ -69,7 +73,7 @@ export const COMMAND_IDS = Object.keys({
   'agentLens.goToRunSource': 1, 'agentLens.copyTraceId': 1, 'agentLens.deleteRun': 1, 'agentLens.clearRuns': 1, 'agentLens.copyEndpoint': 1,
   'agentLens.restartReceiver': 1, 'agentLens.openInBrowser': 1, 'agentLens.runSample': 1, 'agentLens.connectApp': 1, 'agentLens.importFile': 1,
   'agentLens.debugRun': 1, 'agentLens.runToStep': 1, 'agentLens.openTextDiff': 1, 'agentLens.pauseLiveAgent': 1, 'agentLens.failStep': 1,
-  'agentLens.editPausedCall': 1, 'agentLens.replayModelCall': 1, 'agentLens.sendReplay': 1, 'agentLens.rerunFromHere': 1, 'agentLens.compareRuns': 1,
+  'agentLens.editPausedCall': 1, 'agentLens.replayModelCall': 1, 'agentLens.sendReplay': 1, 'agentLens.rerunFromHere': 1, 'agentLens.compareRuns': 1, 'agentLens.sendReplayTo': 1, 'agentLens.setProviderKey': 1,
 } satisfies Record<CommandId, 1>) as CommandId[];
 
 /** The context keys the extension sets (for `when` clauses and the walkthrough's completion events). */

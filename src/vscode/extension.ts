@@ -60,7 +60,7 @@ function activateFeatures(ctx: Ctx): AgentLensApi {
   registerTextDiff(ctx.life);
   // A recorded run stepped through in the editor's debugger.
   registerReplayDebugger({ life: ctx.life, client: () => ctx.connection.client, runs: () => ctx.runs.all, panel: ctx.panel, log: (m) => ctx.log.info(m) });
-  registerReplayCall(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client);
+  registerReplayCall(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client, ctx.ext.secrets);
   // The app started again with the recorded answers before a step, and the runs compared.
   registerRerun(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client, ctx.panel, () => capture.plan());
   // Each connection's live feed into all of the above; what its state and the settings' changes need.

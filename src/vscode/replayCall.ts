@@ -28,7 +28,22 @@ export function jsonPath(at: string): JSONPath {
   return out;
 }
 
-export function registerReplayCall(life: Scope, storage: string, client: () => ServerClient | undefined): void {
+/** Where the editor keeps a provider's key (SecretStorage): never in settings, runs or logs. */
+export const KEY_SECRET: Record<'openai' | 'anthropic', string> = { openai: 'agentLens.apiKey.openai', anthropic: 'agentLens.apiKey.anthropic' };
+const PROVIDER_API: Record<'openai' | 'anthropic', string> = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com/v1' };
+const vendorOf = (format: RequestFormat): 'openai' | 'anthropic' => (format === 'anthropic.messages' ? 'anthropic' : 'openai');
+
+export function registerReplayCall(life: Scope, storage: string, client: () => ServerClient | undefined, secrets: vscode.SecretStorage): void {
+  registerCommand(life, 'agentLens.setProviderKey', async (provider, key) => {
+    const which = provider === 'openai' || provider === 'anthropic' ? provider : (await vscode.window.showQuickPick([
+      { label: 'OpenAI', id: 'openai' as const }, { label: 'Anthropic', id: 'anthropic' as const }], { title: 'The key of which provider?' }))?.id;
+    if (!which) return false;
+    const value = typeof key === 'string' ? key : await vscode.window.showInputBox({ title: `${which === 'openai' ? 'OpenAI' : 'Anthropic'} API key`, prompt: 'Kept in VS Code\'s secret storage; sent only with a replayed call, to the endpoint it goes to. Empty: forget it.', password: true, ignoreFocusOut: true });
+    if (value === undefined) return false;
+    if (value) await secrets.store(KEY_SECRET[which], value); else await secrets.delete(KEY_SECRET[which]);
+    return true;
+  });
+
   const docs = new Map<string, ReplayDoc>();
   const diagnostics = life.register(vscode.languages.createDiagnosticCollection('agent-lens-replay'));
   const check = (doc: vscode.TextDocument) => {
@@ -97,7 +112,24 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
     }
   });
 
-  registerCommand(life, 'agentLens.sendReplay', async (uriArg) => {
+  registerCommand(life, 'agentLens.sendReplayTo', async (uriArg) => {
+    const doc = uriArg ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === String(uriArg)) : vscode.window.activeTextEditor?.document;
+    const r = doc && docs.get(doc.uri.toString());
+    if (!doc || !r) { void vscode.window.showInformationMessage('Agent Lens: Send applies to a model call opened with Replay Model Call.'); return undefined; }
+    const api = PROVIDER_API[vendorOf(r.format)];
+    type Item = vscode.QuickPickItem & { url?: string };
+    const items: Item[] = [{ label: r.baseUrl, description: 'where the recording says the call went', url: r.baseUrl }];
+    if (api !== r.baseUrl) items.push({ label: api, description: 'the provider\'s API', url: api });
+    items.push({ label: 'Another endpoint…', description: 'an OpenAI- or Anthropic-compatible server (a proxy, a local model)' });
+    const pick = await vscode.window.showQuickPick(items, { title: 'Send the request to' });
+    if (!pick) return undefined;
+    const url = pick.url ?? await vscode.window.showInputBox({ title: 'The endpoint\'s base URL', prompt: `The request goes to it${r.format === 'anthropic.messages' ? ' + /messages' : r.format === 'openai.responses' ? ' + /responses' : ' + /chat/completions'}`, value: r.baseUrl,
+      validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'an http:// or https:// address') });
+    if (!url) return undefined;
+    return runCommand('agentLens.sendReplay', doc.uri.toString(), url.trim());
+  });
+
+  registerCommand(life, 'agentLens.sendReplay', async (uriArg, baseUrl) => {
     const c = client();
     const doc = uriArg ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === String(uriArg)) : vscode.window.activeTextEditor?.document;
     const r = doc && docs.get(doc.uri.toString());
@@ -109,8 +141,11 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
       return undefined;
     }
     try {
-      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Agent Lens: sending to ${r.baseUrl}…` },
-        () => c.request<ReplayResponse>('POST', '/api/replay', new TextEncoder().encode(JSON.stringify({ traceId: r.traceId, spanId: r.spanId, request })) as Uint8Array<ArrayBuffer>, 'application/json'));
+      // (The key from the editor's secret storage, when one was set: it goes with this request only.)
+      const apiKey = await secrets.get(KEY_SECRET[vendorOf(r.format)]);
+      const to = typeof baseUrl === 'string' && baseUrl ? baseUrl : r.baseUrl;
+      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Agent Lens: sending to ${to}…` },
+        () => c.request<ReplayResponse>('POST', '/api/replay', new TextEncoder().encode(JSON.stringify({ traceId: r.traceId, spanId: r.spanId, request, ...(to !== r.baseUrl ? { baseUrl: to } : {}), ...(apiKey ? { apiKey } : {}) })) as Uint8Array<ArrayBuffer>, 'application/json'));
       // The two answers side by side: the recorded one and the new one.
       const before = await c.request<SpanDetailResponse>('GET', `/api/traces/${r.traceId}/spans/${r.spanId}`);
       await runCommand('agentLens.compareRuns', r.traceId, out.traceId);

@@ -14,11 +14,11 @@ import type { CapturePlan } from '../captureEnv';
 import { withCaptureEnv } from '../captureEnv';
 import { readReport, type RerunReportLine } from '../rerun';
 import { registerCommand, runCommand } from './commandHost';
+import type { Commands } from './commands';
 import type { RerunPlan } from '../protocol';
 
 /** How the app is started again: a launch configuration by name, or a command line. */
-export type RerunHow = { launch: string; folder?: string } | { command: string[]; cwd?: string };
-export interface RerunOptions { all?: boolean; how?: RerunHow }
+export type RerunHow = NonNullable<NonNullable<Commands['agentLens.rerunFromHere'][2]>['how']>;
 export interface RerunResult { runs: string[]; lines: RerunReportLine[]; exitCode: number | undefined }
 
 /** The run and step the replay debugger is at (its call stack's context menu and toolbar), when one is. */

@@ -73,5 +73,22 @@ test('Replay on a model call: the request the mock received, checked as it is ed
   const newId = /#\/run\/([0-9a-f]{32})/.exec(page.url())![1]!;
   const t = await api(server)<TraceResponse>(`/api/traces/${newId}`);
   assert.equal((t.spans[0]!.attributes.find((a) => a.key === 'agent_lens.replay_of')?.value as { stringValue?: string }).stringValue, `${run.summary.traceId}/${first.spanId}`);
+  // Another endpoint, typed: a second model server gets the call, the recording's does not.
+  const other = await startMockModel();
+  try {
+    await page.goBack();
+    await page.waitForSelector(`.run-view[data-ready] .detail[data-loaded="${first.spanId}"]`);
+    await page.click('button.replay-call');
+    const endpoint = page.locator('input.replay-endpoint');
+    await endpoint.waitFor({ state: 'visible' });
+    assert.equal(await endpoint.inputValue(), `http://127.0.0.1:${mock.port}/v1`);
+    await endpoint.fill(other.url);
+    const before = mock.requests.length;
+    await page.click('button.replay-send');
+    await page.locator('.replay-result button.replay-open').waitFor();
+    assert.equal(other.requests.length, 1);
+    assert.equal(mock.requests.length, before);
+    assert.deepEqual(other.requests[0], asSent);
+  } finally { await other.close(); }
   assert.deepEqual(errors, []);
 });

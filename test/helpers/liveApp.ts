@@ -38,6 +38,13 @@ async function main(): Promise<void> {
     processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlp}/v1/logs` }), scheduledDelayMillis: 100 })],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
+  /** Everything sent, then the run's id on the last line. */
+  const finish = async (traceId: string) => {
+    await provider.forceFlush().catch(() => undefined);
+    await loggerProvider.forceFlush().catch(() => undefined);
+    await provider.shutdown().catch(() => undefined);
+    process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
+  };
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai') as typeof import('@opentelemetry/instrumentation-openai');
   const inst = new OpenAIInstrumentation({ captureMessageContent: true });
@@ -83,11 +90,7 @@ async function main(): Promise<void> {
       agent.end();
       return agent.spanContext().traceId;
     });
-    await provider.forceFlush().catch(() => undefined);
-    await loggerProvider.forceFlush().catch(() => undefined);
-    await provider.shutdown().catch(() => undefined);
-    process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
-    return;
+    return finish(traceId);
   }
 
   const traceId = await tracer.startActiveSpan('invoke_agent live-agent', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'live-agent' } }, async (agent) => {
@@ -131,10 +134,7 @@ async function main(): Promise<void> {
     agent.end();
     return agent.spanContext().traceId;
   });
-  await provider.forceFlush().catch(() => undefined);
-  await loggerProvider.forceFlush().catch(() => undefined);
-  await provider.shutdown().catch(() => undefined);
-  process.stdout.write(JSON.stringify({ traceId }) + '\n', () => process.exit(0));
+  return finish(traceId);
 }
 
 type RunTool = (name: string, id: string, args: string) => Promise<unknown>;

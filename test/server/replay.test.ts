@@ -4,6 +4,8 @@
 // mock's request log (what the provider really received), its usage, and genai-prices.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -173,8 +175,34 @@ test('replayed with an edited system prompt: the mock receives the edit; the ans
   assert.ok(Math.abs(t.summary.costUsd! - cost) < 1e-12);
   assert.equal(span.genai?.systemInstructions?.[0]?.type === 'text' && (span.genai.systemInstructions[0] as { content: string }).content, 'You are a terse travel planner. Answer in five words.');
   // The key went to the provider only.
+  assert.equal(mock.headers[heard]!.authorization, `Bearer ${KEY}`);
   const everything = JSON.stringify([t, out, await api(server)(`/api/status`), await api(server)(`/api/traces?limit=100`)]);
   assert.ok(!everything.includes(KEY));
+});
+
+test('a key given with the request (the editor\'s secret storage) is the one the endpoint gets, over the environment\'s; it is in no run, answer or error; an endpoint that echoes it in an error does not get it into the answer', async () => {
+  const { trace } = runs.get('vercel-otel')!;
+  const call = llmSpans(trace)[0]!;
+  const mine = 'sk-from-the-editor-0123456789';
+  const heard = mock.requests.length;
+  const post = (b: Record<string, unknown>) => fetch(`http://127.0.0.1:${server.httpPort}/api/replay`, {
+    method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ traceId: trace.summary.traceId, spanId: call.spanId, ...b }) });
+  const res = await post({ apiKey: mine });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.equal(mock.headers[heard]!.authorization, `Bearer ${mine}`);
+  const out = JSON.parse(text) as ReplayResponse;
+  const t = await waitFor('the replay run', () => api(server)<TraceResponse>(`/api/traces/${out.traceId}`).catch(() => undefined));
+  // An endpoint that answers 401 with the key in its message (as some proxies do).
+  const echo = http.createServer((req, r) => { r.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}` } })); });
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  const bad = await post({ apiKey: mine, baseUrl: `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1` });
+  const badText = await bad.text();
+  echo.close();
+  assert.equal(bad.status, 502);
+  assert.match(badText, /answered 401.*Incorrect API key provided: \*\*\*/);
+  const everything = JSON.stringify([t, text, badText, await api(server)(`/api/status`), await api(server)(`/api/traces?limit=100`)]);
+  assert.ok(!everything.includes(mine));
 });
 
 test('bad requests say what is wrong: not a model call, an unknown span, a body that is not a request, an endpoint that is down', async () => {

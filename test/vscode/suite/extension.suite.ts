@@ -380,9 +380,14 @@ suite('Agent Lens in VS Code', () => {
     await replace(edited);
     await until('no problems', () => !vscode.languages.getDiagnostics(doc.uri).some((x) => x.severity === vscode.DiagnosticSeverity.Error));
     const heard = mock.requests.length;
+    // The key kept in the editor's secret storage goes with the call, to the endpoint only.
+    assert.equal(await vscode.commands.executeCommand('agentLens.setProviderKey', 'openai', 'sk-suite-secret-key'), true);
     const out = await vscode.commands.executeCommand<{ traceId: string; usage: { input: number; output: number } }>('agentLens.sendReplay');
     assert.ok(out);
     assert.deepEqual(mock.requests[heard], edited);
+    assert.equal(mock.headers[heard]!.authorization, 'Bearer sk-suite-secret-key');
+    assert.ok(!JSON.stringify(await api.connection.client!.request('GET', `/api/traces/${out.traceId}`)).includes('sk-suite-secret-key'));
+    await vscode.commands.executeCommand('agentLens.setProviderKey', 'openai', '');
     assert.deepEqual([out.usage.input, out.usage.output], [mock.usages[heard]!.prompt_tokens, mock.usages[heard]!.completion_tokens]);
     const tab = await until('the answers side by side', () => {
       const t = vscode.window.tabGroups.activeTabGroup.activeTab;
