@@ -81,7 +81,14 @@ async function main(): Promise<void> {
   for (const size of sizes) {
     const { traceId, bodies } = makeRun(size);
     for (const body of bodies) {
-      const res = await fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+      // (Once more on a socket error: making a 1M-span run holds this process's event loop for
+      // longer than the server keeps an idle connection, and the pooled socket it closed meanwhile
+      // is only found closed on writing; the body never arrived.)
+      const post = () => fetch(`${base}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+      const res = await post().catch((e: Error & { cause?: { code?: string } }) => {
+        if (e.cause?.code === 'EPIPE' || e.cause?.code === 'ECONNRESET') return post();
+        throw e;
+      });
       if (res.status !== 200) throw new Error(`ingest: ${res.status}`);
     }
     await page.goto(`${base}/?token=${server.token}`);

@@ -396,38 +396,50 @@ suite('Agent Lens in VS Code', () => {
     assert.match(tab.label, /^Answer: recorded ↔ replayed/);
     assert.equal((await vscode.workspace.openTextDocument((tab.input as vscode.TabInputTextDiff).original)).getText(), 'Sunny.\n');
     await until('the new run', () => api.runs.all.some((r) => r.traceId === out.traceId));
+    // The new run beside the old, in the run diff view (a tab of its own, kept).
+    await until('the runs compared in a tab', () => api.panel.open.some((t) => t.traceId === out.traceId && t.kept));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await provider.shutdown();
     await mock.close();
   });
 
-  test('Re-run From Here, all recorded: the app (real openai SDK, 3 model calls) runs again as a task with the capture helper; the mock hears nothing; the new run opens beside the original in the diff view', async () => {
-    const mock = await startMockModel();
-    const endpoint = api.connection.client!.endpoint;
-    const app = path.join(__dirname, '..', '..', 'helpers', 'liveApp.js');
-    const first = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, [app, endpoint, mock.url], { env: { ...process.env, LIVE_APP_FOLLOW_UP: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '';
-      c.stdout.on('data', (d) => { out += String(d); });
-      c.stderr.on('data', (d) => { err += String(d); });
-      c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`the app exited with ${code}: ${err}`))));
+  for (const way of ['a task (a command line)', 'a launch configuration (under the debugger)'] as const) {
+    test(`Re-run From Here, all recorded, as ${way}: the app (real openai SDK, 3 model calls) runs again with the capture helper; the mock hears nothing; the new run opens beside the original in the diff view`, async () => {
+      const mock = await startMockModel();
+      const endpoint = api.connection.client!.endpoint;
+      const app = path.join(__dirname, '..', '..', 'helpers', 'liveApp.js');
+      const first = await new Promise<string>((resolve, reject) => {
+        const c = spawn(process.execPath, [app, endpoint, mock.url], { env: { ...process.env, LIVE_APP_FOLLOW_UP: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '', err = '';
+        c.stdout.on('data', (d) => { out += String(d); });
+        c.stderr.on('data', (d) => { err += String(d); });
+        c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`the app exited with ${code}: ${err}`))));
+      });
+      const traceId = (JSON.parse(first.trim().split('\n').pop()!) as { traceId: string }).traceId;
+      await until('its three model calls', async () => (await api.connection.client!.request<{ spans: { genai?: { kind: string } }[] }>('GET', `/api/traces/${traceId}`).catch(() => ({ spans: [] }))).spans.filter((s) => s.genai?.kind === 'llm').length >= 3);
+      const heard = mock.requests.length;
+      let how: { command: string[] } | { launch: string };
+      if (way.startsWith('a task')) {
+        // (The task runs where the editor's terminals run: its variables go on its command line.)
+        how = { command: ['/usr/bin/env', 'LIVE_APP_FOLLOW_UP=1', process.execPath, app, endpoint, mock.url] };
+      } else {
+        const folder = vscode.workspace.workspaceFolders![0]!;
+        await vscode.workspace.getConfiguration('launch', folder.uri).update('configurations', [{ type: 'node', request: 'launch', name: 'Travel agent (suite)',
+          program: app, args: [endpoint, mock.url], env: { LIVE_APP_FOLLOW_UP: '1' }, console: 'internalConsole' }], vscode.ConfigurationTarget.WorkspaceFolder);
+        how = { launch: 'Travel agent (suite)' };
+      }
+      const out = await vscode.commands.executeCommand<{ runs: string[]; lines: { answeredBy: string }[]; exitCode?: number }>('agentLens.rerunFromHere', traceId, undefined, { all: true, how });
+      assert.ok(out);
+      if ('command' in how) assert.equal(out.exitCode, 0);
+      assert.equal(mock.requests.length, heard, 'the mock heard nothing');
+      assert.deepEqual(out.lines.map((l) => l.answeredBy), ['recording', 'recording', 'recording']);
+      assert.equal(out.runs.length, 1);
+      assert.notEqual(out.runs[0], traceId);
+      await until('the new run in a tab, compared with the original', () => api.panel.open.some((t) => t.traceId === out.runs[0] && t.kept));
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await mock.close();
     });
-    const traceId = (JSON.parse(first.trim().split('\n').pop()!) as { traceId: string }).traceId;
-    await until('its three model calls', async () => (await api.connection.client!.request<{ spans: { genai?: { kind: string } }[] }>('GET', `/api/traces/${traceId}`).catch(() => ({ spans: [] }))).spans.filter((s) => s.genai?.kind === 'llm').length >= 3);
-    const heard = mock.requests.length;
-    // (The task runs where the editor's terminals run: its variables go on its command line.)
-    const out = await vscode.commands.executeCommand<{ runs: string[]; lines: { answeredBy: string }[]; exitCode?: number }>('agentLens.rerunFromHere', traceId, undefined,
-      { all: true, how: { command: ['/usr/bin/env', 'LIVE_APP_FOLLOW_UP=1', process.execPath, app, endpoint, mock.url] } });
-    assert.ok(out);
-    assert.equal(out.exitCode, 0);
-    assert.equal(mock.requests.length, heard, 'the mock heard nothing');
-    assert.deepEqual(out.lines.map((l) => l.answeredBy), ['recording', 'recording', 'recording']);
-    assert.equal(out.runs.length, 1);
-    assert.notEqual(out.runs[0], traceId);
-    await until('the new run in a tab, compared with the original', () => api.panel.open.some((t) => t.traceId === out.runs[0] && t.kept));
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await mock.close();
-  });
+  }
 
   test('a prompt diff from the run view opens in the editor\'s own diff view', async () => {
     const left = 'You are a travel planner.\n[user]\nPlan a weekend in Lisbon.\n';
