@@ -8,6 +8,7 @@ import { importFiles } from './server/importer';
 import { parsePriceOverrides, setPriceOverrides } from './genai/pricing';
 import { FailureLog } from './server/guard';
 import { rerun } from './rerun';
+import { serveMcp } from './mcp/server';
 
 const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and trace viewer for LLM agents
 
@@ -15,6 +16,9 @@ usage:
   agent-lens serve [options]     run the trace server in the foreground
   agent-lens import FILE...      load OTLP JSON / JSON lines / protobuf files
   agent-lens status [--json]     show the running server, if any (its UI address with the token)
+  agent-lens mcp [--url U]        the runs as MCP tools over stdio, for an assistant (Claude Code,
+                                 Cursor, …): it asks the running trace server (or the one at U,
+                                 with $AGENT_LENS_TOKEN)
   agent-lens rerun TRACE_ID (--from SPAN_ID | --all) [--url U] [-- COMMAND ARGS...]
                                  run the app again (COMMAND, or the command line the run recorded)
                                  with the model calls before step SPAN_ID answered from the
@@ -207,6 +211,11 @@ async function main(): Promise<void> {
       `  UI         ${s.uiUrl}`,
       `  data       ${s.dataDir || '(not kept on disk)'}`,
     ].join('\n') + '\n');
+    return;
+  }
+  if (cmd === 'mcp') {
+    const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } } });
+    await serveMcp({ url: values.url, version: SERVER_VERSION });
     return;
   }
   if (cmd === 'rerun') {
