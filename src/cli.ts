@@ -8,7 +8,6 @@ import { importFiles } from './server/importer';
 import { parsePriceOverrides, setPriceOverrides } from './genai/pricing';
 import { FailureLog } from './server/guard';
 import { rerun } from './rerun';
-import { serveMcp } from './mcp/server';
 
 const HELP = `agent-lens ${SERVER_VERSION}: a local OpenTelemetry receiver and trace viewer for LLM agents
 
@@ -215,6 +214,8 @@ async function main(): Promise<void> {
   }
   if (cmd === 'mcp') {
     const { values } = parseArgs({ args: rest, options: { url: { type: 'string' } } });
+    // (Loaded only here: the MCP SDK is not evaluated when the server starts.)
+    const { serveMcp } = await import('./mcp/server.js');
     await serveMcp({ url: values.url, version: SERVER_VERSION });
     return;
   }

@@ -33,7 +33,7 @@ export const TOOLS: ToolDef[] = [
     inputSchema: schema({ service: { type: 'string', description: 'Only runs of this service.' }, agent: { type: 'string', description: 'Only runs with this agent.' },
       text: { type: 'string', description: 'Only runs whose content contains this text (prompts, outputs, names).' }, failedOnly: { type: 'boolean', description: 'Only runs with a failed step they did not recover from.' },
       since: { type: 'string', description: 'Only runs started at or after this time (ISO 8601, or minutes ago as "30m", hours as "2h").' },
-      limit: { type: 'integer', minimum: 1, maximum: 500, description: 'At most this many runs (default 20).' }, maxTokens }) },
+      limit: { type: 'integer', minimum: 1, maximum: 500, description: 'At most this many runs (default 20).' }, offset, maxTokens }) },
   { name: 'get_run', description: 'One run as a compact tree of its steps: number, kind (agent, llm, tool…), name, duration, tokens, cost, error, source file:line and span id. Long runs are cut: the answer says the offset to ask for next.',
     inputSchema: schema({ traceId, offset, maxTokens }, ['traceId']) },
   { name: 'get_step', description: 'One step whole: a model call\'s system prompt, messages, output, tool calls, tokens and cost; a tool\'s arguments and result; its error, attributes and source location.',
@@ -170,15 +170,18 @@ export async function runTool(name: string, args: Args | undefined, get: ApiGet)
         const since = str(a, 'since');
         const from = since === undefined ? undefined : sinceMs(since);
         if (since !== undefined && from === undefined) return fail(`since "${since}" is not a time: give ISO 8601 (2026-12-07T10:00:00Z) or minutes/hours/days ago ("30m", "2h", "1d")`);
-        const qs = new URLSearchParams({ limit: String(Math.min(10_000, limit * 10)) });
+        const skip = Math.max(0, Math.floor(num(a, 'offset') ?? 0));
+        const qs = new URLSearchParams({ limit: '10000' });
         if (str(a, 'service')) qs.set('service', str(a, 'service')!);
         if (str(a, 'text')) qs.set('q', str(a, 'text')!);
         const list = await get<TraceListResponse>(`/api/traces?${qs}`);
         const agent = str(a, 'agent');
         const runs = list.traces.filter((s) => (!agent || s.agentNames.includes(agent)) && (a.failedOnly !== true || failedUnrecovered(s))
-          && (from === undefined || Number(BigInt(s.startTimeUnixNano) / 1_000_000n) >= from)).slice(0, limit);
-        if (!runs.length) return { text: `No runs match (the receiver holds ${list.total} in all).` };
-        return { text: budget([`${runs.length} run${runs.length === 1 ? '' : 's'}, newest first (of ${list.total} held):`, ...runs.map(summaryLine)], max, (n) => `ask with a smaller limit or a filter (${n - 1} shown)`) };
+          && (from === undefined || Number(BigInt(s.startTimeUnixNano) / 1_000_000n) >= from));
+        const page = runs.slice(skip, skip + limit);
+        if (!page.length) return { text: runs.length ? `No runs past offset ${skip} (${runs.length} match).` : `No runs match (the receiver holds ${list.total} in all).` };
+        const more = runs.length > skip + page.length ? ` Call list_runs with offset=${skip + page.length} for the next ones.` : '';
+        return { text: budget([`Runs ${skip + 1}–${skip + page.length} of ${runs.length} that match, newest first (${list.total} held).${more}`, ...page.map(summaryLine)], max, (n) => `call list_runs with offset=${skip + n - 1} (or a filter)`) };
       }
       case 'get_run': {
         const id = idArg(a, 'traceId', TRACE_ID, 'a trace id (32 hexadecimal digits, from list_runs)');

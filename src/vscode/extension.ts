@@ -2,6 +2,7 @@
 // (ctx.ts: lifetime, settings, log, connection, runs, run tabs) in a file of its own. The extension
 // joins or starts the trace server and meets it only over its API; it never decodes OTLP or holds
 // the store.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { registerCapture } from './capture';
@@ -12,6 +13,7 @@ import { CallSites } from './callSites';
 import { disposeDefinitionCache, pathMappings } from './openSource';
 import { registerReplayCall } from './replayCall';
 import { registerRerun } from './rerunRun';
+import { registerLmTools } from './lmTools';
 import { registerReplayDebugger } from './debug/register';
 import { registerTextDiff } from './textDiff';
 import type { Connection } from './connection';
@@ -61,6 +63,8 @@ function activateFeatures(ctx: Ctx): AgentLensApi {
   // A recorded run stepped through in the editor's debugger.
   registerReplayDebugger({ life: ctx.life, client: () => ctx.connection.client, runs: () => ctx.runs.all, panel: ctx.panel, log: (m) => ctx.log.info(m) });
   registerReplayCall(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client, ctx.ext.secrets);
+  // The runs for the editor's AI: language-model tools, and the MCP server offered to the editor.
+  registerLmTools(ctx.life, () => ctx.connection.client, ctx.ext.asAbsolutePath(path.join('dist', 'cli.js')), (m) => ctx.log.info(m), (cb) => ctx.connection.onState(() => cb()));
   // The app started again with the recorded answers before a step, and the runs compared.
   registerRerun(ctx.life, ctx.ext.globalStorageUri.fsPath, () => ctx.connection.client, ctx.panel, () => capture.plan());
   // Each connection's live feed into all of the above; what its state and the settings' changes need.

@@ -6,15 +6,20 @@
 // budget are checked on a 100,000-step run made with the real SDK (test/helpers/syntheticRuns.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { calcPrice } from '@pydantic/genai-prices';
+import { spawn } from 'node:child_process';
+import { startMockModel } from '../../src/demo/mockModel';
 import { startTestServer, api, waitFor, CLI, freePort } from '../helpers/server';
 import { captureNames, postCapture, truthOf } from '../helpers/captures';
 import { longRunBodies } from '../helpers/syntheticRuns';
 import { tracerProvider } from '../helpers/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { TOOLS } from '../../src/mcp/tools';
+import { lmToolName } from '../../src/mcp/names';
 import type { RunningServer } from '../../src/server/server';
 import type { TraceListResponse } from '../../src/protocol';
 
@@ -59,6 +64,12 @@ test('tools/list gives every tool with a JSON schema and a description', async (
     assert.equal(t.inputSchema.type, 'object', t.name);
     assert.ok((t.description ?? '').length > 40, t.name);
   }
+});
+
+test('the editor\'s manifest lists the same tools (languageModelTools): name, description for the model and input schema', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { languageModelTools: { name: string; modelDescription: string; inputSchema: unknown }[] } };
+  assert.deepEqual(manifest.contributes.languageModelTools.map((t) => ({ name: t.name, modelDescription: t.modelDescription, inputSchema: t.inputSchema })),
+    TOOLS.map((t) => ({ name: lmToolName(t.name), modelDescription: t.description, inputSchema: t.inputSchema })));
 });
 
 test('list_runs, get_run and get_step carry the truth of each captured framework run: the tokens the mock reported, the tools it ran', async () => {
@@ -132,6 +143,33 @@ test('cost_by_line: the line a model call was made at, with the tokens it report
   const usd = calcPrice({ input_tokens: 1234, output_tokens: 56 }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
   assert.ok(out.text.includes(`/app/agent/planner.py:42 (plan) · 1 model calls · 1234 in / 56 out tokens`), out.text);
   assert.ok(out.text.includes(`$${usd < 0.01 ? usd.toFixed(6) : usd.toFixed(4)}`), `${out.text} (${usd})`);
+});
+
+test('a JS run (the openai SDK under the official instrumentation, the call-site helper loaded): get_run has the mock\'s tokens; cost_by_line has the lines the helper recorded, with genai-prices\' cost of each call', async () => {
+  const mock = await startMockModel();
+  try {
+    const app = path.join(__dirname, '..', 'helpers', 'liveApp.js');
+    const out = await new Promise<string>((resolve, reject) => {
+      const c = spawn(process.execPath, [app, `http://127.0.0.1:${server.httpPort}`, mock.url], { env: { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, '..', '..', 'dist', 'capture-node.js')}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let o = '', e = '';
+      c.stdout.on('data', (d) => { o += String(d); });
+      c.stderr.on('data', (d) => { e += String(d); });
+      c.on('close', (code) => (code === 0 ? resolve(o) : reject(new Error(e))));
+    });
+    const traceId = (JSON.parse(out.trim().split('\n').pop()!) as { traceId: string }).traceId;
+    const run = await waitFor('the run\'s two model calls', async () => { const r = await call('get_run', { traceId }); return (r.text.match(/\[llm\]/g) ?? []).length >= 2 ? r : undefined; });
+    const [u1, u2] = mock.usages;
+    assert.match(run.text.split('\n')[0]!, new RegExp(`2 model calls, ${u1!.prompt_tokens + u2!.prompt_tokens} in / ${u1!.completion_tokens + u2!.completion_tokens} out tokens`), run.text);
+    // Where the app made each call: the lines of the app's own file that call the SDK (read here from the file).
+    const src = fs.readFileSync(app, 'utf8').split('\n');
+    const lineOf = (needle: string) => src.findIndex((l) => l.includes(needle)) + 1;
+    const sites = await call('cost_by_line', { file: 'helpers/liveApp.js' });
+    for (const [needle, u] of [['const first = await client.chat.completions.create(', u1!], ['const answer = await client.chat.completions.create(', u2!]] as const) {
+      const usd = calcPrice({ input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
+      const want = new RegExp(`^${app.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${lineOf(needle)}( \\([^)]*\\))? · 1 model calls · ${u.prompt_tokens} in / ${u.completion_tokens} out tokens \\(median ${u.prompt_tokens} in\\) · \\$${(usd < 0.01 ? usd.toFixed(6) : usd.toFixed(4)).replace('.', '\\.')}`, 'm');
+      assert.match(sites.text, want);
+    }
+  } finally { await mock.close(); }
 });
 
 test('a 100,000-step run: get_run stays within its budget, says where to go on, and the next page starts there; find_steps finds the costliest', async () => {

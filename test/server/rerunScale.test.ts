@@ -11,7 +11,7 @@ import type { RerunPlan, TraceListResponse } from '../../src/protocol';
 
 after(killServers);
 
-test('the plan of a 20,000-step run from step 16,000: its 8,000 earlier model calls in order, each with its prompt and its answer in every provider format; the server answers a small request meanwhile', async (t) => {
+test('the plan of a 20,000-step run from step 16,000: its 8,000 earlier model calls in order, each with its prompt and its answer in the formats of its provider; the server answers a small request meanwhile', async (t) => {
   const n = 20_000;
   const run = longRunBodies(n);
   const server = await spawnServer(['--http-port', '0', '--grpc-port', '0', '--no-persist']);

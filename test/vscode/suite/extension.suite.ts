@@ -441,6 +441,30 @@ suite('Agent Lens in VS Code', () => {
     });
   }
 
+  test('the editor\'s AI can ask about runs: the language-model tools are registered, and get_run answers with the run\'s tree', async () => {
+    const lm = (vscode as unknown as { lm: { tools: readonly { name: string; inputSchema?: unknown }[]; invokeTool(name: string, options: { input: unknown; toolInvocationToken: undefined }, token?: vscode.CancellationToken): Promise<{ content: { value?: string }[] }> } }).lm;
+    const names = ['list_runs', 'get_run', 'get_step', 'find_steps', 'explain_failure', 'cost_by_line', 'conversation', 'diff_runs', 'orphans'].map((n) => `agentLens_${n}`);
+    const tools = await until('the tools registered', () => (names.every((n) => lm.tools.some((t) => t.name === n)) ? lm.tools : undefined));
+    assert.ok(tools.filter((t) => t.name.startsWith('agentLens_')).every((t) => (t.inputSchema as { type?: string } | undefined)?.type === 'object'));
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'lm-tools-suite' }),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${api.connection.client!.endpoint}/v1/traces` }) })] });
+    const tracer = provider.getTracer('t');
+    const root = tracer.startSpan('invoke_agent desk', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'desk' } });
+    const child = tracer.startSpan('execute_tool lookup_order', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_order', 'gen_ai.tool.call.arguments': '{"order_id":"A-1042"}' } }, trace.setSpan(context.active(), root));
+    child.end();
+    root.end();
+    await provider.forceFlush();
+    const traceId = root.spanContext().traceId;
+    await until('the run', () => api.runs.all.some((r) => r.traceId === traceId));
+    const out = await lm.invokeTool('agentLens_get_run', { input: { traceId }, toolInvocationToken: undefined }, new vscode.CancellationTokenSource().token);
+    const text = out.content.map((p) => p.value ?? '').join('');
+    assert.match(text, /1\. \[agent\] invoke_agent desk/);
+    assert.ok(text.includes(`2. [tool] execute_tool lookup_order`) && text.includes(`span ${child.spanContext().spanId}`), text);
+    const bad = await lm.invokeTool('agentLens_get_run', { input: { traceId: 'nope' }, toolInvocationToken: undefined }, new vscode.CancellationTokenSource().token);
+    assert.match(bad.content.map((p) => p.value ?? '').join(''), /^Error: traceId "nope" is not a trace id/);
+    await provider.shutdown();
+  });
+
   test('a prompt diff from the run view opens in the editor\'s own diff view', async () => {
     const left = 'You are a travel planner.\n[user]\nPlan a weekend in Lisbon.\n';
     const right = 'You are a travel planner.\n[user]\nPlan a weekend in Lisbon.\n[assistant]\nSunny, 18°C.\n[user]\nAnd a hotel?\n';
