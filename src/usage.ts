@@ -14,3 +14,8 @@ export function addUsage(into: Usage, v: Usage, sign = 1): void {
   into.cacheCreation += sign * v.cacheCreation;
   into.reasoning += sign * v.reasoning;
 }
+
+/** All the input tokens, cached and cache-written ones included, as the providers and the conventions count them. */
+export function inputTokens(u: Usage): number {
+  return u.input + u.cacheRead + u.cacheCreation;
+}

@@ -24,6 +24,7 @@
 // the app's stderr says why; the socket never keeps the process alive.
 import WebSocket from 'ws';
 import { liveBreaks, type GateCommand, type GateMessage, type LiveBreakpoints, type LiveStep } from '../../src/protocol/live';
+import type { RequestFormat } from '../../src/protocol/replay';
 
 /** What the editor answered: go on (with `input`, made with it instead), or fail. undefined: go on unchanged. */
 export interface Answer { input?: unknown; fail?: string }
@@ -189,6 +190,7 @@ export class Gate {
 
 /** The request paths of model calls, by provider: OpenAI chat completions and responses, Anthropic messages. */
 const MODEL_PATH = /\/(chat\/completions|responses|messages)\/?$/;
+const FORMAT_OF_PATH: Record<string, RequestFormat> = { 'chat/completions': 'openai.chat', responses: 'openai.responses', messages: 'anthropic.messages' };
 
 type Fetch = typeof fetch;
 type SpanLike = { setAttribute(k: string, v: unknown): unknown };
@@ -274,8 +276,8 @@ function watchFailure(gate: Gate, res: ReturnType<Fetch>, step: LiveStep, fail: 
   });
 }
 
-/** A model call's model and request body, when `input` and `init` are one (a POST of JSON to a model path). */
-export function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1]): { model: string; body: Record<string, unknown>; via: string } | undefined {
+/** A model call's model, request body and API (the provider format its path names), when `input` and `init` are one (a POST of JSON to a model path). */
+export function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1]): { model: string; body: Record<string, unknown>; via: string; format: RequestFormat } | undefined {
   if (!init || typeof init.body !== 'string' || (init.method ?? 'GET').toUpperCase() !== 'POST') return undefined;
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : undefined;
   if (!url) return undefined;
@@ -284,7 +286,7 @@ export function modelCall(input: Parameters<Fetch>[0], init: Parameters<Fetch>[1
   if (!m) return undefined;
   const body = JSON.parse(init.body) as Record<string, unknown>;
   if (!body || typeof body !== 'object' || typeof body.model !== 'string') return undefined;
-  return { model: body.model, body, via: `fetch POST ${path}` };
+  return { model: body.model, body, via: `fetch POST ${path}`, format: FORMAT_OF_PATH[m[1]!]! };
 }
 
 /** The names of the function tools a model request offers (OpenAI chat and responses, Anthropic). */

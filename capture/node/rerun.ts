@@ -22,7 +22,6 @@ type Fetch = typeof fetch;
 type SpanLike = { setAttribute(k: string, v: unknown): unknown; spanContext?(): { traceId?: string; spanId?: string } };
 const PATCHED = Symbol.for('agent-lens.rerun.patched');
 
-const FORMAT_OF: [RegExp, RequestFormat][] = [[/\/chat\/completions\/?$/, 'openai.chat'], [/\/responses\/?$/, 'openai.responses'], [/\/messages\/?$/, 'anthropic.messages']];
 
 /** The plan, read once as the app starts; undefined (said on stderr) when there is none to follow. */
 export function loadPlan(file: string, log: (line: string) => void): RerunPlan | undefined {
@@ -82,11 +81,10 @@ export function rerunFetch(plan: RerunPlan, activeSpan: () => SpanLike | undefin
         if (!saidLive) { saidLive = true; log(`re-run: model call ${k + 1} and the calls after it go to the model${plan.calls.length ? ` (the recording answered calls 1–${plan.calls.length})` : ''}`); }
         return live(plan.allRecorded ? 'the recording has no more model calls' : 'the re-run is live from here');
       }
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : '';
-      const format = FORMAT_OF.find(([re]) => re.test(new URL(url).pathname))?.[1];
+      const { format } = call;
       // (Compared as conversations: the recording may not say which of the APIs was called.)
-      const differs = !format || !recorded.answers?.[format]
-        ? `it is not a request the recording can answer (${url})`
+      const differs = !recorded.answers?.[format]
+        ? `it is a ${format} request, and the recording's answer is not in that format`
         : requestDifference(requestTranscript(recorded.format, recorded.request), requestTranscript(format, call.body));
       if (differs) {
         diverged = true;
@@ -97,7 +95,7 @@ export function rerunFetch(plan: RerunPlan, activeSpan: () => SpanLike | undefin
         try { s.setAttribute('agent_lens.replayed_from', `${plan.traceId}/${recorded.spanId}`); } catch { /* the answer is given all the same */ }
       }
       write({ call: k + 1, traceId: where.traceId, spanId: where.spanId, answeredBy: 'recording', recordedSpanId: recorded.spanId });
-      return Promise.resolve(answerOf(recorded, format!, call.body));
+      return Promise.resolve(answerOf(recorded, format, call.body));
     } catch (e) {
       diverged = true;
       log(`re-run: answering model call ${k + 1} from the recording failed (${(e as Error)?.message ?? e}); it and the calls after it go to the model`);

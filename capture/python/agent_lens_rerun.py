@@ -168,7 +168,7 @@ class Rerun(object):
             recorded = self.calls[k]
             fmt = next((f for r, f in _FORMATS if r.search(url_path)), None)
             if fmt is None or fmt not in (recorded.get("answers") or {}):
-                differs = "it is not a request the recording can answer (%s)" % url_path
+                differs = "it is a %s request, and the recording's answer is not in that format" % (fmt or url_path)
             else:
                 differs = difference(transcript(recorded.get("format"), recorded.get("request") or {}), transcript(fmt, body))
             if differs:

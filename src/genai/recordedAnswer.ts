@@ -4,6 +4,7 @@
 // arguments), finish reason, usage, model and id, as the provider's JSON body, and the same answer
 // as the provider's stream of events (chat completion chunks, responses events, Anthropic message
 // events), for an app that asked for a stream. The SDKs read them as they read the provider's own.
+import { inputTokens } from '../usage';
 import { isObject, type AnswerEvent, type ApiSpan, type MessagePart, type RequestFormat, type Usage } from '../protocol';
 
 const isObj = isObject;
@@ -44,7 +45,7 @@ export function rebuildAnswer(span: ApiSpan, format: RequestFormat, output?: rea
   // (OpenAI responses name an output item `id` and its call `call_id`: the app answers the call_id.)
   const callId = (c: Call, i: number) => (typeof c.call_id === 'string' ? c.call_id : c.id) || `call_${span.spanId}_${i}`;
   if (format === 'openai.chat') {
-    const input = u.input + u.cacheRead + u.cacheCreation;
+    const input = inputTokens(u);
     return {
       id: id('chatcmpl-'), object: 'chat.completion', created, model,
       choices: [{ index: 0, logprobs: null, finish_reason: calls.length ? 'tool_calls' : finish === 'length' ? 'length' : 'stop',
@@ -55,7 +56,7 @@ export function rebuildAnswer(span: ApiSpan, format: RequestFormat, output?: rea
     };
   }
   if (format === 'openai.responses') {
-    const input = u.input + u.cacheRead + u.cacheCreation;
+    const input = inputTokens(u);
     const output: Record<string, unknown>[] = [];
     if (text) output.push({ type: 'message', id: `msg_${span.spanId}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] });
     calls.forEach((c, i) => output.push({ type: 'function_call', id: `fc_${span.spanId}_${i}`, call_id: callId(c, i), name: c.name, arguments: argsText(c), status: 'completed' }));

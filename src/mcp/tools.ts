@@ -3,7 +3,10 @@
 // description written for a model; each answers in compact text within a budget (about 8k tokens,
 // `maxTokens` to change) and says when it cut and how to page. They only read: nothing writes,
 // deletes or spends money. Editor-free: a tool is given a `get` for the trace server's API.
-import { treeSpansOfRows, type ConversationResponse, type GenAiView, type Orphan, type RunDiff, type SiteRollup, type SpanDetailResponse, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeSpan } from '../protocol';
+import { fmtMs, fmtUsdExact } from '../format';
+import { cmpNanos, durationMs, msOfNanos } from '../time';
+import { inputTokens } from '../usage';
+import { treeSpansOfRows, type ConversationResponse, type GenAiView, type Usage, type Orphan, type RunDiff, type SiteRollup, type SpanDetailResponse, type TraceListResponse, type TraceSummary, type TraceTreeResponse, type TreeSpan } from '../protocol';
 
 /** GET a path of the trace server's API (with its token), its JSON; throws with the server's message. */
 export type ApiGet = <T>(path: string) => Promise<T>;
@@ -56,12 +59,13 @@ export const TOOLS: ToolDef[] = [
 
 // ---- formatting ----
 
-const fmtMs = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
-const fmtUsd = (v: number | null | undefined) => (v === null || v === undefined ? 'no price' : v === 0 ? '$0' : `$${v < 0.01 ? v.toFixed(6) : v.toFixed(4)}`);
-const durMs = (s: { startTimeUnixNano: string; endTimeUnixNano: string }) => Number((BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1000n) / 1000;
-const iso = (nanos: string) => new Date(Number(BigInt(nanos) / 1_000_000n)).toISOString();
+/** Cost as a model reads it: exact (genai-prices' figure to 6 digits), or that no price is known. */
+const fmtCost = (v: number | null | undefined) => (v === null || v === undefined ? 'no price' : v === 0 ? '$0' : fmtUsdExact(v));
+const durMs = (s: { startTimeUnixNano: string; endTimeUnixNano: string }) => durationMs(s.startTimeUnixNano, s.endTimeUnixNano);
+const iso = (nanos: string) => new Date(msOfNanos(nanos)).toISOString();
 const oneLine = (s: string, n = 160) => { const t = s.replace(/\s+/g, ' ').trim(); return t.length > n ? `${t.slice(0, n - 1)}…` : t; };
-const tokens = (g: GenAiView | undefined) => (g?.usage ? `${g.usage.input + g.usage.cacheRead + g.usage.cacheCreation} in / ${g.usage.output} out` : '');
+const inOut = (u: Usage) => `${inputTokens(u)} in / ${u.output} out`;
+const tokens = (g: GenAiView | undefined) => (g?.usage ? inOut(g.usage) : '');
 const where = (g: GenAiView | undefined) => { const s = g?.source?.[0]; return s ? `${s.path}:${s.line}` : ''; };
 
 /** Lines within the budget: the first ones that fit, and a last line saying what was cut and how to page. */
@@ -80,7 +84,7 @@ function budget(lines: string[], max: number, next: (shown: number) => string): 
 
 function summaryLine(s: TraceSummary): string {
   const errs = s.errorCount ? `, ${s.errorCount} error${s.errorCount === 1 ? '' : 's'}${s.recoveredErrors ? ` (${s.recoveredErrors} recovered)` : ''}` : '';
-  return `${s.traceId}  ${iso(s.startTimeUnixNano)}  ${s.service}${s.agentNames.length ? ` / ${s.agentNames.join(', ')}` : ''}  "${oneLine(s.title ?? s.rootName, 100)}"  ${s.spanCount} steps, ${s.llmCalls} model calls, ${s.usage.input + s.usage.cacheRead + s.usage.cacheCreation} in / ${s.usage.output} out tokens, ${fmtUsd(s.costUsd)}${s.unpricedCalls ? ` (+${s.unpricedCalls} unpriced)` : ''}, ${fmtMs(s.durationMs)}${errs}`;
+  return `${s.traceId}  ${iso(s.startTimeUnixNano)}  ${s.service}${s.agentNames.length ? ` / ${s.agentNames.join(', ')}` : ''}  "${oneLine(s.title ?? s.rootName, 100)}"  ${s.spanCount} steps, ${s.llmCalls} model calls, ${inOut(s.usage)} tokens, ${fmtCost(s.costUsd)}${s.unpricedCalls ? ` (+${s.unpricedCalls} unpriced)` : ''}, ${fmtMs(s.durationMs)}${errs}`;
 }
 
 const failedUnrecovered = (s: TraceSummary) => s.errorCount > (s.recoveredErrors ?? 0);
@@ -100,7 +104,7 @@ function treeOrder(spans: TreeSpan[]): { s: TreeSpan; depth: number }[] {
   for (const s of spans) {
     if (s.parentSpanId && ids.has(s.parentSpanId)) { const k = kids.get(s.parentSpanId) ?? []; k.push(s); kids.set(s.parentSpanId, k); } else roots.push(s);
   }
-  const byStart = (a: TreeSpan, b: TreeSpan) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : BigInt(a.startTimeUnixNano) > BigInt(b.startTimeUnixNano) ? 1 : 0);
+  const byStart = (a: TreeSpan, b: TreeSpan) => cmpNanos(a.startTimeUnixNano, b.startTimeUnixNano);
   const out: { s: TreeSpan; depth: number }[] = [];
   const stack: { s: TreeSpan; depth: number }[] = roots.sort(byStart).reverse().map((s) => ({ s, depth: 0 }));
   while (stack.length) {
@@ -115,7 +119,7 @@ function stepLine(n: number, s: TreeSpan, depth: number): string {
   const g = s.genai;
   const parts = [`${'  '.repeat(Math.min(depth, 20))}${n}. [${g?.kind ?? 'span'}] ${s.name}`, fmtMs(durMs(s))];
   const tok = tokens(g);
-  if (tok) parts.push(tok, fmtUsd(g?.costUsd));
+  if (tok) parts.push(tok, fmtCost(g?.costUsd));
   if (g?.argsPreview) parts.push(`args ${oneLine(g.argsPreview, 80)}`);
   if (s.status?.code === 2 || g?.error) parts.push(`ERROR ${oneLine(g?.error ?? s.status?.message ?? 'error', 120)}`);
   const at = where(g);
@@ -177,7 +181,7 @@ export async function runTool(name: string, args: Args | undefined, get: ApiGet)
         const list = await get<TraceListResponse>(`/api/traces?${qs}`);
         const agent = str(a, 'agent');
         const runs = list.traces.filter((s) => (!agent || s.agentNames.includes(agent)) && (a.failedOnly !== true || failedUnrecovered(s))
-          && (from === undefined || Number(BigInt(s.startTimeUnixNano) / 1_000_000n) >= from));
+          && (from === undefined || msOfNanos(s.startTimeUnixNano) >= from));
         const page = runs.slice(skip, skip + limit);
         if (!page.length) return { text: runs.length ? `No runs past offset ${skip} (${runs.length} match).` : `No runs match (the receiver holds ${list.total} in all).` };
         const more = runs.length > skip + page.length ? ` Call list_runs with offset=${skip + page.length} for the next ones.` : '';
@@ -203,7 +207,7 @@ export async function runTool(name: string, args: Args | undefined, get: ApiGet)
         const g = s.genai;
         const lines = [`[${g?.kind ?? 'span'}] ${s.name} · ${fmtMs(durMs(s))} · span ${s.spanId}${s.parentSpanId ? ` · parent ${s.parentSpanId}` : ''}`];
         if (g?.requestModel || g?.responseModel) lines.push(`model: ${g.requestModel ?? ''}${g.responseModel && g.responseModel !== g.requestModel ? ` → ${g.responseModel}` : ''}${g.provider ? ` (${g.provider})` : ''}`);
-        if (g?.usage) lines.push(`tokens: ${g.usage.input} in (+${g.usage.cacheRead} cached read, +${g.usage.cacheCreation} cache write), ${g.usage.output} out (${g.usage.reasoning} reasoning); cost ${fmtUsd(g.costUsd)}${g.cost?.note ? ` (${g.cost.note})` : ''}`);
+        if (g?.usage) lines.push(`tokens: ${g.usage.input} in (+${g.usage.cacheRead} cached read, +${g.usage.cacheCreation} cache write), ${g.usage.output} out (${g.usage.reasoning} reasoning); cost ${fmtCost(g.costUsd)}${g.cost?.note ? ` (${g.cost.note})` : ''}`);
         if (s.status.code === 2 || g?.error) lines.push(`ERROR: ${g?.error ?? s.status.message}${s.status.message && s.status.message !== g?.error ? ` (${s.status.message})` : ''}`);
         for (const e of s.events.filter((e) => e.name === 'exception')) {
           const m = e.attributes.find((x) => x.key === 'exception.message')?.value as { stringValue?: string } | undefined;
@@ -270,7 +274,7 @@ export async function runTool(name: string, args: Args | undefined, get: ApiGet)
         const sites = (await get<{ sites: SiteRollup[] }>(`/api/sites${file ? `?file=${encodeURIComponent(file)}` : ''}`)).sites;
         if (!sites.length) return { text: file ? `No recorded step was made in ${file} (paths are as the telemetry names them: try its tail, or leave file out).` : 'No step with a source location was recorded (the capture helpers record it).' };
         const sorted = [...sites].sort((x, y) => (y.costUsd ?? 0) - (x.costUsd ?? 0));
-        return { text: budget([`${sites.length} source line${sites.length === 1 ? '' : 's'}, most expensive first:`, ...sorted.map((s) => `${s.path}:${s.line}${s.function ? ` (${s.function})` : ''} · ${s.calls} ${s.kind === 'llm' ? 'model calls' : `${s.kind} steps`} · ${s.usage.input + s.usage.cacheRead + s.usage.cacheCreation} in / ${s.usage.output} out tokens (median ${s.medianInput} in) · ${fmtUsd(s.costUsd)}${s.unpricedCalls ? ` (+${s.unpricedCalls} unpriced)` : ''} · p50 ${fmtMs(s.p50Ms)}, p95 ${fmtMs(s.p95Ms)}${s.errors ? ` · ${s.errors} errors` : ''}${s.models.length ? ` · ${s.models.map((m) => m.model).join(', ')}` : ''}${s.creep ? ` · token creep ×${s.creep.ratio.toFixed(1)} over ${s.creep.turns} turns` : ''}`)], max, () => 'give file to narrow') };
+        return { text: budget([`${sites.length} source line${sites.length === 1 ? '' : 's'}, most expensive first:`, ...sorted.map((s) => `${s.path}:${s.line}${s.function ? ` (${s.function})` : ''} · ${s.calls} ${s.kind === 'llm' ? 'model calls' : `${s.kind} steps`} · ${inOut(s.usage)} tokens (median ${s.medianInput} in) · ${fmtCost(s.costUsd)}${s.unpricedCalls ? ` (+${s.unpricedCalls} unpriced)` : ''} · p50 ${fmtMs(s.p50Ms)}, p95 ${fmtMs(s.p95Ms)}${s.errors ? ` · ${s.errors} errors` : ''}${s.models.length ? ` · ${s.models.map((m) => m.model).join(', ')}` : ''}${s.creep ? ` · token creep ×${s.creep.ratio.toFixed(1)} over ${s.creep.turns} turns` : ''}`)], max, () => 'give file to narrow') };
       }
       case 'conversation': {
         const id = str(a, 'id')?.trim();
@@ -283,11 +287,11 @@ export async function runTool(name: string, args: Args | undefined, get: ApiGet)
         }
         const c = await get<ConversationResponse>(`/api/conversations/${encodeURIComponent(convId)}`);
         const cr = c.summary.creep;
-        const lines = [`conversation ${convId} (${c.summary.service}): ${c.turns.length} turns, ${c.summary.usage.input + c.summary.usage.cacheRead + c.summary.usage.cacheCreation} in / ${c.summary.usage.output} out tokens, ${fmtUsd(c.summary.costUsd)}`,
+        const lines = [`conversation ${convId} (${c.summary.service}): ${c.turns.length} turns, ${inOut(c.summary.usage)} tokens, ${fmtCost(c.summary.costUsd)}`,
           cr ? `token creep: input per turn grew ×${cr.ratio.toFixed(2)} (turn 1: ${cr.baseline} tokens, turn ${cr.peakTurn}: ${cr.peak})${cr.steady ? ', at every turn' : ''} (flagged past ×${c.creepRatio}, or ×${c.creepSteadyRatio} when steady)` : `no token creep (the rule: ×${c.creepRatio}, or ×${c.creepSteadyRatio} when steady)`];
         if (c.growth?.length) lines.push(`what grew per model call, turn 1 → turn ${cr?.peakTurn ?? 'peak'}: ${c.growth.map((g) => `${g.part} ${g.from} → ${g.to} tokens`).join('; ')}`);
         if (c.calls) lines.push(`model calls per turn: ${c.calls.from} → ${c.calls.to}`);
-        for (const [i, t] of c.turns.entries()) lines.push(`turn ${i + 1}: run ${t.traceId} · ${t.llmCalls} model calls · ${t.usage.input + t.usage.cacheRead + t.usage.cacheCreation} in / ${t.usage.output} out tokens · ${fmtUsd(t.costUsd)}${t.errorCount ? ` · ${t.errorCount} errors` : ''}${t.title ? ` · "${oneLine(t.title, 80)}"` : ''}`);
+        for (const [i, t] of c.turns.entries()) lines.push(`turn ${i + 1}: run ${t.traceId} · ${t.llmCalls} model calls · ${inOut(t.usage)} tokens · ${fmtCost(t.costUsd)}${t.errorCount ? ` · ${t.errorCount} errors` : ''}${t.title ? ` · "${oneLine(t.title, 80)}"` : ''}`);
         return { text: budget(lines, max, () => 'give a larger maxTokens') };
       }
       case 'diff_runs': {
@@ -297,7 +301,7 @@ export async function runTool(name: string, args: Args | undefined, get: ApiGet)
         if (typeof y !== 'string') return y;
         const d = await get<RunDiff>(`/api/diff?a=${x}&b=${y}${num(a, 'offset') ? `&offset=${Math.floor(num(a, 'offset')!)}` : ''}`);
         const lines = [`run A ${x} vs run B ${y}: ${d.paired} steps paired, ${d.onlyA} only in A, ${d.onlyB} only in B (alignment: ${d.alignment})`,
-          `B minus A: ${d.delta.input >= 0 ? '+' : ''}${d.delta.input} input tokens, ${d.delta.output >= 0 ? '+' : ''}${d.delta.output} output tokens, cost ${d.delta.costUsd === null ? 'unknown' : `${d.delta.costUsd >= 0 ? '+' : '-'}${fmtUsd(Math.abs(d.delta.costUsd))}`}, duration ${d.delta.durationMs >= 0 ? '+' : '-'}${fmtMs(Math.abs(d.delta.durationMs))}, ${d.delta.steps >= 0 ? '+' : ''}${d.delta.steps} steps`];
+          `B minus A: ${d.delta.input >= 0 ? '+' : ''}${d.delta.input} input tokens, ${d.delta.output >= 0 ? '+' : ''}${d.delta.output} output tokens, cost ${d.delta.costUsd === null ? 'unknown' : `${d.delta.costUsd >= 0 ? '+' : '-'}${fmtCost(Math.abs(d.delta.costUsd))}`}, duration ${d.delta.durationMs >= 0 ? '+' : '-'}${fmtMs(Math.abs(d.delta.durationMs))}, ${d.delta.steps >= 0 ? '+' : ''}${d.delta.steps} steps`];
         for (const n of d.notes ?? []) lines.push(`note: ${n}`);
         let same = 0;
         for (const st of d.steps) {

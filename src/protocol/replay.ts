@@ -130,7 +130,7 @@ export function checkRequest(format: RequestFormat, body: unknown): RequestProbl
 }
 
 // ── Re-run from a step (issue 26): the app started again, its model calls before the step answered
-// from the recording by the capture helper (Node: capture/node/rerun.ts; Python: agent_lens_gate.py).
+// from the recording by the capture helper (Node: capture/node/rerun.ts; Python: capture/python/agent_lens_rerun.py).
 
 /** One line of an SSE stream a recorded answer is sent as, when the app asked for a stream. */
 export interface AnswerEvent {
@@ -197,7 +197,7 @@ const textOfContent = (c: unknown): string => (typeof c === 'string' ? c
  * What a request asks, as lines to compare a re-run's call with the recorded one: the system
  * prompt, each message's text, each tool call (name and arguments) and each tool result, in
  * order. Ids, parameters and the tools offered are left out: the recording may not have them, and
- * the answer depends on the conversation. (agent_lens_gate.py has the same rules, in Python.)
+ * the answer depends on the conversation. (agent_lens_rerun.py has the same rules, in Python.)
  */
 export function requestTranscript(format: RequestFormat, body: Record<string, unknown>): string[] {
   const out: string[] = [];

@@ -14,6 +14,7 @@ import type { TraceEntry } from '../store/traceEntry';
 import { spanResponse } from '../store/views';
 import { rebuildRequest, checkRequest, type RequestFormat, type RequestProblem } from '../genai/rebuild';
 import { costOf } from '../genai/pricing';
+import { inputTokens } from '../usage';
 import { isObject, type ApiSpan, type ModelRequestResponse, type ReplayResponse, type RequestEstimate, type Usage } from '../protocol';
 import { chatMessage } from '../genai/messages';
 
@@ -31,10 +32,10 @@ function recordedSpan(e: TraceEntry, spanId: string): ApiSpan | undefined {
 /** The call's cost, estimated before sending: the recorded call's tokens (about 4 characters a token without them), priced by genai-prices. */
 export function estimate(span: ApiSpan, body: Record<string, unknown>, model: string): RequestEstimate {
   const u = span.genai?.usage;
-  const inputTokens = u ? u.input + u.cacheRead + u.cacheCreation : Math.round(JSON.stringify(body).length / 4);
+  const input = u ? inputTokens(u) : Math.round(JSON.stringify(body).length / 4);
   const outputTokens = u?.output ?? 0;
-  const cost = costOf({ input: inputTokens, output: outputTokens, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, model, span.genai?.provider);
-  return { inputTokens, outputTokens, usd: cost.usd, basis: u ? 'the recorded call\'s tokens' : 'about 4 characters a token (the recording has no usage)' };
+  const cost = costOf({ input, output: outputTokens, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, model, span.genai?.provider);
+  return { inputTokens: input, outputTokens, usd: cost.usd, basis: u ? 'the recorded call\'s tokens' : 'about 4 characters a token (the recording has no usage)' };
 }
 
 export function handleModelRequest(e: TraceEntry, spanId: string, reply: Reply): void {
@@ -167,7 +168,7 @@ export async function handleReplay(body: unknown, ingest: Ingest, reply: Reply):
     kv('gen_ai.operation.name', 'chat'), kv('gen_ai.provider.name', provider), kv('gen_ai.request.model', model),
     ...(out.model ? [kv('gen_ai.response.model', out.model)] : []), ...(out.id ? [kv('gen_ai.response.id', out.id)] : []),
     // (The conventions count cached tokens inside the input tokens.)
-    kv('gen_ai.usage.input_tokens', out.usage.input + out.usage.cacheRead + out.usage.cacheCreation), kv('gen_ai.usage.output_tokens', out.usage.output),
+    kv('gen_ai.usage.input_tokens', inputTokens(out.usage)), kv('gen_ai.usage.output_tokens', out.usage.output),
     ...(out.usage.cacheRead ? [kv('gen_ai.usage.cache_read.input_tokens', out.usage.cacheRead)] : []),
     ...(out.usage.cacheCreation ? [kv('gen_ai.usage.cache_creation.input_tokens', out.usage.cacheCreation)] : []),
     ...(out.usage.reasoning ? [kv('gen_ai.usage.reasoning.output_tokens', out.usage.reasoning)] : []),

@@ -10,6 +10,7 @@ import { spanContents } from '../store/views';
 import { rebuildRequest } from '../genai/rebuild';
 import { rebuildAnswer, answerStream, answerParts } from '../genai/recordedAnswer';
 import { attrMap, getStr, getStrList } from '../genai/attrs';
+import { cmpNanos } from '../time';
 import type { ApiSpan, MessagePart, RecordedCall, RequestFormat, RerunPlan } from '../protocol';
 
 /**
@@ -18,13 +19,11 @@ import type { ApiSpan, MessagePart, RecordedCall, RequestFormat, RerunPlan } fro
  */
 const formatsFor = (f: RequestFormat): RequestFormat[] => (f === 'anthropic.messages' ? [f] : ['openai.chat', 'openai.responses']);
 
-const nanos = (s: string) => { try { return BigInt(s); } catch { return 0n; } };
-
 /** The run's model calls as the model received them (no framework span over a provider's), in the order they started. */
-function modelCalls(e: TraceEntry): { spanId: string; start: bigint }[] {
-  const out: { spanId: string; start: bigint }[] = [];
-  for (const s of e.spans.values()) if (s.genai?.kind === 'llm' && e.isModelCall(s.spanId)) out.push({ spanId: s.spanId, start: nanos(String(s.startTimeUnixNano)) });
-  return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+function modelCalls(e: TraceEntry): { spanId: string; start: string }[] {
+  const out: { spanId: string; start: string }[] = [];
+  for (const s of e.spans.values()) if (s.genai?.kind === 'llm' && e.isModelCall(s.spanId)) out.push({ spanId: s.spanId, start: String(s.startTimeUnixNano) });
+  return out.sort((a, b) => cmpNanos(a.start, b.start));
 }
 
 /**
@@ -73,8 +72,8 @@ export async function rerunPlan(e: TraceEntry, from: string | undefined, all: bo
   const step = from ? e.spans.get(from) : undefined;
   if (from && !step) return { status: 404, error: `no span ${from} in trace ${e.traceId}` };
   const calls = modelCalls(e);
-  const until = step && !all ? nanos(String(step.startTimeUnixNano)) : undefined;
-  const before = until === undefined ? calls : calls.filter((c) => c.start < until && c.spanId !== from);
+  const until = step && !all ? String(step.startTimeUnixNano) : undefined;
+  const before = until === undefined ? calls : calls.filter((c) => cmpNanos(c.start, until) < 0 && c.spanId !== from);
   const contents = spanContents(e);
   const recorded: RecordedCall[] = [];
   const gaps: RerunPlan['gaps'] = [];

@@ -19,7 +19,7 @@ export const FORMAT_FILE: Record<RequestFormat, string> = {
   'openai.chat': 'openai-chat.json', 'openai.responses': 'openai-responses.json', 'anthropic.messages': 'anthropic-messages.json',
 };
 
-interface ReplayDoc { traceId: string; spanId: string; format: RequestFormat; baseUrl: string; missing: string[]; originalText: string }
+interface ReplayDoc { traceId: string; spanId: string; format: RequestFormat; baseUrl: string; path: string; missing: string[] }
 
 /** `messages[2].tool_calls[0].function.arguments` → ['messages', 2, 'tool_calls', 0, 'function', 'arguments']. */
 export function jsonPath(at: string): JSONPath {
@@ -98,7 +98,7 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
       const text = `${JSON.stringify(request.body, null, 2)}\n`;
       fs.writeFileSync(file, text);
       const uri = vscode.Uri.file(file);
-      docs.set(uri.toString(), { traceId, spanId, format: request.format, baseUrl: request.baseUrl, missing: request.missing, originalText: text });
+      docs.set(uri.toString(), { traceId, spanId, format: request.format, baseUrl: request.baseUrl, path: request.path, missing: request.missing });
       const doc = await vscode.workspace.openTextDocument(uri);
       const ed = await vscode.window.showTextDocument(doc, { preview: false });
       check(doc);
@@ -123,7 +123,7 @@ export function registerReplayCall(life: Scope, storage: string, client: () => S
     items.push({ label: 'Another endpoint…', description: 'an OpenAI- or Anthropic-compatible server (a proxy, a local model)' });
     const pick = await vscode.window.showQuickPick(items, { title: 'Send the request to' });
     if (!pick) return undefined;
-    const url = pick.url ?? await vscode.window.showInputBox({ title: 'The endpoint\'s base URL', prompt: `The request goes to it${r.format === 'anthropic.messages' ? ' + /messages' : r.format === 'openai.responses' ? ' + /responses' : ' + /chat/completions'}`, value: r.baseUrl,
+    const url = pick.url ?? await vscode.window.showInputBox({ title: 'The endpoint\'s base URL', prompt: `The request goes to it + ${r.path}`, value: r.baseUrl,
       validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'an http:// or https:// address') });
     if (!url) return undefined;
     return runCommand('agentLens.sendReplay', doc.uri.toString(), url.trim());

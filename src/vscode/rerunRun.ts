@@ -111,13 +111,13 @@ async function viaLaunch(how: { launch: string; folder?: string }, env: Record<s
   const found = launchConfigs().find((l) => l.name === how.launch && (!how.folder || l.folder?.name === how.folder));
   if (!found) throw new Error(`no launch configuration named ${how.launch}`);
   const marker = `agent-lens-rerun-${Date.now()}`;
-  let session: vscode.DebugSession | undefined;
+  // (The session is known by the marker its configuration carries.)
+  let done: vscode.Disposable | undefined;
   const ended = new Promise<void>((resolve) => {
-    const started = vscode.debug.onDidStartDebugSession((s) => { if (s.configuration.agentLensRerun === marker) { session = s; started.dispose(); } });
-    const done = vscode.debug.onDidTerminateDebugSession((s) => { if (s === session || s.configuration.agentLensRerun === marker) { done.dispose(); resolve(); } });
+    done = vscode.debug.onDidTerminateDebugSession((s) => { if (s.configuration.agentLensRerun === marker) { done?.dispose(); resolve(); } });
   });
   const config = { ...found.config, agentLensRerun: marker, env: { ...(found.config.env as Record<string, string> | undefined), ...env } };
-  if (!await vscode.debug.startDebugging(found.folder, config)) throw new Error(`the launch configuration ${how.launch} did not start`);
+  if (!await vscode.debug.startDebugging(found.folder, config)) { done?.dispose(); throw new Error(`the launch configuration ${how.launch} did not start`); }
   await ended;
   return undefined;
 }

@@ -9,7 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runProcess, type ProcessOutput } from '../helpers/process';
 import { startTestServer, api, waitFor, tmpDir, settledPlan } from '../helpers/server';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
 import { LIVE_APP } from '../helpers/liveApp';
@@ -31,22 +32,14 @@ const dir = tmpDir('al-pyrerun-');
 before(async () => { server = await startTestServer({ dataDir: null }); mock = await startMockModel(); });
 after(async () => { await mock.close(); await server.close(); });
 
-interface Out { out: string; err: string; code: number | null }
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Out> {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const o: Out = { out: '', err: '', code: null };
-  child.stdout.on('data', (d) => { o.out += String(d); });
-  child.stderr.on('data', (d) => { o.err += String(d); });
-  return new Promise((r) => child.once('close', (c) => { o.code = c; r(o); }));
-}
-const lines = (o: Out) => o.out.trim().split('\n').filter((l) => /^(TOOL|ANSWER) /.test(l));
+const lines = (o: ProcessOutput) => o.out.trim().split('\n').filter((l) => /^(TOOL|ANSWER) /.test(l));
 
-const recordings = new Map<string, { traceId: string; out: Out; calls: string[] }>();
+const recordings = new Map<string, { traceId: string; out: ProcessOutput; calls: string[] }>();
 /** The Node agent's 3-call run, recorded once per way of asking (streamed first answer or not). */
 async function recording(stream: boolean) {
   const key = String(stream);
   if (recordings.has(key)) return recordings.get(key)!;
-  const out = await run(process.execPath, [NODE_APP, `http://127.0.0.1:${server.httpPort}`, mock.url], { LIVE_APP_FOLLOW_UP: '1', ...(stream ? { LIVE_APP_STREAM: '1' } : {}) });
+  const out = await runProcess(process.execPath, [NODE_APP, `http://127.0.0.1:${server.httpPort}`, mock.url], { LIVE_APP_FOLLOW_UP: '1', ...(stream ? { LIVE_APP_STREAM: '1' } : {}) });
   assert.equal(out.code, 0, out.err);
   const traceId = (JSON.parse(out.out.trim().split('\n').pop()!) as { traceId: string }).traceId;
   const t = await waitFor('its 3 model calls', async () => {
@@ -59,12 +52,12 @@ async function recording(stream: boolean) {
   return r;
 }
 
-async function pyRerun(traceId: string, q: string, env: NodeJS.ProcessEnv = {}): Promise<{ app: Out; report: { call: number; answeredBy: string; why?: string }[]; plan: RerunPlan }> {
+async function pyRerun(traceId: string, q: string, env: NodeJS.ProcessEnv = {}): Promise<{ app: ProcessOutput; report: { call: number; answeredBy: string; why?: string }[]; plan: RerunPlan }> {
   const plan = await settledPlan(server, traceId, q);
   const file = path.join(dir, `${traceId}.${q.replace(/\W/g, '_')}.${Date.now()}.json`);
   fs.writeFileSync(file, JSON.stringify(plan));
   const report = `${file}.report`;
-  const app = await run('python3', [PY_APP, mock.url], { PYTHONPATH: HELPER_DIR + EXTRA, AGENT_LENS_RERUN_FILE: file, AGENT_LENS_RERUN_REPORT: report, ...env });
+  const app = await runProcess('python3', [PY_APP, mock.url], { PYTHONPATH: HELPER_DIR + EXTRA, AGENT_LENS_RERUN_FILE: file, AGENT_LENS_RERUN_REPORT: report, ...env });
   assert.equal(app.code, 0, app.err);
   const text = fs.existsSync(report) ? fs.readFileSync(report, 'utf8').trim() : '';
   return { app, plan, report: text ? text.split('\n').map((l) => JSON.parse(l) as { call: number; answeredBy: string; why?: string }) : [] };

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { runProcess, type ProcessOutput } from '../helpers/process';
 import { calcPrice } from '@pydantic/genai-prices';
 import { startTestServer, api, waitFor, tmpDir, CLI, settledPlan } from '../helpers/server';
 import { startMockModel, type MockModel } from '../../src/demo/mockModel';
@@ -27,17 +27,11 @@ const dir = tmpDir('al-rerun-');
 before(async () => { server = await startTestServer({ dataDir: null }); mock = await startMockModel(); });
 after(async () => { await mock.close(); await server.close(); });
 
-interface App { out: string; err: string; code: number | null }
+type App = ProcessOutput;
 
 /** The app, started with the capture helper, as the editor starts it; with a re-run plan when given. */
 async function runApp(env: NodeJS.ProcessEnv = {}, args = [APP, `http://127.0.0.1:${server.httpPort}`, mock.url]): Promise<App> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_OPTIONS: `--require ${HELPER}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const app: App = { out: '', err: '', code: null };
-  child.stdout.on('data', (d) => { app.out += String(d); });
-  child.stderr.on('data', (d) => { app.err += String(d); });
-  app.code = await new Promise((r) => child.once('close', (c) => r(c)));
+  const app = await runProcess(process.execPath, args, { NODE_OPTIONS: `--require ${HELPER}`, ...env });
   assert.equal(app.code, 0, `the app failed: ${app.err}`);
   return app;
 }
@@ -186,22 +180,15 @@ test('the code changed to ask something else at call 1: the helper says so on st
 test('`agent-lens rerun ID --all -- node app.js`: the app runs again with the recorded answers, and the command says which calls the recording answered and which run it made', async () => {
   const rec = await recording();
   const at = mock.requests.length;
-  const child = spawn(process.execPath, [CLI, 'rerun', rec.traceId, '--all', '--url', `http://127.0.0.1:${server.httpPort}`, '--', process.execPath, APP, `http://127.0.0.1:${server.httpPort}`, mock.url], {
-    env: { ...process.env, AGENT_LENS_TOKEN: server.token, LIVE_APP_FOLLOW_UP: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '', err = '';
-  child.stdout.on('data', (d) => { out += String(d); });
-  child.stderr.on('data', (d) => { err += String(d); });
-  const code = await new Promise((r) => child.once('close', r));
+  const { out, err, code } = await runProcess(process.execPath, [CLI, 'rerun', rec.traceId, '--all', '--url', `http://127.0.0.1:${server.httpPort}`, '--', process.execPath, APP, `http://127.0.0.1:${server.httpPort}`, mock.url],
+    { AGENT_LENS_TOKEN: server.token, LIVE_APP_FOLLOW_UP: '1' });
   assert.equal(code, 0, err);
   assert.equal(mock.requests.length, at, err);
   const newRun = (JSON.parse(out.trim().split('\n').pop()!) as { traceId: string }).traceId;
   assert.match(err, /call 1: answered from the recording\n.*call 2: answered from the recording\n.*call 3: answered from the recording/);
   assert.match(err, new RegExp(`new run ${newRun} \\(a re-run of ${rec.traceId}\\); compare the two: .*#/diff/${rec.traceId}/${newRun}`));
   // Bad input: a step the run does not have, and no server there.
-  const bad = spawn(process.execPath, [CLI, 'rerun', rec.traceId, '--from', '0123456789abcdef', '--url', `http://127.0.0.1:${server.httpPort}`, '--', 'true'], { env: { ...process.env, AGENT_LENS_TOKEN: server.token }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let badErr = '';
-  bad.stderr.on('data', (d) => { badErr += String(d); });
-  assert.equal(await new Promise((r) => bad.once('close', r)), 1);
-  assert.match(badErr, /no span 0123456789abcdef in trace/);
+  const bad = await runProcess(process.execPath, [CLI, 'rerun', rec.traceId, '--from', '0123456789abcdef', '--url', `http://127.0.0.1:${server.httpPort}`, '--', 'true'], { AGENT_LENS_TOKEN: server.token });
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /no span 0123456789abcdef in trace/);
 });

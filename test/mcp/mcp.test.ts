@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { calcPrice } from '@pydantic/genai-prices';
-import { spawn } from 'node:child_process';
+import { runProcess } from '../helpers/process';
 import { startMockModel } from '../../src/demo/mockModel';
 import { startTestServer, api, waitFor, CLI, freePort } from '../helpers/server';
 import { captureNames, postCapture, truthOf } from '../helpers/captures';
@@ -45,6 +45,12 @@ before(async () => {
   client = await connect(`http://127.0.0.1:${server.httpPort}`);
 });
 after(async () => { await client?.close(); await server.close(); });
+
+/** The first dollar figure of a line is genai-prices' `usd` (to the 6 digits the tools give). */
+function assertUsd(line: string, usd: number): void {
+  const shown = Number(/\$([0-9.e-]+)/.exec(line)?.[1]);
+  assert.ok(Math.abs(shown - usd) <= usd * 1e-5, `${line}: ${shown} vs genai-prices' ${usd}`);
+}
 
 /** The runs of a capture (its service), oldest first: one per user turn. */
 async function runsOf(name: string): Promise<string[]> {
@@ -141,21 +147,18 @@ test('cost_by_line: the line a model call was made at, with the tokens it report
   await provider.shutdown();
   const out = await waitFor('the line', async () => { const r = await call('cost_by_line', { file: 'agent/planner.py' }); return r.text.includes('planner.py:42') ? r : undefined; });
   const usd = calcPrice({ input_tokens: 1234, output_tokens: 56 }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
-  assert.ok(out.text.includes(`/app/agent/planner.py:42 (plan) · 1 model calls · 1234 in / 56 out tokens`), out.text);
-  assert.ok(out.text.includes(`$${usd < 0.01 ? usd.toFixed(6) : usd.toFixed(4)}`), `${out.text} (${usd})`);
+  const line = out.text.split('\n').find((l) => l.startsWith('/app/agent/planner.py:42 (plan) · 1 model calls · 1234 in / 56 out tokens'));
+  assert.ok(line, out.text);
+  assertUsd(line, usd);
 });
 
 test('a JS run (the openai SDK under the official instrumentation, the call-site helper loaded): get_run has the mock\'s tokens; cost_by_line has the lines the helper recorded, with genai-prices\' cost of each call', async () => {
   const mock = await startMockModel();
   try {
     const app = path.join(__dirname, '..', 'helpers', 'liveApp.js');
-    const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, [app, `http://127.0.0.1:${server.httpPort}`, mock.url], { env: { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, '..', '..', 'dist', 'capture-node.js')}` }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let o = '', e = '';
-      c.stdout.on('data', (d) => { o += String(d); });
-      c.stderr.on('data', (d) => { e += String(d); });
-      c.on('close', (code) => (code === 0 ? resolve(o) : reject(new Error(e))));
-    });
+    const app_ = await runProcess(process.execPath, [app, `http://127.0.0.1:${server.httpPort}`, mock.url], { NODE_OPTIONS: `--require ${path.join(__dirname, '..', '..', 'dist', 'capture-node.js')}` });
+    assert.equal(app_.code, 0, app_.err);
+    const out = app_.out;
     const traceId = (JSON.parse(out.trim().split('\n').pop()!) as { traceId: string }).traceId;
     const run = await waitFor('the run\'s two model calls', async () => { const r = await call('get_run', { traceId }); return (r.text.match(/\[llm\]/g) ?? []).length >= 2 ? r : undefined; });
     const [u1, u2] = mock.usages;
@@ -166,8 +169,10 @@ test('a JS run (the openai SDK under the official instrumentation, the call-site
     const sites = await call('cost_by_line', { file: 'helpers/liveApp.js' });
     for (const [needle, u] of [['const first = await client.chat.completions.create(', u1!], ['const answer = await client.chat.completions.create(', u2!]] as const) {
       const usd = calcPrice({ input_tokens: u.prompt_tokens, output_tokens: u.completion_tokens }, 'gpt-4o-mini', { providerId: 'openai' })!.total_price;
-      const want = new RegExp(`^${app.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${lineOf(needle)}( \\([^)]*\\))? · 1 model calls · ${u.prompt_tokens} in / ${u.completion_tokens} out tokens \\(median ${u.prompt_tokens} in\\) · \\$${(usd < 0.01 ? usd.toFixed(6) : usd.toFixed(4)).replace('.', '\\.')}`, 'm');
-      assert.match(sites.text, want);
+      const line = sites.text.split('\n').find((l) => l.startsWith(`${app}:${lineOf(needle)} `));
+      assert.ok(line, `${app}:${lineOf(needle)} in:\n${sites.text}`);
+      assert.match(line, new RegExp(` · 1 model calls · ${u.prompt_tokens} in / ${u.completion_tokens} out tokens \\(median ${u.prompt_tokens} in\\) · \\$`));
+      assertUsd(line, usd);
     }
   } finally { await mock.close(); }
 });
